@@ -1,0 +1,309 @@
+//! The HTTP side: tiny_http server, worker threads, authentication, request log.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use super::data::Dataset;
+use super::routes::{dispatch, ApiError, ApiRequest, ApiResult};
+use super::util::{base64_decode, percent_decode};
+use super::{Credentials, FakeOptions, RecordedRequest};
+use anyhow::{anyhow, Context};
+
+const WORKERS: usize = 4;
+
+/// State shared by the worker threads.
+struct Shared {
+    dataset: Dataset,
+    credentials: Credentials,
+    /// Normalised: "" or "/2.0" (leading slash, no trailing slash).
+    prefix: String,
+    /// Origin written into `next`/`previous` links.
+    link_origin: String,
+    log: Mutex<Vec<RecordedRequest>>,
+}
+
+/// A running fake Bitbucket Cloud API. Dropping it stops and joins the worker
+/// threads and closes the listening socket.
+pub struct FakeBitbucket {
+    shared: Arc<Shared>,
+    server: Arc<tiny_http::Server>,
+    shutdown: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+    origin: String,
+}
+
+impl FakeBitbucket {
+    /// Binds `127.0.0.1:0` and serves on 4 threads.
+    pub fn start(options: FakeOptions) -> anyhow::Result<FakeBitbucket> {
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| anyhow!("fake Bitbucket: cannot bind 127.0.0.1:0: {e}"))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .context("fake Bitbucket: listener has no IP address")?;
+        let origin = format!("http://{addr}");
+        let link_origin = options
+            .next_origin_override
+            .map(|o| o.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| origin.clone());
+
+        let shared = Arc::new(Shared {
+            dataset: options.dataset,
+            credentials: options.credentials,
+            prefix: normalise_prefix(&options.path_prefix),
+            link_origin,
+            log: Mutex::new(Vec::new()),
+        });
+        let server = Arc::new(server);
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let workers = (0..WORKERS)
+            .map(|i| {
+                let (shared, server, shutdown) = (shared.clone(), server.clone(), shutdown.clone());
+                std::thread::Builder::new()
+                    .name(format!("fake-bitbucket-{i}"))
+                    .spawn(move || worker(&shared, &server, &shutdown))
+                    .context("fake Bitbucket: cannot spawn worker thread")
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+
+        Ok(FakeBitbucket {
+            shared,
+            server,
+            shutdown,
+            workers,
+            origin,
+        })
+    }
+
+    /// Origin plus API prefix, e.g. `http://127.0.0.1:41234/2.0`.
+    pub fn base_url(&self) -> String {
+        format!("{}{}", self.origin, self.shared.prefix)
+    }
+
+    /// `http://127.0.0.1:41234`.
+    pub fn origin(&self) -> String {
+        self.origin.clone()
+    }
+
+    /// The dataset being served.
+    pub fn dataset(&self) -> &Dataset {
+        &self.shared.dataset
+    }
+
+    /// The accepted credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.shared.credentials
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+impl Drop for FakeBitbucket {
+    fn drop(&mut self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        // Each unblock() wakes exactly one recv().
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn normalise_prefix(prefix: &str) -> String {
+    let p = prefix.trim().trim_matches('/');
+    if p.is_empty() {
+        String::new()
+    } else {
+        format!("/{p}")
+    }
+}
+
+fn worker(shared: &Shared, server: &tiny_http::Server, shutdown: &AtomicBool) {
+    loop {
+        match server.recv() {
+            Ok(request) => handle(shared, request),
+            Err(_) if shutdown.load(Ordering::SeqCst) => return,
+            Err(_) => continue, // an accept error: keep serving
+        }
+    }
+}
+
+fn handle(shared: &Shared, request: tiny_http::Request) {
+    let method = request.method().as_str().to_string();
+    let url = request.url().to_string();
+    let (path, query_string) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(query_string.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let authorization = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Authorization"))
+        .map(|h| h.value.as_str().to_string());
+
+    let result = authenticate(&shared.credentials, authorization.as_deref())
+        .and_then(|()| route(shared, &method, path, &query));
+    let (status, body, unauthorized) = match result {
+        Ok(value) => (200, value, false),
+        Err(e) => (e.status, e.body(), e.status == 401),
+    };
+
+    shared
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(RecordedRequest {
+            method,
+            path: path.to_string(),
+            query,
+            authorization,
+            status,
+        });
+
+    let _ = request.respond(json_response(status, body, unauthorized));
+}
+
+fn json_response(
+    status: u16,
+    body: String,
+    unauthorized: bool,
+) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let mut response = tiny_http::Response::from_data(body.into_bytes())
+        .with_status_code(status)
+        .with_header(header("Content-Type", "application/json"));
+    if unauthorized {
+        response = response.with_header(header(
+            "WWW-Authenticate",
+            "Basic realm=\"Bitbucket.org HTTP\"",
+        ));
+    }
+    response
+}
+
+fn header(name: &str, value: &str) -> tiny_http::Header {
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .expect("static header is valid")
+}
+
+/// Strips the prefix, splits and decodes the path, and dispatches.
+fn route(shared: &Shared, method: &str, path: &str, query: &[(String, String)]) -> ApiResult {
+    let rest = if shared.prefix.is_empty() {
+        Some(path)
+    } else {
+        path.strip_prefix(shared.prefix.as_str())
+            .filter(|r| r.is_empty() || r.starts_with('/'))
+    };
+    let Some(rest) = rest else {
+        return Err(ApiError::not_found("Resource not found"));
+    };
+    let decoded: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    let req = ApiRequest {
+        dataset: &shared.dataset,
+        raw_path: path,
+        query,
+        link_origin: &shared.link_origin,
+    };
+    dispatch(&req, method, &segments)
+}
+
+const INVALID_TOKEN: &str = "Token is invalid, expired, or not supported for this endpoint.";
+
+/// `Basic base64(email:api_token)` or `Bearer <access token>`; scheme names are
+/// case-insensitive. An API token sent as Bearer is rejected, as on Bitbucket.
+fn authenticate(credentials: &Credentials, header: Option<&str>) -> Result<(), ApiError> {
+    let header = header.map(str::trim).filter(|h| !h.is_empty());
+    let Some(header) = header else {
+        return Err(ApiError::new(401, "Authentication required"));
+    };
+    let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
+    let value = value.trim();
+    let ok = if scheme.eq_ignore_ascii_case("basic") {
+        base64_decode(value)
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .and_then(|pair| {
+                pair.split_once(':').map(|(user, password)| {
+                    user == credentials.email && password == credentials.api_token
+                })
+            })
+            .unwrap_or(false)
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        credentials.bearer_tokens.iter().any(|t| t == value)
+    } else {
+        false
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(401, INVALID_TOKEN))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::util::base64_encode;
+
+    #[test]
+    fn authentication_rules() {
+        let c = Credentials::default();
+        let basic = format!(
+            "Basic {}",
+            base64_encode(b"demo@example.com:demo-api-token")
+        );
+        assert!(authenticate(&c, Some(&basic)).is_ok());
+        assert!(authenticate(&c, Some("bearer demo-access-token")).is_ok());
+        assert_eq!(
+            authenticate(&c, None).unwrap_err().message,
+            "Authentication required"
+        );
+        for bad in [
+            "Bearer demo-api-token".to_string(),
+            "Bearer".to_string(),
+            format!("Basic {}", base64_encode(b"demo@example.com:wrong")),
+            format!(
+                "Basic {}",
+                base64_encode(b"other@example.com:demo-api-token")
+            ),
+            "Basic !!!".to_string(),
+            "Token demo-access-token".to_string(),
+        ] {
+            let e = authenticate(&c, Some(&bad)).unwrap_err();
+            assert_eq!(
+                (e.status, e.message.as_str()),
+                (401, INVALID_TOKEN),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn prefix_normalisation() {
+        assert_eq!(normalise_prefix("/2.0"), "/2.0");
+        assert_eq!(normalise_prefix("2.0/"), "/2.0");
+        assert_eq!(normalise_prefix(""), "");
+        assert_eq!(normalise_prefix("/"), "");
+    }
+}

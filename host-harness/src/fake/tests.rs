@@ -1,0 +1,994 @@
+//! End-to-end tests: start the server and talk raw HTTP/1.1 to it.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::*;
+
+// ---------------------------------------------------------------- raw HTTP client
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "invalid JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+/// One request on a fresh connection (`Connection: close`). `url` is absolute.
+fn request(method: &str, url: &str, auth: Option<&str>) -> Resp {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, target) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let target = if target.is_empty() { "/" } else { target };
+    let mut stream = TcpStream::connect(host).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if let Some(a) = auth {
+        head.push_str(&format!("Authorization: {a}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut resp = Resp {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    };
+    if resp
+        .header("Transfer-Encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        resp.body = dechunk(&resp.body);
+    } else {
+        let len: usize = resp
+            .header("Content-Length")
+            .expect("Content-Length")
+            .parse()
+            .unwrap();
+        assert_eq!(len, resp.body.len(), "Content-Length matches the body");
+    }
+    resp
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[eol + 2..eol + 2 + size]);
+        data = &data[eol + 4 + size..];
+    }
+}
+
+fn get(url: &str, auth: Option<&str>) -> Resp {
+    request("GET", url, auth)
+}
+
+fn basic() -> String {
+    Credentials::default().basic_header()
+}
+
+/// GET with valid credentials; asserts 200 and JSON content type.
+fn get_ok(url: &str) -> Value {
+    let r = get(url, Some(&basic()));
+    assert_eq!(r.status, 200, "{url}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
+    r.json()
+}
+
+fn assert_error(r: &Resp, status: u16, message: &str) {
+    assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
+    assert_eq!(
+        r.json(),
+        json!({"type": "error", "error": {"message": message}})
+    );
+}
+
+/// Follows `next` links from `url`, returning every value and every page.
+fn collect_all(url: &str) -> (Vec<Value>, Vec<Value>) {
+    let mut values = Vec::new();
+    let mut pages = Vec::new();
+    let mut next = Some(url.to_string());
+    while let Some(u) = next {
+        let page = get_ok(&u);
+        values.extend(page["values"].as_array().unwrap().iter().cloned());
+        next = page.get("next").and_then(Value::as_str).map(str::to_string);
+        pages.push(page);
+        assert!(pages.len() < 10_000, "runaway pagination");
+    }
+    (values, pages)
+}
+
+fn query_pairs(url: &str) -> Vec<(String, String)> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn start() -> FakeBitbucket {
+    FakeBitbucket::start(FakeOptions::default()).unwrap()
+}
+
+fn states(values: &[Value]) -> BTreeSet<String> {
+    values
+        .iter()
+        .map(|v| v["state"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------- tests
+
+#[test]
+fn base_url_and_origin() {
+    let fake = start();
+    assert!(fake.origin().starts_with("http://127.0.0.1:"));
+    assert_eq!(fake.base_url(), format!("{}/2.0", fake.origin()));
+}
+
+#[test]
+fn repositories_list_envelope_and_paging() {
+    let fake = start();
+    let expected = fake.dataset().repositories("acme");
+    assert_eq!(expected.len(), 3);
+
+    let first = get_ok(&format!("{}/repositories/acme?pagelen=2", fake.base_url()));
+    assert_eq!(first["size"], 3);
+    assert_eq!(first["page"], 1);
+    assert_eq!(first["pagelen"], 2);
+    assert!(first.get("previous").is_none());
+    assert_eq!(first["values"].as_array().unwrap(), &expected[..2]);
+    let next = first["next"].as_str().unwrap();
+    assert_eq!(
+        next,
+        format!("{}/repositories/acme?pagelen=2&page=2", fake.base_url())
+    );
+
+    let second = get_ok(next);
+    assert_eq!(second["page"], 2);
+    assert_eq!(second["values"].as_array().unwrap(), &expected[2..]);
+    assert!(second.get("next").is_none());
+    assert_eq!(
+        second["previous"],
+        format!("{}/repositories/acme?pagelen=2&page=1", fake.base_url())
+    );
+
+    // Default pagelen 10: everything on one page, no next.
+    let all = get_ok(&format!("{}/repositories/acme", fake.base_url()));
+    assert_eq!(all["pagelen"], 10);
+    assert_eq!(all["values"].as_array().unwrap(), &expected);
+    assert!(all.get("next").is_none());
+
+    // Shape of a repository object.
+    let repo = &expected[0];
+    for key in [
+        "type",
+        "uuid",
+        "full_name",
+        "name",
+        "slug",
+        "description",
+        "is_private",
+        "fork_policy",
+        "language",
+        "size",
+        "has_issues",
+        "has_wiki",
+        "created_on",
+        "updated_on",
+        "mainbranch",
+        "owner",
+        "workspace",
+        "project",
+        "links",
+    ] {
+        assert!(repo.get(key).is_some(), "repository.{key}");
+    }
+    assert_eq!(repo["type"], "repository");
+    assert_eq!(repo["full_name"], "acme/web-app");
+    assert_eq!(repo["mainbranch"]["type"], "branch");
+    assert_eq!(repo["workspace"]["slug"], "acme");
+    assert_eq!(repo["project"]["type"], "project");
+    assert!(repo["links"]["clone"].as_array().unwrap().len() == 2);
+    let slugs: Vec<&str> = expected
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["web-app", "api-service", "infra"]);
+
+    // Single repository.
+    assert_eq!(
+        get_ok(&format!("{}/repositories/acme/infra", fake.base_url())),
+        expected[2]
+    );
+}
+
+#[test]
+fn pull_requests_default_to_open_and_filter_by_repeated_state() {
+    let fake = start();
+    let all = fake.dataset().pull_requests("acme", "web-app");
+    assert_eq!(all.len(), 60);
+    assert_eq!(states(&all).len(), 4, "demo has all four states");
+
+    let open: Vec<Value> = all
+        .iter()
+        .filter(|p| p["state"] == "OPEN")
+        .cloned()
+        .collect();
+    let (values, pages) = collect_all(&format!(
+        "{}/repositories/acme/web-app/pullrequests",
+        fake.base_url()
+    ));
+    assert_eq!(values, open);
+    assert_eq!(pages[0]["size"], open.len());
+    assert_eq!(pages[0]["pagelen"], 10);
+
+    let url = format!(
+        "{}/repositories/acme/web-app/pullrequests?state=MERGED&state=DECLINED&pagelen=7",
+        fake.base_url()
+    );
+    let wanted: Vec<Value> = all
+        .iter()
+        .filter(|p| p["state"] == "MERGED" || p["state"] == "DECLINED")
+        .cloned()
+        .collect();
+    let (values, pages) = collect_all(&url);
+    assert_eq!(values, wanted);
+    let ids: Vec<u64> = values.iter().map(|v| v["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending id");
+    assert!(pages.len() > 1);
+    for (i, p) in pages.iter().enumerate() {
+        assert_eq!(p["page"], i + 1);
+        assert_eq!(p["size"], wanted.len());
+    }
+
+    let every = format!(
+        "{}/repositories/acme/web-app/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50",
+        fake.base_url()
+    );
+    assert_eq!(collect_all(&every).0, all);
+
+    // Single pull request (any state).
+    assert_eq!(
+        get_ok(&format!(
+            "{}/repositories/acme/web-app/pullrequests/3",
+            fake.base_url()
+        )),
+        all[2]
+    );
+}
+
+#[test]
+fn pull_request_parameter_errors() {
+    let fake = start();
+    let base = format!(
+        "{}/repositories/acme/api-service/pullrequests",
+        fake.base_url()
+    );
+    let auth = basic();
+    for q in [
+        "pagelen=51",
+        "pagelen=100",
+        "pagelen=0",
+        "pagelen=abc",
+        "pagelen=-1",
+        "pagelen=",
+    ] {
+        assert_error(
+            &get(&format!("{base}?{q}"), Some(&auth)),
+            400,
+            "Invalid pagelen",
+        );
+    }
+    for q in ["page=abc", "page=0", "page=-2", "page=1.5"] {
+        assert_error(
+            &get(&format!("{base}?{q}"), Some(&auth)),
+            400,
+            "Invalid page",
+        );
+    }
+    for s in ["open", "ALL", "MERGED,DECLINED", ""] {
+        let r = get(&format!("{base}?state={s}"), Some(&auth));
+        assert_eq!(r.status, 400, "state={s}");
+        assert_eq!(r.json()["type"], "error");
+    }
+    assert_eq!(get_ok(&format!("{base}?pagelen=50"))["pagelen"], 50);
+
+    // Past the end: empty values, not an error.
+    let past = get_ok(&format!("{base}?page=999&state=MERGED"));
+    assert_eq!(past["values"], json!([]));
+    assert_eq!(past["page"], 999);
+    assert!(past.get("next").is_none());
+
+    // fields / q / sort are tolerated.
+    let page = get_ok(&format!(
+        "{base}?fields=%2Bvalues.participants&q=updated_on%3E%3D2026-01-01&sort=-updated_on"
+    ));
+    assert!(page["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["state"] == "OPEN"));
+}
+
+#[test]
+fn next_links_keep_every_query_parameter() {
+    let fake = start();
+    let url = format!(
+        "{}/repositories/acme/web-app/pullrequests?state=MERGED&fields=%2Bvalues.participants,-links&q=updated_on%3E%3D2026-01-01T00%3A00%3A00Z%20AND%20title~%22a%20b%22&state=OPEN&sort=created_on&pagelen=5",
+        fake.base_url()
+    );
+    let page = get_ok(&url);
+    let next = page["next"].as_str().unwrap();
+    assert!(next.starts_with(&format!(
+        "{}/repositories/acme/web-app/pullrequests?",
+        fake.base_url()
+    )));
+    let mut expected = query_pairs(&url);
+    expected.push(("page".into(), "2".into()));
+    assert_eq!(query_pairs(next), expected);
+
+    // `page` is replaced in place.
+    let page2 = get_ok(next);
+    let next2 = page2["next"].as_str().unwrap();
+    let mut expected3 = query_pairs(&url);
+    expected3.push(("page".into(), "3".into()));
+    assert_eq!(query_pairs(next2), expected3);
+    let prev = page2["previous"].as_str().unwrap();
+    assert_eq!(
+        query_pairs(prev).last().unwrap(),
+        &("page".to_string(), "1".to_string())
+    );
+    assert_eq!(get_ok(prev), page);
+}
+
+#[test]
+fn commits_use_iterator_pagination() {
+    let fake = start();
+    let expected = fake.dataset().commits("acme", "web-app");
+    assert_eq!(expected.len(), 150);
+    let base = format!("{}/repositories/acme/web-app/commits", fake.base_url());
+
+    let first = get_ok(&base);
+    let keys: BTreeSet<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, BTreeSet::from(["pagelen", "values", "next"]));
+    assert_eq!(first["pagelen"], 30);
+    assert_eq!(first["values"].as_array().unwrap(), &expected[..30]);
+    let token = query_pairs(first["next"].as_str().unwrap())
+        .into_iter()
+        .find(|(k, _)| k == "page")
+        .unwrap()
+        .1;
+    assert_eq!(token.len(), 16);
+    assert!(
+        token.parse::<u64>().is_err(),
+        "token {token} must not look like a number"
+    );
+
+    let (values, pages) = collect_all(&format!("{base}?pagelen=100"));
+    assert_eq!(values, expected);
+    assert_eq!(pages.len(), 2);
+    for p in &pages {
+        assert!(p.get("size").is_none() && p.get("page").is_none() && p.get("previous").is_none());
+    }
+    let next = pages[0]["next"].as_str().unwrap();
+    assert_eq!(
+        query_pairs(next)[0],
+        ("pagelen".to_string(), "100".to_string())
+    );
+
+    let auth = basic();
+    assert_error(
+        &get(&format!("{base}?pagelen=101"), Some(&auth)),
+        400,
+        "Invalid pagelen",
+    );
+    assert_error(
+        &get(&format!("{base}?page=2"), Some(&auth)),
+        400,
+        "Invalid page",
+    );
+    assert_eq!(
+        get_ok(&format!("{base}?pagelen=100&include=main&exclude=develop"))["values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
+}
+
+#[test]
+fn authentication_is_required_and_checked() {
+    let fake = start();
+    let url = format!("{}/repositories/acme", fake.base_url());
+    assert_error(&get(&url, None), 401, "Authentication required");
+    let invalid = "Token is invalid, expired, or not supported for this endpoint.";
+    assert_error(&get(&url, Some("Bearer demo-api-token")), 401, invalid);
+    assert_error(&get(&url, Some("Bearer nope")), 401, invalid);
+    let wrong = Credentials {
+        api_token: "wrong".into(),
+        ..Credentials::default()
+    }
+    .basic_header();
+    assert_error(&get(&url, Some(&wrong)), 401, invalid);
+    assert_eq!(get(&url, Some("Bearer demo-access-token")).status, 200);
+    assert_eq!(get(&url, Some(&basic())).status, 200);
+    // 401 comes before routing.
+    assert_eq!(get(&format!("{}/nope", fake.base_url()), None).status, 401);
+
+    let custom = FakeBitbucket::start(FakeOptions {
+        credentials: Credentials {
+            email: "me@corp.example".into(),
+            api_token: "tok:with:colons".into(),
+            bearer_tokens: vec!["a".into(), "b".into()],
+        },
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let url = format!("{}/repositories/acme", custom.base_url());
+    assert_eq!(
+        get(&url, Some(&custom.credentials().basic_header())).status,
+        200
+    );
+    assert_eq!(get(&url, Some("Bearer b")).status, 200);
+    assert_eq!(get(&url, Some(&basic())).status, 401);
+}
+
+#[test]
+fn unknown_things_are_json_404s() {
+    let fake = start();
+    let b = fake.base_url();
+    let auth = basic();
+    assert_error(
+        &get(&format!("{b}/repositories/nobody"), Some(&auth)),
+        404,
+        "No workspace with identifier 'nobody'.",
+    );
+    assert_error(
+        &get(
+            &format!("{b}/repositories/nobody/web-app/commits"),
+            Some(&auth),
+        ),
+        404,
+        "No workspace with identifier 'nobody'.",
+    );
+    assert_error(
+        &get(
+            &format!("{b}/repositories/acme/nope/pullrequests"),
+            Some(&auth),
+        ),
+        404,
+        "Repository acme/nope not found",
+    );
+    assert_error(
+        &get(&format!("{b}/repositories/acme/nope"), Some(&auth)),
+        404,
+        "Repository acme/nope not found",
+    );
+    assert_error(
+        &get(
+            &format!("{b}/repositories/acme/web-app/pullrequests/61"),
+            Some(&auth),
+        ),
+        404,
+        "Pull request 61 not found",
+    );
+    for path in [
+        "/repositories",
+        "/repositories/acme/web-app/pipelines",
+        "/whatever",
+        "",
+    ] {
+        assert_error(
+            &get(&format!("{b}{path}"), Some(&auth)),
+            404,
+            "Resource not found",
+        );
+    }
+    // Outside the prefix.
+    assert_error(
+        &get(&format!("{}/repositories/acme", fake.origin()), Some(&auth)),
+        404,
+        "Resource not found",
+    );
+    assert_error(
+        &get(
+            &format!("{}/2.0x/repositories/acme", fake.origin()),
+            Some(&auth),
+        ),
+        404,
+        "Resource not found",
+    );
+    assert_eq!(
+        request("POST", &format!("{b}/repositories/acme"), Some(&auth)).status,
+        405
+    );
+}
+
+#[test]
+fn requests_are_recorded_in_order() {
+    let fake = start();
+    let b = fake.base_url();
+    get(&format!("{b}/repositories/acme"), None);
+    fake.clear_requests();
+    assert!(fake.requests().is_empty());
+
+    get(&format!("{b}/repositories/acme/web-app/pullrequests?state=OPEN&state=MERGED&q=title%20~%20%22a%2Bb%22&fields=%2Bvalues.reviewers"), Some(&basic()));
+    get(
+        &format!("{b}/repositories/acme/web-app/commits"),
+        Some("Bearer bad"),
+    );
+    get(
+        &format!("{b}/repositories/acme/missing/commits"),
+        Some("Bearer demo-access-token"),
+    );
+
+    let log = fake.requests();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0].method, "GET");
+    assert_eq!(log[0].path, "/2.0/repositories/acme/web-app/pullrequests");
+    assert_eq!(
+        log[0].query,
+        vec![
+            ("state".to_string(), "OPEN".to_string()),
+            ("state".to_string(), "MERGED".to_string()),
+            ("q".to_string(), "title ~ \"a+b\"".to_string()),
+            ("fields".to_string(), "+values.reviewers".to_string()),
+        ]
+    );
+    assert_eq!(log[0].query_values("state"), ["OPEN", "MERGED"]);
+    assert_eq!(log[0].authorization.as_deref(), Some(basic().as_str()));
+    assert_eq!(log[0].status, 200);
+    assert_eq!(
+        (log[1].status, log[1].authorization.as_deref()),
+        (401, Some("Bearer bad"))
+    );
+    assert_eq!(log[2].status, 404);
+    assert!(log[2].query.is_empty());
+}
+
+#[test]
+fn empty_prefix_and_next_origin_override() {
+    let fake = FakeBitbucket::start(FakeOptions {
+        path_prefix: String::new(),
+        next_origin_override: Some("http://127.0.0.1:9".into()),
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    assert_eq!(fake.base_url(), fake.origin());
+    let page = get_ok(&format!("{}/repositories/acme?pagelen=1", fake.base_url()));
+    assert_eq!(
+        page["next"],
+        "http://127.0.0.1:9/repositories/acme?pagelen=1&page=2"
+    );
+    let commits = get_ok(&format!(
+        "{}/repositories/acme/infra/commits",
+        fake.base_url()
+    ));
+    assert!(commits["next"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:9/repositories/acme/infra/commits?page="));
+    assert_eq!(
+        get(
+            &format!("{}/2.0/repositories/acme", fake.origin()),
+            Some(&basic())
+        )
+        .status,
+        404
+    );
+}
+
+#[test]
+fn workspace_and_repo_accept_uuids() {
+    let fake = start();
+    let repo = &fake.dataset().repositories("acme")[1];
+    let enc = |s: &str| s.replace('{', "%7B").replace('}', "%7D");
+    let ws_uuid = repo["workspace"]["uuid"].as_str().unwrap();
+    let repo_uuid = repo["uuid"].as_str().unwrap();
+    let url = format!(
+        "{}/repositories/{}/{}",
+        fake.base_url(),
+        enc(ws_uuid),
+        enc(repo_uuid)
+    );
+    assert_eq!(&get_ok(&url), repo);
+    assert_eq!(fake.dataset().pull_requests(ws_uuid, repo_uuid).len(), 60);
+}
+
+#[test]
+fn concurrent_clients() {
+    let fake = start();
+    let base = fake.base_url();
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let url = format!(
+                "{base}/repositories/acme/web-app/commits?pagelen={}",
+                10 + i
+            );
+            std::thread::spawn(move || get_ok(&url)["values"].as_array().unwrap().len())
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.join().unwrap(), 10 + i);
+    }
+    assert_eq!(fake.requests().len(), 8);
+}
+
+#[test]
+fn drop_stops_the_server() {
+    let fake = start();
+    let origin = fake.origin();
+    get_ok(&format!("{}/repositories/acme", fake.base_url()));
+    let t = Instant::now();
+    drop(fake);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let addr = origin.trim_start_matches("http://").to_string();
+    let mut refused = false;
+    for _ in 0..50 {
+        if TcpStream::connect(&addr).is_err() {
+            refused = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(refused, "listener closed after drop");
+}
+
+// ---------------------------------------------------------------- dataset
+
+fn is_rfc3339(s: &str, micros: bool) -> bool {
+    let b = s.as_bytes();
+    let len = if micros { 32 } else { 25 };
+    b.len() == len
+        && s.ends_with("+00:00")
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && (!micros || b[19] == b'.')
+}
+
+#[test]
+fn dataset_is_deterministic() {
+    let spec = DatasetSpec {
+        seed: 7,
+        workspaces: vec!["one".into(), "two".into()],
+        repos_per_workspace: 12,
+        pull_requests_per_repo: 20,
+        commits_per_repo: 30,
+    };
+    let a = Dataset::generate(spec.clone());
+    let b = Dataset::generate(spec.clone());
+    assert_eq!(a.workspaces(), ["one", "two"]);
+    for ws in ["one", "two"] {
+        assert_eq!(a.repositories(ws), b.repositories(ws));
+        assert_eq!(a.repositories(ws).len(), 12);
+        for r in a.repositories(ws) {
+            let slug = r["slug"].as_str().unwrap();
+            assert_eq!(a.pull_requests(ws, slug), b.pull_requests(ws, slug));
+            assert_eq!(a.commits(ws, slug), b.commits(ws, slug));
+        }
+    }
+    let slugs: BTreeSet<String> = a
+        .repositories("one")
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(slugs.len(), 12, "unique slugs");
+    let c = Dataset::generate(DatasetSpec { seed: 8, ..spec });
+    assert_ne!(a.commits("one", "web-app"), c.commits("one", "web-app"));
+    assert_ne!(
+        a.repositories("one")[0]["uuid"],
+        a.repositories("two")[0]["uuid"]
+    );
+    assert!(a.repositories("three").is_empty());
+    assert!(a.commits("one", "nope").is_empty());
+}
+
+#[test]
+fn demo_pull_requests_look_like_bitbucket() {
+    let ds = Dataset::demo();
+    let mut awkward_title = false;
+    let mut null_description = false;
+    let mut empty_description = false;
+    let mut non_ascii_name = false;
+    for repo in ["web-app", "api-service", "infra"] {
+        let prs = ds.pull_requests("acme", repo);
+        assert_eq!(prs.len(), 60);
+        assert_eq!(states(&prs).len(), 4);
+        let created: Vec<&str> = prs
+            .iter()
+            .map(|p| p["created_on"].as_str().unwrap())
+            .collect();
+        assert!(
+            created.windows(2).all(|w| w[0] < w[1]),
+            "created_on increases with id"
+        );
+        for (i, p) in prs.iter().enumerate() {
+            assert_eq!(p["type"], "pullrequest");
+            assert_eq!(p["id"], i + 1);
+            assert!(is_rfc3339(p["created_on"].as_str().unwrap(), true));
+            assert!(p["updated_on"].as_str().unwrap() >= p["created_on"].as_str().unwrap());
+            assert_eq!(
+                p["source"]["repository"]["full_name"],
+                format!("acme/{repo}")
+            );
+            assert_eq!(p["source"]["commit"]["hash"].as_str().unwrap().len(), 40);
+            assert!(p["destination"]["branch"]["name"].is_string());
+            let merged = p["state"] == "MERGED";
+            assert_eq!(p["merge_commit"].is_object(), merged);
+            if p["state"] == "OPEN" || p["state"] == "SUPERSEDED" {
+                assert!(p["closed_by"].is_null());
+            } else {
+                assert_eq!(p["closed_by"]["type"], "user");
+            }
+            let author = &p["author"];
+            for key in ["display_name", "uuid", "account_id", "nickname"] {
+                assert!(author[key].is_string(), "author.{key}");
+            }
+            assert!(author["links"]["avatar"]["href"].is_string());
+            let title = p["title"].as_str().unwrap();
+            awkward_title |= title.contains(',') && title.contains('"') && title.contains('\n');
+            null_description |= p["description"].is_null();
+            empty_description |= p["description"] == "";
+            non_ascii_name |= !author["display_name"].as_str().unwrap().is_ascii();
+        }
+        // The awkward title is on an OPEN PR, so the default listing has it too.
+        assert_eq!(prs[3]["state"], "OPEN");
+    }
+    assert!(awkward_title && null_description && empty_description && non_ascii_name);
+    assert_eq!(ds.users().len(), 8);
+    assert_eq!(
+        ds.pull_request("acme", "infra", 60).unwrap(),
+        ds.pull_requests("acme", "infra")[59]
+    );
+    assert!(ds.pull_request("acme", "infra", 61).is_none());
+}
+
+#[test]
+fn demo_commits_look_like_bitbucket() {
+    let ds = Dataset::demo();
+    let commits = ds.commits("acme", "api-service");
+    assert_eq!(commits.len(), 150);
+    let hashes: BTreeSet<&str> = commits
+        .iter()
+        .map(|c| c["hash"].as_str().unwrap())
+        .collect();
+    assert_eq!(hashes.len(), 150);
+    let dates: Vec<&str> = commits
+        .iter()
+        .map(|c| c["date"].as_str().unwrap())
+        .collect();
+    assert!(
+        dates.windows(2).all(|w| w[0] > w[1]),
+        "newest first, strictly"
+    );
+    let mut no_user = 0;
+    let mut multi_line = 0;
+    let mut merges = 0;
+    for (i, c) in commits.iter().enumerate() {
+        let hash = c["hash"].as_str().unwrap();
+        assert!(
+            hash.len() == 40
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert!(is_rfc3339(c["date"].as_str().unwrap(), false));
+        assert_eq!(c["type"], "commit");
+        assert_eq!(c["author"]["type"], "author");
+        assert!(c["author"]["raw"].as_str().unwrap().contains('<'));
+        if c["author"].get("user").is_none() {
+            no_user += 1;
+        }
+        let msg = c["message"].as_str().unwrap();
+        assert_eq!(c["summary"]["raw"], msg);
+        if msg.trim_end().contains('\n') {
+            multi_line += 1;
+        }
+        let parents = c["parents"].as_array().unwrap();
+        if i + 1 < commits.len() {
+            assert_eq!(parents[0]["hash"], commits[i + 1]["hash"]);
+        } else {
+            assert!(parents.is_empty());
+        }
+        merges += usize::from(parents.len() == 2);
+        assert_eq!(c["repository"]["full_name"], "acme/api-service");
+        assert!(c["links"]["html"]["href"].as_str().unwrap().ends_with(hash));
+    }
+    assert!(no_user > 0 && multi_line > 0 && merges > 0);
+}
+
+#[test]
+fn large_repositories_are_cheap() {
+    let t = Instant::now();
+    let ds = Dataset::generate(DatasetSpec {
+        seed: 1,
+        workspaces: vec!["big".into()],
+        repos_per_workspace: 1,
+        pull_requests_per_repo: 100_000,
+        commits_per_repo: 100_000,
+    });
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "generate took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(ds.pull_request_count("big", "web-app"), 100_000);
+    assert_eq!(ds.commit_count("big", "web-app"), 100_000);
+    let states = ds.pull_request_states("big", "web-app");
+    let open = states.iter().filter(|s| **s == PrState::Open).count();
+    assert!(open > 20_000 && open < 30_000, "{open}");
+    let last_pr = ds.pull_request("big", "web-app", 100_000).unwrap();
+    let last_commit = ds.commit("big", "web-app", 99_999).unwrap();
+    assert!(
+        ds.pull_request("big", "web-app", 100_001).is_none()
+            && ds.commit("big", "web-app", 100_000).is_none()
+    );
+
+    // Deep pages are served without materialising the whole list.
+    let fake = FakeBitbucket::start(FakeOptions {
+        dataset: ds,
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let ds = fake.dataset();
+    let t = Instant::now();
+    let url = format!(
+        "{}/repositories/big/web-app/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50&page=2000",
+        fake.base_url()
+    );
+    let page = get_ok(&url);
+    let values = page["values"].as_array().unwrap();
+    let expected: Vec<Value> = (99_951..=100_000)
+        .map(|id| ds.pull_request("big", "web-app", id).unwrap())
+        .collect();
+    assert_eq!(values, &expected);
+    assert_eq!(values[49], last_pr);
+    assert!(page.get("next").is_none());
+
+    let token = paging::encode_token(99_900);
+    let tail = get_ok(&format!(
+        "{}/repositories/big/web-app/commits?pagelen=100&page={token}",
+        fake.base_url()
+    ));
+    let expected: Vec<Value> = (99_900..100_000)
+        .map(|i| ds.commit("big", "web-app", i).unwrap())
+        .collect();
+    assert_eq!(tail["values"].as_array().unwrap(), &expected);
+    assert_eq!(tail["values"][99], last_commit);
+    assert!(tail.get("next").is_none());
+
+    let open_page = get_ok(&format!(
+        "{}/repositories/big/web-app/pullrequests?page=100",
+        fake.base_url()
+    ));
+    assert_eq!(open_page["size"], open);
+    assert!(open_page["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["state"] == "OPEN"));
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "deep pages took {:?}",
+        t.elapsed()
+    );
+
+    // Materialising objects stays cheap enough for expectations on mid-size repos.
+    let t = Instant::now();
+    let mid = Dataset::generate(DatasetSpec {
+        seed: 2,
+        workspaces: vec!["mid".into()],
+        repos_per_workspace: 1,
+        pull_requests_per_repo: 5_000,
+        commits_per_repo: 5_000,
+    });
+    let prs = mid.pull_requests("mid", "web-app");
+    let commits = mid.commits("mid", "web-app");
+    assert_eq!((prs.len(), commits.len()), (5_000, 5_000));
+    assert!(prs
+        .windows(2)
+        .all(|w| w[0]["created_on"].as_str() < w[1]["created_on"].as_str()));
+    assert!(commits
+        .windows(2)
+        .all(|w| w[0]["date"].as_str() > w[1]["date"].as_str()));
+    eprintln!("materialising 2 x 5,000 objects took {:?}", t.elapsed());
+}
+
+#[test]
+fn keep_alive_connections_serve_several_requests() {
+    let fake = start();
+    let host = fake.origin().trim_start_matches("http://").to_string();
+    let mut stream = TcpStream::connect(&host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    for path in [
+        "/2.0/repositories/acme",
+        "/2.0/repositories/acme/infra/commits?pagelen=3",
+        "/2.0/nope",
+    ] {
+        let head = format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\n\r\n",
+            basic()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        // Read the head, then exactly Content-Length bytes.
+        let mut raw = Vec::new();
+        let mut byte = [0u8; 1];
+        while !raw.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).unwrap();
+            raw.push(byte[0]);
+        }
+        let head = String::from_utf8(raw).unwrap();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap();
+        let mut body = vec![0u8; len];
+        stream.read_exact(&mut body).unwrap();
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert!(value.is_object(), "{path}");
+    }
+    let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 404]);
+}

@@ -1,0 +1,15 @@
+//! host-harness: runs the bitbucket-connector component under wasmtime.
+//!
+//! - `sandbox`: engine, linker and per-run stores with their limits, and the
+//!   typed API (`Host`, `Session`) the CLI and tests drive;
+//! - `output`: JSON lines, CSV and table writers for rows;
+//! - `component`: where the component is and how to build it;
+//! - `fake`: a fake Bitbucket Cloud on 127.0.0.1 for the demo and the tests.
+
+pub mod component;
+pub mod fake;
+pub mod output;
+pub mod sandbox;
+
+pub use sandbox::{Host, HostError, Limits, Session};
+pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus};

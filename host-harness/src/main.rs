@@ -1,0 +1,200 @@
+//! `connector-harness`: run the bitbucket-connector component locally.
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use host_harness::fake::{FakeBitbucket, FakeOptions};
+use host_harness::output::{self, Format};
+use host_harness::{component, Host, HostError, Limits, ReportInfo, ReportStatus};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "connector-harness", version, about = "Run the Bitbucket connector component under wasmtime")]
+struct Cli {
+    /// The component to load (default: the one this repository builds, built if needed).
+    #[arg(long, global = true, value_name = "PATH")]
+    component: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the reports the connector offers.
+    #[command(after_help = "Example:\n  connector-harness reports --json | jq '.[].id'")]
+    Reports {
+        /// Print the catalog as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one report and write its rows.
+    #[command(after_help = "Example:\n  connector-harness run pull-requests --config bitbucket.json \\\n      --param workspace=acme --param repository=web-app --format csv --output prs.csv")]
+    Run {
+        /// The report id (see `reports`).
+        report: String,
+        /// The connector configuration (JSON): endpoint and auth.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// A report parameter, NAME=VALUE; repeat for several.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: Format,
+        /// Write rows to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Start a fake Bitbucket with a seeded demo workspace and run a report against it.
+    #[command(after_help = "Example:\n  connector-harness demo --report commits --format jsonl")]
+    Demo {
+        /// The report to run against the demo workspace `acme`.
+        #[arg(long, default_value = "pull-requests")]
+        report: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, starting with the error code.
+            let line = match e.downcast_ref::<HostError>() {
+                Some(host) => host.to_string(),
+                None => format!("harness-error: {e:#}"),
+            };
+            eprintln!("{}", line.replace(['\n', '\r'], " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let component = match cli.component {
+        Some(path) => path,
+        None => component::build()?,
+    };
+    let host = Host::load(&component, Limits::default())?;
+    match cli.command {
+        Command::Reports { json } => {
+            let reports = host.list_reports()?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &catalog_json(&reports))?;
+                writeln!(out)?;
+            } else {
+                print_catalog(&mut out, &reports)?;
+            }
+        }
+        Command::Run { report, config, params, format, output } => {
+            let config = std::fs::read_to_string(&config)
+                .with_context(|| format!("reading the config file {}", config.display()))?;
+            let params = params.iter().map(|p| parse_param(p)).collect::<anyhow::Result<Vec<_>>>()?;
+            let out: Box<dyn Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            run_report(&host, &config, &report, &params, format, out)?;
+        }
+        Command::Demo { report, format } => {
+            let fake = FakeBitbucket::start(FakeOptions::default())?;
+            let creds = fake.credentials();
+            let auth = json!({"type": "api-token", "email": creds.email, "token": creds.api_token});
+            let config = json!({"endpoint": fake.base_url(), "auth": auth}).to_string();
+            let mut params = vec![("workspace".to_string(), "acme".to_string())];
+            let info = host.list_reports()?.into_iter().find(|r| r.id == report);
+            if info.as_ref().is_some_and(|r| r.params.iter().any(|p| p.name == "repository")) {
+                params.push(("repository".into(), "web-app".into()));
+            }
+            eprintln!("fake Bitbucket at {} (workspace `acme`); running `{report}`…", fake.base_url());
+            let summary = run_report(&host, &config, &report, &params, format, Box::new(std::io::stdout().lock()))?;
+            eprintln!("{} rows in {} batches from {} requests", summary.rows, summary.batches, fake.requests().len());
+        }
+    }
+    Ok(())
+}
+
+fn run_report(
+    host: &Host,
+    config: &str,
+    report: &str,
+    params: &[(String, String)],
+    format: Format,
+    out: Box<dyn Write + '_>,
+) -> anyhow::Result<host_harness::sandbox::RunSummary> {
+    let reports = host.list_reports()?;
+    let columns = reports.iter().find(|r| r.id == report).map(|r| r.columns.clone()).unwrap_or_default();
+    let mut session = host.session(config)?;
+    let mut writer = output::writer(format, &columns, out)?;
+    let summary = session.run(report, params, |cells| Ok(writer.row(cells)?))?;
+    writer.finish()?;
+    Ok(summary)
+}
+
+fn parse_param(raw: &str) -> anyhow::Result<(String, String)> {
+    match raw.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => bail!("--param expects NAME=VALUE, got `{raw}`"),
+    }
+}
+
+fn catalog_json(reports: &[ReportInfo]) -> Value {
+    Value::Array(
+        reports
+            .iter()
+            .map(|r| {
+                let (status, retired) = match &r.status {
+                    ReportStatus::Available => ("available", Value::Null),
+                    ReportStatus::RetiredUpstream(t) => (
+                        "retired-upstream",
+                        json!({"since": t.since, "reason": t.reason, "replacement": t.replacement}),
+                    ),
+                };
+                json!({
+                    "id": r.id,
+                    "title": r.title,
+                    "aliases": r.aliases,
+                    "description": r.description,
+                    "endpoint": r.endpoint,
+                    "status": status,
+                    "retired": retired,
+                    "params": r.params.iter().map(|p| json!({
+                        "name": p.name,
+                        "kind": format!("{:?}", p.kind).to_lowercase(),
+                        "required": p.required,
+                        "default": p.default,
+                        "description": p.description,
+                    })).collect::<Vec<_>>(),
+                    "columns": r.columns.iter().map(|c| json!({
+                        "name": c.name,
+                        "type": format!("{:?}", c.type_).to_lowercase(),
+                        "nullable": c.nullable,
+                        "description": c.description,
+                    })).collect::<Vec<_>>(),
+                    "primary_key": r.primary_key,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn print_catalog(out: &mut impl Write, reports: &[ReportInfo]) -> std::io::Result<()> {
+    let id_width = reports.iter().map(|r| r.id.len()).max().unwrap_or(2);
+    writeln!(out, "{:id_width$}  {:16}  {:>7}  TITLE", "ID", "STATUS", "COLUMNS")?;
+    for r in reports {
+        let status = match r.status {
+            ReportStatus::Available => "available",
+            ReportStatus::RetiredUpstream(_) => "retired-upstream",
+        };
+        writeln!(out, "{:id_width$}  {status:16}  {:>7}  {}", r.id, r.columns.len(), r.title)?;
+    }
+    Ok(())
+}

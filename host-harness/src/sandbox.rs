@@ -1,0 +1,368 @@
+//! The sandbox: one wasmtime engine per process, one store per session, and
+//! the limits every store runs under:
+//!
+//! - outgoing HTTP only to the origin of the configured endpoint (a second
+//!   wall under the component's own check), enforced in `send_request`;
+//! - a cap on each response body, enforced while the body streams;
+//! - a memory cap per instance (`StoreLimits`);
+//! - a deadline per call into the guest (epoch interruption);
+//! - no filesystem, environment, sockets or inherited stdio.
+//!
+//! A trap (panic, deadline, memory) ends that session with a `HostError`;
+//! the engine and other sessions carry on.
+
+use anyhow::Context as _;
+use http_body_util::{BodyExt, Limited};
+use std::future::Future;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "bitbucket-connector",
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::sync::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::sync::clocks,
+        },
+    });
+}
+
+/// The contract's types, as the host sees them.
+pub use bindings::bitbucket::connector::types as wit;
+use wit::{Cell, ConnectorError, ReportInfo};
+
+/// How often the epoch ticks; deadlines are whole ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(50);
+
+/// Resource limits for each session.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Linear memory the guest may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// Wall time one call into the guest may take (a batch, a configure).
+    pub call_deadline: Duration,
+    /// Largest response body the host hands to the guest, in bytes.
+    pub max_response_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 64 << 20,
+            call_deadline: Duration::from_secs(120),
+            max_response_bytes: 32 << 20,
+        }
+    }
+}
+
+/// Why a call failed: the connector said so, or the host stopped it.
+#[derive(Debug)]
+pub enum HostError {
+    /// The connector returned a typed error.
+    Connector(ConnectorError),
+    /// The guest trapped, ran out of time or memory, or the host failed.
+    Trap(String),
+}
+
+impl HostError {
+    /// The error code as the CLI prints it (`guest-trap` for host-side stops).
+    pub fn code(&self) -> String {
+        match self {
+            HostError::Connector(e) => format!("{:?}", e.code).to_lowercase().replace('_', "-"),
+            HostError::Trap(_) => "guest-trap".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostError::Connector(e) => write!(f, "{}: {}", error_code_name(e.code), e.message),
+            HostError::Trap(message) => write!(f, "guest-trap: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// The kebab-case name of an error code, as in the WIT file.
+pub fn error_code_name(code: wit::ErrorCode) -> &'static str {
+    use wit::ErrorCode::*;
+    match code {
+        InvalidConfig => "invalid-config",
+        NotConfigured => "not-configured",
+        UnknownReport => "unknown-report",
+        InvalidParameter => "invalid-parameter",
+        RetiredUpstream => "retired-upstream",
+        Unauthorized => "unauthorized",
+        Forbidden => "forbidden",
+        NotFound => "not-found",
+        RateLimited => "rate-limited",
+        Upstream => "upstream",
+        Transport => "transport",
+        InvalidResponse => "invalid-response",
+        LimitExceeded => "limit-exceeded",
+    }
+}
+
+/// A loaded component, ready to start sessions. Cheap to share.
+pub struct Host {
+    engine: Engine,
+    component: Component,
+    pre: bindings::BitbucketConnectorPre<State>,
+    limits: Limits,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Host {
+    /// Compiles the component at `path` and links it against the sandbox's
+    /// imports.
+    pub fn load(path: &Path, limits: Limits) -> anyhow::Result<Host> {
+        let mut config = wasmtime::Config::new();
+        config.wasm_component_model(true).epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+        let component = Component::from_file(&engine, path)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("loading the component from {}", path.display()))?;
+
+        let mut linker = Linker::<State>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        let pre = bindings::BitbucketConnectorPre::new(linker.instantiate_pre(&component)?)?;
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (stop, ticking) = (ticker_stop.clone(), engine.weak());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                match ticking.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        });
+        Ok(Host { engine, component, pre, limits, ticker_stop })
+    }
+
+    /// The names of the interfaces the component imports: its whole reach
+    /// into the host.
+    pub fn imports(&self) -> Vec<String> {
+        self.component.component_type().imports(&self.engine).map(|(name, _)| name.to_string()).collect()
+    }
+
+    /// The catalog (no configuration needed, no network).
+    pub fn list_reports(&self) -> Result<Vec<ReportInfo>, HostError> {
+        let (mut store, bindings) = self.instantiate(None)?;
+        self.arm_deadline(&mut store);
+        bindings.bitbucket_connector_connector().call_list_reports(&mut store).map_err(trap)
+    }
+
+    /// A fresh, isolated instance configured with `config_json`. HTTP from
+    /// it may reach only the origin of the config's `endpoint`.
+    pub fn session(&self, config_json: &str) -> Result<Session, HostError> {
+        let mut session = self.unconfigured_session(allowed_origin(config_json).as_deref())?;
+        session.configure(config_json)?;
+        Ok(session)
+    }
+
+    /// A fresh instance that has not been configured, whose HTTP may reach
+    /// only `allowed_origin` (`scheme://host[:port]`), or nothing if `None`.
+    pub fn unconfigured_session(&self, allowed_origin: Option<&str>) -> Result<Session, HostError> {
+        let (store, bindings) = self.instantiate(allowed_origin.map(str::to_string))?;
+        Ok(Session { store, bindings, deadline_ticks: self.deadline_ticks() })
+    }
+
+    fn instantiate(&self, allowed: Option<String>) -> Result<(Store<State>, bindings::BitbucketConnector), HostError> {
+        let state = State {
+            wasi: WasiCtxBuilder::new().build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            sandbox: Sandbox { allowed_origin: allowed, max_response_bytes: self.limits.max_response_bytes },
+            limits: StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).instances(4).build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        self.arm_deadline(&mut store);
+        let bindings = self.pre.instantiate(&mut store).map_err(trap)?;
+        Ok((store, bindings))
+    }
+
+    fn deadline_ticks(&self) -> u64 {
+        (self.limits.call_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    }
+
+    fn arm_deadline(&self, store: &mut Store<State>) {
+        store.set_epoch_deadline(self.deadline_ticks());
+        store.epoch_deadline_trap();
+    }
+}
+
+/// One configured instance: its own store, memory and credentials.
+pub struct Session {
+    store: Store<State>,
+    bindings: bindings::BitbucketConnector,
+    deadline_ticks: u64,
+}
+
+/// Counts from a completed run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub rows: u64,
+    pub batches: u64,
+}
+
+impl Session {
+    /// Hands the connector its configuration (JSON).
+    pub fn configure(&mut self, config_json: &str) -> Result<(), HostError> {
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.bindings
+            .bitbucket_connector_connector()
+            .call_configure(&mut self.store, config_json)
+            .map_err(trap)?
+            .map_err(HostError::Connector)
+    }
+
+    /// Runs a report, handing each row to `sink` as it arrives.
+    pub fn run(
+        &mut self,
+        report_id: &str,
+        params: &[(String, String)],
+        mut sink: impl FnMut(&[Cell]) -> anyhow::Result<()>,
+    ) -> Result<RunSummary, HostError> {
+        let connector = self.bindings.bitbucket_connector_connector();
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        let run = connector
+            .call_run_report(&mut self.store, report_id, params)
+            .map_err(trap)?
+            .map_err(HostError::Connector)?;
+        let result = self.drain(run, &mut sink);
+        // Dropping the resource may fail only if the instance already trapped.
+        let _ = run.resource_drop(&mut self.store);
+        result
+    }
+
+    fn drain(
+        &mut self,
+        run: ResourceAny,
+        sink: &mut impl FnMut(&[Cell]) -> anyhow::Result<()>,
+    ) -> Result<RunSummary, HostError> {
+        let connector = self.bindings.bitbucket_connector_connector();
+        let mut summary = RunSummary::default();
+        loop {
+            self.store.set_epoch_deadline(self.deadline_ticks);
+            let batch = connector.run().call_next_batch(&mut self.store, run).map_err(trap)?;
+            let Some(rows) = batch.map_err(HostError::Connector)? else {
+                return Ok(summary);
+            };
+            summary.batches += 1;
+            for row in &rows {
+                sink(row).map_err(|e| HostError::Trap(format!("writing output failed: {e:#}")))?;
+                summary.rows += 1;
+            }
+        }
+    }
+}
+
+fn trap(error: wasmtime::Error) -> HostError {
+    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
+        let what = match trap {
+            wasmtime::Trap::Interrupt => "the component exceeded its time budget for one call and was stopped".to_string(),
+            other => format!("the component trapped ({other}); the session was ended"),
+        };
+        return HostError::Trap(what);
+    }
+    HostError::Trap(format!("{error:#}"))
+}
+
+/// `scheme://host:port` of the config's endpoint (Bitbucket Cloud by
+/// default). A config the host cannot read allows nothing; the component
+/// will reject it with a precise message anyway.
+fn allowed_origin(config_json: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(config_json).ok()?;
+    let endpoint = match value.get("endpoint") {
+        None | Some(serde_json::Value::Null) => "https://api.bitbucket.org/2.0",
+        Some(v) => v.as_str()?,
+    };
+    let url = url::Url::parse(endpoint.trim()).ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
+struct State {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    sandbox: Sandbox,
+    limits: StoreLimits,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.sandbox }
+    }
+}
+
+/// The host's wall around outgoing HTTP.
+struct Sandbox {
+    allowed_origin: Option<String>,
+    max_response_bytes: usize,
+}
+
+type BoxedFuture<T> = Box<dyn Future<Output = T> + Send>;
+
+impl WasiHttpHooks for Sandbox {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
+        fut: BoxedFuture<Result<(), wasmtime_wasi_http::Error>>,
+    ) -> BoxedFuture<wasmtime_wasi_http::Result<(http::Response<WasiBody>, BoxedFuture<Result<(), wasmtime_wasi_http::Error>>)>>
+    {
+        let _ = fut;
+        let origin = request_origin(request.uri());
+        let allowed = self.allowed_origin.is_some() && origin == self.allowed_origin;
+        let cap = self.max_response_bytes;
+        Box::new(async move {
+            if !allowed {
+                return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
+            }
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let response = response.map(|body| {
+                Limited::new(body, cap)
+                    .map_err(move |e| match e.downcast::<wasmtime_wasi_http::Error>() {
+                        Ok(inner) => *inner,
+                        Err(_) => wasmtime_wasi_http::Error::HttpResponseBodySize(Some(cap as u64)),
+                    })
+                    .boxed_unsync()
+            });
+            Ok((response, Box::new(io) as BoxedFuture<_>))
+        })
+    }
+}
+
+fn request_origin(uri: &http::Uri) -> Option<String> {
+    let scheme = uri.scheme_str()?;
+    let host = uri.host()?;
+    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let default = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
+    Some(if default { format!("{scheme}://{host}") } else { format!("{scheme}://{host}:{port}") })
+}

@@ -1,0 +1,291 @@
+//! The connector's configuration: parsed and validated from JSON without any
+//! network access, with errors that name the field at fault.
+
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+use std::fmt;
+use url::Url;
+
+pub const DEFAULT_ENDPOINT: &str = "https://api.bitbucket.org/2.0";
+
+/// A validated configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// The API root, without a trailing slash (e.g. `https://api.bitbucket.org/2.0`).
+    pub endpoint: Url,
+    pub auth: Auth,
+}
+
+/// How requests authenticate. `Debug` never prints the secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// Atlassian API token: HTTP Basic with the account email and the token.
+    ApiToken { email: String, token: String },
+    /// Repository, project or workspace access token, or an OAuth access token.
+    Bearer { token: String },
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::ApiToken { .. } => f.write_str("ApiToken { email: [redacted], token: [redacted] }"),
+            Auth::Bearer { .. } => f.write_str("Bearer { token: [redacted] }"),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl Auth {
+    /// The `Authorization` header value.
+    pub fn header_value(&self) -> String {
+        match self {
+            Auth::ApiToken { email, token } => {
+                format!("Basic {}", base64_encode(format!("{email}:{token}").as_bytes()))
+            }
+            Auth::Bearer { token } => format!("Bearer {token}"),
+        }
+    }
+
+    /// Every string that must never appear in output: the raw secrets and the
+    /// header value derived from them.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![self.header_value()];
+        match self {
+            Auth::ApiToken { token, .. } | Auth::Bearer { token } => secrets.push(token.clone()),
+        }
+        secrets
+    }
+}
+
+const APP_PASSWORD_REMOVED: &str = "Bitbucket app passwords were removed by Atlassian on 2026-07-28 \
+and no longer authenticate. Create an API token with scopes at id.atlassian.com and use \
+{\"type\": \"api-token\", \"email\": \"<your Atlassian account email>\", \"token\": \"<token>\"}, \
+or use a repository, project or workspace access token with {\"type\": \"bearer\", \"token\": \"<token>\"}";
+
+impl Config {
+    /// Parses and validates a configuration document.
+    pub fn parse(json: &str) -> Result<Config> {
+        let value: Value = serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                crate::error::ErrorCode::InvalidConfig,
+                format!("the configuration is not valid JSON ({e}); expected an object like {{\"endpoint\": \"{DEFAULT_ENDPOINT}\", \"auth\": {{\"type\": \"api-token\", \"email\": \"...\", \"token\": \"...\"}}}}"),
+            )
+        })?;
+        let Value::Object(root) = value else {
+            return Err(Error::config("(root)", "expected a JSON object"));
+        };
+        reject_unknown(&root, "", &["endpoint", "auth"])?;
+
+        let endpoint = match root.get("endpoint") {
+            None | Some(Value::Null) => DEFAULT_ENDPOINT,
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => return Err(Error::config("endpoint", "expected a string URL")),
+        };
+        let endpoint = parse_endpoint(endpoint)?;
+
+        let auth = match root.get("auth") {
+            None | Some(Value::Null) => {
+                return Err(Error::config(
+                    "auth",
+                    "missing; give {\"type\": \"api-token\", \"email\": ..., \"token\": ...} or {\"type\": \"bearer\", \"token\": ...}",
+                ))
+            }
+            Some(Value::Object(auth)) => parse_auth(auth)?,
+            Some(_) => return Err(Error::config("auth", "expected an object")),
+        };
+        Ok(Config { endpoint, auth })
+    }
+}
+
+fn parse_endpoint(raw: &str) -> Result<Url> {
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        Error::config("endpoint", format!("`{raw}` is not an absolute URL ({e}); e.g. {DEFAULT_ENDPOINT}"))
+    })?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(Error::config("endpoint", format!("scheme `{}` is not supported; use https", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::config("endpoint", "the URL has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config("endpoint", "must not carry credentials; put them in `auth`"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config("endpoint", "must not have a query or fragment"));
+    }
+    // Normalise: no trailing slash, so report paths can be appended.
+    let mut url = url;
+    let path = url.path().trim_end_matches('/').to_string();
+    url.set_path(&path);
+    Ok(url)
+}
+
+fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
+    let kind = match auth.get("type") {
+        Some(Value::String(s)) => s.as_str(),
+        // Old configs often had {"username": ..., "app_password": ...} without a type.
+        None if auth.contains_key("app_password") || auth.contains_key("password") => "app-password",
+        None => return Err(Error::config("auth.type", "missing; use \"api-token\" or \"bearer\"")),
+        Some(_) => return Err(Error::config("auth.type", "expected a string: \"api-token\" or \"bearer\"")),
+    };
+    match kind {
+        "api-token" => {
+            reject_unknown(auth, "auth.", &["type", "email", "token"])?;
+            let email = required_string(auth, "auth.", "email")?;
+            if !email.contains('@') {
+                return Err(Error::config(
+                    "auth.email",
+                    "expected the Atlassian account email the API token belongs to",
+                ));
+            }
+            let token = required_string(auth, "auth.", "token")?;
+            Ok(Auth::ApiToken { email, token })
+        }
+        "bearer" | "access-token" | "oauth" => {
+            reject_unknown(auth, "auth.", &["type", "token"])?;
+            Ok(Auth::Bearer { token: required_string(auth, "auth.", "token")? })
+        }
+        "app-password" | "app_password" => Err(Error::config("auth", APP_PASSWORD_REMOVED)),
+        // Basic with a username and password is how app passwords were sent.
+        "basic" if is_app_password(auth) => Err(Error::config("auth", APP_PASSWORD_REMOVED)),
+        other => Err(Error::config(
+            "auth.type",
+            format!("`{other}` is not supported; use \"api-token\" (account email + API token) or \"bearer\" (access token)"),
+        )),
+    }
+}
+
+fn is_app_password(auth: &Map<String, Value>) -> bool {
+    auth.contains_key("app_password") || auth.contains_key("password") || auth.contains_key("username")
+}
+
+fn required_string(obj: &Map<String, Value>, prefix: &str, key: &str) -> Result<String> {
+    match obj.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Some(Value::String(_)) => Err(Error::config(&format!("{prefix}{key}"), "must not be empty")),
+        None | Some(Value::Null) => Err(Error::config(&format!("{prefix}{key}"), "missing")),
+        Some(_) => Err(Error::config(&format!("{prefix}{key}"), "expected a string")),
+    }
+}
+
+fn reject_unknown(obj: &Map<String, Value>, prefix: &str, allowed: &[&str]) -> Result<()> {
+    for key in obj.keys() {
+        if !allowed.contains(&key.as_str()) {
+            if key == "app_password" || key == "password" {
+                return Err(Error::config(&format!("{prefix}{key}"), APP_PASSWORD_REMOVED));
+            }
+            return Err(Error::config(
+                &format!("{prefix}{key}"),
+                format!("unknown field; expected one of: {}", allowed.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Standard base64 (RFC 4648) with padding, for the Basic auth header.
+pub fn base64_encode(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn err(json: &str) -> Error {
+        Config::parse(json).expect_err("config should be rejected")
+    }
+
+    #[test]
+    fn api_token_config_with_default_endpoint() {
+        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"t0k"}}"#).unwrap();
+        assert_eq!(c.endpoint.as_str(), "https://api.bitbucket.org/2.0");
+        assert_eq!(c.auth, Auth::ApiToken { email: "a@b.c".into(), token: "t0k".into() });
+        assert_eq!(c.auth.header_value(), format!("Basic {}", base64_encode(b"a@b.c:t0k")));
+    }
+
+    #[test]
+    fn endpoint_with_and_without_prefix_is_normalised() {
+        let c = Config::parse(r#"{"endpoint":"http://127.0.0.1:8080/2.0/","auth":{"type":"bearer","token":"x"}}"#).unwrap();
+        assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:8080/2.0");
+        let c = Config::parse(r#"{"endpoint":"http://127.0.0.1:8080","auth":{"type":"bearer","token":"x"}}"#).unwrap();
+        assert_eq!(c.endpoint.path(), "/");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (r#"{}"#, "`auth`"),
+            (r#"{"endpoint":"not a url","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
+            (r#"{"endpoint":"ftp://h/2.0","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
+            (r#"{"endpoint":"https://u:p@h/2.0","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
+            (r#"{"auth":{"type":"api-token","token":"x"}}"#, "`auth.email`"),
+            (r#"{"auth":{"type":"api-token","email":"nope","token":"x"}}"#, "`auth.email`"),
+            (r#"{"auth":{"type":"bearer","token":""}}"#, "`auth.token`"),
+            (r#"{"auth":{"type":"kerberos"}}"#, "`auth.type`"),
+            (r#"{"auth":{"type":"bearer","token":"x"},"endpiont":"x"}"#, "`endpiont`"),
+            (r#"[1]"#, "`(root)`"),
+        ];
+        for (json, field) in cases {
+            let e = err(json);
+            assert_eq!(e.code, ErrorCode::InvalidConfig, "{json}");
+            assert!(e.message.contains(field), "{json}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn app_passwords_are_refused_with_what_to_use_instead() {
+        for json in [
+            r#"{"auth":{"type":"app-password","username":"u","app_password":"SECRETPW"}}"#,
+            r#"{"auth":{"username":"u","app_password":"SECRETPW"}}"#,
+            r#"{"auth":{"type":"basic","username":"u","password":"SECRETPW"}}"#,
+        ] {
+            let e = err(json);
+            assert_eq!(e.code, ErrorCode::InvalidConfig);
+            assert!(e.message.contains("2026-07-28"), "{}", e.message);
+            assert!(e.message.contains("api-token"), "{}", e.message);
+            assert!(!e.message.contains("SECRETPW"));
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_a_typed_error() {
+        assert_eq!(err("{\"auth\":").code, ErrorCode::InvalidConfig);
+    }
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"SUPERSECRET"}}"#).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("SUPERSECRET") && !shown.contains("a@b.c"), "{shown}");
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(base64_encode(input.as_bytes()), expected);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The connector's error type: a code from a closed set, a message a person
+//! can act on, and the HTTP details where they apply. Mirrors the WIT
+//! `connector-error` record; `lib.rs` converts between the two.
+
+use std::fmt;
+
+/// The closed set of failure kinds (the WIT `error-code` enum).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidConfig,
+    NotConfigured,
+    UnknownReport,
+    InvalidParameter,
+    RetiredUpstream,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Upstream,
+    Transport,
+    InvalidResponse,
+    LimitExceeded,
+}
+
+impl ErrorCode {
+    /// The kebab-case name used in the WIT contract and on the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidConfig => "invalid-config",
+            ErrorCode::NotConfigured => "not-configured",
+            ErrorCode::UnknownReport => "unknown-report",
+            ErrorCode::InvalidParameter => "invalid-parameter",
+            ErrorCode::RetiredUpstream => "retired-upstream",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not-found",
+            ErrorCode::RateLimited => "rate-limited",
+            ErrorCode::Upstream => "upstream",
+            ErrorCode::Transport => "transport",
+            ErrorCode::InvalidResponse => "invalid-response",
+            ErrorCode::LimitExceeded => "limit-exceeded",
+        }
+    }
+}
+
+/// A failure. Messages never contain credentials: anything echoed from a
+/// server goes through `Client::scrub` before it lands here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub http_status: Option<u16>,
+    pub retry_after_seconds: Option<u32>,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            http_status: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    pub fn config(field: &str, problem: impl fmt::Display) -> Self {
+        Error::new(ErrorCode::InvalidConfig, format!("config field `{field}`: {problem}"))
+    }
+
+    pub fn param(name: &str, problem: impl fmt::Display) -> Self {
+        Error::new(
+            ErrorCode::InvalidParameter,
+            format!("parameter `{name}`: {problem}"),
+        )
+    }
+
+    pub fn invalid_response(problem: impl fmt::Display) -> Self {
+        Error::new(ErrorCode::InvalidResponse, problem.to_string())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,113 @@
+//! The wire: one GET over the host's `wasi:http/outgoing-handler`. The host
+//! decides what may be reached; this module only sends, waits and reads the
+//! body up to a cap.
+
+use crate::client::{RawResponse, Transport, MAX_BODY_BYTES};
+use crate::error::{Error, ErrorCode, Result};
+use url::Url;
+use wasi::http::outgoing_handler;
+use wasi::http::types::{http_error_code, ErrorCode as HttpErrorCode, Fields, IncomingResponse, Method, OutgoingRequest, Scheme};
+use wasi::io::streams::StreamError;
+
+/// Sends requests through the host's wasi:http implementation.
+pub struct WasiHttp;
+
+impl Transport for WasiHttp {
+    fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
+        let fields: Vec<(String, Vec<u8>)> =
+            headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
+        let fields = Fields::from_list(&fields)
+            .map_err(|e| Error::new(ErrorCode::Transport, format!("the host refused a request header ({e:?})")))?;
+        let request = OutgoingRequest::new(fields);
+        let scheme = if url.scheme() == "https" { Scheme::Https } else { Scheme::Http };
+        let authority = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let path_with_query = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        };
+        let built = request.set_method(&Method::Get).is_ok()
+            && request.set_scheme(Some(&scheme)).is_ok()
+            && request.set_authority(Some(&authority)).is_ok()
+            && request.set_path_with_query(Some(&path_with_query)).is_ok();
+        if !built {
+            return Err(Error::new(ErrorCode::Transport, format!("cannot build a request for {authority}")));
+        }
+
+        let pending = outgoing_handler::handle(request, None).map_err(|e| transport_error(&authority, &e))?;
+        let response = loop {
+            match pending.get() {
+                Some(Ok(Ok(response))) => break response,
+                Some(Ok(Err(e))) => return Err(transport_error(&authority, &e)),
+                Some(Err(())) => return Err(Error::new(ErrorCode::Transport, "the response was already taken")),
+                None => pending.subscribe().block(),
+            }
+        };
+        read_response(response)
+    }
+}
+
+fn read_response(response: IncomingResponse) -> Result<RawResponse> {
+    let status = response.status();
+    let headers = response.headers();
+    let header = |name: &str| {
+        headers.get(name).into_iter().next().map(|v| String::from_utf8_lossy(&v).into_owned())
+    };
+    let content_type = header("content-type");
+    let retry_after = header("retry-after");
+    drop(headers);
+
+    let body = response
+        .consume()
+        .map_err(|()| Error::new(ErrorCode::Transport, "the response body was already taken"))?;
+    let mut bytes = Vec::new();
+    {
+        let stream = body
+            .stream()
+            .map_err(|()| Error::new(ErrorCode::Transport, "the response body stream was already taken"))?;
+        loop {
+            match stream.blocking_read(64 * 1024) {
+                Ok(chunk) => {
+                    if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Err(Error::new(
+                            ErrorCode::LimitExceeded,
+                            format!("a response body exceeded the {MAX_BODY_BYTES}-byte cap; this is not a Bitbucket API page"),
+                        )
+                        .with_status(status));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Err(StreamError::Closed) => break,
+                Err(StreamError::LastOperationFailed(e)) => {
+                    if let Some(HttpErrorCode::HttpResponseBodySize(_)) = http_error_code(&e) {
+                        return Err(Error::new(
+                            ErrorCode::LimitExceeded,
+                            "the host cut off a response body larger than its cap; this is not a Bitbucket API page",
+                        )
+                        .with_status(status));
+                    }
+                    return Err(Error::new(
+                        ErrorCode::Transport,
+                        format!("the connection failed while reading the response body ({})", e.to_debug_string()),
+                    )
+                    .with_status(status))
+                }
+            }
+        }
+    }
+    drop(body);
+    Ok(RawResponse { status, content_type, retry_after, body: bytes })
+}
+
+fn transport_error(authority: &str, error: &HttpErrorCode) -> Error {
+    let what = match error {
+        HttpErrorCode::HttpRequestDenied => "the host does not allow this connector to reach it".to_string(),
+        HttpErrorCode::ConnectionRefused => "the connection was refused".to_string(),
+        HttpErrorCode::DnsError(_) => "the host name did not resolve".to_string(),
+        HttpErrorCode::ConnectionTimeout | HttpErrorCode::HttpResponseTimeout => "it timed out".to_string(),
+        other => format!("{other:?}"),
+    };
+    Error::new(ErrorCode::Transport, format!("request to {authority} failed: {what}"))
+}

@@ -1,0 +1,185 @@
+//! bitbucket-connector: a Bitbucket Cloud data connector as a WASI Preview 2
+//! component. This file is the glue between the WIT contract
+//! (`wit/connector.wit`) and the modules that do the work:
+//!
+//! - `config`: the configuration document, validated offline;
+//! - `client`: auth, origin wall, error envelope, pagination envelope;
+//! - `http`: the wire, over the host's wasi:http (component only);
+//! - `catalog` + `reports/`: one declarative definition per report;
+//! - `cells`: JSON to typed cells;
+//! - `run`: a report run, one page of rows per batch.
+
+pub mod catalog;
+pub mod cells;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod reports;
+pub mod run;
+
+#[cfg(target_arch = "wasm32")]
+mod http;
+
+#[cfg(target_arch = "wasm32")]
+mod component {
+    use crate::catalog::{ParamKind, Report, Status};
+    use crate::cells::{Cell, ColumnType};
+    use crate::config::Config;
+    use crate::error::{Error, ErrorCode};
+    use crate::http::WasiHttp;
+    use crate::reports;
+    use std::cell::RefCell;
+
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "bitbucket-connector",
+        with: {
+            "wasi:http/types@0.2.12": wasi::http::types,
+            "wasi:http/outgoing-handler@0.2.12": wasi::http::outgoing_handler,
+            "wasi:io/error@0.2.12": wasi::io::error,
+            "wasi:io/poll@0.2.12": wasi::io::poll,
+            "wasi:io/streams@0.2.12": wasi::io::streams,
+            "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
+        },
+    });
+
+    use exports::bitbucket::connector::connector as api;
+    use bitbucket::connector::types as wit;
+
+    thread_local! {
+        /// The configuration of this instance (one tenant per instance).
+        static CONFIG: RefCell<Option<Config>> = const { RefCell::new(None) };
+    }
+
+    struct Connector;
+
+    /// A run as the host sees it.
+    pub struct RunResource(RefCell<crate::run::Run<WasiHttp>>);
+
+    impl api::Guest for Connector {
+        type Run = RunResource;
+
+        fn configure(config: String) -> Result<(), wit::ConnectorError> {
+            let config = Config::parse(&config).map_err(to_wit_error)?;
+            CONFIG.with(|c| *c.borrow_mut() = Some(config));
+            Ok(())
+        }
+
+        fn list_reports() -> Vec<wit::ReportInfo> {
+            reports::ALL.iter().map(|r| report_info(r)).collect()
+        }
+
+        fn run_report(report_id: String, params: Vec<(String, String)>) -> Result<api::Run, wit::ConnectorError> {
+            let report = reports::find(&report_id).ok_or_else(|| {
+                to_wit_error(Error::new(
+                    ErrorCode::UnknownReport,
+                    format!("no report `{report_id}`; list-reports gives the catalog"),
+                ))
+            })?;
+            crate::run::ensure_available(report).map_err(to_wit_error)?;
+            let config = CONFIG.with(|c| c.borrow().clone()).ok_or_else(|| {
+                to_wit_error(Error::new(ErrorCode::NotConfigured, "call configure with a configuration before running a report"))
+            })?;
+            let run = crate::run::Run::start(report, &params, &config, WasiHttp).map_err(to_wit_error)?;
+            Ok(api::Run::new(RunResource(RefCell::new(run))))
+        }
+    }
+
+    impl api::GuestRun for RunResource {
+        fn next_batch(&self) -> Result<Option<Vec<wit::Row>>, wit::ConnectorError> {
+            let batch = self.0.borrow_mut().next_batch().map_err(to_wit_error)?;
+            Ok(batch.map(|rows| rows.into_iter().map(|row| row.into_iter().map(to_wit_cell).collect()).collect()))
+        }
+    }
+
+    fn to_wit_cell(cell: Cell) -> wit::Cell {
+        match cell {
+            Cell::Null => wit::Cell::Null,
+            Cell::Boolean(b) => wit::Cell::Boolean(b),
+            Cell::Integer(i) => wit::Cell::Integer(i),
+            Cell::Float(f) => wit::Cell::Float(f),
+            Cell::Text(s) => wit::Cell::Text(s),
+            Cell::Timestamp(s) => wit::Cell::Timestamp(s),
+            Cell::Json(s) => wit::Cell::Json(s),
+        }
+    }
+
+    fn to_wit_error(e: Error) -> wit::ConnectorError {
+        let code = match e.code {
+            ErrorCode::InvalidConfig => wit::ErrorCode::InvalidConfig,
+            ErrorCode::NotConfigured => wit::ErrorCode::NotConfigured,
+            ErrorCode::UnknownReport => wit::ErrorCode::UnknownReport,
+            ErrorCode::InvalidParameter => wit::ErrorCode::InvalidParameter,
+            ErrorCode::RetiredUpstream => wit::ErrorCode::RetiredUpstream,
+            ErrorCode::Unauthorized => wit::ErrorCode::Unauthorized,
+            ErrorCode::Forbidden => wit::ErrorCode::Forbidden,
+            ErrorCode::NotFound => wit::ErrorCode::NotFound,
+            ErrorCode::RateLimited => wit::ErrorCode::RateLimited,
+            ErrorCode::Upstream => wit::ErrorCode::Upstream,
+            ErrorCode::Transport => wit::ErrorCode::Transport,
+            ErrorCode::InvalidResponse => wit::ErrorCode::InvalidResponse,
+            ErrorCode::LimitExceeded => wit::ErrorCode::LimitExceeded,
+        };
+        wit::ConnectorError {
+            code,
+            message: e.message,
+            http_status: e.http_status,
+            retry_after_seconds: e.retry_after_seconds,
+        }
+    }
+
+    fn report_info(r: &Report) -> wit::ReportInfo {
+        wit::ReportInfo {
+            id: r.id.into(),
+            title: r.title.into(),
+            aliases: r.aliases.iter().map(|a| a.to_string()).collect(),
+            description: r.description.into(),
+            endpoint: r.endpoint.into(),
+            params: r
+                .params
+                .iter()
+                .map(|p| wit::ParamInfo {
+                    name: p.name.into(),
+                    kind: match p.kind {
+                        ParamKind::Text => wit::ParamKind::Text,
+                        ParamKind::Integer => wit::ParamKind::Integer,
+                        ParamKind::Date => wit::ParamKind::Date,
+                    },
+                    required: p.required,
+                    default: p.default.map(Into::into),
+                    description: p.description.into(),
+                })
+                .collect(),
+            columns: r
+                .columns
+                .iter()
+                .map(|c| wit::ColumnInfo {
+                    name: c.name.into(),
+                    type_: match c.ty {
+                        ColumnType::Boolean => wit::ColumnType::Boolean,
+                        ColumnType::Integer => wit::ColumnType::Integer,
+                        ColumnType::Float => wit::ColumnType::Float,
+                        ColumnType::Text => wit::ColumnType::Text,
+                        ColumnType::Timestamp => wit::ColumnType::Timestamp,
+                        ColumnType::Json => wit::ColumnType::Json,
+                    },
+                    nullable: c.nullable,
+                    description: c.description.into(),
+                })
+                .collect(),
+            primary_key: r.primary_key.iter().map(|k| k.to_string()).collect(),
+            status: match r.status {
+                Status::Available => wit::ReportStatus::Available,
+                Status::RetiredUpstream { since, reason, replacement } => {
+                    wit::ReportStatus::RetiredUpstream(wit::Retirement {
+                        since: since.into(),
+                        reason: reason.into(),
+                        replacement: replacement.map(Into::into),
+                    })
+                }
+            },
+        }
+    }
+
+    export!(Connector);
+}
