@@ -72,13 +72,35 @@ pub struct Column {
 }
 
 /// A column that is always present in the API object.
-pub const fn col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
-    Column { name, ty, nullable: false, source: Source::Field(path), description }
+pub const fn col(
+    name: &'static str,
+    ty: ColumnType,
+    path: &'static str,
+    description: &'static str,
+) -> Column {
+    Column {
+        name,
+        ty,
+        nullable: false,
+        source: Source::Field(path),
+        description,
+    }
 }
 
 /// A column that may be null or absent in the API object.
-pub const fn opt(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
-    Column { name, ty, nullable: true, source: Source::Field(path), description }
+pub const fn opt(
+    name: &'static str,
+    ty: ColumnType,
+    path: &'static str,
+    description: &'static str,
+) -> Column {
+    Column {
+        name,
+        ty,
+        nullable: true,
+        source: Source::Field(path),
+        description,
+    }
 }
 
 /// The workspace parameter, shared by every report that takes one.
@@ -111,7 +133,11 @@ impl Report {
                 let accepted: Vec<_> = self.params.iter().map(|p| p.name).collect();
                 return Err(Error::param(
                     name,
-                    format!("not accepted by report `{}`; it accepts: {}", self.id, accepted.join(", ")),
+                    format!(
+                        "not accepted by report `{}`; it accepts: {}",
+                        self.id,
+                        accepted.join(", ")
+                    ),
                 ));
             };
             if params.contains_key(param.name) {
@@ -128,7 +154,10 @@ impl Report {
                     params.insert(param.name, default.to_string());
                 }
                 None if param.required => {
-                    return Err(Error::param(param.name, format!("required by report `{}`: {}", self.id, param.description)))
+                    return Err(Error::param(
+                        param.name,
+                        format!("required by report `{}`: {}", self.id, param.description),
+                    ))
                 }
                 None => {}
             }
@@ -147,7 +176,9 @@ impl Report {
         for segment in self.endpoint.trim_start_matches('/').split('/') {
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 Some(name) => {
-                    let value = params.get(name).ok_or_else(|| Error::param(name, "required"))?;
+                    let value = params
+                        .get(name)
+                        .ok_or_else(|| Error::param(name, "required"))?;
                     segments.push(value);
                 }
                 None => {
@@ -186,7 +217,11 @@ fn validate(param: &Param, value: &str) -> Result<String> {
         ParamKind::Text => {
             // Values land in URL paths: allow what slugs and {UUID}s use, so a
             // stray `/`, `?` or `..` can never change which endpoint is called.
-            let ok = value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~{}".contains(c)) && value != "." && value != "..";
+            let ok = value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.~{}".contains(c))
+                && value != "."
+                && value != "..";
             if !ok {
                 return Err(Error::param(
                     param.name,
@@ -195,12 +230,16 @@ fn validate(param: &Param, value: &str) -> Result<String> {
             }
         }
         ParamKind::Integer => {
-            value
-                .parse::<u64>()
-                .map_err(|_| Error::param(param.name, format!("`{value}` is not a non-negative whole number")))?;
+            value.parse::<u64>().map_err(|_| {
+                Error::param(
+                    param.name,
+                    format!("`{value}` is not a non-negative whole number"),
+                )
+            })?;
         }
         ParamKind::Date => {
-            let date_only = value.len() == 10 && crate::cells::is_rfc3339(&format!("{value}T00:00:00Z"));
+            let date_only =
+                value.len() == 10 && crate::cells::is_rfc3339(&format!("{value}T00:00:00Z"));
             if !date_only && !crate::cells::is_rfc3339(value) {
                 return Err(Error::param(
                     param.name,
@@ -218,7 +257,13 @@ mod tests {
     use crate::error::ErrorCode;
     use serde_json::json;
 
-    const COUNT: Param = Param { name: "count", kind: ParamKind::Integer, required: false, default: Some("5"), description: "n" };
+    const COUNT: Param = Param {
+        name: "count",
+        kind: ParamKind::Integer,
+        required: false,
+        default: Some("5"),
+        description: "n",
+    };
     const REPORT: Report = Report {
         id: "test-report",
         title: "Test",
@@ -237,21 +282,49 @@ mod tests {
     };
 
     fn given(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn resolves_defaults_and_rejects_bad_params() {
-        let p = REPORT.resolve_params(&given(&[("workspace", "acme"), ("repository", "web")])).unwrap();
+        let p = REPORT
+            .resolve_params(&given(&[("workspace", "acme"), ("repository", "web")]))
+            .unwrap();
         assert_eq!(p.get("count").map(String::as_str), Some("5"));
 
         for (pairs, name) in [
             (&[("workspace", "acme")][..], "`repository`"),
-            (&[("workspace", "acme"), ("repository", "web"), ("colour", "red")][..], "`colour`"),
-            (&[("workspace", "ac/me"), ("repository", "web")][..], "`workspace`"),
-            (&[("workspace", ".."), ("repository", "web")][..], "`workspace`"),
-            (&[("workspace", "acme"), ("repository", "web"), ("count", "x")][..], "`count`"),
-            (&[("workspace", "acme"), ("workspace", "b"), ("repository", "web")][..], "`workspace`"),
+            (
+                &[
+                    ("workspace", "acme"),
+                    ("repository", "web"),
+                    ("colour", "red"),
+                ][..],
+                "`colour`",
+            ),
+            (
+                &[("workspace", "ac/me"), ("repository", "web")][..],
+                "`workspace`",
+            ),
+            (
+                &[("workspace", ".."), ("repository", "web")][..],
+                "`workspace`",
+            ),
+            (
+                &[("workspace", "acme"), ("repository", "web"), ("count", "x")][..],
+                "`count`",
+            ),
+            (
+                &[
+                    ("workspace", "acme"),
+                    ("workspace", "b"),
+                    ("repository", "web"),
+                ][..],
+                "`workspace`",
+            ),
         ] {
             let e = REPORT.resolve_params(&given(pairs)).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidParameter);
@@ -261,7 +334,9 @@ mod tests {
 
     #[test]
     fn first_url_substitutes_and_keeps_the_endpoint_prefix() {
-        let p = REPORT.resolve_params(&given(&[("workspace", "acme"), ("repository", "{abc-1}")])).unwrap();
+        let p = REPORT
+            .resolve_params(&given(&[("workspace", "acme"), ("repository", "{abc-1}")]))
+            .unwrap();
         for (endpoint, expected) in [
             ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B"),
             ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B"),
@@ -274,10 +349,18 @@ mod tests {
     #[test]
     fn row_maps_columns_in_order() {
         assert_eq!(
-            REPORT.row(&json!({"id": 7, "author": {"display_name": "Zoë"}})).unwrap(),
+            REPORT
+                .row(&json!({"id": 7, "author": {"display_name": "Zoë"}}))
+                .unwrap(),
             vec![Cell::Integer(7), Cell::Text("Zoë".into())]
         );
-        assert_eq!(REPORT.row(&json!({"id": 8})).unwrap(), vec![Cell::Integer(8), Cell::Null]);
-        assert_eq!(REPORT.row(&json!({"id": "8"})).unwrap_err().code, ErrorCode::InvalidResponse);
+        assert_eq!(
+            REPORT.row(&json!({"id": 8})).unwrap(),
+            vec![Cell::Integer(8), Cell::Null]
+        );
+        assert_eq!(
+            REPORT.row(&json!({"id": "8"})).unwrap_err().code,
+            ErrorCode::InvalidResponse
+        );
     }
 }

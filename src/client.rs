@@ -64,7 +64,13 @@ impl<T: Transport> Client<T> {
         }
         let response = self
             .transport
-            .get(url, &[("authorization", &self.authorization), ("accept", "application/json")])
+            .get(
+                url,
+                &[
+                    ("authorization", &self.authorization),
+                    ("accept", "application/json"),
+                ],
+            )
             .map_err(|e| self.scrub(e))?;
         let body = self.classify(response)?;
         parse_page(&body)
@@ -102,7 +108,10 @@ impl<T: Transport> Client<T> {
             _ => (ErrorCode::Upstream, format!("Bitbucket answered HTTP {status} ({}).", said("no message"))),
         };
         let mut error = Error::new(code, message).with_status(status);
-        error.retry_after_seconds = response.retry_after.as_deref().and_then(|s| s.trim().parse().ok());
+        error.retry_after_seconds = response
+            .retry_after
+            .as_deref()
+            .and_then(|s| s.trim().parse().ok());
         Err(error)
     }
 
@@ -138,12 +147,21 @@ fn error_message(response: &RawResponse) -> Option<String> {
         };
         return Some(truncate(&text, 300));
     }
-    let kind = response.content_type.as_deref().unwrap_or("unknown content type");
-    Some(format!("a non-JSON body of {} bytes ({kind})", response.body.len()))
+    let kind = response
+        .content_type
+        .as_deref()
+        .unwrap_or("unknown content type");
+    Some(format!(
+        "a non-JSON body of {} bytes ({kind})",
+        response.body.len()
+    ))
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
-    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if flat.chars().count() <= max_chars {
         flat
     } else {
@@ -154,19 +172,29 @@ fn truncate(text: &str, max_chars: usize) -> String {
 /// Parses the paginated envelope `{"values": [...], "next": "..."}`.
 pub fn parse_page(body: &[u8]) -> Result<Page> {
     let mut envelope: Value = serde_json::from_slice(body).map_err(|e| {
-        Error::invalid_response(format!("the response is not valid JSON ({e}); is the endpoint a Bitbucket API root?"))
+        Error::invalid_response(format!(
+            "the response is not valid JSON ({e}); is the endpoint a Bitbucket API root?"
+        ))
     })?;
     let values = match envelope.get_mut("values").map(Value::take) {
         Some(Value::Array(values)) => values,
         Some(_) => return Err(Error::invalid_response("the page's `values` is not a list")),
-        None => return Err(Error::invalid_response("the response is not a paginated list (no `values`)")),
+        None => {
+            return Err(Error::invalid_response(
+                "the response is not a paginated list (no `values`)",
+            ))
+        }
     };
     let next = match envelope.get("next") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(
-            Url::parse(s).map_err(|e| Error::invalid_response(format!("the page's `next` link is not a URL ({e})")))?,
-        ),
-        Some(_) => return Err(Error::invalid_response("the page's `next` link is not a string")),
+        Some(Value::String(s)) => Some(Url::parse(s).map_err(|e| {
+            Error::invalid_response(format!("the page's `next` link is not a URL ({e})"))
+        })?),
+        Some(_) => {
+            return Err(Error::invalid_response(
+                "the page's `next` link is not a string",
+            ))
+        }
     };
     Ok(Page { values, next })
 }
@@ -183,34 +211,65 @@ mod tests {
 
     impl Transport for &mut Script {
         fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
-            let auth = headers.iter().find(|(k, _)| *k == "authorization").map(|(_, v)| v.to_string());
+            let auth = headers
+                .iter()
+                .find(|(k, _)| *k == "authorization")
+                .map(|(_, v)| v.to_string());
             self.sent.push((url.to_string(), auth.unwrap_or_default()));
             Ok(self.responses.remove(0))
         }
     }
 
     fn json(status: u16, body: &str) -> RawResponse {
-        RawResponse { status, content_type: Some("application/json".into()), retry_after: None, body: body.as_bytes().to_vec() }
+        RawResponse {
+            status,
+            content_type: Some("application/json".into()),
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     fn config() -> Config {
-        Config::parse(r#"{"endpoint":"http://127.0.0.1:8080/2.0","auth":{"type":"bearer","token":"S3CRET"}}"#).unwrap()
+        Config::parse(
+            r#"{"endpoint":"http://127.0.0.1:8080/2.0","auth":{"type":"bearer","token":"S3CRET"}}"#,
+        )
+        .unwrap()
     }
 
     #[test]
     fn sends_the_authorization_and_parses_the_envelope() {
-        let mut script = Script { responses: vec![json(200, r#"{"values":[{"id":1}],"next":"http://127.0.0.1:8080/2.0/x?page=2"}"#)], sent: vec![] };
-        let page = Client::new(&config(), &mut script).get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap()).unwrap();
+        let mut script = Script {
+            responses: vec![json(
+                200,
+                r#"{"values":[{"id":1}],"next":"http://127.0.0.1:8080/2.0/x?page=2"}"#,
+            )],
+            sent: vec![],
+        };
+        let page = Client::new(&config(), &mut script)
+            .get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap())
+            .unwrap();
         assert_eq!(page.values.len(), 1);
-        assert_eq!(page.next.unwrap().as_str(), "http://127.0.0.1:8080/2.0/x?page=2");
+        assert_eq!(
+            page.next.unwrap().as_str(),
+            "http://127.0.0.1:8080/2.0/x?page=2"
+        );
         assert_eq!(script.sent[0].1, "Bearer S3CRET");
     }
 
     #[test]
     fn refuses_other_origins_without_sending() {
-        let mut script = Script { responses: vec![], sent: vec![] };
-        for url in ["http://127.0.0.1:9090/2.0/x", "https://127.0.0.1:8080/2.0/x", "http://evil.example/2.0/x"] {
-            let e = Client::new(&config(), &mut script).get_page(&Url::parse(url).unwrap()).unwrap_err();
+        let mut script = Script {
+            responses: vec![],
+            sent: vec![],
+        };
+        for url in [
+            "http://127.0.0.1:9090/2.0/x",
+            "https://127.0.0.1:8080/2.0/x",
+            "http://evil.example/2.0/x",
+        ] {
+            let e = Client::new(&config(), &mut script)
+                .get_page(&Url::parse(url).unwrap())
+                .unwrap_err();
             assert_eq!(e.code, ErrorCode::Transport);
         }
         assert!(script.sent.is_empty());
@@ -228,29 +287,69 @@ mod tests {
             (555, ErrorCode::Upstream),
         ];
         for (status, code) in cases {
-            let mut response = json(status, r#"{"type":"error","error":{"message":"bad token S3CRET","detail":"more"}}"#);
+            let mut response = json(
+                status,
+                r#"{"type":"error","error":{"message":"bad token S3CRET","detail":"more"}}"#,
+            );
             response.retry_after = Some("17".into());
-            let mut script = Script { responses: vec![response], sent: vec![] };
-            let e = Client::new(&config(), &mut script).get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap()).unwrap_err();
-            assert_eq!((e.code, e.http_status, e.retry_after_seconds), (code, Some(status), Some(17)));
-            assert!(e.message.contains("bad token [redacted]: more"), "{}", e.message);
+            let mut script = Script {
+                responses: vec![response],
+                sent: vec![],
+            };
+            let e = Client::new(&config(), &mut script)
+                .get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap())
+                .unwrap_err();
+            assert_eq!(
+                (e.code, e.http_status, e.retry_after_seconds),
+                (code, Some(status), Some(17))
+            );
+            assert!(
+                e.message.contains("bad token [redacted]: more"),
+                "{}",
+                e.message
+            );
             assert!(!e.message.contains("S3CRET"));
         }
     }
 
     #[test]
     fn html_error_pages_are_described_not_dumped() {
-        let response = RawResponse { status: 404, content_type: Some("text/html".into()), retry_after: None, body: b"<html>big page</html>".to_vec() };
-        let mut script = Script { responses: vec![response], sent: vec![] };
-        let e = Client::new(&config(), &mut script).get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap()).unwrap_err();
+        let response = RawResponse {
+            status: 404,
+            content_type: Some("text/html".into()),
+            retry_after: None,
+            body: b"<html>big page</html>".to_vec(),
+        };
+        let mut script = Script {
+            responses: vec![response],
+            sent: vec![],
+        };
+        let e = Client::new(&config(), &mut script)
+            .get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap())
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
-        assert!(e.message.contains("non-JSON body of 21 bytes (text/html)"), "{}", e.message);
+        assert!(
+            e.message.contains("non-JSON body of 21 bytes (text/html)"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn malformed_pages_are_invalid_response() {
-        for body in ["<html>", r#"{"values":{}}"#, r#"{"size":3}"#, r#"{"values":[],"next":7}"#, r#"{"values":[],"next":"not a url"}"#, r#"{"values":[1,"#] {
-            assert_eq!(parse_page(body.as_bytes()).unwrap_err().code, ErrorCode::InvalidResponse, "{body}");
+        for body in [
+            "<html>",
+            r#"{"values":{}}"#,
+            r#"{"size":3}"#,
+            r#"{"values":[],"next":7}"#,
+            r#"{"values":[],"next":"not a url"}"#,
+            r#"{"values":[1,"#,
+        ] {
+            assert_eq!(
+                parse_page(body.as_bytes()).unwrap_err().code,
+                ErrorCode::InvalidResponse,
+                "{body}"
+            );
         }
     }
 }

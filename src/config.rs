@@ -28,7 +28,9 @@ pub enum Auth {
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Auth::ApiToken { .. } => f.write_str("ApiToken { email: [redacted], token: [redacted] }"),
+            Auth::ApiToken { .. } => {
+                f.write_str("ApiToken { email: [redacted], token: [redacted] }")
+            }
             Auth::Bearer { .. } => f.write_str("Bearer { token: [redacted] }"),
         }
     }
@@ -48,7 +50,10 @@ impl Auth {
     pub fn header_value(&self) -> String {
         match self {
             Auth::ApiToken { email, token } => {
-                format!("Basic {}", base64_encode(format!("{email}:{token}").as_bytes()))
+                format!(
+                    "Basic {}",
+                    base64_encode(format!("{email}:{token}").as_bytes())
+                )
             }
             Auth::Bearer { token } => format!("Bearer {token}"),
         }
@@ -107,19 +112,31 @@ impl Config {
 
 fn parse_endpoint(raw: &str) -> Result<Url> {
     let url = Url::parse(raw.trim()).map_err(|e| {
-        Error::config("endpoint", format!("`{raw}` is not an absolute URL ({e}); e.g. {DEFAULT_ENDPOINT}"))
+        Error::config(
+            "endpoint",
+            format!("`{raw}` is not an absolute URL ({e}); e.g. {DEFAULT_ENDPOINT}"),
+        )
     })?;
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(Error::config("endpoint", format!("scheme `{}` is not supported; use https", url.scheme())));
+        return Err(Error::config(
+            "endpoint",
+            format!("scheme `{}` is not supported; use https", url.scheme()),
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::config("endpoint", "the URL has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config("endpoint", "must not carry credentials; put them in `auth`"));
+        return Err(Error::config(
+            "endpoint",
+            "must not carry credentials; put them in `auth`",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config("endpoint", "must not have a query or fragment"));
+        return Err(Error::config(
+            "endpoint",
+            "must not have a query or fragment",
+        ));
     }
     // Normalise: no trailing slash, so report paths can be appended.
     let mut url = url;
@@ -132,9 +149,21 @@ fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
     let kind = match auth.get("type") {
         Some(Value::String(s)) => s.as_str(),
         // Old configs often had {"username": ..., "app_password": ...} without a type.
-        None if auth.contains_key("app_password") || auth.contains_key("password") => "app-password",
-        None => return Err(Error::config("auth.type", "missing; use \"api-token\" or \"bearer\"")),
-        Some(_) => return Err(Error::config("auth.type", "expected a string: \"api-token\" or \"bearer\"")),
+        None if auth.contains_key("app_password") || auth.contains_key("password") => {
+            "app-password"
+        }
+        None => {
+            return Err(Error::config(
+                "auth.type",
+                "missing; use \"api-token\" or \"bearer\"",
+            ))
+        }
+        Some(_) => {
+            return Err(Error::config(
+                "auth.type",
+                "expected a string: \"api-token\" or \"bearer\"",
+            ))
+        }
     };
     match kind {
         "api-token" => {
@@ -164,15 +193,23 @@ fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
 }
 
 fn is_app_password(auth: &Map<String, Value>) -> bool {
-    auth.contains_key("app_password") || auth.contains_key("password") || auth.contains_key("username")
+    auth.contains_key("app_password")
+        || auth.contains_key("password")
+        || auth.contains_key("username")
 }
 
 fn required_string(obj: &Map<String, Value>, prefix: &str, key: &str) -> Result<String> {
     match obj.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-        Some(Value::String(_)) => Err(Error::config(&format!("{prefix}{key}"), "must not be empty")),
+        Some(Value::String(_)) => Err(Error::config(
+            &format!("{prefix}{key}"),
+            "must not be empty",
+        )),
         None | Some(Value::Null) => Err(Error::config(&format!("{prefix}{key}"), "missing")),
-        Some(_) => Err(Error::config(&format!("{prefix}{key}"), "expected a string")),
+        Some(_) => Err(Error::config(
+            &format!("{prefix}{key}"),
+            "expected a string",
+        )),
     }
 }
 
@@ -180,7 +217,10 @@ fn reject_unknown(obj: &Map<String, Value>, prefix: &str, allowed: &[&str]) -> R
     for key in obj.keys() {
         if !allowed.contains(&key.as_str()) {
             if key == "app_password" || key == "password" {
-                return Err(Error::config(&format!("{prefix}{key}"), APP_PASSWORD_REMOVED));
+                return Err(Error::config(
+                    &format!("{prefix}{key}"),
+                    APP_PASSWORD_REMOVED,
+                ));
             }
             return Err(Error::config(
                 &format!("{prefix}{key}"),
@@ -196,7 +236,11 @@ pub fn base64_encode(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -220,17 +264,33 @@ mod tests {
 
     #[test]
     fn api_token_config_with_default_endpoint() {
-        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"t0k"}}"#).unwrap();
+        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"t0k"}}"#)
+            .unwrap();
         assert_eq!(c.endpoint.as_str(), "https://api.bitbucket.org/2.0");
-        assert_eq!(c.auth, Auth::ApiToken { email: "a@b.c".into(), token: "t0k".into() });
-        assert_eq!(c.auth.header_value(), format!("Basic {}", base64_encode(b"a@b.c:t0k")));
+        assert_eq!(
+            c.auth,
+            Auth::ApiToken {
+                email: "a@b.c".into(),
+                token: "t0k".into()
+            }
+        );
+        assert_eq!(
+            c.auth.header_value(),
+            format!("Basic {}", base64_encode(b"a@b.c:t0k"))
+        );
     }
 
     #[test]
     fn endpoint_with_and_without_prefix_is_normalised() {
-        let c = Config::parse(r#"{"endpoint":"http://127.0.0.1:8080/2.0/","auth":{"type":"bearer","token":"x"}}"#).unwrap();
+        let c = Config::parse(
+            r#"{"endpoint":"http://127.0.0.1:8080/2.0/","auth":{"type":"bearer","token":"x"}}"#,
+        )
+        .unwrap();
         assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:8080/2.0");
-        let c = Config::parse(r#"{"endpoint":"http://127.0.0.1:8080","auth":{"type":"bearer","token":"x"}}"#).unwrap();
+        let c = Config::parse(
+            r#"{"endpoint":"http://127.0.0.1:8080","auth":{"type":"bearer","token":"x"}}"#,
+        )
+        .unwrap();
         assert_eq!(c.endpoint.path(), "/");
     }
 
@@ -238,14 +298,32 @@ mod tests {
     fn errors_name_the_field() {
         let cases = [
             (r#"{}"#, "`auth`"),
-            (r#"{"endpoint":"not a url","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
-            (r#"{"endpoint":"ftp://h/2.0","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
-            (r#"{"endpoint":"https://u:p@h/2.0","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
-            (r#"{"auth":{"type":"api-token","token":"x"}}"#, "`auth.email`"),
-            (r#"{"auth":{"type":"api-token","email":"nope","token":"x"}}"#, "`auth.email`"),
+            (
+                r#"{"endpoint":"not a url","auth":{"type":"bearer","token":"x"}}"#,
+                "`endpoint`",
+            ),
+            (
+                r#"{"endpoint":"ftp://h/2.0","auth":{"type":"bearer","token":"x"}}"#,
+                "`endpoint`",
+            ),
+            (
+                r#"{"endpoint":"https://u:p@h/2.0","auth":{"type":"bearer","token":"x"}}"#,
+                "`endpoint`",
+            ),
+            (
+                r#"{"auth":{"type":"api-token","token":"x"}}"#,
+                "`auth.email`",
+            ),
+            (
+                r#"{"auth":{"type":"api-token","email":"nope","token":"x"}}"#,
+                "`auth.email`",
+            ),
             (r#"{"auth":{"type":"bearer","token":""}}"#, "`auth.token`"),
             (r#"{"auth":{"type":"kerberos"}}"#, "`auth.type`"),
-            (r#"{"auth":{"type":"bearer","token":"x"},"endpiont":"x"}"#, "`endpiont`"),
+            (
+                r#"{"auth":{"type":"bearer","token":"x"},"endpiont":"x"}"#,
+                "`endpiont`",
+            ),
             (r#"[1]"#, "`(root)`"),
         ];
         for (json, field) in cases {
@@ -277,14 +355,25 @@ mod tests {
 
     #[test]
     fn debug_never_prints_secrets() {
-        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"SUPERSECRET"}}"#).unwrap();
+        let c =
+            Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"SUPERSECRET"}}"#)
+                .unwrap();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("SUPERSECRET") && !shown.contains("a@b.c"), "{shown}");
+        assert!(
+            !shown.contains("SUPERSECRET") && !shown.contains("a@b.c"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64_encode(input.as_bytes()), expected);
         }
     }

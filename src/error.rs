@@ -69,7 +69,10 @@ impl Error {
     }
 
     pub fn config(field: &str, problem: impl fmt::Display) -> Self {
-        Error::new(ErrorCode::InvalidConfig, format!("config field `{field}`: {problem}"))
+        Error::new(
+            ErrorCode::InvalidConfig,
+            format!("config field `{field}`: {problem}"),
+        )
     }
 
     pub fn param(name: &str, problem: impl fmt::Display) -> Self {

@@ -6,7 +6,10 @@ use crate::client::{RawResponse, Transport, MAX_BODY_BYTES};
 use crate::error::{Error, ErrorCode, Result};
 use url::Url;
 use wasi::http::outgoing_handler;
-use wasi::http::types::{http_error_code, ErrorCode as HttpErrorCode, Fields, IncomingResponse, Method, OutgoingRequest, Scheme};
+use wasi::http::types::{
+    http_error_code, ErrorCode as HttpErrorCode, Fields, IncomingResponse, Method, OutgoingRequest,
+    Scheme,
+};
 use wasi::io::streams::StreamError;
 
 /// Sends requests through the host's wasi:http implementation.
@@ -14,12 +17,22 @@ pub struct WasiHttp;
 
 impl Transport for WasiHttp {
     fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
-        let fields: Vec<(String, Vec<u8>)> =
-            headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
-        let fields = Fields::from_list(&fields)
-            .map_err(|e| Error::new(ErrorCode::Transport, format!("the host refused a request header ({e:?})")))?;
+        let fields: Vec<(String, Vec<u8>)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect();
+        let fields = Fields::from_list(&fields).map_err(|e| {
+            Error::new(
+                ErrorCode::Transport,
+                format!("the host refused a request header ({e:?})"),
+            )
+        })?;
         let request = OutgoingRequest::new(fields);
-        let scheme = if url.scheme() == "https" { Scheme::Https } else { Scheme::Http };
+        let scheme = if url.scheme() == "https" {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        };
         let authority = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
@@ -33,15 +46,24 @@ impl Transport for WasiHttp {
             && request.set_authority(Some(&authority)).is_ok()
             && request.set_path_with_query(Some(&path_with_query)).is_ok();
         if !built {
-            return Err(Error::new(ErrorCode::Transport, format!("cannot build a request for {authority}")));
+            return Err(Error::new(
+                ErrorCode::Transport,
+                format!("cannot build a request for {authority}"),
+            ));
         }
 
-        let pending = outgoing_handler::handle(request, None).map_err(|e| transport_error(&authority, &e))?;
+        let pending =
+            outgoing_handler::handle(request, None).map_err(|e| transport_error(&authority, &e))?;
         let response = loop {
             match pending.get() {
                 Some(Ok(Ok(response))) => break response,
                 Some(Ok(Err(e))) => return Err(transport_error(&authority, &e)),
-                Some(Err(())) => return Err(Error::new(ErrorCode::Transport, "the response was already taken")),
+                Some(Err(())) => {
+                    return Err(Error::new(
+                        ErrorCode::Transport,
+                        "the response was already taken",
+                    ))
+                }
                 None => pending.subscribe().block(),
             }
         };
@@ -53,7 +75,11 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
     let status = response.status();
     let headers = response.headers();
     let header = |name: &str| {
-        headers.get(name).into_iter().next().map(|v| String::from_utf8_lossy(&v).into_owned())
+        headers
+            .get(name)
+            .into_iter()
+            .next()
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
     };
     let content_type = header("content-type");
     let retry_after = header("retry-after");
@@ -64,9 +90,12 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
         .map_err(|()| Error::new(ErrorCode::Transport, "the response body was already taken"))?;
     let mut bytes = Vec::new();
     {
-        let stream = body
-            .stream()
-            .map_err(|()| Error::new(ErrorCode::Transport, "the response body stream was already taken"))?;
+        let stream = body.stream().map_err(|()| {
+            Error::new(
+                ErrorCode::Transport,
+                "the response body stream was already taken",
+            )
+        })?;
         loop {
             match stream.blocking_read(64 * 1024) {
                 Ok(chunk) => {
@@ -81,7 +110,13 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
                 }
                 Err(StreamError::Closed) => break,
                 Err(StreamError::LastOperationFailed(e)) => {
-                    if let Some(HttpErrorCode::HttpResponseBodySize(_)) = http_error_code(&e) {
+                    // wasmtime 48 does not expose a body error's code through
+                    // `http-error-code`, so its text is checked as well.
+                    let over_cap = matches!(
+                        http_error_code(&e),
+                        Some(HttpErrorCode::HttpResponseBodySize(_))
+                    ) || e.to_debug_string().contains("body size");
+                    if over_cap {
                         return Err(Error::new(
                             ErrorCode::LimitExceeded,
                             "the host cut off a response body larger than its cap; this is not a Bitbucket API page",
@@ -90,24 +125,46 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
                     }
                     return Err(Error::new(
                         ErrorCode::Transport,
-                        format!("the connection failed while reading the response body ({})", e.to_debug_string()),
+                        format!(
+                            "the connection failed while reading the response body ({})",
+                            e.to_debug_string()
+                        ),
                     )
-                    .with_status(status))
+                    .with_status(status));
                 }
             }
         }
     }
     drop(body);
-    Ok(RawResponse { status, content_type, retry_after, body: bytes })
+    Ok(RawResponse {
+        status,
+        content_type,
+        retry_after,
+        body: bytes,
+    })
 }
 
 fn transport_error(authority: &str, error: &HttpErrorCode) -> Error {
+    if let HttpErrorCode::HttpResponseBodySize(size) = error {
+        let size = size.map(|s| format!(" of {s} bytes")).unwrap_or_default();
+        return Error::new(
+            ErrorCode::LimitExceeded,
+            format!("the host refused a response body{size} from {authority}: larger than its cap"),
+        );
+    }
     let what = match error {
-        HttpErrorCode::HttpRequestDenied => "the host does not allow this connector to reach it".to_string(),
+        HttpErrorCode::HttpRequestDenied => {
+            "the host does not allow this connector to reach it".to_string()
+        }
         HttpErrorCode::ConnectionRefused => "the connection was refused".to_string(),
         HttpErrorCode::DnsError(_) => "the host name did not resolve".to_string(),
-        HttpErrorCode::ConnectionTimeout | HttpErrorCode::HttpResponseTimeout => "it timed out".to_string(),
+        HttpErrorCode::ConnectionTimeout | HttpErrorCode::HttpResponseTimeout => {
+            "it timed out".to_string()
+        }
         other => format!("{other:?}"),
     };
-    Error::new(ErrorCode::Transport, format!("request to {authority} failed: {what}"))
+    Error::new(
+        ErrorCode::Transport,
+        format!("request to {authority} failed: {what}"),
+    )
 }

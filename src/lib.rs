@@ -43,8 +43,8 @@ mod component {
         },
     });
 
-    use exports::bitbucket::connector::connector as api;
     use bitbucket::connector::types as wit;
+    use exports::bitbucket::connector::connector as api;
 
     thread_local! {
         /// The configuration of this instance (one tenant per instance).
@@ -69,7 +69,10 @@ mod component {
             reports::ALL.iter().map(|r| report_info(r)).collect()
         }
 
-        fn run_report(report_id: String, params: Vec<(String, String)>) -> Result<api::Run, wit::ConnectorError> {
+        fn run_report(
+            report_id: String,
+            params: Vec<(String, String)>,
+        ) -> Result<api::Run, wit::ConnectorError> {
             let report = reports::find(&report_id).ok_or_else(|| {
                 to_wit_error(Error::new(
                     ErrorCode::UnknownReport,
@@ -78,9 +81,13 @@ mod component {
             })?;
             crate::run::ensure_available(report).map_err(to_wit_error)?;
             let config = CONFIG.with(|c| c.borrow().clone()).ok_or_else(|| {
-                to_wit_error(Error::new(ErrorCode::NotConfigured, "call configure with a configuration before running a report"))
+                to_wit_error(Error::new(
+                    ErrorCode::NotConfigured,
+                    "call configure with a configuration before running a report",
+                ))
             })?;
-            let run = crate::run::Run::start(report, &params, &config, WasiHttp).map_err(to_wit_error)?;
+            let run =
+                crate::run::Run::start(report, &params, &config, WasiHttp).map_err(to_wit_error)?;
             Ok(api::Run::new(RunResource(RefCell::new(run))))
         }
     }
@@ -88,7 +95,11 @@ mod component {
     impl api::GuestRun for RunResource {
         fn next_batch(&self) -> Result<Option<Vec<wit::Row>>, wit::ConnectorError> {
             let batch = self.0.borrow_mut().next_batch().map_err(to_wit_error)?;
-            Ok(batch.map(|rows| rows.into_iter().map(|row| row.into_iter().map(to_wit_cell).collect()).collect()))
+            Ok(batch.map(|rows| {
+                rows.into_iter()
+                    .map(|row| row.into_iter().map(to_wit_cell).collect())
+                    .collect()
+            }))
         }
     }
 
@@ -170,13 +181,15 @@ mod component {
             primary_key: r.primary_key.iter().map(|k| k.to_string()).collect(),
             status: match r.status {
                 Status::Available => wit::ReportStatus::Available,
-                Status::RetiredUpstream { since, reason, replacement } => {
-                    wit::ReportStatus::RetiredUpstream(wit::Retirement {
-                        since: since.into(),
-                        reason: reason.into(),
-                        replacement: replacement.map(Into::into),
-                    })
-                }
+                Status::RetiredUpstream {
+                    since,
+                    reason,
+                    replacement,
+                } => wit::ReportStatus::RetiredUpstream(wit::Retirement {
+                    since: since.into(),
+                    reason: reason.into(),
+                    replacement: replacement.map(Into::into),
+                }),
             },
         }
     }

@@ -6,14 +6,19 @@ use crate::cells::Cell;
 use crate::client::{Client, Transport};
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use url::Url;
 
 pub type Row = Vec<Cell>;
 
 /// A retired report's error, which says what to use instead; nothing is sent.
 pub fn ensure_available(report: &Report) -> Result<()> {
-    let Status::RetiredUpstream { since, reason, replacement } = report.status else {
+    let Status::RetiredUpstream {
+        since,
+        reason,
+        replacement,
+    } = report.status
+    else {
         return Ok(());
     };
     let instead = match replacement {
@@ -22,7 +27,10 @@ pub fn ensure_available(report: &Report) -> Result<()> {
     };
     Err(Error::new(
         ErrorCode::RetiredUpstream,
-        format!("report `{}` cannot run: {reason} (removed upstream {since}).{instead}", report.id),
+        format!(
+            "report `{}` cannot run: {reason} (removed upstream {since}).{instead}",
+            report.id
+        ),
     ))
 }
 
@@ -31,13 +39,18 @@ pub struct Run<T> {
     client: Client<T>,
     next: Option<Url>,
     /// Pages already fetched, so a `next` that points back is caught.
-    visited: HashSet<String>,
+    visited: BTreeSet<String>,
     finished: bool,
 }
 
 impl<T: Transport> Run<T> {
     /// Validates everything that can be checked without the network.
-    pub fn start(report: &'static Report, params: &[(String, String)], config: &Config, transport: T) -> Result<Self> {
+    pub fn start(
+        report: &'static Report,
+        params: &[(String, String)],
+        config: &Config,
+        transport: T,
+    ) -> Result<Self> {
         ensure_available(report)?;
         let params = report.resolve_params(params)?;
         let first = report.first_url(&config.endpoint, &params)?;
@@ -45,7 +58,7 @@ impl<T: Transport> Run<T> {
             report,
             client: Client::new(config, transport),
             next: Some(first),
-            visited: HashSet::new(),
+            visited: BTreeSet::new(),
             finished: false,
         })
     }
@@ -76,7 +89,11 @@ impl<T: Transport> Run<T> {
             if page.values.is_empty() {
                 continue;
             }
-            let rows = page.values.iter().map(|object| self.report.row(object)).collect::<Result<_>>()?;
+            let rows = page
+                .values
+                .iter()
+                .map(|object| self.report.row(object))
+                .collect::<Result<_>>()?;
             return Ok(Some(rows));
         }
         Ok(None)
@@ -94,13 +111,24 @@ mod tests {
     impl Transport for &mut Pages {
         fn get(&mut self, url: &Url, _: &[(&str, &str)]) -> Result<RawResponse> {
             self.1 += 1;
-            let body = self.0.iter().find(|(u, _)| *u == url.as_str()).map(|(_, b)| b.clone()).expect("unexpected URL");
-            Ok(RawResponse { status: 200, content_type: None, retry_after: None, body: body.into_bytes() })
+            let body = self
+                .0
+                .iter()
+                .find(|(u, _)| *u == url.as_str())
+                .map(|(_, b)| b.clone())
+                .expect("unexpected URL");
+            Ok(RawResponse {
+                status: 200,
+                content_type: None,
+                retry_after: None,
+                body: body.into_bytes(),
+            })
         }
     }
 
     fn config() -> Config {
-        Config::parse(r#"{"endpoint":"http://h:1/2.0","auth":{"type":"bearer","token":"t"}}"#).unwrap()
+        Config::parse(r#"{"endpoint":"http://h:1/2.0","auth":{"type":"bearer","token":"t"}}"#)
+            .unwrap()
     }
 
     fn params() -> Vec<(String, String)> {
@@ -110,7 +138,9 @@ mod tests {
     const FIRST: &str = "http://h:1/2.0/repositories/acme?pagelen=100";
 
     fn repo(uuid: &str) -> String {
-        format!(r#"{{"uuid":"{uuid}","full_name":"acme/{uuid}","slug":"{uuid}","name":"{uuid}","is_private":true,"created_on":"2026-01-01T00:00:00+00:00","updated_on":"2026-01-01T00:00:00+00:00","workspace":{{"slug":"acme"}},"links":{{"html":{{"href":"x"}}}}}}"#)
+        format!(
+            r#"{{"uuid":"{uuid}","full_name":"acme/{uuid}","slug":"{uuid}","name":"{uuid}","is_private":true,"created_on":"2026-01-01T00:00:00+00:00","updated_on":"2026-01-01T00:00:00+00:00","workspace":{{"slug":"acme"}},"links":{{"html":{{"href":"x"}}}}}}"#
+        )
     }
 
     fn report() -> &'static Report {
@@ -121,9 +151,21 @@ mod tests {
     fn follows_next_skips_empty_pages_and_stops() {
         let mut pages = Pages(
             vec![
-                (FIRST, format!(r#"{{"values":[{}],"next":"http://h:1/2.0/repositories/acme?page=2"}}"#, repo("a"))),
-                ("http://h:1/2.0/repositories/acme?page=2", r#"{"values":[],"next":"http://h:1/2.0/repositories/acme?page=3"}"#.into()),
-                ("http://h:1/2.0/repositories/acme?page=3", format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c"))),
+                (
+                    FIRST,
+                    format!(
+                        r#"{{"values":[{}],"next":"http://h:1/2.0/repositories/acme?page=2"}}"#,
+                        repo("a")
+                    ),
+                ),
+                (
+                    "http://h:1/2.0/repositories/acme?page=2",
+                    r#"{"values":[],"next":"http://h:1/2.0/repositories/acme?page=3"}"#.into(),
+                ),
+                (
+                    "http://h:1/2.0/repositories/acme?page=3",
+                    format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c")),
+                ),
             ],
             0,
         );
@@ -138,10 +180,19 @@ mod tests {
 
     #[test]
     fn a_next_that_loops_back_is_an_error_not_a_hang() {
-        let mut pages = Pages(vec![(FIRST, format!(r#"{{"values":[{}],"next":"{FIRST}"}}"#, repo("a")))], 0);
+        let mut pages = Pages(
+            vec![(
+                FIRST,
+                format!(r#"{{"values":[{}],"next":"{FIRST}"}}"#, repo("a")),
+            )],
+            0,
+        );
         let mut run = Run::start(report(), &params(), &config(), &mut pages).unwrap();
         assert!(run.next_batch().unwrap().is_some());
-        assert_eq!(run.next_batch().unwrap_err().code, ErrorCode::InvalidResponse);
+        assert_eq!(
+            run.next_batch().unwrap_err().code,
+            ErrorCode::InvalidResponse
+        );
         assert!(run.next_batch().unwrap().is_none());
     }
 }

@@ -10,7 +10,10 @@ use std::sync::OnceLock;
 
 /// The repository root (the workspace that contains this crate).
 pub fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host-harness sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host-harness sits in the workspace")
+        .to_path_buf()
 }
 
 /// The release component this repository builds.
@@ -22,14 +25,25 @@ pub fn default_path() -> PathBuf {
 /// path. Runs cargo at most once per process.
 pub fn build() -> anyhow::Result<PathBuf> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BUILT.get_or_init(|| build_uncached().map_err(|e| format!("{e:#}"))).clone().map_err(anyhow::Error::msg)
+    BUILT
+        .get_or_init(|| build_uncached().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(anyhow::Error::msg)
 }
 
 fn build_uncached() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace_dir())
-        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "-p", "bitbucket-connector"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            "bitbucket-connector",
+        ])
         .env("CARGO_TARGET_DIR", workspace_dir().join("target/component"))
         .status()
         .context("running cargo to build the component")?;

@@ -11,5 +11,7 @@ pub mod fake;
 pub mod output;
 pub mod sandbox;
 
+pub use sandbox::wit::{
+    Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus,
+};
 pub use sandbox::{Host, HostError, Limits, Session};
-pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus};

@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "connector-harness", version, about = "Run the Bitbucket connector component under wasmtime")]
+#[command(
+    name = "connector-harness",
+    version,
+    about = "Run the Bitbucket connector component under wasmtime"
+)]
 struct Cli {
     /// The component to load (default: the one this repository builds, built if needed).
     #[arg(long, global = true, value_name = "PATH")]
@@ -30,7 +34,9 @@ enum Command {
         json: bool,
     },
     /// Run one report and write its rows.
-    #[command(after_help = "Example:\n  connector-harness run pull-requests --config bitbucket.json \\\n      --param workspace=acme --param repository=web-app --format csv --output prs.csv")]
+    #[command(
+        after_help = "Example:\n  connector-harness run pull-requests --config bitbucket.json \\\n      --param workspace=acme --param repository=web-app --format csv --output prs.csv"
+    )]
     Run {
         /// The report id (see `reports`).
         report: String,
@@ -92,13 +98,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_catalog(&mut out, &reports)?;
             }
         }
-        Command::Run { report, config, params, format, output } => {
+        Command::Run {
+            report,
+            config,
+            params,
+            format,
+            output,
+        } => {
             let config = std::fs::read_to_string(&config)
                 .with_context(|| format!("reading the config file {}", config.display()))?;
-            let params = params.iter().map(|p| parse_param(p)).collect::<anyhow::Result<Vec<_>>>()?;
+            let params = params
+                .iter()
+                .map(|p| parse_param(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let out: Box<dyn Write> = match &output {
                 Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                    std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?,
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
@@ -111,12 +127,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = json!({"endpoint": fake.base_url(), "auth": auth}).to_string();
             let mut params = vec![("workspace".to_string(), "acme".to_string())];
             let info = host.list_reports()?.into_iter().find(|r| r.id == report);
-            if info.as_ref().is_some_and(|r| r.params.iter().any(|p| p.name == "repository")) {
+            if info
+                .as_ref()
+                .is_some_and(|r| r.params.iter().any(|p| p.name == "repository"))
+            {
                 params.push(("repository".into(), "web-app".into()));
             }
-            eprintln!("fake Bitbucket at {} (workspace `acme`); running `{report}`…", fake.base_url());
-            let summary = run_report(&host, &config, &report, &params, format, Box::new(std::io::stdout().lock()))?;
-            eprintln!("{} rows in {} batches from {} requests", summary.rows, summary.batches, fake.requests().len());
+            eprintln!(
+                "fake Bitbucket at {} (workspace `acme`); running `{report}`…",
+                fake.base_url()
+            );
+            let summary = run_report(
+                &host,
+                &config,
+                &report,
+                &params,
+                format,
+                Box::new(std::io::stdout().lock()),
+            )?;
+            eprintln!(
+                "{} rows in {} batches from {} requests",
+                summary.rows,
+                summary.batches,
+                fake.requests().len()
+            );
         }
     }
     Ok(())
@@ -131,7 +165,11 @@ fn run_report(
     out: Box<dyn Write + '_>,
 ) -> anyhow::Result<host_harness::sandbox::RunSummary> {
     let reports = host.list_reports()?;
-    let columns = reports.iter().find(|r| r.id == report).map(|r| r.columns.clone()).unwrap_or_default();
+    let columns = reports
+        .iter()
+        .find(|r| r.id == report)
+        .map(|r| r.columns.clone())
+        .unwrap_or_default();
     let mut session = host.session(config)?;
     let mut writer = output::writer(format, &columns, out)?;
     let summary = session.run(report, params, |cells| Ok(writer.row(cells)?))?;
@@ -188,13 +226,23 @@ fn catalog_json(reports: &[ReportInfo]) -> Value {
 
 fn print_catalog(out: &mut impl Write, reports: &[ReportInfo]) -> std::io::Result<()> {
     let id_width = reports.iter().map(|r| r.id.len()).max().unwrap_or(2);
-    writeln!(out, "{:id_width$}  {:16}  {:>7}  TITLE", "ID", "STATUS", "COLUMNS")?;
+    writeln!(
+        out,
+        "{:id_width$}  {:16}  {:>7}  TITLE",
+        "ID", "STATUS", "COLUMNS"
+    )?;
     for r in reports {
         let status = match r.status {
             ReportStatus::Available => "available",
             ReportStatus::RetiredUpstream(_) => "retired-upstream",
         };
-        writeln!(out, "{:id_width$}  {status:16}  {:>7}  {}", r.id, r.columns.len(), r.title)?;
+        writeln!(
+            out,
+            "{:id_width$}  {status:16}  {:>7}  {}",
+            r.id,
+            r.columns.len(),
+            r.title
+        )?;
     }
     Ok(())
 }

@@ -155,20 +155,33 @@ impl Host {
                 }
             }
         });
-        Ok(Host { engine, component, pre, limits, ticker_stop })
+        Ok(Host {
+            engine,
+            component,
+            pre,
+            limits,
+            ticker_stop,
+        })
     }
 
     /// The names of the interfaces the component imports: its whole reach
     /// into the host.
     pub fn imports(&self) -> Vec<String> {
-        self.component.component_type().imports(&self.engine).map(|(name, _)| name.to_string()).collect()
+        self.component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect()
     }
 
     /// The catalog (no configuration needed, no network).
     pub fn list_reports(&self) -> Result<Vec<ReportInfo>, HostError> {
         let (mut store, bindings) = self.instantiate(None)?;
         self.arm_deadline(&mut store);
-        bindings.bitbucket_connector_connector().call_list_reports(&mut store).map_err(trap)
+        bindings
+            .bitbucket_connector_connector()
+            .call_list_reports(&mut store)
+            .map_err(trap)
     }
 
     /// A fresh, isolated instance configured with `config_json`. HTTP from
@@ -183,16 +196,29 @@ impl Host {
     /// only `allowed_origin` (`scheme://host[:port]`), or nothing if `None`.
     pub fn unconfigured_session(&self, allowed_origin: Option<&str>) -> Result<Session, HostError> {
         let (store, bindings) = self.instantiate(allowed_origin.map(str::to_string))?;
-        Ok(Session { store, bindings, deadline_ticks: self.deadline_ticks() })
+        Ok(Session {
+            store,
+            bindings,
+            deadline_ticks: self.deadline_ticks(),
+        })
     }
 
-    fn instantiate(&self, allowed: Option<String>) -> Result<(Store<State>, bindings::BitbucketConnector), HostError> {
+    fn instantiate(
+        &self,
+        allowed: Option<String>,
+    ) -> Result<(Store<State>, bindings::BitbucketConnector), HostError> {
         let state = State {
             wasi: WasiCtxBuilder::new().build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            sandbox: Sandbox { allowed_origin: allowed, max_response_bytes: self.limits.max_response_bytes },
-            limits: StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).instances(4).build(),
+            sandbox: Sandbox {
+                allowed_origin: allowed,
+                max_response_bytes: self.limits.max_response_bytes,
+            },
+            limits: StoreLimitsBuilder::new()
+                .memory_size(self.limits.memory_bytes)
+                .instances(4)
+                .build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -264,7 +290,10 @@ impl Session {
         let mut summary = RunSummary::default();
         loop {
             self.store.set_epoch_deadline(self.deadline_ticks);
-            let batch = connector.run().call_next_batch(&mut self.store, run).map_err(trap)?;
+            let batch = connector
+                .run()
+                .call_next_batch(&mut self.store, run)
+                .map_err(trap)?;
             let Some(rows) = batch.map_err(HostError::Connector)? else {
                 return Ok(summary);
             };
@@ -280,7 +309,9 @@ impl Session {
 fn trap(error: wasmtime::Error) -> HostError {
     if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
         let what = match trap {
-            wasmtime::Trap::Interrupt => "the component exceeded its time budget for one call and was stopped".to_string(),
+            wasmtime::Trap::Interrupt => {
+                "the component exceeded its time budget for one call and was stopped".to_string()
+            }
             other => format!("the component trapped ({other}); the session was ended"),
         };
         return HostError::Trap(what);
@@ -311,13 +342,20 @@ struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for State {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.sandbox }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.sandbox,
+        }
     }
 }
 
@@ -335,8 +373,12 @@ impl WasiHttpHooks for Sandbox {
         request: http::Request<WasiBody>,
         options: Option<wasmtime_wasi_http::RequestOptions>,
         fut: BoxedFuture<Result<(), wasmtime_wasi_http::Error>>,
-    ) -> BoxedFuture<wasmtime_wasi_http::Result<(http::Response<WasiBody>, BoxedFuture<Result<(), wasmtime_wasi_http::Error>>)>>
-    {
+    ) -> BoxedFuture<
+        wasmtime_wasi_http::Result<(
+            http::Response<WasiBody>,
+            BoxedFuture<Result<(), wasmtime_wasi_http::Error>>,
+        )>,
+    > {
         let _ = fut;
         let origin = request_origin(request.uri());
         let allowed = self.allowed_origin.is_some() && origin == self.allowed_origin;
@@ -346,6 +388,16 @@ impl WasiHttpHooks for Sandbox {
                 return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
             }
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            // Refuse a declared oversize body up front (the guest sees a
+            // typed body-size error); an undeclared one is cut off below.
+            let declared = response.headers().get(http::header::CONTENT_LENGTH);
+            if let Some(length) = declared.and_then(|v| v.to_str().ok()?.parse::<u64>().ok()) {
+                if length > cap as u64 {
+                    return Err(wasmtime_wasi_http::Error::HttpResponseBodySize(Some(
+                        length,
+                    )));
+                }
+            }
             let response = response.map(|body| {
                 Limited::new(body, cap)
                     .map_err(move |e| match e.downcast::<wasmtime_wasi_http::Error>() {
@@ -362,7 +414,13 @@ impl WasiHttpHooks for Sandbox {
 fn request_origin(uri: &http::Uri) -> Option<String> {
     let scheme = uri.scheme_str()?;
     let host = uri.host()?;
-    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let port = uri
+        .port_u16()
+        .unwrap_or(if scheme == "https" { 443 } else { 80 });
     let default = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
-    Some(if default { format!("{scheme}://{host}") } else { format!("{scheme}://{host}:{port}") })
+    Some(if default {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}:{port}")
+    })
 }

@@ -1,0 +1,197 @@
+//! The `connector-harness` binary, driven as a user would, against the fake
+//! Bitbucket started in this process.
+
+use host_harness::component;
+use host_harness::fake::{FakeBitbucket, FakeOptions};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn harness(args: &[&str]) -> Output {
+    let component = component::build().expect("the component builds");
+    Command::new(env!("CARGO_BIN_EXE_connector-harness"))
+        .arg("--component")
+        .arg(component)
+        .args(args)
+        .output()
+        .expect("the harness runs")
+}
+
+fn config_file(fake: &FakeBitbucket, name: &str) -> PathBuf {
+    let c = fake.credentials();
+    let config = serde_json::json!({"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}});
+    let path = std::env::temp_dir().join(format!(
+        "connector-harness-{}-{name}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn reports_json_is_the_catalog() {
+    let out = harness(&["reports", "--json"]);
+    assert!(out.status.success());
+    let catalog: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reports = catalog.as_array().unwrap();
+    for id in ["repositories", "pull-requests", "commits"] {
+        let r = reports
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(r["status"], "available");
+        assert!(r["title"].is_string() && r["description"].is_string());
+        assert!(r["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["name"].is_string()
+                && p["required"].is_boolean()
+                && p["description"].is_string()));
+        assert!(r["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"].is_string() && c["type"].is_string()));
+    }
+    let table = harness(&["reports"]);
+    assert!(String::from_utf8(table.stdout)
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("pull-requests")));
+}
+
+#[test]
+fn run_writes_json_lines_keyed_by_column_in_column_order() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let config = config_file(&fake, "jsonl");
+    let out = harness(&[
+        "run",
+        "pull-requests",
+        "--config",
+        config.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+        "--param",
+        "repository=web-app",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected = fake.dataset().pull_requests("acme", "web-app");
+    assert_eq!(lines.len(), expected.len());
+    let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys[..3], ["repository", "id", "title"]);
+    assert_eq!(lines[3]["title"], expected[3]["title"]);
+}
+
+#[test]
+fn run_writes_csv_with_quoting_to_a_file() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let config = config_file(&fake, "csv");
+    let output =
+        std::env::temp_dir().join(format!("connector-harness-{}-prs.csv", std::process::id()));
+    let out = harness(&[
+        "run",
+        "pull-requests",
+        "--config",
+        config.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+        "--param",
+        "repository=web-app",
+        "--format",
+        "csv",
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(&output).unwrap();
+    assert!(csv.starts_with("repository,id,title,"));
+    // The title with a comma, quotes and a newline is quoted, quotes doubled.
+    let awkward = fake
+        .dataset()
+        .pull_requests("acme", "web-app")
+        .into_iter()
+        .find(|p| p["title"].as_str().unwrap().contains('"'))
+        .unwrap();
+    let title = awkward["title"].as_str().unwrap();
+    assert!(title.contains(',') && title.contains('\n'));
+    assert!(
+        csv.contains(&format!("\"{}\"", title.replace('"', "\"\""))),
+        "quoted title in CSV"
+    );
+}
+
+#[test]
+fn failures_exit_non_zero_with_one_line_starting_with_the_code() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let config = config_file(&fake, "fail");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "run",
+                "commits",
+                "--config",
+                config.to_str().unwrap(),
+                "--param",
+                "workspace=acme",
+            ],
+            "invalid-parameter: ",
+        ),
+        (
+            &["run", "nope", "--config", config.to_str().unwrap()],
+            "unknown-report: ",
+        ),
+        (
+            &[
+                "run",
+                "commits",
+                "--config",
+                config.to_str().unwrap(),
+                "--param",
+                "workspace=acme",
+                "--param",
+                "repository=missing",
+            ],
+            "not-found: ",
+        ),
+    ];
+    for (args, prefix) in cases {
+        let out = harness(args);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with(prefix), "{stderr}");
+    }
+}
+
+#[test]
+fn demo_prints_real_rows_from_the_embedded_fake() {
+    let out = harness(&["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.lines().next().unwrap().starts_with("repository"));
+    assert!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("acme/web-app"))
+            .count()
+            >= 50
+    );
+}

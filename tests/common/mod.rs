@@ -1,0 +1,89 @@
+//! Shared set-up for the end-to-end tests: the real component (built once
+//! per test binary), the real wasmtime host, and a real fake Bitbucket on
+//! 127.0.0.1.
+#![allow(dead_code)]
+
+use host_harness::fake::{FakeBitbucket, FakeOptions, RecordedRequest};
+use host_harness::output::row_to_json;
+use host_harness::{component, Host, HostError, Limits, ReportInfo};
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+/// The host with the release component, compiled once per test binary.
+pub fn host() -> &'static Host {
+    static HOST: OnceLock<Host> = OnceLock::new();
+    HOST.get_or_init(|| host_with(Limits::default()))
+}
+
+/// A separate host with other limits (its own engine).
+pub fn host_with(limits: Limits) -> Host {
+    let path = component::build().expect("the component builds");
+    Host::load(&path, limits).expect("the component loads")
+}
+
+pub fn start(options: FakeOptions) -> FakeBitbucket {
+    FakeBitbucket::start(options).expect("the fake Bitbucket starts")
+}
+
+/// An API-token config for the fake's default credentials.
+pub fn config(fake: &FakeBitbucket) -> String {
+    let c = fake.credentials();
+    json!({"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}}).to_string()
+}
+
+pub fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+pub fn report(id: &str) -> ReportInfo {
+    host()
+        .list_reports()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no report {id}"))
+}
+
+/// Runs a report to completion; rows as JSON objects keyed by column name.
+pub fn run(config: &str, report_id: &str, pairs: &[(&str, &str)]) -> Result<Vec<Value>, HostError> {
+    let columns = host()
+        .list_reports()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == report_id)
+        .map(|r| r.columns)
+        .unwrap_or_default();
+    let mut session = host().session(config)?;
+    let mut rows = Vec::new();
+    session.run(report_id, &params(pairs), |cells| {
+        assert_eq!(
+            cells.len(),
+            columns.len(),
+            "a row has one cell per declared column"
+        );
+        rows.push(row_to_json(&columns, cells));
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// The connector error of a failed call (panics on success or a trap).
+pub fn connector_error(
+    result: Result<impl std::fmt::Debug, HostError>,
+) -> host_harness::ConnectorError {
+    match result {
+        Err(HostError::Connector(e)) => e,
+        other => panic!("expected a connector error, got {other:?}"),
+    }
+}
+
+/// Requests that reached the fake with a given path suffix.
+pub fn requests_to(fake: &FakeBitbucket, path_suffix: &str) -> Vec<RecordedRequest> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with(path_suffix))
+        .collect()
+}
