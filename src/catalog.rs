@@ -28,6 +28,71 @@ pub struct Report {
     pub columns: &'static [Column],
     pub primary_key: &'static [&'static str],
     pub status: Status,
+    /// A paginated list, or a single object (one row).
+    pub shape: Shape,
+    /// When set, each object yields one row per element of this array
+    /// (e.g. a pull request's `participants`); `Source::Parent` reads the object.
+    pub each: Option<&'static str>,
+    /// A fixed BBQL filter (`q`), combined with the date filter by AND.
+    pub filter: Option<&'static str>,
+    /// How `since` / `days-back` narrow what is fetched.
+    pub date_filter: DateFilter,
+    /// When a parameter is omitted, run once per row of another report.
+    pub fan_out: Option<FanOut>,
+    /// When this parameter is given, read this endpoint instead.
+    pub narrowed_by: Option<(&'static str, &'static str)>,
+}
+
+/// The defaults every report definition starts from (`..LIST`).
+pub const LIST: Report = Report {
+    id: "",
+    title: "",
+    aliases: &[],
+    description: "",
+    endpoint: "",
+    params: &[],
+    query: &[],
+    page_len: 100,
+    columns: &[],
+    primary_key: &[],
+    status: Status::Available,
+    shape: Shape::List,
+    each: None,
+    filter: None,
+    date_filter: DateFilter::None,
+    fan_out: None,
+    narrowed_by: None,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Bitbucket's paginated envelope.
+    List,
+    /// One JSON object, one row.
+    Object,
+}
+
+/// How the date parameters apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateFilter {
+    /// The report takes no date parameters.
+    None,
+    /// Server side: `q=<field> >= <date>` (BBQL).
+    Bbql(&'static str),
+    /// Client side, for collections that come newest first without BBQL:
+    /// paging stops at the first object whose field is older than the date.
+    Cutoff(&'static str),
+}
+
+/// Run a report once per row of `parent` when `param` is omitted, binding
+/// parameters from the parent's columns (e.g. every repository of a
+/// workspace: `repository` from the `slug` column).
+#[derive(Clone, Copy)]
+pub struct FanOut {
+    pub param: &'static str,
+    pub parent: &'static Report,
+    /// `(parameter, parent column)` pairs.
+    pub binds: &'static [(&'static str, &'static str)],
 }
 
 /// Whether a report can run.
@@ -58,8 +123,18 @@ pub struct Param {
 
 /// Where a column's value comes from.
 pub enum Source {
-    /// A dotted path into the API object (`author.user.uuid`).
+    /// A dotted path into the API object (`author.user.uuid`), or into the
+    /// array element when the report has `each`.
     Field(&'static str),
+    /// A dotted path into the enclosing object, for reports with `each`.
+    Parent(&'static str),
+    /// The value of a run parameter (e.g. the repository slug).
+    Param(&'static str),
+    /// The first of several paths that has a value (objects whose shape
+    /// depends on their kind, like pull-request activity).
+    FirstOf(&'static [&'static str]),
+    /// The name of the first of these keys the object has (its kind).
+    KeyOf(&'static [&'static str]),
 }
 
 /// A column and how it is filled.
@@ -103,6 +178,16 @@ pub const fn opt(
     }
 }
 
+/// A column with the value of a run parameter.
+pub const fn param_col(name: &'static str, param: &'static str, description: &'static str) -> Column {
+    Column { name, ty: ColumnType::Text, nullable: false, source: Source::Param(param), description }
+}
+
+/// A column read from the enclosing object of a report with `each`.
+pub const fn parent_col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
+    Column { name, ty, nullable: false, source: Source::Parent(path), description }
+}
+
 /// The workspace parameter, shared by every report that takes one.
 pub const WORKSPACE: Param = Param {
     name: "workspace",
@@ -119,6 +204,44 @@ pub const REPOSITORY: Param = Param {
     required: true,
     default: None,
     description: "Repository slug or {UUID} within the workspace.",
+};
+
+/// The repository parameter of reports that cover a whole workspace when
+/// it is omitted.
+pub const REPOSITORY_OR_ALL: Param = Param {
+    name: "repository",
+    kind: ParamKind::Text,
+    required: false,
+    default: None,
+    description: "Repository slug or {UUID}; omit it to cover every repository of the workspace.",
+};
+
+/// The pull request parameter of reports that cover every pull request of
+/// the repository when it is omitted.
+pub const PULL_REQUEST_OR_ALL: Param = Param {
+    name: "pull-request",
+    kind: ParamKind::Integer,
+    required: false,
+    default: None,
+    description: "Pull request id; omit it to cover every pull request (in every state).",
+};
+
+/// A specific date: only what changed (or was created) on or after it.
+pub const SINCE: Param = Param {
+    name: "since",
+    kind: ParamKind::Date,
+    required: false,
+    default: None,
+    description: "Only objects from this date on (YYYY-MM-DD or RFC 3339); see the description for the field used.",
+};
+
+/// A number of days back from now: the same as `since` = now minus N days.
+pub const DAYS_BACK: Param = Param {
+    name: "days-back",
+    kind: ParamKind::Integer,
+    required: false,
+    default: None,
+    description: "Only objects from the last N days (an alternative to `since`).",
 };
 
 /// Validated parameters of one run, by name.
@@ -145,6 +268,9 @@ impl Report {
             }
             params.insert(param.name, validate(param, value)?);
         }
+        if params.contains_key("since") && params.contains_key("days-back") {
+            return Err(Error::param("days-back", "give either `since` or `days-back`, not both"));
+        }
         for param in self.params {
             if params.contains_key(param.name) {
                 continue;
@@ -165,20 +291,40 @@ impl Report {
         Ok(params)
     }
 
-    /// The URL of the first page: the endpoint path with parameters
-    /// substituted, the largest page size and the fixed query.
-    pub fn first_url(&self, endpoint: &Url, params: &Params) -> Result<Url> {
+    /// The endpoint template this run reads, given its parameters.
+    pub fn endpoint_for(&self, params: &Params) -> &'static str {
+        match self.narrowed_by {
+            Some((param, endpoint)) if params.contains_key(param) => endpoint,
+            _ => self.endpoint,
+        }
+    }
+
+    /// The earliest instant the date parameters ask for, in Unix seconds.
+    pub fn since(&self, params: &Params, now: i64) -> Option<i64> {
+        if let Some(since) = params.get("since") {
+            return crate::time::parse(since);
+        }
+        let days: i64 = params.get("days-back")?.parse().ok()?;
+        Some(now - days.min(100_000) * 86_400)
+    }
+
+    /// The URL of the first request: the endpoint path with parameters
+    /// substituted, the largest page size, the fixed query and the filters.
+    pub fn first_url(&self, endpoint: &Url, params: &Params, now: i64) -> Result<Url> {
         let mut url = endpoint.clone();
         let mut segments = url
             .path_segments_mut()
             .map_err(|()| Error::config("endpoint", "cannot be a base URL"))?;
         segments.pop_if_empty();
-        for segment in self.endpoint.trim_start_matches('/').split('/') {
+        for segment in self.endpoint_for(params).trim_start_matches('/').split('/') {
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                // A path parameter may span segments; omitted, it leaves a
+                // trailing slash (the root of a directory listing).
+                Some("path") => {
+                    segments.extend(params.get("path").map_or("", String::as_str).split('/'));
+                }
                 Some(name) => {
-                    let value = params
-                        .get(name)
-                        .ok_or_else(|| Error::param(name, "required"))?;
+                    let value = params.get(name).ok_or_else(|| Error::param(name, "required"))?;
                     segments.push(value);
                 }
                 None => {
@@ -187,22 +333,58 @@ impl Report {
             }
         }
         drop(segments);
-        {
-            let mut query = url.query_pairs_mut();
+        let mut bbql: Vec<String> = self.filter.iter().map(|f| f.to_string()).collect();
+        if let (DateFilter::Bbql(field), Some(since)) = (self.date_filter, self.since(params, now)) {
+            bbql.push(format!("{field} >= {}", crate::time::format_utc(since)));
+        }
+        let mut query = url.query_pairs_mut();
+        if self.shape == Shape::List {
             query.append_pair("pagelen", &self.page_len.to_string());
-            for (key, value) in self.query {
-                query.append_pair(key, value);
-            }
+        }
+        for (key, value) in self.query {
+            query.append_pair(key, value);
+        }
+        if !bbql.is_empty() {
+            query.append_pair("q", &bbql.join(" AND "));
+        }
+        drop(query);
+        if url.query() == Some("") {
+            url.set_query(None);
         }
         Ok(url)
     }
 
-    /// Maps one API object to a row, one cell per column.
-    pub fn row(&self, object: &Value) -> Result<Vec<Cell>> {
+    /// Maps one API object to its rows: one, or one per element of `each`.
+    pub fn rows(&self, object: &Value, params: &Params) -> Result<Vec<Vec<Cell>>> {
+        let Some(each) = self.each else {
+            return Ok(vec![self.row(object, object, params)?]);
+        };
+        match lookup(object, each) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items.iter().map(|item| self.row(item, object, params)).collect(),
+            Some(_) => Err(Error::invalid_response(format!("`{each}` in the API response is not a list"))),
+        }
+    }
+
+    fn row(&self, object: &Value, parent: &Value, params: &Params) -> Result<Vec<Cell>> {
         self.columns
             .iter()
             .map(|c| match c.source {
                 Source::Field(path) => to_cell(c.name, c.ty, c.nullable, lookup(object, path)),
+                Source::Parent(path) => to_cell(c.name, c.ty, c.nullable, lookup(parent, path)),
+                Source::Param(name) => Ok(match (params.get(name), c.ty) {
+                    (None, _) => Cell::Null,
+                    (Some(v), ColumnType::Integer) => v.parse().map_or(Cell::Null, Cell::Integer),
+                    (Some(v), _) => Cell::Text(v.clone()),
+                }),
+                Source::FirstOf(paths) => {
+                    let value = paths.iter().find_map(|p| lookup(object, p).filter(|v| !v.is_null()));
+                    to_cell(c.name, c.ty, c.nullable, value)
+                }
+                Source::KeyOf(keys) => {
+                    let key = keys.iter().find(|k| object.get(**k).is_some_and(|v| !v.is_null()));
+                    to_cell(c.name, c.ty, c.nullable, key.map(|k| Value::String(k.to_string())).as_ref())
+                }
             })
             .collect()
     }
@@ -214,6 +396,13 @@ fn validate(param: &Param, value: &str) -> Result<String> {
         return Err(Error::param(param.name, "must not be empty"));
     }
     match param.kind {
+        ParamKind::Text if param.name == "path" => {
+            let ok = value.split('/').all(|seg| seg != ".." && seg != ".") && !value.contains(['?', '#', '\\']);
+            if !ok {
+                return Err(Error::param(param.name, format!("`{value}` is not a path inside the repository")));
+            }
+            return Ok(value.trim_matches('/').to_string());
+        }
         ParamKind::Text => {
             // Values land in URL paths: allow what slugs and {UUID}s use, so a
             // stray `/`, `?` or `..` can never change which endpoint is called.
@@ -238,9 +427,7 @@ fn validate(param: &Param, value: &str) -> Result<String> {
             })?;
         }
         ParamKind::Date => {
-            let date_only =
-                value.len() == 10 && crate::cells::is_rfc3339(&format!("{value}T00:00:00Z"));
-            if !date_only && !crate::cells::is_rfc3339(value) {
+            if crate::time::parse(value).is_none() {
                 return Err(Error::param(
                     param.name,
                     format!("`{value}` is not a date (YYYY-MM-DD) or RFC 3339 timestamp"),
@@ -266,19 +453,19 @@ mod tests {
     };
     const REPORT: Report = Report {
         id: "test-report",
-        title: "Test",
-        aliases: &[],
-        description: "",
         endpoint: "/repositories/{workspace}/{repository}/things",
-        params: &[WORKSPACE, REPOSITORY, COUNT],
+        params: &[WORKSPACE, REPOSITORY, COUNT, SINCE, DAYS_BACK],
         query: &[("state", "A"), ("state", "B")],
         page_len: 50,
         columns: &[
             col("id", ColumnType::Integer, "id", ""),
             opt("who", ColumnType::Text, "author.display_name", ""),
+            param_col("repository", "repository", ""),
         ],
         primary_key: &["id"],
-        status: Status::Available,
+        filter: Some("kind = \"x\""),
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..LIST
     };
 
     fn given(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -338,12 +525,35 @@ mod tests {
             .resolve_params(&given(&[("workspace", "acme"), ("repository", "{abc-1}")]))
             .unwrap();
         for (endpoint, expected) in [
-            ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B"),
-            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B"),
+            ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22"),
         ] {
-            let url = REPORT.first_url(&Url::parse(endpoint).unwrap(), &p).unwrap();
+            let url = REPORT.first_url(&Url::parse(endpoint).unwrap(), &p, 0).unwrap();
             assert_eq!(url.as_str(), expected);
         }
+    }
+
+    #[test]
+    fn date_parameters_become_bbql_combined_with_the_fixed_filter() {
+        let url = |pairs: &[(&str, &str)]| {
+            let p = REPORT.resolve_params(&given(pairs)).unwrap();
+            let url = REPORT.first_url(&Url::parse("http://h/2.0").unwrap(), &p, 1_795_392_000).unwrap();
+            url.query_pairs().find(|(k, _)| k == "q").map(|(_, v)| v.into_owned())
+        };
+        let base = [("workspace", "acme"), ("repository", "web")];
+        assert_eq!(url(&base).as_deref(), Some("kind = \"x\""));
+        assert_eq!(
+            url(&[base[0], base[1], ("since", "2026-05-01")]).as_deref(),
+            Some("kind = \"x\" AND updated_on >= 2026-05-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            url(&[base[0], base[1], ("days-back", "2")]).as_deref(),
+            Some("kind = \"x\" AND updated_on >= 2026-11-21T00:00:00+00:00")
+        );
+        let both = REPORT.resolve_params(&given(&[base[0], base[1], ("since", "2026-05-01"), ("days-back", "2")]));
+        assert_eq!(both.unwrap_err().code, ErrorCode::InvalidParameter);
+        let bad = REPORT.resolve_params(&given(&[base[0], base[1], ("since", "last tuesday")]));
+        assert_eq!(bad.unwrap_err().code, ErrorCode::InvalidParameter);
     }
 
     #[test]

@@ -49,9 +49,24 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Fetches one page. Refuses, before sending anything, a URL outside
-    /// the configured endpoint's origin: credentials go nowhere else.
+    /// Fetches one page of a paginated collection.
     pub fn get_page(&mut self, url: &Url) -> Result<Page> {
+        parse_page(&self.get(url)?)
+    }
+
+    /// Fetches one JSON object (an endpoint that is not a list).
+    pub fn get_object(&mut self, url: &Url) -> Result<Value> {
+        match serde_json::from_slice(&self.get(url)?) {
+            Ok(Value::Object(object)) => Ok(Value::Object(object)),
+            Ok(_) => Err(Error::invalid_response("the response is not a JSON object")),
+            Err(e) => Err(Error::invalid_response(format!("the response is not valid JSON ({e})"))),
+        }
+    }
+
+    /// Sends one GET and returns the body of a 2xx answer. Refuses, before
+    /// sending anything, a URL outside the configured endpoint's origin:
+    /// credentials go nowhere else.
+    fn get(&mut self, url: &Url) -> Result<Vec<u8>> {
         if url.origin() != self.origin {
             return Err(Error::new(
                 ErrorCode::Transport,
@@ -72,8 +87,7 @@ impl<T: Transport> Client<T> {
                 ],
             )
             .map_err(|e| self.scrub(e))?;
-        let body = self.classify(response)?;
-        parse_page(&body)
+        self.classify(response)
     }
 
     /// Turns a non-2xx answer into the typed error, and a 2xx into its body.

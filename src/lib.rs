@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod reports;
 pub mod run;
+pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 mod http;

@@ -8,6 +8,7 @@
 
 pub mod component;
 pub mod fake;
+pub mod openapi;
 pub mod output;
 pub mod sandbox;
 

@@ -3,15 +3,79 @@
 
 use crate::catalog::Report;
 
+mod branch_restrictions;
+mod branches;
 mod commits;
+mod current_user;
+mod deployments;
+mod directory_contents;
+mod environments;
+mod forks;
+mod pipeline_steps;
+mod pipelines;
+mod projects;
+mod public_repositories;
+mod pull_request_activity;
+mod pull_request_comments;
+mod pull_request_commits;
+mod pull_request_participants;
 mod pull_requests;
 mod repositories;
+mod repository_group_permission;
+mod repository_group_permissions;
+mod repository_permissions;
+mod repository_user_permissions;
+mod retired;
+mod tags;
+mod user_emails;
+mod user_workspaces;
+mod watchers;
+mod workspace;
+mod workspace_members;
+mod workspace_permissions;
 
-/// Every report, in catalog order.
+/// Every report, in catalog order: available first, then retired upstream.
 pub static ALL: &[&Report] = &[
     &repositories::REPORT,
+    &public_repositories::REPORT,
     &pull_requests::REPORT,
+    &pull_request_participants::REPORT,
+    &pull_request_comments::REPORT,
+    &pull_request_commits::REPORT,
+    &pull_request_activity::REPORT,
     &commits::REPORT,
+    &branches::REPORT,
+    &tags::REPORT,
+    &forks::REPORT,
+    &watchers::REPORT,
+    &pipelines::REPORT,
+    &pipeline_steps::REPORT,
+    &deployments::REPORT,
+    &environments::REPORT,
+    &directory_contents::REPORT,
+    &branch_restrictions::REPORT,
+    &repository_permissions::REPORT,
+    &repository_user_permissions::REPORT,
+    &repository_group_permissions::REPORT,
+    &repository_group_permission::REPORT,
+    &workspace::REPORT,
+    &workspace_members::REPORT,
+    &workspace_permissions::REPORT,
+    &projects::REPORT,
+    &current_user::REPORT,
+    &user_emails::REPORT,
+    &user_workspaces::REPORT,
+    &retired::FOLLOWERS,
+    &retired::FOLLOWINGS,
+    &retired::TEAM_FOLLOWERS,
+    &retired::TEAM_FOLLOWING,
+    &retired::REPOSITORY_EVENTS,
+    &retired::ACCOUNT_EVENTS,
+    &retired::ISSUE_COMPONENTS,
+    &retired::ISSUE_VERSIONS,
+    &retired::ISSUE_MILESTONES,
+    &retired::ISSUES,
+    &retired::ISSUE_COMMENTS,
 ];
 
 /// The report with this id.

@@ -21,8 +21,8 @@ use super::util::{
     slugify, uuid, Rng,
 };
 
-const API: &str = "https://api.bitbucket.org/2.0";
-const WEB: &str = "https://bitbucket.org";
+pub(super) const API: &str = "https://api.bitbucket.org/2.0";
+pub(super) const WEB: &str = "https://bitbucket.org";
 
 // Object kinds, mixed into every PRNG seed so streams never overlap.
 const K_USER: u64 = 1;
@@ -43,11 +43,22 @@ pub struct DatasetSpec {
     pub repos_per_workspace: usize,
     pub pull_requests_per_repo: usize,
     pub commits_per_repo: usize,
+    /// Branches per repository (`…/refs/branches`), the main branch included;
+    /// a repository without commits has none. Demo: 12.
+    pub branches_per_repo: usize,
+    /// Tags per repository (`…/refs/tags`); none without commits. Demo: 8.
+    pub tags_per_repo: usize,
+    /// Pipelines per repository (build numbers `1..=n`). Demo: 40.
+    pub pipelines_per_repo: usize,
+    /// Deployments per repository. Demo: 20.
+    pub deployments_per_repo: usize,
 }
 
 impl DatasetSpec {
     /// The spec behind [`Dataset::demo`]: seed 42, workspace `acme`, repos
-    /// `web-app`, `api-service`, `infra`, 60 pull requests and 150 commits each.
+    /// `web-app`, `api-service`, `infra`, 60 pull requests and 150 commits each,
+    /// 12 branches, 8 tags, 40 pipelines and 20 deployments each. Build other
+    /// specs with `DatasetSpec { seed: 7, ..DatasetSpec::demo() }`.
     pub fn demo() -> DatasetSpec {
         DatasetSpec {
             seed: 42,
@@ -55,6 +66,10 @@ impl DatasetSpec {
             repos_per_workspace: 3,
             pull_requests_per_repo: 60,
             commits_per_repo: 150,
+            branches_per_repo: 12,
+            tags_per_repo: 8,
+            pipelines_per_repo: 40,
+            deployments_per_repo: 20,
         }
     }
 }
@@ -103,58 +118,81 @@ impl PrState {
     }
 }
 
-struct UserMeta {
-    display_name: &'static str,
-    email: &'static str,
+pub(super) struct UserMeta {
+    pub(super) display_name: &'static str,
+    pub(super) email: &'static str,
+    pub(super) uuid: String,
     /// The account object, serialised once.
-    json: String,
+    pub(super) json: String,
 }
 
-struct WorkspaceMeta {
-    slug: String,
-    uuid: String,
+pub(super) struct WorkspaceMeta {
+    pub(super) slug: String,
+    pub(super) uuid: String,
+    pub(super) name: String,
     /// Serialised `workspace`, `owner` (team account) and `project` objects.
-    workspace_json: String,
-    owner_json: String,
-    projects_json: Vec<String>,
-    repos: Vec<RepoMeta>,
+    pub(super) workspace_json: String,
+    pub(super) owner_json: String,
+    pub(super) projects_json: Vec<String>,
+    pub(super) repos: Vec<RepoMeta>,
 }
 
-struct RepoMeta {
-    slug: String,
-    name: String,
+pub(super) struct RepoMeta {
+    pub(super) slug: String,
+    pub(super) name: String,
     /// `workspace/slug`
-    full: String,
-    uuid: String,
+    pub(super) full: String,
+    pub(super) uuid: String,
     /// The short repository object embedded in pull requests and commits.
-    ref_json: String,
-    description: String,
-    language: &'static str,
-    is_private: bool,
-    fork_policy: &'static str,
-    size: u64,
-    mainbranch: &'static str,
-    project: usize,
-    created_us: i64,
-    updated_us: i64,
+    pub(super) ref_json: String,
+    pub(super) description: String,
+    pub(super) language: &'static str,
+    pub(super) is_private: bool,
+    pub(super) fork_policy: &'static str,
+    pub(super) size: u64,
+    pub(super) mainbranch: &'static str,
+    pub(super) project: usize,
+    pub(super) created_us: i64,
+    pub(super) updated_us: i64,
     /// `pr_states[id - 1]`
-    pr_states: Vec<PrState>,
-    pr_start_us: i64,
-    pr_step_us: i64,
-    n_commits: usize,
-    commit_top_s: i64,
-    commit_step_s: i64,
+    pub(super) pr_states: Vec<PrState>,
+    pub(super) pr_start_us: i64,
+    pub(super) pr_step_us: i64,
+    pub(super) n_commits: usize,
+    pub(super) commit_top_s: i64,
+    pub(super) commit_step_s: i64,
+}
+
+/// The first draws of a pull request's PRNG stream (see `Dataset::pr_core`).
+pub(super) struct PrCore {
+    pub(super) id: u32,
+    pub(super) state: PrState,
+    pub(super) title: String,
+    pub(super) description: Option<String>,
+    /// Index into `Dataset::users`.
+    pub(super) author: usize,
+    pub(super) source_branch: String,
+    pub(super) destination_branch: &'static str,
+    pub(super) created: i64,
+    pub(super) updated: i64,
+    rng: Rng,
 }
 
 /// `(workspace, repo, state mask)` → ascending ids of the PRs with those states.
 type FilterCache = HashMap<(usize, usize, u8), Arc<Vec<u32>>>;
+/// `(workspace, repo, q)` → ascending ids of the PRs matching the BBQL `q`.
+type QueryCache = HashMap<(usize, usize, String), Arc<Vec<u32>>>;
+/// `(workspace, repo)` → running totals of activity items, PRs newest first.
+type ActivityCache = HashMap<(usize, usize), Arc<Vec<usize>>>;
 
 /// The seeded dataset. Cheap to build; objects are generated on request.
 pub struct Dataset {
-    spec: DatasetSpec,
-    users: Vec<UserMeta>,
-    workspaces: Vec<WorkspaceMeta>,
+    pub(super) spec: DatasetSpec,
+    pub(super) users: Vec<UserMeta>,
+    pub(super) workspaces: Vec<WorkspaceMeta>,
     filter_cache: Mutex<FilterCache>,
+    pub(super) query_cache: Mutex<QueryCache>,
+    pub(super) activity_cache: Mutex<ActivityCache>,
 }
 
 impl Clone for Dataset {
@@ -172,11 +210,11 @@ impl std::fmt::Debug for Dataset {
 }
 
 /// "Now" for the dataset: every timestamp is before 2026-10-01T00:00:00Z.
-fn end_secs() -> i64 {
+pub(super) fn end_secs() -> i64 {
     days_from_civil(2026, 10, 1) * 86_400
 }
 
-const DAY_S: i64 = 86_400;
+pub(super) const DAY_S: i64 = 86_400;
 const THREE_YEARS_S: i64 = 3 * 365 * DAY_S;
 
 /// (display name, nickname, email, has a `557058:`-style account id)
@@ -218,13 +256,13 @@ const REPO_NAMES: [(&str, &str, &str); 10] = [
     ("analytics", "python", "Product analytics and dashboards"),
 ];
 
-const PROJECTS: [(&str, &str); 2] = [("PLAT", "Platform"), ("PROD", "Product")];
+pub(super) const PROJECTS: [(&str, &str); 2] = [("PLAT", "Platform"), ("PROD", "Product")];
 
-const VERBS: [&str; 8] = [
+pub(super) const VERBS: [&str; 8] = [
     "Add", "Fix", "Refactor", "Update", "Remove", "Improve", "Bump", "Document",
 ];
 /// (topic, its slug for branch names)
-const TOPICS: [(&str, &str); 16] = [
+pub(super) const TOPICS: [(&str, &str); 16] = [
     ("login flow", "login-flow"),
     ("rate limiter", "rate-limiter"),
     ("CI pipeline", "ci-pipeline"),
@@ -243,11 +281,11 @@ const TOPICS: [(&str, &str); 16] = [
     ("database migrations", "database-migrations"),
 ];
 
-fn brace_encode(uuid: &str) -> String {
+pub(super) fn brace_encode(uuid: &str) -> String {
     uuid.replace('{', "%7B").replace('}', "%7D")
 }
 
-fn parse(json: &str) -> Value {
+pub(super) fn parse(json: &str) -> Value {
     json.parse().expect("fake Bitbucket writes valid JSON")
 }
 
@@ -283,6 +321,8 @@ impl Dataset {
             users,
             workspaces,
             filter_cache: Mutex::new(HashMap::new()),
+            query_cache: Mutex::new(HashMap::new()),
+            activity_cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -417,14 +457,20 @@ impl Dataset {
 
     // ------------------------------------------------------------ object writers
 
-    fn user(&self, pick: u64) -> &UserMeta {
+    pub(super) fn user(&self, pick: u64) -> &UserMeta {
         &self.users[(pick % self.users.len() as u64) as usize]
     }
 
     /// Full repository object, as listed by `GET /repositories/{workspace}`.
     pub(crate) fn repository_json(&self, w: usize, r: usize) -> String {
         let ws = &self.workspaces[w];
-        let repo = &ws.repos[r];
+        repository_object(ws, &ws.repos[r], None)
+    }
+
+}
+
+/// A full repository object; forks carry their `parent` (a short repository object).
+pub(super) fn repository_object(ws: &WorkspaceMeta, repo: &RepoMeta, parent: Option<&str>) -> String {
         let full = &repo.full;
         let api = format!("{API}/repositories/{full}");
         object(|o| {
@@ -449,6 +495,9 @@ impl Dataset {
                 o.obj("mainbranch", |b| {
                     b.plain("type", "branch").str("name", repo.mainbranch);
                 });
+            }
+            if let Some(p) = parent {
+                o.raw("parent", p);
             }
             o.raw("owner", &ws.owner_json)
                 .raw("workspace", &ws.workspace_json)
@@ -484,24 +533,32 @@ impl Dataset {
                         );
                 });
         })
-    }
+}
 
-    fn commit_hash(&self, w: usize, r: usize, i: usize) -> String {
+impl Dataset {
+
+    pub(super) fn commit_hash(&self, w: usize, r: usize, i: usize) -> String {
         sha1_like(&[self.spec.seed, K_COMMIT_HASH, w as u64, r as u64, i as u64])
     }
 
     /// A commit of the repository from around `micros`, if it has any.
-    fn commit_hash_at(&self, w: usize, r: usize, micros: i64) -> Option<String> {
+    pub(super) fn commit_hash_at(&self, w: usize, r: usize, micros: i64) -> Option<String> {
+        self.commit_index_at(w, r, micros)
+            .map(|i| self.commit_hash(w, r, i))
+    }
+
+    /// Index of a commit of the repository from around `micros`, if it has any.
+    pub(super) fn commit_index_at(&self, w: usize, r: usize, micros: i64) -> Option<usize> {
         let repo = &self.workspaces[w].repos[r];
         if repo.n_commits == 0 {
             return None;
         }
         let i = (repo.commit_top_s - micros / 1_000_000) / repo.commit_step_s;
-        Some(self.commit_hash(w, r, i.clamp(0, repo.n_commits as i64 - 1) as usize))
+        Some(i.clamp(0, repo.n_commits as i64 - 1) as usize)
     }
 
     /// `{"type":"commit","hash":…,"links":{self,html}}` members.
-    fn write_commit_ref(o: &mut Obj, hash: &str, full: &str) {
+    pub(super) fn write_commit_ref(o: &mut Obj, hash: &str, full: &str) {
         o.plain("type", "commit")
             .plain("hash", hash)
             .obj("links", |l| {
@@ -512,10 +569,14 @@ impl Dataset {
 
     /// Pull request `id` (1-based), as listed by `…/pullrequests`.
     pub(crate) fn pull_request_json(&self, w: usize, r: usize, id: u32) -> String {
+        self.pull_request_json_with(w, r, id, false, false)
+    }
+
+    /// The parts of pull request `id` that filters, participants, comments and
+    /// activity need (the first draws of its PRNG stream).
+    pub(super) fn pr_core(&self, w: usize, r: usize, id: u32) -> PrCore {
         let seed = self.spec.seed;
         let repo = &self.workspaces[w].repos[r];
-        let full = &repo.full;
-        let api = format!("{API}/repositories/{full}/pullrequests/{id}");
         let state = repo.pr_states[id as usize - 1];
         let mut rng = Rng::new(&[seed, K_PR, w as u64, r as u64, u64::from(id)]);
 
@@ -539,8 +600,7 @@ impl Dataset {
                 repo.slug
             )),
         };
-        let raw = description.as_deref().unwrap_or("");
-        let author = self.user(rng.next_u64());
+        let author = (rng.next_u64() % self.users.len() as u64) as usize;
         let prefix = if verb == "Fix" { "bugfix" } else { "feature" };
         let source_branch = format!("{prefix}/ACME-{ticket}-{topic_slug}");
         let destination_branch = if rng.chance(1, 8) {
@@ -557,6 +617,52 @@ impl Dataset {
                 PrState::Open => rng.range(0, 2 * DAY_S * 1_000_000),
                 _ => rng.range(3_600_000_000, 5 * DAY_S * 1_000_000),
             };
+        PrCore {
+            id,
+            state,
+            title,
+            description,
+            author,
+            source_branch,
+            destination_branch,
+            created,
+            updated,
+            rng,
+        }
+    }
+
+    /// Pull request `id`; with `participants` / `reviewers` it also carries those
+    /// arrays (the `fields=+values.participants,+values.reviewers` expansion).
+    pub(crate) fn pull_request_json_with(
+        &self,
+        w: usize,
+        r: usize,
+        id: u32,
+        participants: bool,
+        reviewers: bool,
+    ) -> String {
+        let seed = self.spec.seed;
+        let repo = &self.workspaces[w].repos[r];
+        let full = &repo.full;
+        let api = format!("{API}/repositories/{full}/pullrequests/{id}");
+        let core = self.pr_core(w, r, id);
+        let people = (participants || reviewers).then(|| self.pr_people(w, r, &core));
+        let PrCore {
+            state,
+            ref title,
+            ref description,
+            author,
+            ref source_branch,
+            destination_branch,
+            created,
+            updated,
+            mut rng,
+            ..
+        } = core;
+        let title = title.as_str();
+        let source_branch = source_branch.as_str();
+        let raw = description.as_deref().unwrap_or("");
+        let author = &self.users[author];
         let source_hash = sha1_like(&[seed, K_PR_HASH, w as u64, r as u64, u64::from(id)]);
         let dest_hash = self
             .commit_hash_at(w, r, created)
@@ -577,7 +683,8 @@ impl Dataset {
             _ => "",
         };
         let close_source_branch = rng.chance(3, 4);
-        let comment_count = rng.below(25);
+        let _ = rng.below(25); // formerly the comment count; kept so later draws are unchanged
+        let comment_count = self.pr_comment_count(w, r, id) as u64;
         let task_count = rng.below(4);
         let draft = state == PrState::Open && rng.chance(1, 10);
 
@@ -597,7 +704,7 @@ impl Dataset {
         object(|o| {
             o.plain("type", "pullrequest")
                 .num("id", u64::from(id))
-                .str("title", &title)
+                .str("title", title)
                 .opt_str("description", description.as_deref())
                 .obj("summary", |s| {
                     s.plain("type", "rendered")
@@ -608,14 +715,14 @@ impl Dataset {
                 .obj("rendered", |s| {
                     s.obj("title", |t| {
                         t.plain("type", "rendered")
-                            .str("raw", &title)
+                            .str("raw", title)
                             .plain("markup", "markdown")
-                            .str("html", &format!("<p>{}</p>", html_escape(&title)));
+                            .str("html", &format!("<p>{}</p>", html_escape(title)));
                     });
                 })
                 .plain("state", state.as_str())
                 .raw("author", &author.json)
-                .obj("source", |e| endpoint(e, &source_branch, &source_hash))
+                .obj("source", |e| endpoint(e, source_branch, &source_hash))
                 .obj("destination", |e| {
                     endpoint(e, destination_branch, &dest_hash)
                 });
@@ -634,8 +741,23 @@ impl Dataset {
                 .bool("draft", draft)
                 .bool("queued", false)
                 .plain("created_on", &rfc3339_micros(created))
-                .plain("updated_on", &rfc3339_micros(updated))
-                .obj("links", |l| {
+                .plain("updated_on", &rfc3339_micros(updated));
+            if let Some(people) = &people {
+                if reviewers {
+                    let accounts: Vec<&str> = people
+                        .iter()
+                        .filter(|p| p.reviewer)
+                        .map(|p| self.users[p.user].json.as_str())
+                        .collect();
+                    o.raw_array("reviewers", &accounts);
+                }
+                if participants {
+                    let items: Vec<String> =
+                        people.iter().map(|p| self.participant_json(p)).collect();
+                    o.raw_array("participants", &items);
+                }
+            }
+            o.obj("links", |l| {
                     l.href("self", &api)
                         .href("html", &format!("{WEB}/{full}/pull-requests/{id}"))
                         .href("commits", &format!("{api}/commits"))
@@ -776,6 +898,7 @@ fn make_user(
     UserMeta {
         display_name,
         email,
+        uuid: uid,
         json,
     }
 }
@@ -843,6 +966,7 @@ fn make_workspace(spec: &DatasetSpec, w: usize, slug: &str) -> WorkspaceMeta {
     WorkspaceMeta {
         slug: slug.to_string(),
         uuid: uid,
+        name,
         workspace_json,
         owner_json,
         projects_json,

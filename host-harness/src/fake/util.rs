@@ -206,6 +206,77 @@ pub fn rfc3339_secs(secs: i64) -> String {
     format!("{}+00:00", rfc3339_parts(secs))
 }
 
+/// Parses an instant as BBQL and Bitbucket write them: `2026-05-01` (midnight
+/// UTC), `2026-05-01T10:00`, `2026-05-01T10:00:00`, with optional fraction and
+/// optional offset (`Z`, `+02:00`, `-0530`; none means UTC). Returns microseconds
+/// since the epoch.
+pub fn parse_instant(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = b.get(from..from + len)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut micros = days_from_civil(y, mo as u32, d as u32) * 86_400_000_000;
+    if b.len() == 10 {
+        return Some(micros);
+    }
+    if !matches!(b[10], b'T' | b't') || b.len() < 16 || b[13] != b':' {
+        return None;
+    }
+    let (h, mi) = (num(11, 2)?, num(14, 2)?);
+    let mut i = 16;
+    let mut sec = 0;
+    if b.get(i) == Some(&b':') {
+        sec = num(i + 1, 2)?;
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            let start = i + 1;
+            i = start;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let frac = &s[start..i];
+            if frac.is_empty() {
+                return None;
+            }
+            let padded: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+            micros += padded.parse::<i64>().ok()?;
+        }
+    }
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    micros += ((h * 60 + mi) * 60 + sec) * 1_000_000;
+    let offset_min = match &s[i..] {
+        "" | "Z" | "z" => 0,
+        rest => {
+            let rb = rest.as_bytes();
+            let sign = match rb[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (oh, om) = match rb.len() {
+                6 if rb[3] == b':' => (num(i + 1, 2)?, num(i + 4, 2)?),
+                5 => (num(i + 1, 2)?, num(i + 3, 2)?),
+                3 => (num(i + 1, 2)?, 0),
+                _ => return None,
+            };
+            sign * (oh * 60 + om)
+        }
+    };
+    Some(micros - offset_min * 60_000_000)
+}
+
 // ---------------------------------------------------------------- text
 
 pub fn html_escape(s: &str) -> String {
@@ -295,5 +366,28 @@ mod tests {
         assert_eq!(u.len(), 38);
         assert!(u.starts_with('{') && u.ends_with('}'));
         assert_eq!(sha1_like(&[1]).len(), 40);
+    }
+
+    #[test]
+    fn instants() {
+        let day = days_from_civil(2026, 5, 1) * 86_400_000_000;
+        assert_eq!(parse_instant("2026-05-01"), Some(day));
+        for s in [
+            "2026-05-01T00:00:00+00:00",
+            "2026-05-01T00:00:00Z",
+            "2026-05-01T00:00",
+            "2026-05-01T02:00:00.000000+02:00",
+            "2026-04-30T19:00:00-0500",
+        ] {
+            assert_eq!(parse_instant(s), Some(day), "{s}");
+        }
+        assert_eq!(parse_instant("2026-05-01T00:00:00.5Z"), Some(day + 500_000));
+        assert_eq!(
+            parse_instant(&rfc3339_micros(day / 1000 * 1000 + 123_456)),
+            Some(day + 123_456)
+        );
+        for bad in ["2026-13-01", "2026-05-01T", "yesterday", "2026-05-01T00:00:00+0", "2026-05-01 00:00"] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
     }
 }

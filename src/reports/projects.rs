@@ -1,0 +1,24 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "projects",
+    title: "Projects of a workspace",
+    aliases: &[],
+    description: "Projects of a workspace, from GET /workspaces/{workspace}/projects.",
+    endpoint: "/workspaces/{workspace}/projects",
+    params: &[WORKSPACE],
+    columns: &[
+        param_col("workspace", "workspace", "Workspace slug."),
+        col("uuid", Text, "uuid", "Project UUID."),
+        col("key", Text, "key", "Project key."),
+        col("name", Text, "name", "Name."),
+        opt("description", Text, "description", "Description."),
+        opt("is_private", Boolean, "is_private", "Whether the project is private."),
+        opt("created_on", Timestamp, "created_on", "When it was created."),
+        opt("updated_on", Timestamp, "updated_on", "When it was last updated."),
+        opt("html_url", Text, "links.html.href", "Web page of the project."),
+    ],
+    primary_key: &["workspace", "uuid"],
+    ..LIST
+};

@@ -1,0 +1,23 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "repository-group-permissions",
+    title: "Group permissions of a repository",
+    aliases: &["List Group Privileges on a Repository"],
+    description: "Permissions granted to groups on a repository, from \
+GET /repositories/{workspace}/{repo_slug}/permissions-config/groups, or for one group \
+(see `repository-group-permission` for one group). Needs repository admin.",
+    endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups",
+    params: &[WORKSPACE, REPOSITORY],
+    columns: COLUMNS,
+    primary_key: &["repository", "group_slug"],
+    ..LIST
+};
+
+pub const COLUMNS: &[Column] = &[
+    param_col("repository", "repository", "Slug of the repository."),
+    col("group_slug", Text, "group.slug", "Group slug."),
+    opt("group_name", Text, "group.name", "Group name."),
+    col("permission", Text, "permission", "admin, write or read."),
+];

@@ -1,0 +1,22 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "repository-user-permissions",
+    title: "Explicit user permissions of a repository",
+    aliases: &["List Repository Privileges"],
+    description: "Permissions granted to users directly on a repository, from \
+GET /repositories/{workspace}/{repo_slug}/permissions-config/users (the replacement for the 1.0 \
+privileges endpoint). Needs repository admin.",
+    endpoint: "/repositories/{workspace}/{repository}/permissions-config/users",
+    params: &[WORKSPACE, REPOSITORY],
+    columns: &[
+        param_col("repository", "repository", "Slug of the repository."),
+        col("user_uuid", Text, "user.uuid", "UUID of the user."),
+        opt("user_display_name", Text, "user.display_name", "Display name."),
+        opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
+        col("permission", Text, "permission", "admin, write or read."),
+    ],
+    primary_key: &["repository", "user_uuid"],
+    ..LIST
+};

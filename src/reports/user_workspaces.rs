@@ -1,0 +1,19 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "user-workspaces",
+    title: "Workspaces of the authenticated user",
+    aliases: &[],
+    description: "The workspaces the credentials can access, from GET /user/workspaces (the \
+replacement for the removed GET /workspaces listing).",
+    endpoint: "/user/workspaces",
+    columns: &[
+        col("workspace_uuid", Text, "workspace.uuid", "Workspace UUID."),
+        col("workspace_slug", Text, "workspace.slug", "Workspace slug."),
+        opt("workspace_name", Text, "workspace.name", "Display name."),
+        opt("administrator", Boolean, "administrator", "Whether the user administers it."),
+    ],
+    primary_key: &["workspace_uuid"],
+    ..LIST
+};

@@ -1,0 +1,22 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "watchers",
+    title: "Watchers of a repository",
+    aliases: &["List Watchers on a Repository for Owner"],
+    description: "Accounts watching a repository (or every repository of the workspace), from \
+GET /repositories/{workspace}/{repo_slug}/watchers.",
+    endpoint: "/repositories/{workspace}/{repository}/watchers",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL],
+    columns: &[
+        param_col("repository", "repository", "Slug of the repository."),
+        col("uuid", Text, "uuid", "UUID of the account."),
+        opt("account_id", Text, "account_id", "Atlassian account id."),
+        opt("display_name", Text, "display_name", "Display name."),
+        opt("nickname", Text, "nickname", "Nickname."),
+    ],
+    primary_key: &["repository", "uuid"],
+    fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    ..LIST
+};

@@ -1,0 +1,22 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "workspace",
+    title: "Workspace details",
+    aliases: &["List Team Details"],
+    description: "One workspace (formerly a team), from GET /workspaces/{workspace}.",
+    endpoint: "/workspaces/{workspace}",
+    params: &[WORKSPACE],
+    columns: &[
+        col("uuid", Text, "uuid", "Workspace UUID."),
+        col("slug", Text, "slug", "Workspace slug."),
+        col("name", Text, "name", "Display name."),
+        opt("is_private", Boolean, "is_private", "Whether the workspace is private."),
+        opt("created_on", Timestamp, "created_on", "When it was created."),
+        opt("html_url", Text, "links.html.href", "Web page of the workspace."),
+    ],
+    primary_key: &["uuid"],
+    shape: Shape::Object,
+    ..LIST
+};

@@ -1,0 +1,23 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "workspace-permissions",
+    title: "Workspace permissions",
+    aliases: &[],
+    description: "Each member's role in a workspace (owner, member, collaborator), from \
+GET /workspaces/{workspace}/permissions.",
+    endpoint: "/workspaces/{workspace}/permissions",
+    params: &[WORKSPACE],
+    columns: &[
+        param_col("workspace", "workspace", "Workspace slug."),
+        col("user_uuid", Text, "user.uuid", "UUID of the member."),
+        opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
+        opt("user_display_name", Text, "user.display_name", "Display name."),
+        col("permission", Text, "permission", "owner, member or collaborator."),
+        opt("added_on", Timestamp, "added_on", "When they joined (absent for workspaces administered in admin.atlassian.com)."),
+        opt("last_accessed", Timestamp, "last_accessed", "When they last used the workspace (same caveat)."),
+    ],
+    primary_key: &["workspace", "user_uuid"],
+    ..LIST
+};
