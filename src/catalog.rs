@@ -179,13 +179,34 @@ pub const fn opt(
 }
 
 /// A column with the value of a run parameter.
-pub const fn param_col(name: &'static str, param: &'static str, description: &'static str) -> Column {
-    Column { name, ty: ColumnType::Text, nullable: false, source: Source::Param(param), description }
+pub const fn param_col(
+    name: &'static str,
+    param: &'static str,
+    description: &'static str,
+) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Text,
+        nullable: false,
+        source: Source::Param(param),
+        description,
+    }
 }
 
 /// A column read from the enclosing object of a report with `each`.
-pub const fn parent_col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
-    Column { name, ty, nullable: false, source: Source::Parent(path), description }
+pub const fn parent_col(
+    name: &'static str,
+    ty: ColumnType,
+    path: &'static str,
+    description: &'static str,
+) -> Column {
+    Column {
+        name,
+        ty,
+        nullable: false,
+        source: Source::Parent(path),
+        description,
+    }
 }
 
 /// The workspace parameter, shared by every report that takes one.
@@ -269,7 +290,10 @@ impl Report {
             params.insert(param.name, validate(param, value)?);
         }
         if params.contains_key("since") && params.contains_key("days-back") {
-            return Err(Error::param("days-back", "give either `since` or `days-back`, not both"));
+            return Err(Error::param(
+                "days-back",
+                "give either `since` or `days-back`, not both",
+            ));
         }
         for param in self.params {
             if params.contains_key(param.name) {
@@ -324,7 +348,9 @@ impl Report {
                     segments.extend(params.get("path").map_or("", String::as_str).split('/'));
                 }
                 Some(name) => {
-                    let value = params.get(name).ok_or_else(|| Error::param(name, "required"))?;
+                    let value = params
+                        .get(name)
+                        .ok_or_else(|| Error::param(name, "required"))?;
                     segments.push(value);
                 }
                 None => {
@@ -334,7 +360,8 @@ impl Report {
         }
         drop(segments);
         let mut bbql: Vec<String> = self.filter.iter().map(|f| f.to_string()).collect();
-        if let (DateFilter::Bbql(field), Some(since)) = (self.date_filter, self.since(params, now)) {
+        if let (DateFilter::Bbql(field), Some(since)) = (self.date_filter, self.since(params, now))
+        {
             bbql.push(format!("{field} >= {}", crate::time::format_utc(since)));
         }
         let mut query = url.query_pairs_mut();
@@ -361,8 +388,13 @@ impl Report {
         };
         match lookup(object, each) {
             None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items.iter().map(|item| self.row(item, object, params)).collect(),
-            Some(_) => Err(Error::invalid_response(format!("`{each}` in the API response is not a list"))),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| self.row(item, object, params))
+                .collect(),
+            Some(_) => Err(Error::invalid_response(format!(
+                "`{each}` in the API response is not a list"
+            ))),
         }
     }
 
@@ -378,12 +410,21 @@ impl Report {
                     (Some(v), _) => Cell::Text(v.clone()),
                 }),
                 Source::FirstOf(paths) => {
-                    let value = paths.iter().find_map(|p| lookup(object, p).filter(|v| !v.is_null()));
+                    let value = paths
+                        .iter()
+                        .find_map(|p| lookup(object, p).filter(|v| !v.is_null()));
                     to_cell(c.name, c.ty, c.nullable, value)
                 }
                 Source::KeyOf(keys) => {
-                    let key = keys.iter().find(|k| object.get(**k).is_some_and(|v| !v.is_null()));
-                    to_cell(c.name, c.ty, c.nullable, key.map(|k| Value::String(k.to_string())).as_ref())
+                    let key = keys
+                        .iter()
+                        .find(|k| object.get(**k).is_some_and(|v| !v.is_null()));
+                    to_cell(
+                        c.name,
+                        c.ty,
+                        c.nullable,
+                        key.map(|k| Value::String(k.to_string())).as_ref(),
+                    )
                 }
             })
             .collect()
@@ -397,18 +438,25 @@ fn validate(param: &Param, value: &str) -> Result<String> {
     }
     match param.kind {
         ParamKind::Text if param.name == "path" => {
-            let ok = value.split('/').all(|seg| seg != ".." && seg != ".") && !value.contains(['?', '#', '\\']);
+            let ok = value.split('/').all(|seg| seg != ".." && seg != ".")
+                && !value.contains(['?', '#', '\\']);
             if !ok {
-                return Err(Error::param(param.name, format!("`{value}` is not a path inside the repository")));
+                return Err(Error::param(
+                    param.name,
+                    format!("`{value}` is not a path inside the repository"),
+                ));
             }
             return Ok(value.trim_matches('/').to_string());
         }
         ParamKind::Text => {
             // Values land in URL paths: allow what slugs and {UUID}s use, so a
             // stray `/`, `?` or `..` can never change which endpoint is called.
+            // A commit may be a branch name, and branch names may hold `/`
+            // (percent-encoded into one path segment).
+            let extra = if param.name == "commit" { "/" } else { "" };
             let ok = value
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.~{}".contains(c))
+                .all(|c| c.is_ascii_alphanumeric() || "-_.~{}".contains(c) || extra.contains(c))
                 && value != "."
                 && value != "..";
             if !ok {
@@ -512,6 +560,23 @@ mod tests {
                 ][..],
                 "`workspace`",
             ),
+            (
+                &[
+                    ("workspace", "acme"),
+                    ("repository", "web"),
+                    ("since", "last tuesday"),
+                ][..],
+                "`since`",
+            ),
+            (
+                &[
+                    ("workspace", "acme"),
+                    ("repository", "web"),
+                    ("since", "2026-01-01"),
+                    ("days-back", "3"),
+                ][..],
+                "`days-back`",
+            ),
         ] {
             let e = REPORT.resolve_params(&given(pairs)).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidParameter);
@@ -535,42 +600,147 @@ mod tests {
 
     #[test]
     fn date_parameters_become_bbql_combined_with_the_fixed_filter() {
-        let url = |pairs: &[(&str, &str)]| {
+        let q = |pairs: &[(&str, &str)]| {
             let p = REPORT.resolve_params(&given(pairs)).unwrap();
-            let url = REPORT.first_url(&Url::parse("http://h/2.0").unwrap(), &p, 1_795_392_000).unwrap();
-            url.query_pairs().find(|(k, _)| k == "q").map(|(_, v)| v.into_owned())
+            let url = REPORT
+                .first_url(&Url::parse("http://h/2.0").unwrap(), &p, 1_795_392_000)
+                .unwrap();
+            url.query_pairs()
+                .find(|(k, _)| k == "q")
+                .map(|(_, v)| v.into_owned())
         };
-        let base = [("workspace", "acme"), ("repository", "web")];
-        assert_eq!(url(&base).as_deref(), Some("kind = \"x\""));
+        let (w, r) = (("workspace", "acme"), ("repository", "web"));
+        assert_eq!(q(&[w, r]).as_deref(), Some("kind = \"x\""));
         assert_eq!(
-            url(&[base[0], base[1], ("since", "2026-05-01")]).as_deref(),
+            q(&[w, r, ("since", "2026-05-01")]).as_deref(),
             Some("kind = \"x\" AND updated_on >= 2026-05-01T00:00:00+00:00")
         );
         assert_eq!(
-            url(&[base[0], base[1], ("days-back", "2")]).as_deref(),
+            q(&[w, r, ("days-back", "2")]).as_deref(),
             Some("kind = \"x\" AND updated_on >= 2026-11-21T00:00:00+00:00")
         );
-        let both = REPORT.resolve_params(&given(&[base[0], base[1], ("since", "2026-05-01"), ("days-back", "2")]));
-        assert_eq!(both.unwrap_err().code, ErrorCode::InvalidParameter);
-        let bad = REPORT.resolve_params(&given(&[base[0], base[1], ("since", "last tuesday")]));
-        assert_eq!(bad.unwrap_err().code, ErrorCode::InvalidParameter);
     }
 
     #[test]
-    fn row_maps_columns_in_order() {
+    fn an_omitted_path_leaves_the_trailing_slash_of_a_root_listing() {
+        const SRC: Report = Report {
+            endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}",
+            params: &[
+                WORKSPACE,
+                REPOSITORY,
+                Param {
+                    name: "commit",
+                    kind: ParamKind::Text,
+                    required: true,
+                    default: None,
+                    description: "",
+                },
+                Param {
+                    name: "path",
+                    kind: ParamKind::Text,
+                    required: false,
+                    default: None,
+                    description: "",
+                },
+            ],
+            ..REPORT
+        };
+        let url = |pairs: &[(&str, &str)]| {
+            let p = SRC.resolve_params(&given(pairs)).unwrap();
+            SRC.first_url(&Url::parse("http://h/2.0").unwrap(), &p, 0)
+                .unwrap()
+                .path()
+                .to_string()
+        };
+        let base = [
+            ("workspace", "a"),
+            ("repository", "b"),
+            ("commit", "feature/x"),
+        ];
+        assert_eq!(url(&base), "/2.0/repositories/a/b/src/feature%2Fx/");
+        assert_eq!(
+            url(&[base[0], base[1], base[2], ("path", "/src/lib/")]),
+            "/2.0/repositories/a/b/src/feature%2Fx/src/lib"
+        );
+        let e = SRC
+            .resolve_params(&given(&[
+                base[0],
+                base[1],
+                base[2],
+                ("path", "src/../../x"),
+            ]))
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidParameter);
+    }
+
+    #[test]
+    fn rows_map_columns_in_order() {
+        let p = REPORT
+            .resolve_params(&given(&[("workspace", "acme"), ("repository", "web")]))
+            .unwrap();
         assert_eq!(
             REPORT
-                .row(&json!({"id": 7, "author": {"display_name": "Zoë"}}))
+                .rows(&json!({"id": 7, "author": {"display_name": "Zoë"}}), &p)
                 .unwrap(),
-            vec![Cell::Integer(7), Cell::Text("Zoë".into())]
+            vec![vec![
+                Cell::Integer(7),
+                Cell::Text("Zoë".into()),
+                Cell::Text("web".into())
+            ]]
         );
         assert_eq!(
-            REPORT.row(&json!({"id": 8})).unwrap(),
-            vec![Cell::Integer(8), Cell::Null]
+            REPORT.rows(&json!({"id": 8}), &p).unwrap()[0][..2],
+            [Cell::Integer(8), Cell::Null]
         );
         assert_eq!(
-            REPORT.row(&json!({"id": "8"})).unwrap_err().code,
+            REPORT.rows(&json!({"id": "8"}), &p).unwrap_err().code,
             ErrorCode::InvalidResponse
+        );
+    }
+
+    #[test]
+    fn each_gives_one_row_per_element_with_parent_fields() {
+        const EACH: Report = Report {
+            columns: &[
+                parent_col("pr", ColumnType::Integer, "id", ""),
+                col("who", ColumnType::Text, "user.uuid", ""),
+            ],
+            each: Some("participants"),
+            ..REPORT
+        };
+        let p = Params::new();
+        let rows = EACH.rows(&json!({"id": 3, "participants": [{"user": {"uuid": "a"}}, {"user": {"uuid": "b"}}]}), &p).unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                vec![Cell::Integer(3), Cell::Text("a".into())],
+                vec![Cell::Integer(3), Cell::Text("b".into())]
+            ]
+        );
+        assert!(EACH.rows(&json!({"id": 3}), &p).unwrap().is_empty());
+    }
+
+    #[test]
+    fn first_of_and_key_of_read_kind_dependent_objects() {
+        const KIND: Report = Report {
+            columns: &[
+                Column {
+                    source: Source::KeyOf(&["update", "approval"]),
+                    ..col("kind", ColumnType::Text, "", "")
+                },
+                Column {
+                    source: Source::FirstOf(&["update.date", "approval.date"]),
+                    ..col("when", ColumnType::Text, "", "")
+                },
+            ],
+            ..REPORT
+        };
+        let rows = KIND
+            .rows(&json!({"approval": {"date": "d"}}), &Params::new())
+            .unwrap();
+        assert_eq!(
+            rows[0],
+            [Cell::Text("approval".into()), Cell::Text("d".into())]
         );
     }
 }

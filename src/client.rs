@@ -4,7 +4,9 @@
 
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
+use crate::retry::{Pacer, RetryPolicy};
 use serde_json::Value;
+use std::time::Duration;
 use url::Url;
 
 /// The largest response body the connector reads (a 100-item page of rich
@@ -15,13 +17,30 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub struct RawResponse {
     pub status: u16,
     pub content_type: Option<String>,
+    /// `Retry-After`, in seconds.
     pub retry_after: Option<String>,
+    /// `X-RateLimit-Reset`, seconds until the window resets.
+    pub rate_limit_reset: Option<String>,
     pub body: Vec<u8>,
 }
 
-/// Sends one GET. Implemented over wasi:http in the component.
+/// The wire and the clock. Implemented over wasi:http and the WASI
+/// monotonic clock in the component.
 pub trait Transport {
+    /// Sends one GET.
     fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse>;
+    /// Monotonic time since some fixed point.
+    fn now(&self) -> Duration;
+    /// Blocks for `duration` (without spinning).
+    fn sleep(&mut self, duration: Duration);
+}
+
+/// What a run's requests did, for progress and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub requests: u64,
+    pub retries: u64,
+    pub waited: Duration,
 }
 
 /// One page of a paginated collection.
@@ -37,6 +56,9 @@ pub struct Client<T> {
     origin: url::Origin,
     authorization: String,
     secrets: Vec<String>,
+    retry: RetryPolicy,
+    pacer: Option<Pacer>,
+    pub stats: Stats,
 }
 
 impl<T: Transport> Client<T> {
@@ -46,6 +68,9 @@ impl<T: Transport> Client<T> {
             origin: config.endpoint.origin(),
             authorization: config.auth.header_value(),
             secrets: config.auth.secrets(),
+            retry: config.retry,
+            pacer: config.max_requests_per_hour.map(Pacer::new),
+            stats: Stats::default(),
         }
     }
 
@@ -59,7 +84,9 @@ impl<T: Transport> Client<T> {
         match serde_json::from_slice(&self.get(url)?) {
             Ok(Value::Object(object)) => Ok(Value::Object(object)),
             Ok(_) => Err(Error::invalid_response("the response is not a JSON object")),
-            Err(e) => Err(Error::invalid_response(format!("the response is not valid JSON ({e})"))),
+            Err(e) => Err(Error::invalid_response(format!(
+                "the response is not valid JSON ({e})"
+            ))),
         }
     }
 
@@ -77,17 +104,47 @@ impl<T: Transport> Client<T> {
                 ),
             ));
         }
-        let response = self
-            .transport
-            .get(
-                url,
-                &[
-                    ("authorization", &self.authorization),
-                    ("accept", "application/json"),
-                ],
-            )
-            .map_err(|e| self.scrub(e))?;
-        self.classify(response)
+        let mut waited = Duration::ZERO;
+        let mut attempt = 1;
+        loop {
+            if let Some(pacer) = &mut self.pacer {
+                let pause = pacer.acquire(self.transport.now());
+                if !pause.is_zero() {
+                    self.transport.sleep(pause);
+                    self.stats.waited += pause;
+                }
+            }
+            self.stats.requests += 1;
+            let headers = [
+                ("authorization", self.authorization.as_str()),
+                ("accept", "application/json"),
+            ];
+            let result = self
+                .transport
+                .get(url, &headers)
+                .map_err(|e| self.scrub(e))
+                .and_then(|r| self.classify(r));
+            let error = match result {
+                Ok(body) => return Ok(body),
+                Err(e) if e.retryable && attempt < self.retry.max_attempts => e,
+                Err(e) if e.retryable => return Err(gave_up(e, attempt)),
+                Err(e) => return Err(e),
+            };
+            let hint = error
+                .retry_after_seconds
+                .map(|s| Duration::from_secs(s.into()));
+            let delay = self
+                .retry
+                .delay(attempt, hint, self.transport.now().as_nanos() as u64);
+            if waited + delay > self.retry.max_total_wait {
+                return Err(gave_up(error, attempt));
+            }
+            self.transport.sleep(delay);
+            waited += delay;
+            self.stats.waited += delay;
+            self.stats.retries += 1;
+            attempt += 1;
+        }
     }
 
     /// Turns a non-2xx answer into the typed error, and a 2xx into its body.
@@ -122,10 +179,11 @@ impl<T: Transport> Client<T> {
             _ => (ErrorCode::Upstream, format!("Bitbucket answered HTTP {status} ({}).", said("no message"))),
         };
         let mut error = Error::new(code, message).with_status(status);
-        error.retry_after_seconds = response
-            .retry_after
-            .as_deref()
-            .and_then(|s| s.trim().parse().ok());
+        // Bitbucket's 555 is its timeout; like 429 and other 5xx, worth retrying.
+        error.retryable = status == 429 || status >= 500;
+        let seconds = |h: &Option<String>| h.as_deref().and_then(|s| s.trim().parse::<u32>().ok());
+        error.retry_after_seconds =
+            seconds(&response.retry_after).or(seconds(&response.rate_limit_reset));
         Err(error)
     }
 
@@ -144,6 +202,13 @@ impl<T: Transport> Client<T> {
         }
         text
     }
+}
+
+fn gave_up(mut error: Error, attempts: u32) -> Error {
+    if attempts > 1 {
+        error.message = format!("{} (gave up after {attempts} attempts)", error.message);
+    }
+    error
 }
 
 /// Bitbucket's error envelope `{"type":"error","error":{"message","detail"}}`
@@ -221,6 +286,8 @@ mod tests {
     struct Script {
         responses: Vec<RawResponse>,
         sent: Vec<(String, String)>,
+        slept: Vec<Duration>,
+        clock: Duration,
     }
 
     impl Transport for &mut Script {
@@ -232,6 +299,22 @@ mod tests {
             self.sent.push((url.to_string(), auth.unwrap_or_default()));
             Ok(self.responses.remove(0))
         }
+        fn now(&self) -> Duration {
+            self.clock
+        }
+        fn sleep(&mut self, duration: Duration) {
+            self.slept.push(duration);
+            self.clock += duration;
+        }
+    }
+
+    fn script(responses: Vec<RawResponse>) -> Script {
+        Script {
+            responses,
+            sent: vec![],
+            slept: vec![],
+            clock: Duration::ZERO,
+        }
     }
 
     fn json(status: u16, body: &str) -> RawResponse {
@@ -239,26 +322,148 @@ mod tests {
             status,
             content_type: Some("application/json".into()),
             retry_after: None,
+            rate_limit_reset: None,
             body: body.as_bytes().to_vec(),
         }
     }
 
     fn config() -> Config {
         Config::parse(
-            r#"{"endpoint":"http://127.0.0.1:8080/2.0","auth":{"type":"bearer","token":"S3CRET"}}"#,
+            r#"{"endpoint":"http://127.0.0.1:8080/2.0","auth":{"type":"bearer","token":"S3CRET"},"retries":{"max_attempts":1}}"#,
         )
         .unwrap()
     }
 
+    fn retrying() -> Config {
+        Config::parse(
+            r#"{"endpoint":"http://127.0.0.1:8080/2.0","auth":{"type":"bearer","token":"S3CRET"},"retries":{"max_attempts":4,"max_wait_seconds":100}}"#,
+        )
+        .unwrap()
+    }
+
+    const X: &str = "http://127.0.0.1:8080/2.0/x";
+
+    #[test]
+    fn retries_429_and_5xx_honouring_the_servers_hint_then_succeeds() {
+        let mut limited = json(429, r#"{"type":"error","error":{"message":"Rate limit"}}"#);
+        limited.retry_after = Some("7".into());
+        let mut reset = json(429, "{}");
+        reset.rate_limit_reset = Some("11".into());
+        let mut script = script(vec![
+            limited,
+            json(555, "{}"),
+            reset,
+            json(200, r#"{"values":[{"id":1}]}"#),
+        ]);
+        let mut client = Client::new(&retrying(), &mut script);
+        assert_eq!(
+            client
+                .get_page(&Url::parse(X).unwrap())
+                .unwrap()
+                .values
+                .len(),
+            1
+        );
+        assert_eq!((client.stats.requests, client.stats.retries), (4, 3));
+        drop(client);
+        assert_eq!(
+            script.slept[0],
+            Duration::from_secs(7),
+            "Retry-After honoured"
+        );
+        assert!(
+            script.slept[1] >= Duration::from_secs(1) && script.slept[1] <= Duration::from_secs(2),
+            "backoff"
+        );
+        assert_eq!(
+            script.slept[2],
+            Duration::from_secs(11),
+            "X-RateLimit-Reset honoured"
+        );
+    }
+
+    #[test]
+    fn gives_up_after_the_attempts_or_the_wait_budget_with_the_hint() {
+        let storm = || {
+            let mut r = json(429, "{}");
+            r.retry_after = Some("30".into());
+            r
+        };
+        let mut storms = script(vec![storm(), storm(), storm(), storm()]);
+        let e = Client::new(&retrying(), &mut storms)
+            .get_page(&Url::parse(X).unwrap())
+            .unwrap_err();
+        assert_eq!(
+            (e.code, e.retry_after_seconds),
+            (ErrorCode::RateLimited, Some(30))
+        );
+        assert!(
+            e.message.contains("gave up after 4 attempts"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            storms.slept.iter().sum::<Duration>(),
+            Duration::from_secs(90),
+            "within the 100 s budget"
+        );
+
+        let mut long = json(429, "{}");
+        long.retry_after = Some("3600".into());
+        let mut script = script(vec![long]);
+        let e = Client::new(&retrying(), &mut script)
+            .get_page(&Url::parse(X).unwrap())
+            .unwrap_err();
+        assert_eq!(e.retry_after_seconds, Some(3600));
+        assert!(
+            script.slept.is_empty(),
+            "a hint beyond the wait budget is not slept through"
+        );
+    }
+
+    #[test]
+    fn other_client_errors_are_not_retried() {
+        for status in [400, 401, 403, 404, 410] {
+            let mut script = script(vec![json(status, "{}")]);
+            let e = Client::new(&retrying(), &mut script)
+                .get_page(&Url::parse(X).unwrap())
+                .unwrap_err();
+            assert_eq!(e.http_status, Some(status));
+            assert_eq!(script.sent.len(), 1);
+        }
+    }
+
+    #[test]
+    fn the_budget_paces_requests() {
+        let config = Config::parse(
+            r#"{"endpoint":"http://127.0.0.1:8080/2.0","auth":{"type":"bearer","token":"t"},"max_requests_per_hour":360}"#,
+        )
+        .unwrap();
+        let pages = (0..30).map(|_| json(200, r#"{"values":[]}"#)).collect();
+        let mut script = script(pages);
+        let mut client = Client::new(&config, &mut script);
+        for _ in 0..30 {
+            client.get_page(&Url::parse(X).unwrap()).unwrap();
+        }
+        drop(client);
+        // A burst of 18, then one every 10 s.
+        assert_eq!(script.slept.len(), 12);
+        assert!(
+            script
+                .slept
+                .iter()
+                .all(|d| (d.as_secs_f64() - 10.0).abs() < 0.01),
+            "{:?}",
+            script.slept
+        );
+    }
+
     #[test]
     fn sends_the_authorization_and_parses_the_envelope() {
-        let mut script = Script {
-            responses: vec![json(
-                200,
-                r#"{"values":[{"id":1}],"next":"http://127.0.0.1:8080/2.0/x?page=2"}"#,
-            )],
-            sent: vec![],
-        };
+        let mut script = script(vec![json(
+            200,
+            r#"{"values":[{"id":1}],"next":"http://127.0.0.1:8080/2.0/x?page=2"}"#,
+        )]);
         let page = Client::new(&config(), &mut script)
             .get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap())
             .unwrap();
@@ -272,10 +477,7 @@ mod tests {
 
     #[test]
     fn refuses_other_origins_without_sending() {
-        let mut script = Script {
-            responses: vec![],
-            sent: vec![],
-        };
+        let mut script = script(vec![]);
         for url in [
             "http://127.0.0.1:9090/2.0/x",
             "https://127.0.0.1:8080/2.0/x",
@@ -306,10 +508,7 @@ mod tests {
                 r#"{"type":"error","error":{"message":"bad token S3CRET","detail":"more"}}"#,
             );
             response.retry_after = Some("17".into());
-            let mut script = Script {
-                responses: vec![response],
-                sent: vec![],
-            };
+            let mut script = script(vec![response]);
             let e = Client::new(&config(), &mut script)
                 .get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap())
                 .unwrap_err();
@@ -332,12 +531,10 @@ mod tests {
             status: 404,
             content_type: Some("text/html".into()),
             retry_after: None,
+            rate_limit_reset: None,
             body: b"<html>big page</html>".to_vec(),
         };
-        let mut script = Script {
-            responses: vec![response],
-            sent: vec![],
-        };
+        let mut script = script(vec![response]);
         let e = Client::new(&config(), &mut script)
             .get_page(&Url::parse("http://127.0.0.1:8080/2.0/x").unwrap())
             .unwrap_err();

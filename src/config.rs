@@ -2,8 +2,10 @@
 //! network access, with errors that name the field at fault.
 
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::time::Duration;
 use url::Url;
 
 pub const DEFAULT_ENDPOINT: &str = "https://api.bitbucket.org/2.0";
@@ -14,6 +16,30 @@ pub struct Config {
     /// The API root, without a trailing slash (e.g. `https://api.bitbucket.org/2.0`).
     pub endpoint: Url,
     pub auth: Auth,
+    /// How failed requests are retried (`retries`).
+    pub retry: RetryPolicy,
+    /// Timeouts handed to the host with each request (`timeouts`).
+    pub timeouts: Timeouts,
+    /// Pace requests to stay under this hourly budget (`max_requests_per_hour`).
+    pub max_requests_per_hour: Option<u32>,
+}
+
+/// Request timeouts, passed through wasi:http request options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub first_byte: Duration,
+    pub between_bytes: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            first_byte: Duration::from_secs(60),
+            between_bytes: Duration::from_secs(30),
+        }
+    }
 }
 
 /// How requests authenticate. `Debug` never prints the secrets.
@@ -41,6 +67,9 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("endpoint", &self.endpoint.as_str())
             .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("max_requests_per_hour", &self.max_requests_per_hour)
             .finish()
     }
 }
@@ -87,7 +116,17 @@ impl Config {
         let Value::Object(root) = value else {
             return Err(Error::config("(root)", "expected a JSON object"));
         };
-        reject_unknown(&root, "", &["endpoint", "auth"])?;
+        reject_unknown(
+            &root,
+            "",
+            &[
+                "endpoint",
+                "auth",
+                "retries",
+                "timeouts",
+                "max_requests_per_hour",
+            ],
+        )?;
 
         let endpoint = match root.get("endpoint") {
             None | Some(Value::Null) => DEFAULT_ENDPOINT,
@@ -106,7 +145,73 @@ impl Config {
             Some(Value::Object(auth)) => parse_auth(auth)?,
             Some(_) => return Err(Error::config("auth", "expected an object")),
         };
-        Ok(Config { endpoint, auth })
+        let mut retry = RetryPolicy::default();
+        if let Some(retries) = object(&root, "retries")? {
+            reject_unknown(retries, "retries.", &["max_attempts", "max_wait_seconds"])?;
+            if let Some(n) = number(retries, "retries.", "max_attempts", 1, 20)? {
+                retry.max_attempts = n as u32;
+            }
+            if let Some(n) = number(retries, "retries.", "max_wait_seconds", 0, 3600)? {
+                retry.max_total_wait = Duration::from_secs(n);
+            }
+        }
+        let mut timeouts = Timeouts::default();
+        if let Some(t) = object(&root, "timeouts")? {
+            reject_unknown(
+                t,
+                "timeouts.",
+                &[
+                    "connect_seconds",
+                    "first_byte_seconds",
+                    "between_bytes_seconds",
+                ],
+            )?;
+            for (key, slot) in [
+                ("connect_seconds", &mut timeouts.connect),
+                ("first_byte_seconds", &mut timeouts.first_byte),
+                ("between_bytes_seconds", &mut timeouts.between_bytes),
+            ] {
+                if let Some(n) = number(t, "timeouts.", key, 1, 3600)? {
+                    *slot = Duration::from_secs(n);
+                }
+            }
+        }
+        let max_requests_per_hour =
+            number(&root, "", "max_requests_per_hour", 1, 1_000_000)?.map(|n| n as u32);
+        Ok(Config {
+            endpoint,
+            auth,
+            retry,
+            timeouts,
+            max_requests_per_hour,
+        })
+    }
+}
+
+fn object<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a Map<String, Value>>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(inner)) => Ok(Some(inner)),
+        Some(_) => Err(Error::config(key, "expected an object")),
+    }
+}
+
+fn number(
+    obj: &Map<String, Value>,
+    prefix: &str,
+    key: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_u64() {
+            Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(Error::config(
+                &format!("{prefix}{key}"),
+                format!("expected a whole number from {min} to {max}"),
+            )),
+        },
     }
 }
 
@@ -345,6 +450,43 @@ mod tests {
             assert!(e.message.contains("2026-07-28"), "{}", e.message);
             assert!(e.message.contains("api-token"), "{}", e.message);
             assert!(!e.message.contains("SECRETPW"));
+        }
+    }
+
+    #[test]
+    fn retries_timeouts_and_budget_are_read_and_bounded() {
+        let c = Config::parse(
+            r#"{"auth":{"type":"bearer","token":"x"},"retries":{"max_attempts":3,"max_wait_seconds":20},
+                "timeouts":{"connect_seconds":2},"max_requests_per_hour":900}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.retry.max_attempts, c.retry.max_total_wait),
+            (3, Duration::from_secs(20))
+        );
+        assert_eq!(c.timeouts.connect, Duration::from_secs(2));
+        assert_eq!(c.timeouts.first_byte, Timeouts::default().first_byte);
+        assert_eq!(c.max_requests_per_hour, Some(900));
+        for (json, field) in [
+            (
+                r#"{"auth":{"type":"bearer","token":"x"},"retries":{"max_attempts":0}}"#,
+                "`retries.max_attempts`",
+            ),
+            (
+                r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"connect_seconds":"10"}}"#,
+                "`timeouts.connect_seconds`",
+            ),
+            (
+                r#"{"auth":{"type":"bearer","token":"x"},"max_requests_per_hour":-5}"#,
+                "`max_requests_per_hour`",
+            ),
+            (
+                r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"read":1}}"#,
+                "`timeouts.read`",
+            ),
+        ] {
+            let e = err(json);
+            assert!(e.message.contains(field), "{json}: {}", e.message);
         }
     }
 

@@ -51,6 +51,9 @@ pub struct Error {
     pub message: String,
     pub http_status: Option<u16>,
     pub retry_after_seconds: Option<u32>,
+    /// Whether trying again may succeed (429, 5xx, timeouts, dropped
+    /// connections). Internal: not part of the WIT record.
+    pub retryable: bool,
 }
 
 impl Error {
@@ -60,7 +63,13 @@ impl Error {
             message: message.into(),
             http_status: None,
             retry_after_seconds: None,
+            retryable: false,
         }
+    }
+
+    pub fn retryable(mut self) -> Self {
+        self.retryable = true;
+        self
     }
 
     pub fn with_status(mut self, status: u16) -> Self {

@@ -3,19 +3,51 @@
 //! body up to a cap.
 
 use crate::client::{RawResponse, Transport, MAX_BODY_BYTES};
+use crate::config::Timeouts;
 use crate::error::{Error, ErrorCode, Result};
+use std::time::Duration;
 use url::Url;
+use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
+use wasi::http::types::RequestOptions;
 use wasi::http::types::{
     http_error_code, ErrorCode as HttpErrorCode, Fields, IncomingResponse, Method, OutgoingRequest,
     Scheme,
 };
 use wasi::io::streams::StreamError;
 
-/// Sends requests through the host's wasi:http implementation.
-pub struct WasiHttp;
+/// Sends requests through the host's wasi:http implementation, with the
+/// configured timeouts as request options.
+pub struct WasiHttp {
+    timeouts: Timeouts,
+}
+
+impl WasiHttp {
+    pub fn new(timeouts: Timeouts) -> Self {
+        WasiHttp { timeouts }
+    }
+
+    fn options(&self) -> RequestOptions {
+        let options = RequestOptions::new();
+        let nanos = |d: Duration| d.as_nanos().min(u64::MAX.into()) as u64;
+        // A host may not support a timeout; it then applies its own.
+        let _ = options.set_connect_timeout(Some(nanos(self.timeouts.connect)));
+        let _ = options.set_first_byte_timeout(Some(nanos(self.timeouts.first_byte)));
+        let _ = options.set_between_bytes_timeout(Some(nanos(self.timeouts.between_bytes)));
+        options
+    }
+}
 
 impl Transport for WasiHttp {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(monotonic_clock::now())
+    }
+
+    fn sleep(&mut self, duration: Duration) {
+        monotonic_clock::subscribe_duration(duration.as_nanos().min(u64::MAX.into()) as u64)
+            .block();
+    }
+
     fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
         let fields: Vec<(String, Vec<u8>)> = headers
             .iter()
@@ -52,8 +84,8 @@ impl Transport for WasiHttp {
             ));
         }
 
-        let pending =
-            outgoing_handler::handle(request, None).map_err(|e| transport_error(&authority, &e))?;
+        let pending = outgoing_handler::handle(request, Some(self.options()))
+            .map_err(|e| transport_error(&authority, &e))?;
         let response = loop {
             match pending.get() {
                 Some(Ok(Ok(response))) => break response,
@@ -83,6 +115,7 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
     };
     let content_type = header("content-type");
     let retry_after = header("retry-after");
+    let rate_limit_reset = header("x-ratelimit-reset");
     drop(headers);
 
     let body = response
@@ -140,6 +173,7 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
         status,
         content_type,
         retry_after,
+        rate_limit_reset,
         body: bytes,
     })
 }
@@ -152,19 +186,31 @@ fn transport_error(authority: &str, error: &HttpErrorCode) -> Error {
             format!("the host refused a response body{size} from {authority}: larger than its cap"),
         );
     }
-    let what = match error {
-        HttpErrorCode::HttpRequestDenied => {
-            "the host does not allow this connector to reach it".to_string()
-        }
-        HttpErrorCode::ConnectionRefused => "the connection was refused".to_string(),
-        HttpErrorCode::DnsError(_) => "the host name did not resolve".to_string(),
-        HttpErrorCode::ConnectionTimeout | HttpErrorCode::HttpResponseTimeout => {
-            "it timed out".to_string()
-        }
-        other => format!("{other:?}"),
+    let (what, transient) = match error {
+        HttpErrorCode::HttpRequestDenied => (
+            "the host does not allow this connector to reach it".to_string(),
+            false,
+        ),
+        HttpErrorCode::ConnectionRefused => ("the connection was refused".to_string(), true),
+        HttpErrorCode::DnsError(_) => ("the host name did not resolve".to_string(), false),
+        HttpErrorCode::ConnectionTimeout
+        | HttpErrorCode::HttpResponseTimeout
+        | HttpErrorCode::ConnectionReadTimeout => (
+            "it timed out (see `timeouts` in the configuration)".to_string(),
+            true,
+        ),
+        HttpErrorCode::ConnectionTerminated
+        | HttpErrorCode::HttpResponseIncomplete
+        | HttpErrorCode::HttpProtocolError => (format!("the connection dropped ({error:?})"), true),
+        other => (format!("{other:?}"), false),
     };
-    Error::new(
+    let error = Error::new(
         ErrorCode::Transport,
         format!("request to {authority} failed: {what}"),
-    )
+    );
+    if transient {
+        error.retryable()
+    } else {
+        error
+    }
 }

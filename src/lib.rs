@@ -15,6 +15,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod reports;
+pub mod retry;
 pub mod run;
 pub mod time;
 
@@ -87,8 +88,9 @@ mod component {
                     "call configure with a configuration before running a report",
                 ))
             })?;
-            let run =
-                crate::run::Run::start(report, &params, &config, WasiHttp).map_err(to_wit_error)?;
+            let transport = WasiHttp::new(config.timeouts);
+            let run = crate::run::Run::start(report, &params, &config, transport)
+                .map_err(to_wit_error)?;
             Ok(api::Run::new(RunResource(RefCell::new(run))))
         }
     }

@@ -14,7 +14,12 @@ pub type Row = Vec<Cell>;
 
 /// A retired report's error, which says what to use instead; nothing is sent.
 pub fn ensure_available(report: &Report) -> Result<()> {
-    let Status::RetiredUpstream { since, reason, replacement } = report.status else {
+    let Status::RetiredUpstream {
+        since,
+        reason,
+        replacement,
+    } = report.status
+    else {
         return Ok(());
     };
     let instead = match replacement {
@@ -23,7 +28,10 @@ pub fn ensure_available(report: &Report) -> Result<()> {
     };
     Err(Error::new(
         ErrorCode::RetiredUpstream,
-        format!("report `{}` cannot run: {reason} (removed upstream {since}).{instead}", report.id),
+        format!(
+            "report `{}` cannot run: {reason} (removed upstream {since}).{instead}",
+            report.id
+        ),
     ))
 }
 
@@ -35,11 +43,20 @@ pub struct Run<T> {
 
 impl<T: Transport> Run<T> {
     /// Validates everything that can be checked without the network.
-    pub fn start(report: &'static Report, params: &[(String, String)], config: &Config, transport: T) -> Result<Self> {
+    pub fn start(
+        report: &'static Report,
+        params: &[(String, String)],
+        config: &Config,
+        transport: T,
+    ) -> Result<Self> {
         ensure_available(report)?;
         let params = report.resolve_params(params)?;
         let walker = Walker::new(report, params, &config.endpoint, crate::time::now())?;
-        Ok(Run { client: Client::new(config, transport), walker, finished: false })
+        Ok(Run {
+            client: Client::new(config, transport),
+            walker,
+            finished: false,
+        })
     }
 
     /// The next page of rows; `None` once the collection is exhausted. After
@@ -93,8 +110,18 @@ impl Walker {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect();
             let parent_params = fan.parent.resolve_params(&given)?;
-            let column = |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
-            let binds = fan.binds.iter().map(|(param, name)| (*param, column(name))).collect();
+            let column = |name: &str| {
+                fan.parent
+                    .columns
+                    .iter()
+                    .position(|c| c.name == name)
+                    .expect("fan-out column exists")
+            };
+            let binds = fan
+                .binds
+                .iter()
+                .map(|(param, name)| (*param, column(name)))
+                .collect();
             let parent = Box::new(Walker::new(fan.parent, parent_params, endpoint, now)?);
             let walk = Walk::FanOut {
                 binds,
@@ -104,19 +131,35 @@ impl Walker {
                 endpoint: endpoint.clone(),
                 now,
             };
-            return Ok(Walker { report, params, walk });
+            return Ok(Walker {
+                report,
+                params,
+                walk,
+            });
         }
         let cutoff = match report.date_filter {
             DateFilter::Cutoff(_) => report.since(&params, now),
             _ => None,
         };
         let first = report.first_url(endpoint, &params, now)?;
-        Ok(Walker { report, params, walk: Walk::Pages { next: Some(first), visited: BTreeSet::new(), cutoff } })
+        Ok(Walker {
+            report,
+            params,
+            walk: Walk::Pages {
+                next: Some(first),
+                visited: BTreeSet::new(),
+                cutoff,
+            },
+        })
     }
 
     fn next_batch<T: Transport>(&mut self, client: &mut Client<T>) -> Result<Option<Vec<Row>>> {
         match &mut self.walk {
-            Walk::Pages { next, visited, cutoff } => {
+            Walk::Pages {
+                next,
+                visited,
+                cutoff,
+            } => {
                 while let Some(url) = next.take() {
                     if !visited.insert(url.to_string()) {
                         return Err(Error::invalid_response(format!(
@@ -134,8 +177,12 @@ impl Walker {
                     };
                     let mut rows = Vec::with_capacity(objects.len());
                     for object in &objects {
-                        if let (Some(cutoff), DateFilter::Cutoff(field)) = (*cutoff, self.report.date_filter) {
-                            let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse);
+                        if let (Some(cutoff), DateFilter::Cutoff(field)) =
+                            (*cutoff, self.report.date_filter)
+                        {
+                            let when = lookup(object, field)
+                                .and_then(|v| v.as_str())
+                                .and_then(crate::time::parse);
                             if when.is_some_and(|t| t < cutoff) {
                                 // Newest first: everything after this is older.
                                 *next = None;
@@ -150,7 +197,14 @@ impl Walker {
                 }
                 Ok(None)
             }
-            Walk::FanOut { binds, parent, pending, child, endpoint, now } => loop {
+            Walk::FanOut {
+                binds,
+                parent,
+                pending,
+                child,
+                endpoint,
+                now,
+            } => loop {
                 if let Some(walker) = child {
                     match walker.next_batch(client)? {
                         Some(rows) => return Ok(Some(rows)),
@@ -195,18 +249,38 @@ mod tests {
     impl Transport for &mut Pages {
         fn get(&mut self, url: &Url, _: &[(&str, &str)]) -> Result<RawResponse> {
             self.1 += 1;
-            let body = self.0.iter().find(|(u, _)| *u == url.as_str()).map(|(_, b)| b.clone());
+            let body = self
+                .0
+                .iter()
+                .find(|(u, _)| *u == url.as_str())
+                .map(|(_, b)| b.clone());
             let body = body.unwrap_or_else(|| panic!("unexpected URL {url}"));
-            Ok(RawResponse { status: 200, content_type: None, retry_after: None, body: body.into_bytes() })
+            Ok(RawResponse {
+                status: 200,
+                content_type: None,
+                retry_after: None,
+                rate_limit_reset: None,
+                body: body.into_bytes(),
+            })
+        }
+        fn now(&self) -> std::time::Duration {
+            std::time::Duration::ZERO
+        }
+        fn sleep(&mut self, _: std::time::Duration) {
+            unreachable!("no retries in these tests")
         }
     }
 
     fn config() -> Config {
-        Config::parse(r#"{"endpoint":"http://h:1/2.0","auth":{"type":"bearer","token":"t"}}"#).unwrap()
+        Config::parse(r#"{"endpoint":"http://h:1/2.0","auth":{"type":"bearer","token":"t"}}"#)
+            .unwrap()
     }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     const FIRST: &str = "http://h:1/2.0/repositories/acme?pagelen=100";
@@ -218,7 +292,9 @@ mod tests {
     }
 
     fn commit(hash: &str, date: &str) -> String {
-        format!(r#"{{"hash":"{hash}","date":"{date}","message":"m","repository":{{"full_name":"acme/x"}}}}"#)
+        format!(
+            r#"{{"hash":"{hash}","date":"{date}","message":"m","repository":{{"full_name":"acme/x"}}}}"#
+        )
     }
 
     fn report(id: &str) -> &'static Report {
@@ -237,13 +313,31 @@ mod tests {
     fn follows_next_skips_empty_pages_and_stops() {
         let mut pages = Pages(
             vec![
-                (FIRST, format!(r#"{{"values":[{}],"next":"http://h:1/2.0/repositories/acme?page=2"}}"#, repo("a"))),
-                ("http://h:1/2.0/repositories/acme?page=2", r#"{"values":[],"next":"http://h:1/2.0/repositories/acme?page=3"}"#.into()),
-                ("http://h:1/2.0/repositories/acme?page=3", format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c"))),
+                (
+                    FIRST,
+                    format!(
+                        r#"{{"values":[{}],"next":"http://h:1/2.0/repositories/acme?page=2"}}"#,
+                        repo("a")
+                    ),
+                ),
+                (
+                    "http://h:1/2.0/repositories/acme?page=2",
+                    r#"{"values":[],"next":"http://h:1/2.0/repositories/acme?page=3"}"#.into(),
+                ),
+                (
+                    "http://h:1/2.0/repositories/acme?page=3",
+                    format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c")),
+                ),
             ],
             0,
         );
-        let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
+        let mut run = Run::start(
+            report("repositories"),
+            &params(&[("workspace", "acme")]),
+            &config(),
+            &mut pages,
+        )
+        .unwrap();
         assert_eq!(run.next_batch().unwrap().unwrap().len(), 1);
         assert_eq!(run.next_batch().unwrap().unwrap().len(), 2);
         assert!(run.next_batch().unwrap().is_none());
@@ -254,10 +348,25 @@ mod tests {
 
     #[test]
     fn a_next_that_loops_back_is_an_error_not_a_hang() {
-        let mut pages = Pages(vec![(FIRST, format!(r#"{{"values":[{}],"next":"{FIRST}"}}"#, repo("a")))], 0);
-        let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
+        let mut pages = Pages(
+            vec![(
+                FIRST,
+                format!(r#"{{"values":[{}],"next":"{FIRST}"}}"#, repo("a")),
+            )],
+            0,
+        );
+        let mut run = Run::start(
+            report("repositories"),
+            &params(&[("workspace", "acme")]),
+            &config(),
+            &mut pages,
+        )
+        .unwrap();
         assert!(run.next_batch().unwrap().is_some());
-        assert_eq!(run.next_batch().unwrap_err().code, ErrorCode::InvalidResponse);
+        assert_eq!(
+            run.next_batch().unwrap_err().code,
+            ErrorCode::InvalidResponse
+        );
         assert!(run.next_batch().unwrap().is_none());
     }
 
@@ -269,13 +378,35 @@ mod tests {
         let b: &'static str = Box::leak(b.into_boxed_str());
         let mut pages = Pages(
             vec![
-                (FIRST, format!(r#"{{"values":[{},{}]}}"#, repo("a"), repo("b"))),
-                (a, format!(r#"{{"values":[{}]}}"#, commit("1", "2026-01-02T00:00:00+00:00"))),
-                (b, format!(r#"{{"values":[{},{}]}}"#, commit("2", "2026-01-02T00:00:00+00:00"), commit("3", "2026-01-01T00:00:00+00:00"))),
+                (
+                    FIRST,
+                    format!(r#"{{"values":[{},{}]}}"#, repo("a"), repo("b")),
+                ),
+                (
+                    a,
+                    format!(
+                        r#"{{"values":[{}]}}"#,
+                        commit("1", "2026-01-02T00:00:00+00:00")
+                    ),
+                ),
+                (
+                    b,
+                    format!(
+                        r#"{{"values":[{},{}]}}"#,
+                        commit("2", "2026-01-02T00:00:00+00:00"),
+                        commit("3", "2026-01-01T00:00:00+00:00")
+                    ),
+                ),
             ],
             0,
         );
-        let mut run = Run::start(report("commits"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
+        let mut run = Run::start(
+            report("commits"),
+            &params(&[("workspace", "acme")]),
+            &config(),
+            &mut pages,
+        )
+        .unwrap();
         assert_eq!(drain(&mut run).len(), 3);
         drop(run);
         assert_eq!(pages.1, 3);
@@ -295,7 +426,11 @@ mod tests {
             )],
             0,
         );
-        let p = params(&[("workspace", "acme"), ("repository", "x"), ("since", "2026-05-01")]);
+        let p = params(&[
+            ("workspace", "acme"),
+            ("repository", "x"),
+            ("since", "2026-05-01"),
+        ]);
         let mut run = Run::start(report("commits"), &p, &config(), &mut pages).unwrap();
         assert_eq!(drain(&mut run).len(), 1);
         drop(run);

@@ -130,7 +130,7 @@ fn pull_requests_report_covers_every_state_at_50_per_page() {
         assert_eq!(row["author_display_name"], pr["author"]["display_name"]);
         assert_eq!(row["source_branch"], pr["source"]["branch"]["name"]);
         assert_eq!(row["updated_on"], pr["updated_on"]);
-        assert_eq!(row["repository"], "acme/web-app");
+        assert_eq!(row["repository"], "web-app");
     }
     let requests = fake.requests();
     assert_eq!(requests.len(), pages(237, 50));
@@ -253,9 +253,16 @@ fn unknown_reports_and_bad_parameters_fail_before_any_request() {
     let config = config(&fake);
     let e = connector_error(run(&config, "no-such-report", &[]));
     assert_eq!(e.code, ErrorCode::UnknownReport);
+    let e = connector_error(run(
+        &config,
+        "repository-user-permissions",
+        &[("workspace", "acme")],
+    ));
+    assert_eq!(e.code, ErrorCode::InvalidParameter);
+    assert!(e.message.contains("`repository`"), "{}", e.message);
     for (pairs, needle) in [
         (&[][..], "`workspace`"),
-        (&[("workspace", "acme")][..], "`repository`"),
+        (&[("workspace", "acme"), ("since", "soon")][..], "`since`"),
         (
             &[("workspace", "acme/../x"), ("repository", "web-app")][..],
             "`workspace`",

@@ -14,7 +14,12 @@ every repository of the workspace, from GET /repositories/{workspace}/{repo_slug
         col("uuid", Text, "uuid", "Environment UUID."),
         col("name", Text, "name", "Name."),
         opt("slug", Text, "slug", "Slug."),
-        opt("environment_type", Text, "environment_type.name", "Test, Staging or Production."),
+        opt(
+            "environment_type",
+            Text,
+            "environment_type.name",
+            "Test, Staging or Production.",
+        ),
         opt("rank", Integer, "rank", "Order of the environment."),
     ],
     primary_key: &["repository", "uuid"],

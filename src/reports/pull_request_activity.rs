@@ -13,16 +13,40 @@ workspace. The endpoint has no date filter.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL, PULL_REQUEST],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
-        col("pull_request_id", Integer, "pull_request.id", "The pull request."),
-        Column { nullable: false, source: Source::KeyOf(KINDS), ..opt("kind", Text, "", "update, approval, comment or changes_requested.") },
+        col(
+            "pull_request_id",
+            Integer,
+            "pull_request.id",
+            "The pull request.",
+        ),
         Column {
             nullable: false,
-            source: Source::FirstOf(&["update.date", "approval.date", "comment.created_on", "changes_requested.date"]),
+            source: Source::KeyOf(KINDS),
+            ..opt(
+                "kind",
+                Text,
+                "",
+                "update, approval, comment or changes_requested.",
+            )
+        },
+        Column {
+            nullable: false,
+            source: Source::FirstOf(&[
+                "update.date",
+                "approval.date",
+                "comment.created_on",
+                "changes_requested.date",
+            ]),
             ..opt("occurred_on", Timestamp, "", "When it happened.")
         },
         Column {
             nullable: false,
-            source: Source::FirstOf(&["update.author.uuid", "approval.user.uuid", "comment.user.uuid", "changes_requested.user.uuid"]),
+            source: Source::FirstOf(&[
+                "update.author.uuid",
+                "approval.user.uuid",
+                "comment.user.uuid",
+                "changes_requested.user.uuid",
+            ]),
             ..opt("user_uuid", Text, "", "UUID of who did it.")
         },
         Column {
@@ -34,19 +58,44 @@ workspace. The endpoint has no date filter.",
             ]),
             ..opt("user_display_name", Text, "", "Display name of who did it.")
         },
-        opt("update_state", Text, "update.state", "For updates: the pull request's state after it."),
-        opt("comment_id", Integer, "comment.id", "For comments: the comment id."),
-        opt("comment_content", Text, "comment.content.raw", "For comments: the text."),
+        opt(
+            "update_state",
+            Text,
+            "update.state",
+            "For updates: the pull request's state after it.",
+        ),
+        opt(
+            "comment_id",
+            Integer,
+            "comment.id",
+            "For comments: the comment id.",
+        ),
+        opt(
+            "comment_content",
+            Text,
+            "comment.content.raw",
+            "For comments: the text.",
+        ),
     ],
-    primary_key: &["repository", "pull_request_id", "kind", "occurred_on", "user_uuid"],
+    primary_key: &[
+        "repository",
+        "pull_request_id",
+        "kind",
+        "occurred_on",
+        "user_uuid",
+    ],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    narrowed_by: Some(("pull-request", "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity")),
+    narrowed_by: Some((
+        "pull-request",
+        "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity",
+    )),
     ..LIST
 };
 
 const KINDS: &[&str] = &["update", "approval", "comment", "changes_requested"];
 
 const PULL_REQUEST: Param = Param {
-    description: "Pull request id; omit it for the activity of every pull request of the repository.",
+    description:
+        "Pull request id; omit it for the activity of every pull request of the repository.",
     ..PULL_REQUEST_OR_ALL
 };

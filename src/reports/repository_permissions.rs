@@ -12,8 +12,18 @@ workspace), from GET /workspaces/{workspace}/permissions/repositories/{repo_slug
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col("user_uuid", Text, "user.uuid", "UUID of the user."),
-        opt("user_display_name", Text, "user.display_name", "Display name."),
-        opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
+        opt(
+            "user_display_name",
+            Text,
+            "user.display_name",
+            "Display name.",
+        ),
+        opt(
+            "user_account_id",
+            Text,
+            "user.account_id",
+            "Atlassian account id.",
+        ),
         col("permission", Text, "permission", "admin, write or read."),
     ],
     primary_key: &["repository", "user_uuid"],

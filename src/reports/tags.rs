@@ -4,7 +4,8 @@ pub const REPORT: Report = Report {
     id: "tags",
     title: "Tags of a repository",
     aliases: &[],
-    description: "Tags and the commits they point at, of a repository or of every repository of the \
+    description:
+        "Tags and the commits they point at, of a repository or of every repository of the \
 workspace, from GET /repositories/{workspace}/{repo_slug}/refs/tags. `since`/`days-back` filter \
 server side on the tagged commit's date (BBQL target.date).",
     endpoint: "/repositories/{workspace}/{repository}/refs/tags",

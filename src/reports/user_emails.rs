@@ -10,8 +10,18 @@ only; another account's addresses cannot be read).",
     endpoint: "/user/emails",
     columns: &[
         col("email", Text, "email", "Address."),
-        opt("is_primary", Boolean, "is_primary", "Whether it is the primary address."),
-        opt("is_confirmed", Boolean, "is_confirmed", "Whether it was confirmed."),
+        opt(
+            "is_primary",
+            Boolean,
+            "is_primary",
+            "Whether it is the primary address.",
+        ),
+        opt(
+            "is_confirmed",
+            Boolean,
+            "is_confirmed",
+            "Whether it was confirmed.",
+        ),
     ],
     primary_key: &["email"],
     ..LIST

@@ -12,7 +12,12 @@ replacement for the removed GET /workspaces listing).",
         col("workspace_uuid", Text, "workspace.uuid", "Workspace UUID."),
         col("workspace_slug", Text, "workspace.slug", "Workspace slug."),
         opt("workspace_name", Text, "workspace.name", "Display name."),
-        opt("administrator", Boolean, "administrator", "Whether the user administers it."),
+        opt(
+            "administrator",
+            Boolean,
+            "administrator",
+            "Whether the user administers it.",
+        ),
     ],
     primary_key: &["workspace_uuid"],
     ..LIST

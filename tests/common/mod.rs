@@ -76,7 +76,14 @@ pub fn connector_error(
 ) -> host_harness::ConnectorError {
     match result {
         Err(HostError::Connector(e)) => e,
-        other => panic!("expected a connector error, got {other:?}"),
+        Err(other) => panic!("expected a connector error, got {other}"),
+        Ok(value) => {
+            let shown = format!("{value:?}");
+            panic!(
+                "expected a connector error, got Ok({}…)",
+                shown.chars().take(300).collect::<String>()
+            )
+        }
     }
 }
 
