@@ -189,6 +189,51 @@ fn demo_params(report: &ReportInfo, fake: &FakeBitbucket) -> Vec<(String, String
     params
 }
 
+/// Row counts computed from the seeded dataset, independently of the
+/// component, for the reports run with workspace `acme` and repository `web-app`.
+fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
+    let d = fake.dataset();
+    let (w, r) = ("acme", "web-app");
+    let prs = d.pull_request_count(w, r) as u64;
+    let per_pr = |count: &dyn Fn(u64) -> usize| (1..=prs).map(count).sum::<usize>();
+    Some(match id {
+        "repositories" => d.repositories(w).len(),
+        "public-repositories" => d
+            .repositories(w)
+            .iter()
+            .filter(|x| x["is_private"] == false)
+            .count(),
+        "pull-requests" => prs as usize,
+        "commits" => d.commit_count(w, r),
+        "pull-request-comments" => per_pr(&|id| d.pull_request_comment_count(w, r, id)),
+        "pull-request-commits" => per_pr(&|id| d.pull_request_commit_count(w, r, id)),
+        "pull-request-participants" => per_pr(&|id| d.pull_request_participant_count(w, r, id)),
+        "pull-request-activity" => d.repository_activity_count(w, r),
+        "branches" => d.branch_count(w, r),
+        "tags" => d.tag_count(w, r),
+        "forks" => d.fork_count(w, r),
+        "watchers" => d.watcher_count(w, r),
+        "branch-restrictions" => d.branch_restriction_count(w, r),
+        "repository-user-permissions" => d.user_permission_count(w, r),
+        "repository-group-permissions" => d.group_permission_count(w, r),
+        "repository-permissions" => d.repository_permissions(w, r).len(),
+        "pipelines" => d.pipeline_count(w, r),
+        "pipeline-steps" => (1..=d.pipeline_count(w, r))
+            .map(|n| d.pipeline_step_count(w, r, n))
+            .sum(),
+        "deployments" => d.deployment_count(w, r),
+        "environments" => d.environment_count(w, r),
+        "directory-contents" => d.src_root_count(w, r),
+        "workspace-members" => d.member_count(w),
+        "workspace-permissions" => d.workspace_permissions(w).len(),
+        "projects" => d.projects(w).len(),
+        "user-emails" => d.emails().len(),
+        "user-workspaces" => d.user_workspaces().len(),
+        "workspace" | "current-user" | "repository-group-permission" => 1,
+        _ => return None,
+    })
+}
+
 fn first_group(fake: &FakeBitbucket) -> String {
     let config = config(fake);
     let rows = run(
@@ -216,6 +261,9 @@ fn every_available_report_runs_with_its_declared_columns_and_a_unique_key() {
         let rows =
             run(&config, &report.id, &pairs).unwrap_or_else(|e| panic!("{}: {e}", report.id));
         assert!(!rows.is_empty(), "{} returned no rows", report.id);
+        if let Some(expected) = expected_rows(&report.id, &fake) {
+            assert_eq!(rows.len(), expected, "{}: rows against the seeded data", report.id);
+        }
         let mut keys = BTreeSet::new();
         for row in &rows {
             let object = row.as_object().unwrap();
@@ -350,4 +398,184 @@ fn omitting_the_repository_covers_every_repository_of_the_workspace() {
         .sum();
     assert_eq!(fake.requests().len(), 1 + pages);
     assert_conforms(&fake);
+}
+
+fn timestamp(row: &Value, column: &str) -> i64 {
+    let text = row[column]
+        .as_str()
+        .unwrap_or_else(|| panic!("{column} in {row}"));
+    // RFC 3339 as the fake writes it; compare as text after normalising to UTC seconds.
+    chrono_free_seconds(text)
+}
+
+/// Seconds since the epoch for `YYYY-MM-DDTHH:MM:SS[.frac]+00:00` (the fake's form).
+fn chrono_free_seconds(s: &str) -> i64 {
+    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    let days = {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+        era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+    };
+    assert!(s.ends_with("+00:00") || s.ends_with('Z'), "{s}");
+    days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
+}
+
+/// Runs a report with and without `since`, returning (all rows, filtered
+/// rows, requests for all, requests for filtered).
+fn with_and_without_since(
+    report: &str,
+    pairs: &[(&str, &str)],
+    since: &str,
+) -> (Vec<Value>, Vec<Value>, usize, usize) {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let all = rows_of(&config, report, pairs);
+    let all_requests = fake.requests().len();
+    fake.clear_requests();
+    let mut filtered_pairs = pairs.to_vec();
+    filtered_pairs.push(("since", since));
+    let filtered = rows_of(&config, report, &filtered_pairs);
+    let filtered_requests = fake.requests().len();
+    assert_conforms(&fake);
+    (all, filtered, all_requests, filtered_requests)
+}
+
+#[test]
+fn since_becomes_a_server_side_filter_for_pull_requests() {
+    let since = "2026-07-01";
+    let cutoff = chrono_free_seconds("2026-07-01T00:00:00+00:00");
+    let pairs = [("workspace", "acme"), ("repository", "web-app")];
+    let (all, filtered, all_requests, filtered_requests) =
+        with_and_without_since("pull-requests", &pairs, since);
+    let expected: Vec<&Value> = all
+        .iter()
+        .filter(|r| timestamp(r, "updated_on") >= cutoff)
+        .collect();
+    assert!(
+        !expected.is_empty() && expected.len() < all.len(),
+        "the date splits the demo data"
+    );
+    assert_eq!(filtered.iter().collect::<Vec<_>>(), expected);
+    assert_eq!(all_requests, all.len().div_ceil(50));
+    assert_eq!(filtered_requests, expected.len().div_ceil(50).max(1));
+}
+
+#[test]
+fn since_stops_commit_paging_at_the_cutoff() {
+    let cutoff = chrono_free_seconds("2026-07-01T00:00:00+00:00");
+    let pairs = [("workspace", "acme"), ("repository", "web-app")];
+    let (all, filtered, all_requests, filtered_requests) =
+        with_and_without_since("commits", &pairs, "2026-07-01");
+    let expected: Vec<&Value> = all
+        .iter()
+        .filter(|r| timestamp(r, "date") >= cutoff)
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.len());
+    assert_eq!(filtered.iter().collect::<Vec<_>>(), expected);
+    assert_eq!(all_requests, all.len().div_ceil(100));
+    // Pages up to and including the one holding the first older commit.
+    assert_eq!(filtered_requests, expected.len() / 100 + 1);
+    assert!(filtered_requests <= all_requests);
+}
+
+#[test]
+fn since_stops_pipeline_paging_newest_first() {
+    let cutoff = chrono_free_seconds("2026-08-01T00:00:00+00:00");
+    let pairs = [("workspace", "acme"), ("repository", "web-app")];
+    let (all, filtered, _, filtered_requests) =
+        with_and_without_since("pipelines", &pairs, "2026-08-01");
+    let expected: Vec<&Value> = all
+        .iter()
+        .filter(|r| timestamp(r, "created_on") >= cutoff)
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.len());
+    assert_eq!(filtered.len(), expected.len());
+    assert_eq!(filtered_requests, expected.len() / 100 + 1);
+}
+
+#[test]
+fn days_back_means_since_now_minus_n_days() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    // Every demo object is older than a day.
+    let rows = rows_of(
+        &config,
+        "pull-requests",
+        &[
+            ("workspace", "acme"),
+            ("repository", "web-app"),
+            ("days-back", "1"),
+        ],
+    );
+    assert!(rows.is_empty());
+    let q = &fake.requests()[0].query;
+    let filter = q
+        .iter()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.as_str())
+        .unwrap();
+    assert!(filter.contains("updated_on >= 2"), "{filter}");
+    assert!(
+        filter.contains("state = \"MERGED\""),
+        "the states stay in the query: {filter}"
+    );
+}
+
+#[test]
+fn per_pull_request_reports_cover_a_whole_workspace() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let one = rows_of(
+        &config,
+        "pull-request-comments",
+        &[
+            ("workspace", "acme"),
+            ("repository", "web-app"),
+            ("pull-request", "1"),
+        ],
+    );
+    assert!(one
+        .iter()
+        .all(|r| r["pull_request_id"] == 1 && r["repository"] == "web-app"));
+    let all = rows_of(&config, "pull-request-comments", &[("workspace", "acme")]);
+    let repos: BTreeSet<&str> = all
+        .iter()
+        .map(|r| r["repository"].as_str().unwrap())
+        .collect();
+    assert_eq!(repos.len(), 3, "every repository of the workspace");
+    let from_pr1: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["repository"] == "web-app" && r["pull_request_id"] == 1)
+        .collect();
+    assert_eq!(from_pr1, one.iter().collect::<Vec<_>>());
+    assert_conforms(&fake);
+}
+
+#[test]
+fn the_readme_lists_every_report() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for r in catalog() {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", r.id)))
+            .unwrap_or_else(|| panic!("README has no row for {}", r.id));
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(
+            cells[4],
+            r.columns.len().to_string(),
+            "{}: column count in the README",
+            r.id
+        );
+        let retired = matches!(r.status, ReportStatus::RetiredUpstream(_));
+        assert_eq!(
+            cells[5].starts_with("retired"),
+            retired,
+            "{}: status in the README",
+            r.id
+        );
+    }
 }

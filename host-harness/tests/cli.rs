@@ -142,7 +142,7 @@ fn failures_exit_non_zero_with_one_line_starting_with_the_code() {
         (
             &[
                 "run",
-                "commits",
+                "repository-user-permissions",
                 "--config",
                 config.to_str().unwrap(),
                 "--param",
@@ -190,7 +190,7 @@ fn demo_prints_real_rows_from_the_embedded_fake() {
     assert!(
         stdout
             .lines()
-            .filter(|l| l.starts_with("acme/web-app"))
+            .filter(|l| l.starts_with("web-app "))
             .count()
             >= 50
     );

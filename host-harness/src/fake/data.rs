@@ -466,77 +466,79 @@ impl Dataset {
         let ws = &self.workspaces[w];
         repository_object(ws, &ws.repos[r], None)
     }
-
 }
 
 /// A full repository object; forks carry their `parent` (a short repository object).
-pub(super) fn repository_object(ws: &WorkspaceMeta, repo: &RepoMeta, parent: Option<&str>) -> String {
-        let full = &repo.full;
-        let api = format!("{API}/repositories/{full}");
-        object(|o| {
-            o.plain("type", "repository")
-                .plain("uuid", &repo.uuid)
-                .plain("full_name", full)
-                .str("name", &repo.name)
-                .plain("slug", &repo.slug)
-                .str("description", &repo.description)
-                .plain("scm", "git")
-                .bool("is_private", repo.is_private)
-                .plain("fork_policy", repo.fork_policy)
-                .plain("language", repo.language)
-                .num("size", repo.size)
-                .bool("has_issues", false)
-                .bool("has_wiki", false)
-                .plain("created_on", &rfc3339_micros(repo.created_us))
-                .plain("updated_on", &rfc3339_micros(repo.updated_us));
-            if repo.n_commits == 0 {
-                o.null("mainbranch"); // an empty repository has no main branch yet
-            } else {
-                o.obj("mainbranch", |b| {
-                    b.plain("type", "branch").str("name", repo.mainbranch);
-                });
-            }
-            if let Some(p) = parent {
-                o.raw("parent", p);
-            }
-            o.raw("owner", &ws.owner_json)
-                .raw("workspace", &ws.workspace_json)
-                .raw("project", &ws.projects_json[repo.project])
-                .obj("override_settings", |s| {
-                    s.bool("default_merge_strategy", true)
-                        .bool("branching_model", true);
-                })
-                .obj("links", |l| {
-                    l.href("self", &api)
-                        .href("html", &format!("{WEB}/{full}"))
-                        .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"))
-                        .href("pullrequests", &format!("{api}/pullrequests"))
-                        .href("commits", &format!("{api}/commits"))
-                        .href("forks", &format!("{api}/forks"))
-                        .href("watchers", &format!("{api}/watchers"))
-                        .href("downloads", &format!("{api}/downloads"))
-                        .href("hooks", &format!("{api}/hooks"))
-                        .raw_array(
-                            "clone",
-                            &[
-                                object(|c| {
-                                    c.str("name", "https").plain(
-                                        "href",
-                                        &format!("https://{}@bitbucket.org/{full}.git", ws.slug),
-                                    );
-                                }),
-                                object(|c| {
-                                    c.str("name", "ssh")
-                                        .plain("href", &format!("git@bitbucket.org:{full}.git"));
-                                }),
-                            ],
-                        );
-                });
-        })
+pub(super) fn repository_object(
+    ws: &WorkspaceMeta,
+    repo: &RepoMeta,
+    parent: Option<&str>,
+) -> String {
+    let full = &repo.full;
+    let api = format!("{API}/repositories/{full}");
+    object(|o| {
+        o.plain("type", "repository")
+            .plain("uuid", &repo.uuid)
+            .plain("full_name", full)
+            .str("name", &repo.name)
+            .plain("slug", &repo.slug)
+            .str("description", &repo.description)
+            .plain("scm", "git")
+            .bool("is_private", repo.is_private)
+            .plain("fork_policy", repo.fork_policy)
+            .plain("language", repo.language)
+            .num("size", repo.size)
+            .bool("has_issues", false)
+            .bool("has_wiki", false)
+            .plain("created_on", &rfc3339_micros(repo.created_us))
+            .plain("updated_on", &rfc3339_micros(repo.updated_us));
+        if repo.n_commits == 0 {
+            o.null("mainbranch"); // an empty repository has no main branch yet
+        } else {
+            o.obj("mainbranch", |b| {
+                b.plain("type", "branch").str("name", repo.mainbranch);
+            });
+        }
+        if let Some(p) = parent {
+            o.raw("parent", p);
+        }
+        o.raw("owner", &ws.owner_json)
+            .raw("workspace", &ws.workspace_json)
+            .raw("project", &ws.projects_json[repo.project])
+            .obj("override_settings", |s| {
+                s.bool("default_merge_strategy", true)
+                    .bool("branching_model", true);
+            })
+            .obj("links", |l| {
+                l.href("self", &api)
+                    .href("html", &format!("{WEB}/{full}"))
+                    .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"))
+                    .href("pullrequests", &format!("{api}/pullrequests"))
+                    .href("commits", &format!("{api}/commits"))
+                    .href("forks", &format!("{api}/forks"))
+                    .href("watchers", &format!("{api}/watchers"))
+                    .href("downloads", &format!("{api}/downloads"))
+                    .href("hooks", &format!("{api}/hooks"))
+                    .raw_array(
+                        "clone",
+                        &[
+                            object(|c| {
+                                c.str("name", "https").plain(
+                                    "href",
+                                    &format!("https://{}@bitbucket.org/{full}.git", ws.slug),
+                                );
+                            }),
+                            object(|c| {
+                                c.str("name", "ssh")
+                                    .plain("href", &format!("git@bitbucket.org:{full}.git"));
+                            }),
+                        ],
+                    );
+            });
+    })
 }
 
 impl Dataset {
-
     pub(super) fn commit_hash(&self, w: usize, r: usize, i: usize) -> String {
         sha1_like(&[self.spec.seed, K_COMMIT_HASH, w as u64, r as u64, i as u64])
     }
@@ -758,26 +760,33 @@ impl Dataset {
                 }
             }
             o.obj("links", |l| {
-                    l.href("self", &api)
-                        .href("html", &format!("{WEB}/{full}/pull-requests/{id}"))
-                        .href("commits", &format!("{api}/commits"))
-                        .href("approve", &format!("{api}/approve"))
-                        .href("request-changes", &format!("{api}/request-changes"))
-                        .href(
-                            "diff",
-                            &format!("{API}/repositories/{full}/diff/{diff_spec}"),
-                        )
-                        .href(
-                            "diffstat",
-                            &format!("{API}/repositories/{full}/diffstat/{diff_spec}"),
-                        )
-                        .href("comments", &format!("{api}/comments"))
-                        .href("activity", &format!("{api}/activity"))
-                        .href("merge", &format!("{api}/merge"))
-                        .href("decline", &format!("{api}/decline"))
-                        .href("statuses", &format!("{api}/statuses"));
-                });
+                l.href("self", &api)
+                    .href("html", &format!("{WEB}/{full}/pull-requests/{id}"))
+                    .href("commits", &format!("{api}/commits"))
+                    .href("approve", &format!("{api}/approve"))
+                    .href("request-changes", &format!("{api}/request-changes"))
+                    .href(
+                        "diff",
+                        &format!("{API}/repositories/{full}/diff/{diff_spec}"),
+                    )
+                    .href(
+                        "diffstat",
+                        &format!("{API}/repositories/{full}/diffstat/{diff_spec}"),
+                    )
+                    .href("comments", &format!("{api}/comments"))
+                    .href("activity", &format!("{api}/activity"))
+                    .href("merge", &format!("{api}/merge"))
+                    .href("decline", &format!("{api}/decline"))
+                    .href("statuses", &format!("{api}/statuses"));
+            });
         })
+    }
+
+    /// Date (seconds) of commit `i`: the first draw of its PRNG stream.
+    pub(super) fn commit_date_s(&self, w: usize, r: usize, i: usize) -> i64 {
+        let repo = &self.workspaces[w].repos[r];
+        let mut rng = Rng::new(&[self.spec.seed, K_COMMIT, w as u64, r as u64, i as u64]);
+        repo.commit_top_s - i as i64 * repo.commit_step_s - rng.range(0, repo.commit_step_s)
     }
 
     /// Commit number `i` of the repository, 0 = newest.
@@ -788,8 +797,8 @@ impl Dataset {
         let hash = self.commit_hash(w, r, i);
         let mut rng = Rng::new(&[seed, K_COMMIT, w as u64, r as u64, i as u64]);
 
-        let date =
-            repo.commit_top_s - i as i64 * repo.commit_step_s - rng.range(0, repo.commit_step_s);
+        let date = self.commit_date_s(w, r, i);
+        let _ = rng.range(0, repo.commit_step_s); // the date's draw
         let is_merge = i % 10 == 3 && i + 2 < repo.n_commits;
         let verb = *rng.pick(&VERBS);
         let (topic, topic_slug) = *rng.pick(&TOPICS);
@@ -1026,7 +1035,7 @@ fn make_repo(spec: &DatasetSpec, w: usize, ws_slug: &str, r: usize) -> RepoMeta 
         ref_json,
         description,
         language,
-        is_private: r % 4 != 3,
+        is_private: r % 3 != 2, // every third repository is public (the demo's `infra`)
         fork_policy: ["no_public_forks", "allow_forks", "no_forks"][r % 3],
         size: rng.range(200_000, 90_000_000) as u64,
         mainbranch: if r % 5 == 4 { "master" } else { "main" },

@@ -7,30 +7,81 @@
 //! println!("{}", fake.base_url());
 //! ```
 //!
-//! Endpoints (all `GET`, relative to the prefix, default `/2.0`):
-//! * `/repositories/{workspace}`: numbered pages (pagelen 1-100, default 10).
+//! Endpoints (all `GET`, relative to the prefix, default `/2.0`). "Numbered"
+//! = `{size, page, pagelen, next, previous, values}`, pagelen 1-100, default 10,
+//! unless said; "iterator" = `{pagelen, values, next}` with an opaque `page` token.
+//! "BBQL" = `q` is filtered (see below); elsewhere `q` is ignored.
+//!
+//! * `/user`; `/user/emails` (numbered, primary first); `/user/workspaces`
+//!   (numbered, spec order, `sort=slug|-slug`, `administrator=true|false`);
+//!   `/users/{uuid or account_id}`.
+//! * `/workspaces/{workspace}`; `…/members` and `…/permissions` (numbered, BBQL,
+//!   pool order; the first member is an owner); `…/projects` (numbered, by key);
+//!   `…/permissions/repositories/{repo_slug}` (numbered, BBQL, member order).
+//! * `/repositories/{workspace}`: numbered, dataset order, BBQL (`is_private = false`).
 //! * `/repositories/{workspace}/{repo_slug}`: one repository.
-//! * `/repositories/{workspace}/{repo_slug}/pullrequests`: numbered pages
-//!   (pagelen 1-50, default 10), ascending id, OPEN only unless `state` is given
-//!   (repeatable; OPEN, MERGED, DECLINED, SUPERSEDED; anything else is a 400).
-//! * `/repositories/{workspace}/{repo_slug}/pullrequests/{id}`: one pull request.
-//! * `/repositories/{workspace}/{repo_slug}/commits`: newest first, iterator
-//!   pagination (pagelen 1-100, default 30, opaque `page` token, envelope
-//!   `{pagelen, values, next}` only).
+//! * `…/pullrequests`: numbered (pagelen 1-50), ascending id. Without `q`:
+//!   OPEN only unless `state` is given (repeatable; OPEN, MERGED, DECLINED,
+//!   SUPERSEDED; anything else is a 400). With BBQL `q`, `state` is ignored and
+//!   every state is eligible, as on Bitbucket. `fields=+values.participants`
+//!   and/or `+values.reviewers` add those arrays (absent otherwise).
+//! * `…/pullrequests/{id}`: one pull request (`fields=+participants,+reviewers`).
+//! * `…/pullrequests/{id}/comments`: numbered, oldest first, BBQL.
+//! * `…/pullrequests/{id}/commits`: numbered, newest first (1-4 repo commits).
+//! * `…/pullrequests/{id}/activity`: iterator (pagelen 1-100, default 50),
+//!   newest first; `…/pullrequests/activity`: PRs newest first, each PR's
+//!   items newest first.
+//! * `…/commits`: newest first, iterator (pagelen 1-100, default 30).
+//! * `…/refs/branches` (numbered, by name, BBQL), `…/refs/tags` (numbered,
+//!   oldest = lowest version first, BBQL); `target` is the full commit.
+//! * `…/forks` (numbered, BBQL), `…/watchers` (numbered).
+//! * `…/branch-restrictions` (numbered, `kind`/`pattern` filters),
+//!   `…/permissions-config/users`, `…/permissions-config/groups` (numbered),
+//!   `…/permissions-config/groups/{group_slug}`.
+//! * `…/pipelines`: numbered, oldest first; `sort=created_on|-created_on`
+//!   (other values 400); `q` ignored as on Bitbucket. `…/pipelines/{uuid}`
+//!   (braces optional, or the build number); `…/pipelines/{uuid}/steps`: all
+//!   steps on one page, `pagelen`/`page` ignored.
+//! * `…/deployments` (numbered, oldest first), `…/environments` (numbered, rank order).
+//! * `…/src/{commit}/{path}`: `{commit}` = a commit hash (7+ digits), branch
+//!   or tag name, or `HEAD`; a directory (root = empty path) lists
+//!   `commit_file` / `commit_directory` objects in path order (numbered,
+//!   BBQL, `max_depth` breadth first, `format=meta` for the directory
+//!   itself); a file gives its `commit_file` object.
+//! * Removed: `/repositories`, `/workspaces`, `/user/permissions/{repositories,
+//!   workspaces,teams}` answer 410 with the CHANGE-2770 body; the issue tracker
+//!   (`…/issues`, `components`, `versions`, `milestones`) answers 404
+//!   "Repository has no issue tracker."; `/teams/…` and
+//!   `/users/{x}/followers|following` answer 404.
 //!
-//! `{workspace}` and `{repo_slug}` also accept the `{uuid}`. `fields`, `q` and
-//! `sort` are accepted and ignored. Every request needs `Authorization`
-//! (Basic email:api_token, or Bearer access token), otherwise 401. Errors use
-//! the `{"type":"error","error":{"message":…}}` envelope; everything is
-//! `Content-Type: application/json`.
+//! BBQL (`bbql.rs`): `field OP value` clauses with `AND`/`OR`/parentheses and
+//! `[NOT] IN (…)`; OP in `= != ~ !~ > >= < <=`; values are quoted strings,
+//! `true`/`false`/`null`, numbers, or unquoted ISO dates/datetimes (date alone =
+//! midnight UTC), compared as instants. An unknown top-level field is a 400
+//! `Invalid field name: X`. Filtered lists page normally and `size` counts
+//! the matches.
 //!
-//! Module layout: `data` (seeded dataset), `json` (streaming JSON writer),
-//! `paging` (envelopes), `routes` (router + one handler per endpoint),
-//! `server` (HTTP, auth, request log), `util` (PRNG, base64, time).
+//! `{workspace}` and `{repo_slug}` also accept the `{uuid}`. Other `fields`
+//! and `sort` values are accepted and ignored. Every request needs
+//! `Authorization` (Basic email:api_token, or Bearer access token), otherwise
+//! 401. Errors use the `{"type":"error","error":{"message":…}}` envelope;
+//! everything is `Content-Type: application/json`.
+//!
+//! Module layout: `data` (seeded dataset, repositories, pull requests,
+//! commits), `accounts`, `repo_objects`, `pr_objects` (the other object
+//! families and the public accessors for them), `bbql` (the `q` parser),
+//! `json` (streaming JSON writer), `paging` (envelopes), `routes` (router and
+//! the original handlers), `handlers` (the other handlers), `server` (HTTP,
+//! auth, request log), `util` (PRNG, base64, time).
 
+mod accounts;
+mod bbql;
 mod data;
+mod handlers;
 mod json;
 mod paging;
+mod pr_objects;
+mod repo_objects;
 mod routes;
 mod server;
 mod util;

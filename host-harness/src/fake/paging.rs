@@ -1,10 +1,11 @@
 //! The paginated envelope, written once for every list endpoint.
 //!
-//! Two styles, as in Bitbucket:
+//! Three styles, as in Bitbucket:
 //! * [`Style::Numbered`] (list-based): `{"size","page","pagelen","next","previous","values"}`,
 //!   `page=N` is 1-based random access, a page past the end has empty `values`.
 //! * [`Style::Iterator`] (e.g. commits): `{"pagelen","values","next"}` only; `next`
 //!   carries an opaque 16-hex-digit `page` token that always contains a letter.
+//! * [`Style::All`] (pipeline steps): everything on one page, `pagelen`/`page` ignored.
 //!
 //! `next`/`previous` are absolute URLs built from the request: same path, every
 //! query parameter kept in order (repeated keys too), `page` replaced.
@@ -18,6 +19,9 @@ use super::routes::{ApiError, ApiRequest, ApiResult};
 pub enum Style {
     Numbered,
     Iterator,
+    /// Every item on one page whatever `pagelen` and `page` say (pipeline
+    /// steps): `{"page":1,"pagelen":N,"size":N,"values"}` with N items, no `next`.
+    All,
 }
 
 /// Pagination rules of one endpoint family.
@@ -47,6 +51,21 @@ pub const COMMITS: Paging = Paging {
     max_len: 100,
 };
 
+/// `…/pipelines`, `…/pullrequests/{id}/comments`: pagelen 1-100, default 10.
+pub const PIPELINES: Paging = LIST;
+/// `…/pipelines/{uuid}/steps`: pagelen and page ignored.
+pub const STEPS: Paging = Paging {
+    style: Style::All,
+    default_len: 10,
+    max_len: 100,
+};
+/// `…/pullrequests[/{id}]/activity`: iterator pagination, pagelen 1-100, default 50.
+pub const ACTIVITY: Paging = Paging {
+    style: Style::Iterator,
+    default_len: 50,
+    max_len: 100,
+};
+
 /// Builds one page of a collection of `total` items. `fetch` receives the index
 /// range of the items on this page (clamped to `0..total`) and returns them as
 /// serialised JSON objects.
@@ -56,6 +75,15 @@ pub fn paginate(
     total: usize,
     fetch: impl FnOnce(Range<usize>) -> Vec<String>,
 ) -> ApiResult {
+    if paging.style == Style::All {
+        let values = fetch(0..total);
+        return Ok(object(|o| {
+            o.num("page", 1)
+                .num("pagelen", values.len().max(1) as u64)
+                .num("size", values.len() as u64)
+                .raw_array("values", &values);
+        }));
+    }
     let pagelen = match req.param("pagelen") {
         None => paging.default_len,
         Some(s) => match s.trim().parse::<usize>() {
@@ -90,6 +118,7 @@ pub fn paginate(
                 o.raw_array("values", &values);
             })
         }
+        Style::All => unreachable!("handled above"),
         Style::Iterator => {
             let start = match page_param {
                 None => 0,

@@ -347,22 +347,19 @@ fn pull_request_parameter_errors() {
     assert_eq!(past["page"], 999);
     assert!(past.get("next").is_none());
 
-    // fields / q / sort are tolerated.
-    let page = get_ok(&format!(
-        "{base}?fields=%2Bvalues.participants&q=updated_on%3E%3D2026-01-01&sort=-updated_on"
+    // sort is tolerated; with q, the default OPEN-only filter is off.
+    let (values, _) = collect_all(&format!(
+        "{base}?fields=%2Bvalues.participants&q=updated_on%3E%3D2020-01-01&sort=-updated_on&pagelen=50"
     ));
-    assert!(page["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["state"] == "OPEN"));
+    assert_eq!(values.len(), 60);
+    assert_eq!(states(&values).len(), 4);
 }
 
 #[test]
 fn next_links_keep_every_query_parameter() {
     let fake = start();
     let url = format!(
-        "{}/repositories/acme/web-app/pullrequests?state=MERGED&fields=%2Bvalues.participants,-links&q=updated_on%3E%3D2026-01-01T00%3A00%3A00Z%20AND%20title~%22a%20b%22&state=OPEN&sort=created_on&pagelen=5",
+        "{}/repositories/acme/web-app/pullrequests?state=MERGED&fields=%2Bvalues.participants,-links&q=updated_on%3E%3D2020-01-01T00%3A00%3A00Z%20AND%20title!~%22a%20b%22&state=OPEN&sort=created_on&pagelen=5",
         fake.base_url()
     );
     let page = get_ok(&url);
@@ -526,8 +523,8 @@ fn unknown_things_are_json_404s() {
         "Pull request 61 not found",
     );
     for path in [
-        "/repositories",
-        "/repositories/acme/web-app/pipelines",
+        "/repositories/acme/web-app/nope",
+        "/repositories/acme/web-app/refs",
         "/whatever",
         "",
     ] {
@@ -710,6 +707,7 @@ fn dataset_is_deterministic() {
         repos_per_workspace: 12,
         pull_requests_per_repo: 20,
         commits_per_repo: 30,
+        ..DatasetSpec::demo()
     };
     let a = Dataset::generate(spec.clone());
     let b = Dataset::generate(spec.clone());
@@ -862,6 +860,7 @@ fn large_repositories_are_cheap() {
         repos_per_workspace: 1,
         pull_requests_per_repo: 100_000,
         commits_per_repo: 100_000,
+        ..DatasetSpec::demo()
     });
     assert!(
         t.elapsed() < Duration::from_secs(1),
@@ -937,6 +936,7 @@ fn large_repositories_are_cheap() {
         repos_per_workspace: 1,
         pull_requests_per_repo: 5_000,
         commits_per_repo: 5_000,
+        ..DatasetSpec::demo()
     });
     let prs = mid.pull_requests("mid", "web-app");
     let commits = mid.commits("mid", "web-app");
@@ -991,4 +991,788 @@ fn keep_alive_connections_serve_several_requests() {
     }
     let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [200, 200, 404]);
+}
+
+// ---------------------------------------------------------------- more endpoint families
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Asserts a numbered-page envelope and returns its values.
+fn numbered(page: &Value, size: usize) -> Vec<Value> {
+    assert_eq!(page["size"], size, "{page}");
+    assert_eq!(page["page"], 1);
+    assert!(page["pagelen"].as_u64().unwrap() >= 1);
+    page["values"].as_array().unwrap().clone()
+}
+
+fn assert_error_json(r: &Resp, status: u16, body: Value) {
+    assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
+    assert_eq!(r.json(), body);
+}
+
+fn small_spec(workspaces: &[&str]) -> DatasetSpec {
+    DatasetSpec {
+        workspaces: workspaces.iter().map(|s| s.to_string()).collect(),
+        repos_per_workspace: 2,
+        pull_requests_per_repo: 12,
+        commits_per_repo: 40,
+        ..DatasetSpec::demo()
+    }
+}
+
+#[test]
+fn user_emails_and_workspaces() {
+    let fake = FakeBitbucket::start(FakeOptions {
+        dataset: Dataset::generate(small_spec(&["zeta", "acme", "mid"])),
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+
+    let me = get_ok(&format!("{b}/user"));
+    assert_eq!(me, ds.current_user());
+    for key in [
+        "account_id",
+        "uuid",
+        "display_name",
+        "nickname",
+        "created_on",
+        "links",
+    ] {
+        assert!(me.get(key).is_some(), "user.{key}");
+    }
+    let emails = get_ok(&format!("{b}/user/emails"));
+    assert_eq!(numbered(&emails, ds.emails().len()), ds.emails());
+    assert_eq!(emails["values"][0]["type"], "email");
+    assert_eq!(emails["values"][0]["is_primary"], true);
+
+    let (all, pages) = collect_all(&format!("{b}/user/workspaces?pagelen=2"));
+    assert_eq!(all, ds.user_workspaces());
+    assert_eq!(pages[0]["size"], 3);
+    assert_eq!(all[0]["type"], "workspace_access");
+    assert_eq!(all[0]["workspace"]["slug"], "zeta");
+    let slugs = |url: String| -> Vec<String> {
+        collect_all(&url)
+            .0
+            .iter()
+            .map(|v| v["workspace"]["slug"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        slugs(format!("{b}/user/workspaces?sort=slug")),
+        ["acme", "mid", "zeta"]
+    );
+    assert_eq!(
+        slugs(format!("{b}/user/workspaces?sort=-slug")),
+        ["zeta", "mid", "acme"]
+    );
+    let admins: Vec<String> = all
+        .iter()
+        .filter(|v| v["administrator"] == true)
+        .map(|v| v["workspace"]["slug"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        slugs(format!("{b}/user/workspaces?administrator=true")),
+        admins
+    );
+    assert_eq!(
+        get(&format!("{b}/user/workspaces?sort=name"), Some(&basic())).status,
+        400
+    );
+}
+
+#[test]
+fn workspace_members_permissions_and_projects() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+
+    let ws = get_ok(&format!("{b}/workspaces/acme"));
+    assert_eq!(Some(&ws), ds.workspace("acme").as_ref());
+    for key in ["uuid", "slug", "name", "is_private", "created_on", "links"] {
+        assert!(ws.get(key).is_some(), "workspace.{key}");
+    }
+    let uuid_url = format!("{b}/workspaces/{}", enc(ws["uuid"].as_str().unwrap()));
+    assert_eq!(get_ok(&uuid_url), ws);
+
+    let n = ds.member_count("acme");
+    assert!((5..=8).contains(&n));
+    let (members, pages) = collect_all(&format!("{b}/workspaces/acme/members?pagelen=2"));
+    assert_eq!(members, ds.members("acme"));
+    assert_eq!(pages[0]["size"], n);
+    assert_eq!(members[0]["type"], "workspace_membership");
+    assert_eq!(members[0]["workspace"]["slug"], "acme");
+    assert!(members[0].get("permission").is_none());
+    let nick = members[1]["user"]["nickname"].as_str().unwrap();
+    let one = get_ok(&format!(
+        "{b}/workspaces/acme/members?q={}",
+        enc(&format!("user.nickname = \"{nick}\""))
+    ));
+    assert_eq!(numbered(&one, 1), vec![members[1].clone()]);
+
+    let perms = ds.workspace_permissions("acme");
+    let page = get_ok(&format!("{b}/workspaces/acme/permissions?pagelen=100"));
+    assert_eq!(numbered(&page, n), perms);
+    assert_eq!(perms[0]["permission"], "owner");
+    for p in &perms {
+        assert!(["owner", "member", "collaborator"].contains(&p["permission"].as_str().unwrap()));
+        assert!(p["last_accessed"].is_string() && p["added_on"].is_string());
+    }
+    let owners = perms.iter().filter(|p| p["permission"] == "owner").count();
+    let page = get_ok(&format!(
+        "{b}/workspaces/acme/permissions?q=permission%3D%22owner%22"
+    ));
+    assert_eq!(page["size"], owners);
+
+    let projects = get_ok(&format!("{b}/workspaces/acme/projects"));
+    assert_eq!(numbered(&projects, 2), ds.projects("acme"));
+    for key in [
+        "key",
+        "uuid",
+        "name",
+        "description",
+        "is_private",
+        "created_on",
+        "updated_on",
+        "owner",
+        "links",
+    ] {
+        assert!(projects["values"][0].get(key).is_some(), "project.{key}");
+    }
+
+    let rp = get_ok(&format!(
+        "{b}/workspaces/acme/permissions/repositories/infra?pagelen=100"
+    ));
+    assert_eq!(numbered(&rp, n), ds.repository_permissions("acme", "infra"));
+    assert_eq!(rp["values"][0]["repository"]["full_name"], "acme/infra");
+    assert_eq!(rp["values"][0]["permission"], "admin");
+
+    assert_error(
+        &get(&format!("{b}/workspaces/nobody/members"), Some(&basic())),
+        404,
+        "No workspace with identifier 'nobody'.",
+    );
+}
+
+#[test]
+fn branches_and_tags_with_date_filters() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let base = format!("{b}/repositories/acme/web-app/refs");
+
+    let (branches, pages) = collect_all(&format!("{base}/branches?pagelen=5"));
+    assert_eq!(branches, ds.branches("acme", "web-app"));
+    assert_eq!(branches.len(), ds.branch_count("acme", "web-app"));
+    assert_eq!(branches.len(), 12);
+    assert_eq!(pages.len(), 3);
+    assert_eq!(pages[2]["size"], 12);
+    let names: Vec<&str> = branches
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"main") && names.windows(2).all(|w| w[0] < w[1]));
+    let main = &branches[names.iter().position(|n| *n == "main").unwrap()];
+    assert_eq!(main["type"], "branch");
+    assert_eq!(main["target"], ds.commit("acme", "web-app", 0).unwrap());
+
+    let since = "2026-09-01T00:00:00+00:00";
+    let expected = ds.branches_with_target_date_since("acme", "web-app", since);
+    assert!(expected > 0 && expected < 12, "{expected}");
+    for q in [
+        format!("target.date >= {since}"),
+        format!("target.date>={since}"),
+    ] {
+        let (values, pages) = collect_all(&format!("{base}/branches?pagelen=2&q={}", enc(&q)));
+        assert_eq!(values.len(), expected, "{q}");
+        assert_eq!(pages[0]["size"], expected);
+        assert!(values
+            .iter()
+            .all(|v| v["target"]["date"].as_str().unwrap() >= "2026-09-01"));
+    }
+    let one = get_ok(&format!("{base}/branches?q={}", enc("name = \"main\"")));
+    assert_eq!(numbered(&one, 1)[0]["name"], "main");
+
+    let tags = get_ok(&format!("{base}/tags?pagelen=100"));
+    let values = numbered(&tags, ds.tag_count("acme", "web-app"));
+    assert_eq!(values, ds.tags("acme", "web-app"));
+    assert_eq!(values.len(), 8);
+    assert_eq!(values[0]["type"], "tag");
+    assert!(values.iter().any(|t| t.get("tagger").is_some()));
+    assert!(values.iter().any(|t| t.get("tagger").is_none()));
+    let since = values[4]["target"]["date"].as_str().unwrap();
+    let expected = ds.tags_with_target_date_since("acme", "web-app", since);
+    assert_eq!(expected, 4);
+    let page = get_ok(&format!(
+        "{base}/tags?q={}",
+        enc(&format!("target.date >= {since}"))
+    ));
+    assert_eq!(page["size"], expected);
+
+    assert_error(
+        &get(
+            &format!("{base}/branches?q={}", enc("foo = 1")),
+            Some(&basic()),
+        ),
+        400,
+        "Invalid field name: foo",
+    );
+}
+
+#[test]
+fn forks_watchers_restrictions_and_permissions() {
+    let fake = FakeBitbucket::start(FakeOptions {
+        dataset: Dataset::generate(small_spec(&["acme", "other"])),
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let mut fork_total = 0;
+    for ws in ["acme", "other"] {
+        for repo in ["web-app", "api-service"] {
+            let base = format!("{b}/repositories/{ws}/{repo}");
+            let forks = get_ok(&format!("{base}/forks"));
+            let n = ds.fork_count(ws, repo);
+            assert!(n <= 2);
+            fork_total += n;
+            assert_eq!(numbered(&forks, n), ds.forks(ws, repo));
+            for f in forks["values"].as_array().unwrap() {
+                assert_eq!(f["type"], "repository");
+                assert_eq!(f["parent"]["full_name"], format!("{ws}/{repo}"));
+            }
+            let none = get_ok(&format!(
+                "{base}/forks?q={}",
+                enc("created_on < 2000-01-01")
+            ));
+            assert_eq!(numbered(&none, 0), Vec::<Value>::new());
+
+            let watchers = get_ok(&format!("{base}/watchers"));
+            assert_eq!(
+                numbered(&watchers, ds.watcher_count(ws, repo)),
+                ds.watchers(ws, repo)
+            );
+            assert_eq!(watchers["values"][0]["type"], "user");
+
+            let br = get_ok(&format!("{base}/branch-restrictions"));
+            assert_eq!(
+                numbered(&br, ds.branch_restriction_count(ws, repo)),
+                ds.branch_restrictions(ws, repo)
+            );
+            let push = get_ok(&format!("{base}/branch-restrictions?kind=push"));
+            assert_eq!(numbered(&push, 1)[0]["kind"], "push");
+
+            let users = get_ok(&format!("{base}/permissions-config/users"));
+            assert_eq!(
+                numbered(&users, ds.user_permission_count(ws, repo)),
+                ds.user_permissions(ws, repo)
+            );
+            let groups = get_ok(&format!("{base}/permissions-config/groups"));
+            let gv = numbered(&groups, ds.group_permission_count(ws, repo));
+            assert_eq!(gv, ds.group_permissions(ws, repo));
+            assert_eq!(gv[0]["type"], "repository_group_permission");
+            assert_eq!(gv[0]["group"]["type"], "group");
+            assert_eq!(gv[0]["group"]["full_slug"], format!("{ws}:administrators"));
+            assert_eq!(
+                get_ok(&format!("{base}/permissions-config/groups/developers")),
+                gv[1]
+            );
+            assert_error(
+                &get(
+                    &format!("{base}/permissions-config/groups/nope"),
+                    Some(&basic()),
+                ),
+                404,
+                "Group nope not found",
+            );
+        }
+    }
+    assert!(fork_total > 0);
+    let forks = ds.forks("acme", "web-app");
+    let b_forks = ds.forks("acme", "api-service");
+    assert!(forks
+        .iter()
+        .chain(&b_forks)
+        .any(|f| f["workspace"]["slug"] == "other"));
+}
+
+#[test]
+fn pipelines_steps_deployments_and_environments() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let base = format!("{b}/repositories/acme/api-service");
+
+    let expected = ds.pipelines("acme", "api-service");
+    assert_eq!(expected.len(), ds.pipeline_count("acme", "api-service"));
+    assert_eq!(expected.len(), 40);
+    let (values, pages) = collect_all(&format!("{base}/pipelines?pagelen=15"));
+    assert_eq!(values, expected);
+    assert_eq!(pages.len(), 3);
+    assert_eq!(pages[0]["size"], 40);
+    let created: Vec<&str> = values
+        .iter()
+        .map(|p| p["created_on"].as_str().unwrap())
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    assert_eq!(values[0]["build_number"], 1);
+    let (same, _) = collect_all(&format!(
+        "{base}/pipelines?pagelen=100&sort=created_on&q=garbage%20%3D%3D"
+    ));
+    assert_eq!(same, expected, "q is ignored");
+    let (newest, _) = collect_all(&format!("{base}/pipelines?pagelen=100&sort=-created_on"));
+    assert_eq!(newest, expected.iter().rev().cloned().collect::<Vec<_>>());
+    let r = get(
+        &format!("{base}/pipelines?sort=build_number"),
+        Some(&basic()),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["type"], "error");
+
+    let since = "2026-05-01";
+    let n_since = ds.pipelines_created_since("acme", "api-service", since);
+    assert!(n_since > 0 && n_since < 40, "{n_since}");
+    assert_eq!(created.iter().filter(|c| **c >= since).count(), n_since);
+
+    for p in &values[..3] {
+        for key in [
+            "uuid",
+            "build_number",
+            "creator",
+            "target",
+            "trigger",
+            "state",
+            "created_on",
+        ] {
+            assert!(p.get(key).is_some(), "pipeline.{key}");
+        }
+        assert_eq!(p["target"]["type"], "pipeline_ref_target");
+    }
+    let p = &values[2];
+    let uuid = p["uuid"].as_str().unwrap();
+    let build = p["build_number"].as_u64().unwrap() as usize;
+    let steps = ds.pipeline_steps("acme", "api-service", build);
+    assert_eq!(
+        steps.len(),
+        ds.pipeline_step_count("acme", "api-service", build)
+    );
+    assert!((2..=4).contains(&steps.len()));
+    for key in [
+        uuid.to_string(),
+        enc(uuid),
+        uuid.trim_matches(|c| c == '{' || c == '}').to_string(),
+    ] {
+        let page = get_ok(&format!("{base}/pipelines/{key}/steps?pagelen=1&page=2"));
+        assert_eq!(page["values"].as_array().unwrap(), &steps, "{key}");
+        assert_eq!(page["size"], steps.len());
+        assert!(page.get("next").is_none());
+        assert_eq!(&get_ok(&format!("{base}/pipelines/{key}")), p);
+    }
+    assert_eq!(steps[0]["type"], "pipeline_step");
+    assert_eq!(steps[0]["pipeline"]["uuid"], uuid);
+    let r = get(
+        &format!("{base}/pipelines/%7B00000000-0000-4000-8000-000000000000%7D/steps"),
+        Some(&basic()),
+    );
+    assert_eq!(r.status, 404);
+
+    let deployments = get_ok(&format!("{base}/deployments?pagelen=100"));
+    let dv = numbered(&deployments, ds.deployment_count("acme", "api-service"));
+    assert_eq!(dv, ds.deployments("acme", "api-service"));
+    assert_eq!(dv.len(), 20);
+    let envs = get_ok(&format!("{base}/environments"));
+    let ev = numbered(&envs, ds.environment_count("acme", "api-service"));
+    assert_eq!(ev, ds.environments("acme", "api-service"));
+    let env_names: Vec<&str> = ev.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(env_names, ["Test", "Staging", "Production"]);
+    let env_uuids: BTreeSet<&str> = ev.iter().map(|e| e["uuid"].as_str().unwrap()).collect();
+    for d in &dv {
+        assert_eq!(d["type"], "deployment");
+        assert!(env_uuids.contains(d["environment"]["uuid"].as_str().unwrap()));
+        assert!(["COMPLETED", "IN_PROGRESS", "UNDEPLOYED"]
+            .contains(&d["state"]["name"].as_str().unwrap()));
+        assert_eq!(d["release"]["commit"]["hash"].as_str().unwrap().len(), 40);
+    }
+}
+
+#[test]
+fn pull_request_comments_commits_and_activity() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let base = format!("{b}/repositories/acme/web-app/pullrequests");
+
+    let mut some_inline = false;
+    let mut some_reply = false;
+    for id in 1..=8u64 {
+        let comments = ds.pull_request_comments("acme", "web-app", id);
+        assert_eq!(
+            comments.len(),
+            ds.pull_request_comment_count("acme", "web-app", id)
+        );
+        assert!(comments.len() <= 5);
+        let page = get_ok(&format!("{base}/{id}/comments?pagelen=100"));
+        assert_eq!(numbered(&page, comments.len()), comments);
+        some_inline |= comments.iter().any(|c| c.get("inline").is_some());
+        some_reply |= comments.iter().any(|c| c.get("parent").is_some());
+        let pr = ds.pull_request("acme", "web-app", id).unwrap();
+        assert_eq!(pr["comment_count"], comments.len());
+
+        let commits = get_ok(&format!("{base}/{id}/commits"));
+        let cv = numbered(
+            &commits,
+            ds.pull_request_commit_count("acme", "web-app", id),
+        );
+        assert_eq!(cv, ds.pull_request_commits("acme", "web-app", id));
+        assert!((1..=4).contains(&cv.len()));
+
+        let expected = ds.pull_request_activity("acme", "web-app", id);
+        assert_eq!(
+            expected.len(),
+            ds.pull_request_activity_count("acme", "web-app", id)
+        );
+        let (values, pages) = collect_all(&format!("{base}/{id}/activity?pagelen=2"));
+        assert_eq!(values, expected);
+        assert!(pages.iter().all(|p| p.get("size").is_none()));
+        let dates: Vec<String> = values
+            .iter()
+            .map(|a| {
+                let (k, v) = a
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .find(|(k, _)| *k != "pull_request")
+                    .unwrap();
+                let d = if k == "comment" {
+                    &v["created_on"]
+                } else {
+                    &v["date"]
+                };
+                d.as_str().unwrap().to_string()
+            })
+            .collect();
+        assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
+        assert_eq!(values.last().unwrap()["update"]["state"], "OPEN");
+        assert!(values.iter().all(|a| a["pull_request"]["id"] == id));
+    }
+    assert!(some_inline && some_reply);
+
+    // Comment filtering on dates.
+    let id = (1..=60u64)
+        .find(|&i| ds.pull_request_comment_count("acme", "web-app", i) >= 3)
+        .unwrap();
+    let comments = ds.pull_request_comments("acme", "web-app", id);
+    let cut = comments[1]["created_on"].as_str().unwrap();
+    let page = get_ok(&format!(
+        "{base}/{id}/comments?q={}",
+        enc(&format!("created_on >= {cut}"))
+    ));
+    assert_eq!(numbered(&page, comments.len() - 1), comments[1..]);
+
+    // Whole-repository activity: PRs newest first.
+    let total = ds.repository_activity_count("acme", "web-app");
+    let (values, pages) = collect_all(&format!(
+        "{b}/repositories/acme/web-app/pullrequests/activity?pagelen=100"
+    ));
+    assert_eq!(values.len(), total);
+    assert_eq!(pages.len(), total.div_ceil(100));
+    let last = ds.pull_request_activity("acme", "web-app", 60);
+    assert_eq!(values[..last.len()], last[..]);
+    let one = ds.pull_request_activity("acme", "web-app", 1);
+    assert_eq!(values[total - one.len()..], one[..]);
+}
+
+#[test]
+fn pull_request_expansion_and_bbql() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let base = format!("{b}/repositories/acme/web-app/pullrequests");
+    let every = "state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50";
+
+    let (plain, _) = collect_all(&format!("{base}?{every}"));
+    assert!(plain
+        .iter()
+        .all(|p| p.get("participants").is_none() && p.get("reviewers").is_none()));
+    let (both, _) = collect_all(&format!(
+        "{base}?{every}&fields=%2Bvalues.participants,%2Bvalues.reviewers"
+    ));
+    let (only_rev, _) = collect_all(&format!("{base}?{every}&fields=%2Bvalues.reviewers"));
+    let mut some_participants = false;
+    for (i, p) in both.iter().enumerate() {
+        let id = p["id"].as_u64().unwrap();
+        let parts = ds.pull_request_participants("acme", "web-app", id);
+        assert_eq!(
+            parts.len(),
+            ds.pull_request_participant_count("acme", "web-app", id)
+        );
+        assert_eq!(p["participants"].as_array().unwrap(), &parts);
+        some_participants |= !parts.is_empty();
+        let reviewers: Vec<Value> = parts
+            .iter()
+            .filter(|x| x["role"] == "REVIEWER")
+            .map(|x| x["user"].clone())
+            .collect();
+        assert_eq!(p["reviewers"].as_array().unwrap(), &reviewers);
+        assert!(only_rev[i].get("participants").is_none());
+        assert_eq!(only_rev[i]["reviewers"], p["reviewers"]);
+        let mut stripped = p.clone();
+        stripped.as_object_mut().unwrap().remove("participants");
+        stripped.as_object_mut().unwrap().remove("reviewers");
+        assert_eq!(stripped, plain[i]);
+        for x in &parts {
+            assert_eq!(x["type"], "participant");
+            assert!(
+                [json!(null), json!("approved"), json!("changes_requested")].contains(&x["state"])
+            );
+        }
+    }
+    assert!(some_participants);
+
+    // Date filter: every state, `state` ignored, paging over the filtered list.
+    let since = "2026-05-01T00:00:00+00:00";
+    let expected = ds.pull_requests_updated_since("acme", "web-app", since);
+    assert!(expected > 10 && expected < 60, "{expected}");
+    let wanted: Vec<Value> = ds
+        .pull_requests("acme", "web-app")
+        .into_iter()
+        .filter(|p| p["updated_on"].as_str().unwrap() >= "2026-05-01")
+        .collect();
+    assert_eq!(wanted.len(), expected);
+    let q = enc(&format!("updated_on >= {since}"));
+    let (values, pages) = collect_all(&format!("{base}?state=OPEN&pagelen=7&q={q}"));
+    assert_eq!(values, wanted);
+    assert!(pages.iter().all(|p| p["size"] == expected));
+    assert_eq!(pages.len(), expected.div_ceil(7));
+    // An unencoded `+` (decoded to a space) is tolerated.
+    let raw_plus = format!("{base}?q=updated_on%20%3E%3D%202026-05-01T00:00:00+00:00");
+    assert_eq!(get_ok(&raw_plus)["size"], expected);
+
+    let open = wanted.iter().filter(|p| p["state"] == "OPEN").count();
+    let q = enc(&format!("state = \"OPEN\" AND updated_on >= {since}"));
+    assert_eq!(get_ok(&format!("{base}?q={q}"))["size"], open);
+    let open_merged = wanted
+        .iter()
+        .filter(|p| p["state"] == "OPEN" || p["state"] == "MERGED")
+        .count();
+    let q = enc(&format!(
+        "(state = \"OPEN\" OR state = \"MERGED\") AND updated_on >= {since}"
+    ));
+    assert_eq!(get_ok(&format!("{base}?q={q}"))["size"], open_merged);
+    let q = enc("reviewers.nickname = \"alice\"");
+    let alice = both
+        .iter()
+        .filter(|p| {
+            p["reviewers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["nickname"] == "alice")
+        })
+        .count();
+    assert_eq!(get_ok(&format!("{base}?q={q}"))["size"], alice);
+
+    assert_error(
+        &get(
+            &format!("{base}?q={}", enc("bogus >= 2026-01-01")),
+            Some(&basic()),
+        ),
+        400,
+        "Invalid field name: bogus",
+    );
+    assert_eq!(
+        get(&format!("{base}?q={}", enc("state = ")), Some(&basic())).status,
+        400
+    );
+}
+
+#[test]
+fn repositories_bbql() {
+    let fake = FakeBitbucket::start(FakeOptions {
+        dataset: Dataset::generate(DatasetSpec {
+            repos_per_workspace: 9,
+            ..small_spec(&["acme"])
+        }),
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let public: Vec<Value> = ds
+        .repositories("acme")
+        .into_iter()
+        .filter(|r| r["is_private"] == false)
+        .collect();
+    assert!(!public.is_empty() && public.len() < 9);
+    for q in [
+        "is_private = false",
+        "is_private=false",
+        "is_private != true",
+    ] {
+        let (values, pages) = collect_all(&format!("{b}/repositories/acme?pagelen=1&q={}", enc(q)));
+        assert_eq!(values, public, "{q}");
+        assert_eq!(pages[0]["size"], public.len());
+    }
+    let q = enc("project.key = \"PLAT\" AND name ~ \"app\"");
+    let expected = ds
+        .repositories("acme")
+        .iter()
+        .filter(|r| r["project"]["key"] == "PLAT" && r["name"].as_str().unwrap().contains("app"))
+        .count();
+    assert_eq!(
+        get_ok(&format!("{b}/repositories/acme?q={q}"))["size"],
+        expected
+    );
+}
+
+#[test]
+fn src_directory_listings() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let base = format!("{b}/repositories/acme/infra/src");
+    let head = ds.commit("acme", "infra", 0).unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let root = ds.src_listing("acme", "infra", "");
+    assert_eq!(root.len(), ds.src_root_count("acme", "infra"));
+    assert_eq!(root.len(), 6);
+
+    for url in [
+        format!("{base}/{head}/"),
+        format!("{base}/{head}"),
+        format!("{base}/main/"),
+        format!("{base}/{}/", &head[..12]),
+    ] {
+        let page = get_ok(&format!("{url}?pagelen=100"));
+        assert_eq!(numbered(&page, 6), root, "{url}");
+    }
+    let paths: Vec<&str> = root.iter().map(|e| e["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        [
+            ".gitignore",
+            "README.md",
+            "bitbucket-pipelines.yml",
+            "docs",
+            "scripts",
+            "src"
+        ]
+    );
+    assert_eq!(root[1]["type"], "commit_file");
+    assert_eq!(root[1]["commit"]["hash"], head);
+    assert_eq!(root[1]["attributes"], json!([]));
+    assert_eq!(root[5]["type"], "commit_directory");
+
+    let src = get_ok(&format!("{base}/{head}/src/"));
+    assert_eq!(numbered(&src, 2), ds.src_listing("acme", "infra", "src"));
+    assert_eq!(src["values"][0]["path"], "src/lib");
+    let deep = get_ok(&format!("{base}/{head}/src?max_depth=2"));
+    assert_eq!(deep["size"], 4);
+    let dirs = get_ok(&format!(
+        "{base}/{head}/?q={}",
+        enc("type = \"commit_directory\"")
+    ));
+    assert_eq!(dirs["size"], 3);
+    let meta = get_ok(&format!("{base}/{head}/docs?format=meta"));
+    assert_eq!(
+        (meta["type"].as_str(), meta["path"].as_str()),
+        (Some("commit_directory"), Some("docs"))
+    );
+    let file = get_ok(&format!("{base}/{head}/README.md"));
+    assert_eq!(file, root[1]);
+
+    // Another commit, and a branch whose name contains a slash.
+    let older = ds.commit("acme", "infra", 7).unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = get_ok(&format!("{base}/{older}/"));
+    assert_eq!(page["values"][0]["commit"]["hash"], older);
+    let feature = ds
+        .branches("acme", "infra")
+        .into_iter()
+        .find(|br| br["name"].as_str().unwrap().contains('/'))
+        .unwrap();
+    let page = get_ok(&format!(
+        "{base}/{}/docs/",
+        feature["name"].as_str().unwrap()
+    ));
+    assert_eq!(page["size"], 3);
+    assert_eq!(
+        page["values"][0]["commit"]["hash"],
+        feature["target"]["hash"]
+    );
+
+    let auth = basic();
+    assert_error(
+        &get(&format!("{base}/{head}/nope/"), Some(&auth)),
+        404,
+        "No such file or directory: nope",
+    );
+    assert_eq!(
+        get(&format!("{base}/{}/", "0".repeat(40)), Some(&auth)).status,
+        404
+    );
+    assert_eq!(
+        get(&format!("{base}/no-such-branch/"), Some(&auth)).status,
+        404
+    );
+}
+
+#[test]
+fn removed_endpoints_answer_like_bitbucket() {
+    let fake = start();
+    let b = fake.base_url();
+    let auth = basic();
+    let gone = json!({"type": "error", "error": {
+        "message": "CHANGE-2770 - Functionality has been deprecated",
+        "detail": "Please read the changelog entry for more details.",
+        "data": {"announcement_url": "https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"}}});
+    for path in [
+        "/repositories",
+        "/repositories/",
+        "/workspaces",
+        "/user/permissions/repositories",
+        "/user/permissions/workspaces",
+        "/user/permissions/teams",
+    ] {
+        assert_error_json(
+            &get(&format!("{b}{path}?pagelen=10"), Some(&auth)),
+            410,
+            gone.clone(),
+        );
+    }
+    for path in [
+        "/repositories/acme/web-app/issues",
+        "/repositories/acme/web-app/issues/1/comments",
+        "/repositories/acme/web-app/components",
+        "/repositories/acme/web-app/versions",
+        "/repositories/acme/web-app/milestones",
+    ] {
+        assert_error(
+            &get(&format!("{b}{path}"), Some(&auth)),
+            404,
+            "Repository has no issue tracker.",
+        );
+    }
+    for path in [
+        "/teams/acme",
+        "/teams/acme/members",
+        "/users/alice/followers",
+        "/users/alice/following",
+    ] {
+        assert_error(
+            &get(&format!("{b}{path}"), Some(&auth)),
+            404,
+            "Resource not found",
+        );
+    }
+    // Removed endpoints still need credentials.
+    assert_eq!(get(&format!("{b}/workspaces"), None).status, 401);
 }

@@ -386,7 +386,13 @@ mod tests {
             parse_instant(&rfc3339_micros(day / 1000 * 1000 + 123_456)),
             Some(day + 123_456)
         );
-        for bad in ["2026-13-01", "2026-05-01T", "yesterday", "2026-05-01T00:00:00+0", "2026-05-01 00:00"] {
+        for bad in [
+            "2026-13-01",
+            "2026-05-01T",
+            "yesterday",
+            "2026-05-01T00:00:00+0",
+            "2026-05-01 00:00",
+        ] {
             assert_eq!(parse_instant(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,97 @@
+//! Tenant isolation: many tenants in one harness process at once, each with
+//! its own credentials and its own Bitbucket, and no cross-talk.
+
+mod common;
+
+use common::*;
+use host_harness::fake::{Credentials, FakeOptions};
+use std::collections::BTreeSet;
+
+#[test]
+fn concurrent_tenants_reach_only_their_own_server_with_their_own_credentials() {
+    const TENANTS: usize = 6;
+    let fakes: Vec<_> = (0..TENANTS)
+        .map(|i| {
+            let credentials = Credentials {
+                email: format!("tenant{i}@example.com"),
+                api_token: format!("TENANT-{i}-SECRET"),
+                bearer_tokens: vec![format!("TENANT-{i}-BEARER")],
+            };
+            start(FakeOptions {
+                credentials,
+                ..FakeOptions::default()
+            })
+        })
+        .collect();
+
+    std::thread::scope(|scope| {
+        for (i, fake) in fakes.iter().enumerate() {
+            scope.spawn(move || {
+                // Half the tenants use API tokens, half bearer tokens.
+                let auth = if i % 2 == 0 {
+                    serde_json::json!({"type": "api-token", "email": fake.credentials().email, "token": fake.credentials().api_token})
+                } else {
+                    serde_json::json!({"type": "bearer", "token": fake.credentials().bearer_tokens[0]})
+                };
+                let config = serde_json::json!({"endpoint": fake.base_url(), "auth": auth}).to_string();
+                for report in ["commits", "pull-requests"] {
+                    let rows = run(&config, report, &[("workspace", "acme"), ("repository", "web-app")]).unwrap();
+                    assert!(!rows.is_empty());
+                }
+            });
+        }
+    });
+
+    for (i, fake) in fakes.iter().enumerate() {
+        let requests = fake.requests();
+        assert!(!requests.is_empty(), "tenant {i} was served");
+        let expected = if i % 2 == 0 {
+            fake.credentials().basic_header()
+        } else {
+            format!("Bearer TENANT-{i}-BEARER")
+        };
+        let seen: BTreeSet<_> = requests
+            .iter()
+            .map(|r| r.authorization.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            seen,
+            BTreeSet::from([expected]),
+            "tenant {i} saw only its own credentials"
+        );
+        assert!(
+            requests.iter().all(|r| r.status == 200),
+            "no request was rejected, so none went to the wrong server"
+        );
+    }
+}
+
+#[test]
+fn a_tenant_that_traps_does_not_disturb_the_others() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    // A tenant whose guest runs out of memory, in the same process.
+    let small = host_with(host_harness::Limits {
+        memory_bytes: 1 << 20,
+        ..Default::default()
+    });
+    std::thread::scope(|scope| {
+        let failing = scope.spawn(|| {
+            small
+                .session(&config)
+                .and_then(|mut s| s.run("commits", &params(&[("workspace", "acme")]), |_| Ok(())))
+        });
+        let healthy = scope.spawn(|| {
+            run(
+                &config,
+                "commits",
+                &[("workspace", "acme"), ("repository", "infra")],
+            )
+        });
+        assert!(matches!(
+            failing.join().unwrap(),
+            Err(host_harness::HostError::Trap(_))
+        ));
+        assert!(!healthy.join().unwrap().unwrap().is_empty());
+    });
+}
