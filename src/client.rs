@@ -2,10 +2,11 @@
 //! classification and the paginated envelope. Shared by every report; the
 //! wire itself is behind `Transport` (wasi:http in the component).
 
-use crate::config::Config;
+use crate::config::{Auth, Config, OAuth};
 use crate::error::{Error, ErrorCode, Result};
 use crate::retry::{Pacer, RetryPolicy};
 use serde_json::Value;
+use std::rc::Rc;
 use std::time::Duration;
 use url::Url;
 
@@ -29,6 +30,8 @@ pub struct RawResponse {
 pub trait Transport {
     /// Sends one GET.
     fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse>;
+    /// Sends one POST with a body (the OAuth token request).
+    fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse>;
     /// Monotonic time since some fixed point.
     fn now(&self) -> Duration;
     /// Blocks for `duration` (without spinning).
@@ -54,8 +57,7 @@ pub struct Page {
 pub struct Client<T> {
     transport: T,
     origin: url::Origin,
-    authorization: String,
-    secrets: Vec<String>,
+    auth: Auth,
     retry: RetryPolicy,
     pacer: Option<Pacer>,
     pub stats: Stats,
@@ -66,8 +68,7 @@ impl<T: Transport> Client<T> {
         Client {
             transport,
             origin: config.endpoint.origin(),
-            authorization: config.auth.header_value(),
-            secrets: config.auth.secrets(),
+            auth: config.auth.clone(),
             retry: config.retry,
             pacer: config.max_requests_per_hour.map(Pacer::new),
             stats: Stats::default(),
@@ -104,6 +105,14 @@ impl<T: Transport> Client<T> {
                 ),
             ));
         }
+        let mut refreshed = false;
+        if self
+            .oauth()
+            .is_some_and(|o| o.tokens.borrow().access_token.is_none())
+        {
+            self.refresh_oauth()?;
+            refreshed = true;
+        }
         let mut waited = Duration::ZERO;
         let mut attempt = 1;
         loop {
@@ -115,8 +124,9 @@ impl<T: Transport> Client<T> {
                 }
             }
             self.stats.requests += 1;
+            let authorization = self.auth.header_value().unwrap_or_default();
             let headers = [
-                ("authorization", self.authorization.as_str()),
+                ("authorization", authorization.as_str()),
                 ("accept", "application/json"),
             ];
             let result = self
@@ -126,6 +136,16 @@ impl<T: Transport> Client<T> {
                 .and_then(|r| self.classify(r));
             let error = match result {
                 Ok(body) => return Ok(body),
+                // An expired OAuth access token: renew it once, try again.
+                Err(e)
+                    if e.code == ErrorCode::Unauthorized
+                        && self.oauth().is_some()
+                        && !refreshed =>
+                {
+                    self.refresh_oauth()?;
+                    refreshed = true;
+                    continue;
+                }
                 Err(e) if e.retryable && attempt < self.retry.max_attempts => e,
                 Err(e) if e.retryable => return Err(gave_up(e, attempt)),
                 Err(e) => return Err(e),
@@ -187,6 +207,73 @@ impl<T: Transport> Client<T> {
         Err(error)
     }
 
+    fn oauth(&self) -> Option<Rc<OAuth>> {
+        match &self.auth {
+            Auth::OAuth(oauth) => Some(oauth.clone()),
+            _ => None,
+        }
+    }
+
+    /// Gets a new OAuth access token: the refresh-token grant when there is
+    /// a refresh token, else client credentials. Keeps a rotated refresh
+    /// token for later requests and for the host.
+    fn refresh_oauth(&mut self) -> Result<()> {
+        let Some(oauth) = self.oauth() else {
+            return Ok(());
+        };
+        let refresh_token = oauth.tokens.borrow().refresh_token.clone();
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        match &refresh_token {
+            Some(token) => form
+                .append_pair("grant_type", "refresh_token")
+                .append_pair("refresh_token", token),
+            None => form.append_pair("grant_type", "client_credentials"),
+        };
+        let body = form.finish();
+        let client = oauth.client_authorization();
+        let headers = [
+            ("authorization", client.as_str()),
+            ("accept", "application/json"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
+        self.stats.requests += 1;
+        let response = self
+            .transport
+            .post(&oauth.token_url, &headers, body.as_bytes())
+            .map_err(|e| self.scrub(e))?;
+        let answer: Option<Value> = serde_json::from_slice(&response.body).ok();
+        let field = |key: &str| {
+            answer
+                .as_ref()
+                .and_then(|a| a.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        if !(200..300).contains(&response.status) {
+            let said = field("error_description")
+                .or_else(|| field("error"))
+                .unwrap_or_else(|| "no reason given".into());
+            let message = format!(
+                "the OAuth token endpoint refused to issue an access token (HTTP {}: {}). Check auth.client_id and auth.client_secret, and that auth.refresh_token is the newest one: Bitbucket rotates refresh tokens.",
+                response.status,
+                self.scrub_text(&truncate(&said, 200))
+            );
+            return Err(Error::new(ErrorCode::Unauthorized, message).with_status(response.status));
+        }
+        let access_token = field("access_token").ok_or_else(|| {
+            Error::invalid_response("the OAuth token endpoint answered without an access_token")
+        })?;
+        let mut tokens = oauth.tokens.borrow_mut();
+        tokens.access_token = Some(access_token);
+        if let Some(rotated) =
+            field("refresh_token").filter(|t| Some(t) != tokens.refresh_token.as_ref())
+        {
+            tokens.refresh_token = Some(rotated);
+            tokens.rotated = true;
+        }
+        Ok(())
+    }
+
     fn scrub(&self, mut error: Error) -> Error {
         error.message = self.scrub_text(&error.message);
         error
@@ -195,7 +282,7 @@ impl<T: Transport> Client<T> {
     /// Removes any credential a server might echo back.
     fn scrub_text(&self, text: &str) -> String {
         let mut text = text.to_string();
-        for secret in &self.secrets {
+        for secret in &self.auth.secrets() {
             if !secret.is_empty() {
                 text = text.replace(secret.as_str(), "[redacted]");
             }
@@ -217,11 +304,22 @@ fn error_message(response: &RawResponse) -> Option<String> {
     if let Ok(value) = serde_json::from_slice::<Value>(&response.body) {
         let error = value.get("error")?;
         let message = error.get("message").and_then(Value::as_str).unwrap_or("");
-        let detail = error.get("detail").and_then(Value::as_str).unwrap_or("");
+        let detail = match error.get("detail") {
+            Some(Value::String(detail)) => detail.clone(),
+            // Scope errors carry {"required": [...], "granted": [...]}.
+            Some(Value::Object(detail)) => match detail.get("required").and_then(Value::as_array) {
+                Some(required) => {
+                    let scopes: Vec<&str> = required.iter().filter_map(Value::as_str).collect();
+                    format!("missing scope: {}", scopes.join(", "))
+                }
+                None => String::new(),
+            },
+            _ => String::new(),
+        };
         let text = match (message.is_empty(), detail.is_empty()) {
             (false, false) => format!("{message}: {detail}"),
             (false, true) => message.to_string(),
-            (true, false) => detail.to_string(),
+            (true, false) => detail,
             (true, true) => return None,
         };
         return Some(truncate(&text, 300));
@@ -288,6 +386,7 @@ mod tests {
         sent: Vec<(String, String)>,
         slept: Vec<Duration>,
         clock: Duration,
+        posted: Vec<String>,
     }
 
     impl Transport for &mut Script {
@@ -298,6 +397,15 @@ mod tests {
                 .map(|(_, v)| v.to_string());
             self.sent.push((url.to_string(), auth.unwrap_or_default()));
             Ok(self.responses.remove(0))
+        }
+        fn post(
+            &mut self,
+            url: &Url,
+            headers: &[(&str, &str)],
+            body: &[u8],
+        ) -> Result<RawResponse> {
+            self.posted.push(String::from_utf8_lossy(body).into_owned());
+            self.get(url, headers)
         }
         fn now(&self) -> Duration {
             self.clock
@@ -314,6 +422,7 @@ mod tests {
             sent: vec![],
             slept: vec![],
             clock: Duration::ZERO,
+            posted: vec![],
         }
     }
 
@@ -523,6 +632,100 @@ mod tests {
             );
             assert!(!e.message.contains("S3CRET"));
         }
+    }
+
+    fn oauth(extra: &str) -> Config {
+        Config::parse(&format!(
+            r#"{{"endpoint":"http://127.0.0.1:8080/2.0","auth":{{"type":"oauth","client_id":"cid","client_secret":"CSECRET"{extra},"token_url":"http://127.0.0.1:8080/site/oauth2/access_token"}}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn oauth_refreshes_on_the_first_401_and_keeps_the_rotated_refresh_token() {
+        let config = oauth(r#","access_token":"old","refresh_token":"R1""#);
+        let mut script = script(vec![
+            json(
+                401,
+                r#"{"type":"error","error":{"message":"Access token expired."}}"#,
+            ),
+            json(
+                200,
+                r#"{"access_token":"new","refresh_token":"R2","expires_in":7200}"#,
+            ),
+            json(200, r#"{"values":[]}"#),
+        ]);
+        Client::new(&config, &mut script)
+            .get_page(&Url::parse(X).unwrap())
+            .unwrap();
+        assert_eq!(script.sent[0].1, "Bearer old");
+        assert!(script.sent[1].0.ends_with("/site/oauth2/access_token"));
+        assert_eq!(
+            script.sent[1].1,
+            format!("Basic {}", crate::config::base64_encode(b"cid:CSECRET"))
+        );
+        assert_eq!(script.posted, ["grant_type=refresh_token&refresh_token=R1"]);
+        assert_eq!(script.sent[2].1, "Bearer new");
+        let Auth::OAuth(o) = &config.auth else {
+            unreachable!()
+        };
+        let tokens = o.tokens.borrow();
+        assert_eq!(
+            (tokens.refresh_token.as_deref(), tokens.rotated),
+            (Some("R2"), true)
+        );
+    }
+
+    #[test]
+    fn oauth_client_credentials_first_and_no_second_refresh_for_a_fresh_token() {
+        let mut script = script(vec![json(200, r#"{"access_token":"cc"}"#), json(401, "{}")]);
+        let e = Client::new(&oauth(""), &mut script)
+            .get_page(&Url::parse(X).unwrap())
+            .unwrap_err();
+        assert_eq!(script.posted, ["grant_type=client_credentials"]);
+        assert_eq!(script.sent[1].1, "Bearer cc");
+        assert_eq!(
+            (e.code, e.http_status),
+            (ErrorCode::Unauthorized, Some(401))
+        );
+    }
+
+    #[test]
+    fn a_refused_grant_is_unauthorized_without_the_secret() {
+        let mut script = script(vec![
+            json(401, "{}"),
+            json(
+                400,
+                r#"{"error":"invalid_grant","error_description":"Invalid client CSECRET"}"#,
+            ),
+        ]);
+        let e = Client::new(&oauth(r#","access_token":"old""#), &mut script)
+            .get_page(&Url::parse(X).unwrap())
+            .unwrap_err();
+        assert_eq!(
+            (e.code, e.http_status),
+            (ErrorCode::Unauthorized, Some(400))
+        );
+        assert!(
+            e.message.contains("Invalid client [redacted]"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_403_names_the_missing_scope() {
+        let body = r#"{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes.","detail":{"required":["read:pipeline:bitbucket"],"granted":["account"]}}}"#;
+        let mut script = script(vec![json(403, body)]);
+        let e = Client::new(&config(), &mut script)
+            .get_page(&Url::parse(X).unwrap())
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        assert!(
+            e.message.contains("missing scope: read:pipeline:bitbucket"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

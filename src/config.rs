@@ -4,7 +4,9 @@
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 use std::time::Duration;
 use url::Url;
 
@@ -49,6 +51,41 @@ pub enum Auth {
     ApiToken { email: String, token: String },
     /// Repository, project or workspace access token, or an OAuth access token.
     Bearer { token: String },
+    /// An OAuth 2.0 consumer: access tokens come from the token endpoint
+    /// (refresh-token grant when a refresh token is given, else client
+    /// credentials) and are renewed on the first 401. Shared by every run of
+    /// the instance, so a rotated refresh token is used from then on.
+    OAuth(Rc<OAuth>),
+}
+
+pub const DEFAULT_TOKEN_URL: &str = "https://bitbucket.org/site/oauth2/access_token";
+
+#[derive(PartialEq, Eq)]
+pub struct OAuth {
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_url: Url,
+    pub tokens: RefCell<OAuthTokens>,
+}
+
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct OAuthTokens {
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    /// Whether the token endpoint handed out a new refresh token since
+    /// `configure` (the host must then store it: Bitbucket expires the old one).
+    pub rotated: bool,
+}
+
+impl OAuth {
+    /// `Basic base64(client_id:client_secret)`, how the consumer authenticates
+    /// to the token endpoint.
+    pub fn client_authorization(&self) -> String {
+        format!(
+            "Basic {}",
+            base64_encode(format!("{}:{}", self.client_id, self.client_secret).as_bytes())
+        )
+    }
 }
 
 impl fmt::Debug for Auth {
@@ -58,6 +95,7 @@ impl fmt::Debug for Auth {
                 f.write_str("ApiToken { email: [redacted], token: [redacted] }")
             }
             Auth::Bearer { .. } => f.write_str("Bearer { token: [redacted] }"),
+            Auth::OAuth(_) => f.write_str("OAuth { [redacted] }"),
         }
     }
 }
@@ -75,25 +113,41 @@ impl fmt::Debug for Config {
 }
 
 impl Auth {
-    /// The `Authorization` header value.
-    pub fn header_value(&self) -> String {
+    /// The `Authorization` header value; `None` for OAuth before a token
+    /// has been fetched.
+    pub fn header_value(&self) -> Option<String> {
         match self {
-            Auth::ApiToken { email, token } => {
-                format!(
-                    "Basic {}",
-                    base64_encode(format!("{email}:{token}").as_bytes())
-                )
-            }
-            Auth::Bearer { token } => format!("Bearer {token}"),
+            Auth::ApiToken { email, token } => Some(format!(
+                "Basic {}",
+                base64_encode(format!("{email}:{token}").as_bytes())
+            )),
+            Auth::Bearer { token } => Some(format!("Bearer {token}")),
+            Auth::OAuth(oauth) => oauth
+                .tokens
+                .borrow()
+                .access_token
+                .as_ref()
+                .map(|t| format!("Bearer {t}")),
         }
     }
 
     /// Every string that must never appear in output: the raw secrets and the
-    /// header value derived from them.
+    /// header values derived from them, as they are now (OAuth tokens change).
     pub fn secrets(&self) -> Vec<String> {
-        let mut secrets = vec![self.header_value()];
+        let mut secrets: Vec<String> = self.header_value().into_iter().collect();
         match self {
             Auth::ApiToken { token, .. } | Auth::Bearer { token } => secrets.push(token.clone()),
+            Auth::OAuth(oauth) => {
+                let tokens = oauth.tokens.borrow();
+                secrets.extend([oauth.client_secret.clone(), oauth.client_authorization()]);
+                secrets.extend(
+                    tokens
+                        .access_token
+                        .iter()
+                        .chain(&tokens.refresh_token)
+                        .cloned(),
+                );
+            }
         }
         secrets
     }
@@ -219,7 +273,8 @@ fn parse_endpoint(raw: &str) -> Result<Url> {
     let url = Url::parse(raw.trim()).map_err(|e| {
         Error::config(
             "endpoint",
-            format!("`{raw}` is not an absolute URL ({e}); e.g. {DEFAULT_ENDPOINT}"),
+            // The raw value is not echoed: it might carry credentials.
+            format!("not an absolute URL ({e}); e.g. {DEFAULT_ENDPOINT}"),
         )
     })?;
     if url.scheme() != "https" && url.scheme() != "http" {
@@ -283,10 +338,11 @@ fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
             let token = required_string(auth, "auth.", "token")?;
             Ok(Auth::ApiToken { email, token })
         }
-        "bearer" | "access-token" | "oauth" => {
+        "bearer" | "access-token" => {
             reject_unknown(auth, "auth.", &["type", "token"])?;
             Ok(Auth::Bearer { token: required_string(auth, "auth.", "token")? })
         }
+        "oauth" => parse_oauth(auth),
         "app-password" | "app_password" => Err(Error::config("auth", APP_PASSWORD_REMOVED)),
         // Basic with a username and password is how app passwords were sent.
         "basic" if is_app_password(auth) => Err(Error::config("auth", APP_PASSWORD_REMOVED)),
@@ -295,6 +351,49 @@ fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
             format!("`{other}` is not supported; use \"api-token\" (account email + API token) or \"bearer\" (access token)"),
         )),
     }
+}
+
+const OAUTH_FIELDS: &[&str] = &[
+    "type",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "token_url",
+];
+
+fn parse_oauth(auth: &Map<String, Value>) -> Result<Auth> {
+    reject_unknown(auth, "auth.", OAUTH_FIELDS)?;
+    let optional = |key: &str| match auth.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(Error::config(
+            &format!("auth.{key}"),
+            "expected a non-empty string",
+        )),
+    };
+    let token_url = match optional("token_url")? {
+        None => Url::parse(DEFAULT_TOKEN_URL).expect("the default token URL parses"),
+        Some(raw) => match Url::parse(&raw) {
+            Ok(url) if matches!(url.scheme(), "https" | "http") && url.host_str().is_some() => url,
+            _ => {
+                return Err(Error::config(
+                    "auth.token_url",
+                    "not an absolute http(s) URL",
+                ))
+            }
+        },
+    };
+    Ok(Auth::OAuth(Rc::new(OAuth {
+        client_id: required_string(auth, "auth.", "client_id")?,
+        client_secret: required_string(auth, "auth.", "client_secret")?,
+        token_url,
+        tokens: RefCell::new(OAuthTokens {
+            access_token: optional("access_token")?,
+            refresh_token: optional("refresh_token")?,
+            rotated: false,
+        }),
+    })))
 }
 
 fn is_app_password(auth: &Map<String, Value>) -> bool {
@@ -380,7 +479,7 @@ mod tests {
             }
         );
         assert_eq!(
-            c.auth.header_value(),
+            c.auth.header_value().unwrap(),
             format!("Basic {}", base64_encode(b"a@b.c:t0k"))
         );
     }

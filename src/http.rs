@@ -9,11 +9,11 @@ use std::time::Duration;
 use url::Url;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
-use wasi::http::types::RequestOptions;
 use wasi::http::types::{
     http_error_code, ErrorCode as HttpErrorCode, Fields, IncomingResponse, Method, OutgoingRequest,
     Scheme,
 };
+use wasi::http::types::{OutgoingBody, RequestOptions};
 use wasi::io::streams::StreamError;
 
 /// Sends requests through the host's wasi:http implementation, with the
@@ -49,6 +49,22 @@ impl Transport for WasiHttp {
     }
 
     fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
+        self.send(Method::Get, url, headers, None)
+    }
+
+    fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse> {
+        self.send(Method::Post, url, headers, Some(body))
+    }
+}
+
+impl WasiHttp {
+    fn send(
+        &mut self,
+        method: Method,
+        url: &Url,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<RawResponse> {
         let fields: Vec<(String, Vec<u8>)> = headers
             .iter()
             .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
@@ -73,7 +89,7 @@ impl Transport for WasiHttp {
             Some(query) => format!("{}?{query}", url.path()),
             None => url.path().to_string(),
         };
-        let built = request.set_method(&Method::Get).is_ok()
+        let built = request.set_method(&method).is_ok()
             && request.set_scheme(Some(&scheme)).is_ok()
             && request.set_authority(Some(&authority)).is_ok()
             && request.set_path_with_query(Some(&path_with_query)).is_ok();
@@ -84,8 +100,29 @@ impl Transport for WasiHttp {
             ));
         }
 
+        let outgoing = request
+            .body()
+            .map_err(|()| Error::new(ErrorCode::Transport, "the request body was already taken"))?;
         let pending = outgoing_handler::handle(request, Some(self.options()))
             .map_err(|e| transport_error(&authority, &e))?;
+        if let Some(body) = body {
+            let stream = outgoing.write().map_err(|()| {
+                Error::new(
+                    ErrorCode::Transport,
+                    "the request body stream was already taken",
+                )
+            })?;
+            // Small bodies only (a token request): one blocking write and flush.
+            stream.blocking_write_and_flush(body).map_err(|e| {
+                Error::new(
+                    ErrorCode::Transport,
+                    format!("sending the request body failed ({e:?})"),
+                )
+                .retryable()
+            })?;
+            drop(stream);
+        }
+        OutgoingBody::finish(outgoing, None).map_err(|e| transport_error(&authority, &e))?;
         let response = loop {
             match pending.get() {
                 Some(Ok(Ok(response))) => break response,

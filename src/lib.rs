@@ -67,6 +67,19 @@ mod component {
             Ok(())
         }
 
+        fn rotated_refresh_token() -> Option<String> {
+            CONFIG.with(|c| match &c.borrow().as_ref()?.auth {
+                crate::config::Auth::OAuth(oauth) => {
+                    let tokens = oauth.tokens.borrow();
+                    tokens
+                        .rotated
+                        .then(|| tokens.refresh_token.clone())
+                        .flatten()
+                }
+                _ => None,
+            })
+        }
+
         fn list_reports() -> Vec<wit::ReportInfo> {
             reports::ALL.iter().map(|r| report_info(r)).collect()
         }

@@ -263,6 +263,9 @@ mod tests {
                 body: body.into_bytes(),
             })
         }
+        fn post(&mut self, url: &Url, headers: &[(&str, &str)], _: &[u8]) -> Result<RawResponse> {
+            self.get(url, headers)
+        }
         fn now(&self) -> std::time::Duration {
             std::time::Duration::ZERO
         }

@@ -176,7 +176,7 @@ impl Host {
 
     /// The catalog (no configuration needed, no network).
     pub fn list_reports(&self) -> Result<Vec<ReportInfo>, HostError> {
-        let (mut store, bindings) = self.instantiate(None)?;
+        let (mut store, bindings) = self.instantiate(Vec::new())?;
         self.arm_deadline(&mut store);
         bindings
             .bitbucket_connector_connector()
@@ -187,7 +187,7 @@ impl Host {
     /// A fresh, isolated instance configured with `config_json`. HTTP from
     /// it may reach only the origin of the config's `endpoint`.
     pub fn session(&self, config_json: &str) -> Result<Session, HostError> {
-        let mut session = self.unconfigured_session(allowed_origin(config_json).as_deref())?;
+        let mut session = self.instance(allowed_origins(config_json))?;
         session.configure(config_json)?;
         Ok(session)
     }
@@ -195,7 +195,11 @@ impl Host {
     /// A fresh instance that has not been configured, whose HTTP may reach
     /// only `allowed_origin` (`scheme://host[:port]`), or nothing if `None`.
     pub fn unconfigured_session(&self, allowed_origin: Option<&str>) -> Result<Session, HostError> {
-        let (store, bindings) = self.instantiate(allowed_origin.map(str::to_string))?;
+        self.instance(allowed_origin.into_iter().map(str::to_string).collect())
+    }
+
+    fn instance(&self, allowed_origins: Vec<String>) -> Result<Session, HostError> {
+        let (store, bindings) = self.instantiate(allowed_origins)?;
         Ok(Session {
             store,
             bindings,
@@ -205,14 +209,14 @@ impl Host {
 
     fn instantiate(
         &self,
-        allowed: Option<String>,
+        allowed: Vec<String>,
     ) -> Result<(Store<State>, bindings::BitbucketConnector), HostError> {
         let state = State {
             wasi: WasiCtxBuilder::new().build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             sandbox: Sandbox {
-                allowed_origin: allowed,
+                allowed_origins: allowed,
                 max_response_bytes: self.limits.max_response_bytes,
             },
             limits: StoreLimitsBuilder::new()
@@ -252,6 +256,16 @@ pub struct RunSummary {
 }
 
 impl Session {
+    /// The OAuth refresh token Bitbucket rotated in during this session, if
+    /// any: store it in place of the configured one.
+    pub fn rotated_refresh_token(&mut self) -> Result<Option<String>, HostError> {
+        self.store.set_epoch_deadline(self.deadline_ticks);
+        self.bindings
+            .bitbucket_connector_connector()
+            .call_rotated_refresh_token(&mut self.store)
+            .map_err(trap)
+    }
+
     /// Hands the connector its configuration (JSON).
     pub fn configure(&mut self, config_json: &str) -> Result<(), HostError> {
         self.store.set_epoch_deadline(self.deadline_ticks);
@@ -319,17 +333,31 @@ fn trap(error: wasmtime::Error) -> HostError {
     HostError::Trap(format!("{error:#}"))
 }
 
-/// `scheme://host:port` of the config's endpoint (Bitbucket Cloud by
-/// default). A config the host cannot read allows nothing; the component
-/// will reject it with a precise message anyway.
-fn allowed_origin(config_json: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(config_json).ok()?;
-    let endpoint = match value.get("endpoint") {
-        None | Some(serde_json::Value::Null) => "https://api.bitbucket.org/2.0",
-        Some(v) => v.as_str()?,
+/// The origins a config may reach: its endpoint's (Bitbucket Cloud by
+/// default) and, for OAuth, its token URL's. A config the host cannot read
+/// allows nothing; the component rejects it with a precise message anyway.
+fn allowed_origins(config_json: &str) -> Vec<String> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(config_json) else {
+        return Vec::new();
     };
-    let url = url::Url::parse(endpoint.trim()).ok()?;
-    Some(url.origin().ascii_serialization())
+    let text = |v: Option<&serde_json::Value>, default: &'static str| match v {
+        None | Some(serde_json::Value::Null) => Some(default.to_string()),
+        Some(v) => v.as_str().map(str::to_string),
+    };
+    let mut urls = vec![text(value.get("endpoint"), "https://api.bitbucket.org/2.0")];
+    let auth = value.get("auth");
+    if auth.and_then(|a| a.get("type")).and_then(|t| t.as_str()) == Some("oauth") {
+        let token_url = auth.and_then(|a| a.get("token_url"));
+        urls.push(text(
+            token_url,
+            "https://bitbucket.org/site/oauth2/access_token",
+        ));
+    }
+    urls.into_iter()
+        .flatten()
+        .filter_map(|u| url::Url::parse(u.trim()).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .collect()
 }
 
 struct State {
@@ -361,7 +389,7 @@ impl WasiHttpView for State {
 
 /// The host's wall around outgoing HTTP.
 struct Sandbox {
-    allowed_origin: Option<String>,
+    allowed_origins: Vec<String>,
     max_response_bytes: usize,
 }
 
@@ -381,7 +409,7 @@ impl WasiHttpHooks for Sandbox {
     > {
         let _ = fut;
         let origin = request_origin(request.uri());
-        let allowed = self.allowed_origin.is_some() && origin == self.allowed_origin;
+        let allowed = origin.is_some_and(|o| self.allowed_origins.contains(&o));
         let cap = self.max_response_bytes;
         Box::new(async move {
             if !allowed {
