@@ -200,7 +200,8 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
                             e.to_debug_string()
                         ),
                     )
-                    .with_status(status));
+                    .with_status(status)
+                    .retryable());
                 }
             }
         }

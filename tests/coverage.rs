@@ -262,7 +262,12 @@ fn every_available_report_runs_with_its_declared_columns_and_a_unique_key() {
             run(&config, &report.id, &pairs).unwrap_or_else(|e| panic!("{}: {e}", report.id));
         assert!(!rows.is_empty(), "{} returned no rows", report.id);
         if let Some(expected) = expected_rows(&report.id, &fake) {
-            assert_eq!(rows.len(), expected, "{}: rows against the seeded data", report.id);
+            assert_eq!(
+                rows.len(),
+                expected,
+                "{}: rows against the seeded data",
+                report.id
+            );
         }
         let mut keys = BTreeSet::new();
         for row in &rows {

@@ -187,11 +187,5 @@ fn demo_prints_real_rows_from_the_embedded_fake() {
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.lines().next().unwrap().starts_with("repository"));
-    assert!(
-        stdout
-            .lines()
-            .filter(|l| l.starts_with("web-app "))
-            .count()
-            >= 50
-    );
+    assert!(stdout.lines().filter(|l| l.starts_with("web-app ")).count() >= 50);
 }

@@ -67,16 +67,26 @@
 //! 401. Errors use the `{"type":"error","error":{"message":…}}` envelope;
 //! everything is `Content-Type: application/json`.
 //!
+//! Faults (`FakeOptions::faults`, `faults.rs`): after authentication (a bad
+//! `Authorization` still gets its 401) and before routing, the first rule whose
+//! `path_contains` matches and whose attempt budget for this exact target
+//! (path + query) is not used up replaces the answer: 429 / 5xx / 403 bodies,
+//! HTML pages, malformed JSON pages, huge bodies, or raw-socket misbehaviour
+//! (dropped connection, truncated or slow body; these close the connection).
+//! `FakeOptions::latency` delays every answer.
+//!
 //! Module layout: `data` (seeded dataset, repositories, pull requests,
 //! commits), `accounts`, `repo_objects`, `pr_objects` (the other object
 //! families and the public accessors for them), `bbql` (the `q` parser),
 //! `json` (streaming JSON writer), `paging` (envelopes), `routes` (router and
-//! the original handlers), `handlers` (the other handlers), `server` (HTTP,
-//! auth, request log), `util` (PRNG, base64, time).
+//! the original handlers), `handlers` (the other handlers), `faults` (fault
+//! rules and what each one answers), `server` (HTTP, auth, request log, and
+//! sending answers, raw ones included), `util` (PRNG, base64, time).
 
 mod accounts;
 mod bbql;
 mod data;
+mod faults;
 mod handlers;
 mod json;
 mod paging;
@@ -90,6 +100,7 @@ mod util;
 mod tests;
 
 pub use data::{Dataset, DatasetSpec, PrState};
+pub use faults::{Fault, FaultRule};
 pub use server::FakeBitbucket;
 
 /// How to start a [`FakeBitbucket`].
@@ -102,6 +113,11 @@ pub struct FakeOptions {
     /// Test hook: if set (e.g. `Some("http://127.0.0.1:9")`), every `next` /
     /// `previous` link uses this origin instead of the server's own.
     pub next_origin_override: Option<String>,
+    /// Slept before answering every request (401s and faults included).
+    pub latency: std::time::Duration,
+    /// Fault injection (see [`FaultRule`]); the first matching rule with
+    /// attempts left for the request's target applies.
+    pub faults: Vec<FaultRule>,
 }
 
 impl Default for FakeOptions {
@@ -111,6 +127,8 @@ impl Default for FakeOptions {
             path_prefix: "/2.0".to_string(),
             credentials: Credentials::default(),
             next_origin_override: None,
+            latency: std::time::Duration::ZERO,
+            faults: Vec::new(),
         }
     }
 }
@@ -157,8 +175,11 @@ pub struct RecordedRequest {
     /// Decoded query pairs, in order, repeated keys kept.
     pub query: Vec<(String, String)>,
     pub authorization: Option<String>,
-    /// Status code of the response sent.
+    /// Status code of the response sent; 0 when no complete response went
+    /// out (faults `DropConnection` and `TruncatedBody`).
     pub status: u16,
+    /// The injected fault's [`Fault::name`], e.g. `"rate-limited"`.
+    pub fault: Option<String>,
 }
 
 impl RecordedRequest {

@@ -1,10 +1,15 @@
-//! The HTTP side: tiny_http server, worker threads, authentication, request log.
+//! The HTTP side: tiny_http server, worker threads, authentication, request
+//! log, fault injection, and [`send`], which puts every answer on the wire.
 
+use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use super::data::Dataset;
+use super::faults::{self, Answer, FaultInjector, Reply};
 use super::routes::{dispatch, ApiError, ApiRequest, ApiResult};
 use super::util::{base64_decode, percent_decode};
 use super::{Credentials, FakeOptions, RecordedRequest};
@@ -20,6 +25,11 @@ struct Shared {
     prefix: String,
     /// Origin written into `next`/`previous` links.
     link_origin: String,
+    /// The listening address, e.g. `127.0.0.1:41234`, and as an origin.
+    addr: SocketAddr,
+    origin: String,
+    latency: Duration,
+    faults: FaultInjector,
     log: Mutex<Vec<RecordedRequest>>,
 }
 
@@ -53,6 +63,10 @@ impl FakeBitbucket {
             credentials: options.credentials,
             prefix: normalise_prefix(&options.path_prefix),
             link_origin,
+            addr,
+            origin: origin.clone(),
+            latency: options.latency,
+            faults: FaultInjector::new(options.faults),
             log: Mutex::new(Vec::new()),
         });
         let server = Arc::new(server);
@@ -103,6 +117,11 @@ impl FakeBitbucket {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// How many requests got a fault so far (not reset by [`clear_requests`](Self::clear_requests)).
+    pub fn requests_with_fault(&self) -> usize {
+        self.shared.faults.injected()
     }
 
     pub fn clear_requests(&self) {
@@ -159,11 +178,22 @@ fn handle(shared: &Shared, request: tiny_http::Request) {
         .find(|h| h.field.equiv("Authorization"))
         .map(|h| h.value.as_str().to_string());
 
-    let result = authenticate(&shared.credentials, authorization.as_deref())
-        .and_then(|()| route(shared, &method, path, &query));
-    let (status, body, unauthorized) = match result {
-        Ok(value) => (200, value, false),
-        Err(e) => (e.status, e.body(), e.status == 401),
+    if !shared.latency.is_zero() {
+        std::thread::sleep(shared.latency);
+    }
+    let (answer, fault) = match authenticate(&shared.credentials, authorization.as_deref()) {
+        Err(e) => (Answer::Reply(api_reply(Err(e))), None),
+        Ok(()) => {
+            let normal = || api_reply(route(shared, &method, path, &query));
+            match shared.faults.decide(path, &url) {
+                None => (Answer::Reply(normal()), None),
+                Some(fault) => {
+                    let absolute_url = format!("{}{url}", shared.origin);
+                    let answer = faults::answer(&fault, normal, &absolute_url);
+                    (answer, Some(fault.name().to_string()))
+                }
+            }
+        }
     };
 
     shared
@@ -175,28 +205,134 @@ fn handle(shared: &Shared, request: tiny_http::Request) {
             path: path.to_string(),
             query,
             authorization,
-            status,
+            status: answer.logged_status(),
+            fault,
         });
 
-    let _ = request.respond(json_response(status, body, unauthorized));
+    send(shared, request, answer);
 }
 
-fn json_response(
-    status: u16,
-    body: String,
-    unauthorized: bool,
-) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let mut response = tiny_http::Response::from_data(body.into_bytes())
-        .with_status_code(status)
-        .with_header(header("Content-Type", "application/json"));
-    if unauthorized {
-        response = response.with_header(header(
-            "WWW-Authenticate",
-            "Basic realm=\"Bitbucket.org HTTP\"",
-        ));
+/// The JSON reply for a handler's result (401s carry `WWW-Authenticate`).
+fn api_reply(result: ApiResult) -> Reply {
+    match result {
+        Ok(body) => Reply::json(200, body),
+        Err(e) => {
+            let mut reply = Reply::json(e.status, e.body());
+            if e.status == 401 {
+                reply.headers.push((
+                    "WWW-Authenticate",
+                    "Basic realm=\"Bitbucket.org HTTP\"".to_string(),
+                ));
+            }
+            reply
+        }
     }
-    response
 }
+
+/// Puts an answer on the wire. A [`Reply`] goes through tiny_http; the raw
+/// answers write their own head and body through the request's raw writer
+/// and then close the connection.
+fn send(shared: &Shared, request: tiny_http::Request, answer: Answer) {
+    let peer = request.remote_addr().copied();
+    match answer {
+        Answer::Reply(reply) => {
+            let headers = reply
+                .headers
+                .iter()
+                .map(|(name, value)| header(name, value))
+                .collect();
+            let length = reply.body.len();
+            let response = tiny_http::Response::new(
+                tiny_http::StatusCode(reply.status),
+                headers,
+                reply.body.into_reader(),
+                Some(length),
+                None,
+            );
+            let _ = request.respond(response);
+            return;
+        }
+        Answer::Drop => drop(request.into_writer()),
+        Answer::Truncated(reply) => {
+            let mut out = request.into_writer();
+            let _ = write_raw(&mut out, reply, |out, body| {
+                out.write_all(&body[..body.len() / 2])
+            });
+        }
+        Answer::Slow(reply, delay) => {
+            let mut out = request.into_writer();
+            let _ = write_raw(&mut out, reply, |out, body| {
+                for i in 0..8 {
+                    std::thread::sleep(delay);
+                    out.write_all(&body[i * body.len() / 8..(i + 1) * body.len() / 8])?;
+                    out.flush()?;
+                }
+                Ok(())
+            });
+        }
+    }
+    if let Some(peer) = peer {
+        close_connection(shared.addr, peer);
+    }
+}
+
+/// Writes the head of `reply` (with the full Content-Length and
+/// `Connection: close`), lets `body` write (some of) the body, and flushes.
+fn write_raw(
+    out: &mut dyn Write,
+    reply: Reply,
+    body: impl FnOnce(&mut dyn Write, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let bytes = reply.body.into_bytes();
+    let reason = tiny_http::StatusCode(reply.status).default_reason_phrase();
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", reply.status);
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        bytes.len()
+    ));
+    out.write_all(head.as_bytes())?;
+    out.flush()?;
+    body(out, &bytes)?;
+    out.flush()
+}
+
+/// Closes the server side of the connection from `peer`, after what was
+/// written so far. tiny_http keeps a keep-alive connection open after a raw
+/// writer is dropped (waiting for the next request) and has no API to close
+/// it, so this finds its socket among the process's descriptors by its two
+/// addresses and shuts it down both ways: the client sees EOF, and tiny_http's
+/// reader sees EOF and drops the connection.
+#[cfg(unix)]
+fn close_connection(local: SocketAddr, peer: SocketAddr) {
+    use std::mem::ManuallyDrop;
+    use std::net::{Shutdown, TcpStream};
+    use std::os::fd::{FromRawFd, RawFd};
+
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd").or_else(|_| std::fs::read_dir("/dev/fd"))
+    else {
+        return;
+    };
+    let fds: Vec<RawFd> = dir
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    for fd in fds {
+        // SAFETY: the descriptor is only borrowed, for getsockname, getpeername
+        // and shutdown, and never closed (ManuallyDrop). On a descriptor that is
+        // not a TCP socket (or was closed meanwhile) these calls just fail.
+        let socket = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(fd) });
+        if socket.local_addr().ok() == Some(local) && socket.peer_addr().ok() == Some(peer) {
+            let _ = socket.shutdown(Shutdown::Both);
+            return;
+        }
+    }
+}
+
+/// Elsewhere the connection stays open until the client closes it.
+#[cfg(not(unix))]
+fn close_connection(_local: SocketAddr, _peer: SocketAddr) {}
 
 fn header(name: &str, value: &str) -> tiny_http::Header {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
