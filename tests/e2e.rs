@@ -409,3 +409,96 @@ fn a_guest_over_its_memory_cap_ends_cleanly_and_the_host_goes_on() {
     let rows = run(&config(&fake), "repositories", &[("workspace", "acme")]).unwrap();
     assert!(!rows.is_empty());
 }
+
+fn oauth_fake() -> host_harness::fake::FakeBitbucket {
+    let oauth = host_harness::fake::OAuthClient {
+        client_id: "consumer-key".into(),
+        client_secret: "consumer-secret".into(),
+        refresh_token: "refresh-0".into(),
+    };
+    start(FakeOptions {
+        oauth: Some(oauth),
+        ..FakeOptions::default()
+    })
+}
+
+fn oauth_config(fake: &host_harness::fake::FakeBitbucket, tokens: serde_json::Value) -> String {
+    let mut auth = serde_json::json!({
+        "type": "oauth",
+        "client_id": "consumer-key",
+        "client_secret": "consumer-secret",
+        "token_url": format!("{}/site/oauth2/access_token", fake.origin()),
+    });
+    for (k, v) in tokens.as_object().unwrap() {
+        auth[k] = v.clone();
+    }
+    serde_json::json!({"endpoint": fake.base_url(), "auth": auth}).to_string()
+}
+
+#[test]
+fn oauth_refreshes_an_expired_token_and_hands_back_the_rotated_refresh_token() {
+    let fake = oauth_fake();
+    let config = oauth_config(
+        &fake,
+        serde_json::json!({"access_token": "expired", "refresh_token": "refresh-0"}),
+    );
+    let mut session = host().session(&config).unwrap();
+    let mut rows = 0;
+    session
+        .run(
+            "commits",
+            &params(&[("workspace", "acme"), ("repository", "web-app")]),
+            |_| {
+                rows += 1;
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(rows, fake.dataset().commits("acme", "web-app").len());
+    let requests = fake.requests();
+    assert_eq!(
+        (requests[0].status, requests[0].authorization.as_deref()),
+        (401, Some("Bearer expired"))
+    );
+    assert_eq!(
+        (requests[1].method.as_str(), requests[1].path.as_str()),
+        ("POST", "/site/oauth2/access_token")
+    );
+    assert!(requests[2..]
+        .iter()
+        .all(|r| r.authorization.as_deref() == Some("Bearer oauth-access-1") && r.status == 200));
+    assert_eq!(
+        session.rotated_refresh_token().unwrap().as_deref(),
+        Some("oauth-refresh-1")
+    );
+
+    // The old refresh token no longer works: the error says what to check.
+    let stale = oauth_config(
+        &fake,
+        serde_json::json!({"access_token": "expired", "refresh_token": "refresh-0"}),
+    );
+    let e = connector_error(run(
+        &stale,
+        "commits",
+        &[("workspace", "acme"), ("repository", "web-app")],
+    ));
+    assert_eq!(e.code, ErrorCode::Unauthorized);
+    assert!(e.message.contains("refresh"), "{}", e.message);
+    assert!(!e.message.contains("consumer-secret"));
+}
+
+#[test]
+fn oauth_client_credentials_fetch_a_token_before_the_first_request() {
+    let fake = oauth_fake();
+    let config = oauth_config(&fake, serde_json::json!({}));
+    let rows = run(&config, "repositories", &[("workspace", "acme")]).unwrap();
+    assert_eq!(rows.len(), fake.dataset().repositories("acme").len());
+    let requests = fake.requests();
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(
+        requests[1].authorization.as_deref(),
+        Some("Bearer oauth-access-1")
+    );
+    let mut session = host().session(&config).unwrap();
+    assert_eq!(session.rotated_refresh_token().unwrap(), None);
+}

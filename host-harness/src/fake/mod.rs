@@ -89,6 +89,7 @@ mod data;
 mod faults;
 mod handlers;
 mod json;
+mod oauth;
 mod paging;
 mod pr_objects;
 mod repo_objects;
@@ -101,6 +102,7 @@ mod tests;
 
 pub use data::{Dataset, DatasetSpec, PrState};
 pub use faults::{Fault, FaultRule};
+pub use oauth::OAuthClient;
 pub use server::FakeBitbucket;
 
 /// How to start a [`FakeBitbucket`].
@@ -118,6 +120,8 @@ pub struct FakeOptions {
     /// Fault injection (see [`FaultRule`]); the first matching rule with
     /// attempts left for the request's target applies.
     pub faults: Vec<FaultRule>,
+    /// An OAuth consumer for the token endpoint (`POST /site/oauth2/access_token`).
+    pub oauth: Option<OAuthClient>,
 }
 
 impl Default for FakeOptions {
@@ -128,6 +132,7 @@ impl Default for FakeOptions {
             credentials: Credentials::default(),
             next_origin_override: None,
             latency: std::time::Duration::ZERO,
+            oauth: None,
             faults: Vec::new(),
         }
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::data::Dataset;
 use super::faults::{self, Answer, FaultInjector, Reply};
+use super::oauth::{OAuthClient, TokenState, TOKEN_PATH};
 use super::routes::{dispatch, ApiError, ApiRequest, ApiResult};
 use super::util::{base64_decode, percent_decode};
 use super::{Credentials, FakeOptions, RecordedRequest};
@@ -30,6 +31,8 @@ struct Shared {
     origin: String,
     latency: Duration,
     faults: FaultInjector,
+    oauth: Option<OAuthClient>,
+    tokens: TokenState,
     log: Mutex<Vec<RecordedRequest>>,
 }
 
@@ -67,6 +70,8 @@ impl FakeBitbucket {
             origin: origin.clone(),
             latency: options.latency,
             faults: FaultInjector::new(options.faults),
+            tokens: TokenState::new(options.oauth.as_ref()),
+            oauth: options.oauth,
             log: Mutex::new(Vec::new()),
         });
         let server = Arc::new(server);
@@ -165,7 +170,7 @@ fn worker(shared: &Shared, server: &tiny_http::Server, shutdown: &AtomicBool) {
     }
 }
 
-fn handle(shared: &Shared, request: tiny_http::Request) {
+fn handle(shared: &Shared, mut request: tiny_http::Request) {
     let method = request.method().as_str().to_string();
     let url = request.url().to_string();
     let (path, query_string) = url.split_once('?').unwrap_or((url.as_str(), ""));
@@ -181,7 +186,26 @@ fn handle(shared: &Shared, request: tiny_http::Request) {
     if !shared.latency.is_zero() {
         std::thread::sleep(shared.latency);
     }
-    let (answer, fault) = match authenticate(&shared.credentials, authorization.as_deref()) {
+    let authenticated = authenticate(&shared.credentials, authorization.as_deref()).or_else(|e| {
+        // Access tokens the OAuth endpoint issued are accepted too.
+        let bearer = authorization
+            .as_deref()
+            .and_then(|h| h.strip_prefix("Bearer "));
+        if bearer.is_some_and(|t| shared.tokens.accepts(t.trim())) {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    });
+    let (answer, fault) = match authenticated {
+        _ if method == "POST" && path == TOKEN_PATH => {
+            let mut body = String::new();
+            let _ = std::io::Read::read_to_string(&mut request.as_reader(), &mut body);
+            let reply = shared
+                .tokens
+                .grant(shared.oauth.as_ref(), authorization.as_deref(), &body);
+            (Answer::Reply(reply), None)
+        }
         Err(e) => (Answer::Reply(api_reply(Err(e))), None),
         Ok(()) => {
             let normal = || api_reply(route(shared, &method, path, &query));
