@@ -12,7 +12,7 @@ use url::Url;
 
 /// The largest response body the connector reads (a 100-item page of rich
 /// objects is well under 2 MiB; anything far beyond is not a Bitbucket page).
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// A response as it came off the wire.
 pub struct RawResponse {

@@ -95,3 +95,36 @@ fn a_tenant_that_traps_does_not_disturb_the_others() {
         assert!(!healthy.join().unwrap().unwrap().is_empty());
     });
 }
+
+#[test]
+fn a_call_past_its_deadline_is_stopped_and_the_host_goes_on() {
+    // Each answer takes 300 ms; the deadline per call is one epoch tick.
+    let slow = start(FakeOptions {
+        latency: std::time::Duration::from_millis(300),
+        ..FakeOptions::default()
+    });
+    let strict = host_with(host_harness::Limits {
+        call_deadline: std::time::Duration::from_millis(1),
+        ..Default::default()
+    });
+    let outcome = strict.session(&config(&slow)).and_then(|mut s| {
+        s.run(
+            "repositories",
+            &params(&[("workspace", "acme")]),
+            |_| Ok(()),
+        )
+    });
+    match outcome {
+        Err(host_harness::HostError::Trap(message)) => {
+            assert!(message.contains("time budget"), "{message}")
+        }
+        other => panic!("expected the deadline to stop the call, got {other:?}"),
+    }
+    // The same process serves the next tenant normally.
+    let fake = start(FakeOptions::default());
+    assert!(
+        !run(&config(&fake), "repositories", &[("workspace", "acme")])
+            .unwrap()
+            .is_empty()
+    );
+}
