@@ -153,4 +153,30 @@ mod tests {
             assert!((1..=100).contains(&report.page_len));
         }
     }
+
+    #[test]
+    fn fan_outs_bind_declared_parameters_from_existing_parent_columns() {
+        for report in ALL {
+            let Some(fan) = report.fan_out else { continue };
+            let declared = |name: &str| report.params.iter().any(|p| p.name == name && !p.required);
+            assert!(
+                declared(fan.param),
+                "{}: fans out on an optional {}",
+                report.id,
+                fan.param
+            );
+            for (param, column) in fan.binds {
+                assert!(
+                    report.params.iter().any(|p| p.name == *param),
+                    "{}: binds undeclared {param}",
+                    report.id
+                );
+                assert!(
+                    fan.parent.columns.iter().any(|c| c.name == *column),
+                    "{}: parent has no {column}",
+                    report.id
+                );
+            }
+        }
+    }
 }
