@@ -93,6 +93,10 @@ pub struct FanOut {
     pub parent: &'static Report,
     /// `(parameter, parent column)` pairs.
     pub binds: &'static [(&'static str, &'static str)],
+    /// Whether `since`/`days-back` also narrow the parent: yes for pull
+    /// requests and pipelines (what changed since), no for repositories (a
+    /// repository not pushed to lately still has new pull requests).
+    pub dates_narrow_parent: bool,
 }
 
 /// Whether a report can run.
@@ -313,6 +317,17 @@ impl Report {
             }
         }
         Ok(params)
+    }
+
+    /// Validates one value for one declared parameter.
+    pub fn validate_value(&self, name: &str, value: &str) -> Result<String> {
+        match self.params.iter().find(|p| p.name == name) {
+            Some(param) => validate(param, value),
+            None => Err(Error::param(
+                name,
+                format!("not accepted by report `{}`", self.id),
+            )),
+        }
     }
 
     /// The endpoint template this run reads, given its parameters.

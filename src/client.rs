@@ -58,6 +58,8 @@ pub struct Client<T> {
     transport: T,
     origin: url::Origin,
     auth: Auth,
+    /// OAuth tokens replaced during this run: still scrubbed from output.
+    retired_secrets: Vec<String>,
     retry: RetryPolicy,
     pacer: Option<Pacer>,
     pub stats: Stats,
@@ -69,6 +71,7 @@ impl<T: Transport> Client<T> {
             transport,
             origin: config.endpoint.origin(),
             auth: config.auth.clone(),
+            retired_secrets: Vec::new(),
             retry: config.retry,
             pacer: config.max_requests_per_hour.map(Pacer::new),
             stats: Stats::default(),
@@ -173,7 +176,8 @@ impl<T: Transport> Client<T> {
             return Ok(response.body);
         }
         let status = response.status;
-        let upstream = error_message(&response).map(|m| self.scrub_text(&m));
+        // Scrub before cutting, so no part of a secret survives the cut.
+        let upstream = error_message(&response).map(|m| truncate(&self.scrub_text(&m), 300));
         let said = |default: &str| upstream.clone().unwrap_or_else(|| default.to_string());
         let (code, message) = match status {
             401 => (
@@ -256,7 +260,7 @@ impl<T: Transport> Client<T> {
             let message = format!(
                 "the OAuth token endpoint refused to issue an access token (HTTP {}: {}). Check auth.client_id and auth.client_secret, and that auth.refresh_token is the newest one: Bitbucket rotates refresh tokens.",
                 response.status,
-                self.scrub_text(&truncate(&said, 200))
+                truncate(&self.scrub_text(&said), 200)
             );
             return Err(Error::new(ErrorCode::Unauthorized, message).with_status(response.status));
         }
@@ -264,6 +268,13 @@ impl<T: Transport> Client<T> {
             Error::invalid_response("the OAuth token endpoint answered without an access_token")
         })?;
         let mut tokens = oauth.tokens.borrow_mut();
+        self.retired_secrets.extend(
+            tokens
+                .access_token
+                .iter()
+                .chain(&tokens.refresh_token)
+                .cloned(),
+        );
         tokens.access_token = Some(access_token);
         if let Some(rotated) =
             field("refresh_token").filter(|t| Some(t) != tokens.refresh_token.as_ref())
@@ -282,7 +293,7 @@ impl<T: Transport> Client<T> {
     /// Removes any credential a server might echo back.
     fn scrub_text(&self, text: &str) -> String {
         let mut text = text.to_string();
-        for secret in &self.auth.secrets() {
+        for secret in self.auth.secrets().iter().chain(&self.retired_secrets) {
             if !secret.is_empty() {
                 text = text.replace(secret.as_str(), "[redacted]");
             }
@@ -322,7 +333,7 @@ fn error_message(response: &RawResponse) -> Option<String> {
             (true, false) => detail,
             (true, true) => return None,
         };
-        return Some(truncate(&text, 300));
+        return Some(text);
     }
     let kind = response
         .content_type

@@ -277,6 +277,12 @@ fn parse_endpoint(raw: &str) -> Result<Url> {
             format!("not an absolute URL ({e}); e.g. {DEFAULT_ENDPOINT}"),
         )
     })?;
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(Error::config(
+            "endpoint",
+            "plain http would send the credentials unencrypted; use https (http is allowed for 127.0.0.1 and localhost only)",
+        ));
+    }
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err(Error::config(
             "endpoint",
@@ -375,11 +381,13 @@ fn parse_oauth(auth: &Map<String, Value>) -> Result<Auth> {
     let token_url = match optional("token_url")? {
         None => Url::parse(DEFAULT_TOKEN_URL).expect("the default token URL parses"),
         Some(raw) => match Url::parse(&raw) {
-            Ok(url) if matches!(url.scheme(), "https" | "http") && url.host_str().is_some() => url,
+            Ok(url) if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)) => {
+                url
+            }
             _ => {
                 return Err(Error::config(
                     "auth.token_url",
-                    "not an absolute http(s) URL",
+                    "not an absolute https URL (http only for 127.0.0.1 and localhost)",
                 ))
             }
         },
@@ -394,6 +402,16 @@ fn parse_oauth(auth: &Map<String, Value>) -> Result<Auth> {
             rotated: false,
         }),
     })))
+}
+
+/// Loopback hosts, where plain http cannot be sniffed off the network.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    }
 }
 
 fn is_app_password(auth: &Map<String, Value>) -> bool {
@@ -504,6 +522,10 @@ mod tests {
             (r#"{}"#, "`auth`"),
             (
                 r#"{"endpoint":"not a url","auth":{"type":"bearer","token":"x"}}"#,
+                "`endpoint`",
+            ),
+            (
+                r#"{"endpoint":"http://api.example.com/2.0","auth":{"type":"bearer","token":"x"}}"#,
                 "`endpoint`",
             ),
             (

@@ -107,6 +107,9 @@ impl Walker {
             let given: Vec<(String, String)> = params
                 .iter()
                 .filter(|(name, _)| fan.parent.params.iter().any(|p| p.name == **name))
+                .filter(|(name, _)| {
+                    fan.dates_narrow_parent || !matches!(**name, "since" | "days-back")
+                })
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect();
             let parent_params = fan.parent.resolve_params(&given)?;
@@ -191,7 +194,9 @@ impl Walker {
                         }
                         rows.extend(self.report.rows(object, &self.params)?);
                     }
-                    if !rows.is_empty() {
+                    // One request per call, even when a page is empty, so no
+                    // call into the guest outlives the host's deadline.
+                    if !rows.is_empty() || next.is_some() {
                         return Ok(Some(rows));
                     }
                 }
@@ -218,24 +223,42 @@ impl Walker {
                     continue;
                 }
                 match parent.next_batch(client)? {
-                    Some(rows) => pending.extend(rows.iter().map(|row| {
-                        binds
-                            .iter()
-                            .map(|(param, i)| {
-                                let value = match &row[*i] {
-                                    Cell::Integer(n) => n.to_string(),
-                                    Cell::Text(s) => s.clone(),
-                                    other => format!("{other:?}"),
-                                };
-                                (*param, value)
-                            })
-                            .collect()
-                    })),
+                    Some(rows) => {
+                        for row in rows {
+                            let values = binds.iter().map(|(param, i)| {
+                                Ok((*param, bound_value(self.report, param, &row[*i])?))
+                            });
+                            pending.push_back(values.collect::<Result<_>>()?);
+                        }
+                        // The parent's page was one request: hand back control.
+                        return Ok(Some(Vec::new()));
+                    }
                     None => return Ok(None),
                 }
             },
         }
     }
+}
+
+/// A parent row's value as a parameter of the child, validated like a
+/// parameter the user gave: it lands in a URL path.
+fn bound_value(report: &Report, param: &str, cell: &Cell) -> Result<String> {
+    let value = match cell {
+        Cell::Integer(n) => n.to_string(),
+        Cell::Text(s) => s.clone(),
+        _ => {
+            return Err(Error::invalid_response(format!(
+                "`{param}` for report `{}` is missing in the API response",
+                report.id
+            )))
+        }
+    };
+    report.validate_value(param, &value).map_err(|e| {
+        Error::invalid_response(format!(
+            "the API returned an unusable {param} ({})",
+            e.message
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -275,8 +298,10 @@ mod tests {
     }
 
     fn config() -> Config {
-        Config::parse(r#"{"endpoint":"http://h:1/2.0","auth":{"type":"bearer","token":"t"}}"#)
-            .unwrap()
+        Config::parse(
+            r#"{"endpoint":"http://localhost:1/2.0","auth":{"type":"bearer","token":"t"}}"#,
+        )
+        .unwrap()
     }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -286,7 +311,7 @@ mod tests {
             .collect()
     }
 
-    const FIRST: &str = "http://h:1/2.0/repositories/acme?pagelen=100";
+    const FIRST: &str = "http://localhost:1/2.0/repositories/acme?pagelen=100";
 
     fn repo(slug: &str) -> String {
         format!(
@@ -313,22 +338,23 @@ mod tests {
     }
 
     #[test]
-    fn follows_next_skips_empty_pages_and_stops() {
+    fn follows_next_one_request_per_batch_and_stops() {
         let mut pages = Pages(
             vec![
                 (
                     FIRST,
                     format!(
-                        r#"{{"values":[{}],"next":"http://h:1/2.0/repositories/acme?page=2"}}"#,
+                        r#"{{"values":[{}],"next":"http://localhost:1/2.0/repositories/acme?page=2"}}"#,
                         repo("a")
                     ),
                 ),
                 (
-                    "http://h:1/2.0/repositories/acme?page=2",
-                    r#"{"values":[],"next":"http://h:1/2.0/repositories/acme?page=3"}"#.into(),
+                    "http://localhost:1/2.0/repositories/acme?page=2",
+                    r#"{"values":[],"next":"http://localhost:1/2.0/repositories/acme?page=3"}"#
+                        .into(),
                 ),
                 (
-                    "http://h:1/2.0/repositories/acme?page=3",
+                    "http://localhost:1/2.0/repositories/acme?page=3",
                     format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c")),
                 ),
             ],
@@ -342,6 +368,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(run.next_batch().unwrap().unwrap().len(), 1);
+        // An empty page is an empty batch: one request per call.
+        assert_eq!(run.next_batch().unwrap().unwrap().len(), 0);
         assert_eq!(run.next_batch().unwrap().unwrap().len(), 2);
         assert!(run.next_batch().unwrap().is_none());
         assert!(run.next_batch().unwrap().is_none());
@@ -375,7 +403,8 @@ mod tests {
 
     #[test]
     fn omitting_the_repository_covers_every_repository_of_the_workspace() {
-        let c = |r: &str| format!("http://h:1/2.0/repositories/acme/{r}/commits?pagelen=100");
+        let c =
+            |r: &str| format!("http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100");
         let (a, b) = (c("a"), c("b"));
         let a: &'static str = Box::leak(a.into_boxed_str());
         let b: &'static str = Box::leak(b.into_boxed_str());
@@ -417,12 +446,12 @@ mod tests {
 
     #[test]
     fn a_cutoff_stops_paging_at_the_first_older_object() {
-        let url = "http://h:1/2.0/repositories/acme/x/commits?pagelen=100";
+        let url = "http://localhost:1/2.0/repositories/acme/x/commits?pagelen=100";
         let mut pages = Pages(
             vec![(
                 url,
                 format!(
-                    r#"{{"values":[{},{}],"next":"http://h:1/2.0/never"}}"#,
+                    r#"{{"values":[{},{}],"next":"http://localhost:1/2.0/never"}}"#,
                     commit("new", "2026-05-02T00:00:00+00:00"),
                     commit("old", "2026-04-30T00:00:00+00:00")
                 ),

@@ -584,3 +584,39 @@ fn the_readme_lists_every_report() {
         );
     }
 }
+
+#[test]
+fn a_workspace_wide_run_with_since_still_visits_every_repository() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let since = "2026-07-01";
+    let whole = rows_of(
+        &config,
+        "pull-requests",
+        &[("workspace", "acme"), ("since", since)],
+    );
+    let mut per_repo = Vec::new();
+    for repo in fake.dataset().repositories("acme") {
+        let slug = repo["slug"].as_str().unwrap();
+        per_repo.extend(rows_of(
+            &config,
+            "pull-requests",
+            &[
+                ("workspace", "acme"),
+                ("repository", slug),
+                ("since", since),
+            ],
+        ));
+    }
+    assert!(!whole.is_empty());
+    assert_eq!(
+        whole, per_repo,
+        "the repository listing is not narrowed by the date"
+    );
+    let listing = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/2.0/repositories/acme")
+        .unwrap();
+    assert!(listing.query_values("q").is_empty(), "{:?}", listing.query);
+}

@@ -389,24 +389,37 @@ fn response_bodies_over_the_host_cap_are_limit_exceeded() {
 
 #[test]
 fn a_guest_over_its_memory_cap_ends_cleanly_and_the_host_goes_on() {
+    // A 6 MiB page: under the guest's 8 MiB body cap, over a 4 MiB memory cap.
+    let huge = host_harness::fake::FaultRule {
+        fault: host_harness::fake::Fault::HugeBody(6 << 20),
+        path_contains: None,
+        attempts: usize::MAX,
+    };
     let fake = start(FakeOptions {
-        dataset: big_dataset(),
+        faults: vec![huge],
         ..FakeOptions::default()
     });
     let small = host_with(Limits {
-        memory_bytes: 1 << 20,
+        memory_bytes: 4 << 20,
         ..Limits::default()
     });
-    let outcome = small.session(&config(&fake)).and_then(|mut s| {
-        s.run(
-            "pull-requests",
-            &params(&[("workspace", "acme"), ("repository", "web-app")]),
-            |_| Ok(()),
-        )
-    });
+    let mut session = small
+        .session(&config(&fake))
+        .expect("the guest starts and configures under the cap");
+    let outcome = session.run(
+        "commits",
+        &params(&[("workspace", "acme"), ("repository", "web-app")]),
+        |_| Ok(()),
+    );
     assert!(matches!(outcome, Err(HostError::Trap(_))), "{outcome:?}");
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "the guest ran and read the page before it ran out"
+    );
     // The same process keeps serving other sessions.
-    let rows = run(&config(&fake), "repositories", &[("workspace", "acme")]).unwrap();
+    let healthy = start(FakeOptions::default());
+    let rows = run(&config(&healthy), "repositories", &[("workspace", "acme")]).unwrap();
     assert!(!rows.is_empty());
 }
 

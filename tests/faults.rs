@@ -291,7 +291,8 @@ fn a_run_in_a_429_storm_completes_with_every_row_once_within_its_budget() {
 #[test]
 fn client_errors_are_not_retried() {
     let fake = faulty(vec![rule(Fault::HtmlNotFound, usize::MAX)]);
-    let _ = run(&config(&fake), REPORT, &PARAMS);
+    let e = connector_error(run(&config(&fake), REPORT, &PARAMS));
+    assert_eq!(e.code, ErrorCode::NotFound);
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -385,6 +386,23 @@ fn secrets_never_appear_in_any_output() {
         "{:?}",
         walled.run(REPORT, &params(&PARAMS), |_| Ok(()))
     ));
+    // OAuth: a wrong client secret, and a refresh that works and rotates.
+    for client_secret in [SECRET, "right"] {
+        let oauth = host_harness::fake::OAuthClient {
+            client_id: "key".into(),
+            client_secret: "right".into(),
+            refresh_token: SECRET.into(),
+        };
+        let fake = start(FakeOptions {
+            oauth: Some(oauth),
+            ..FakeOptions::default()
+        });
+        let config = json!({"endpoint": fake.base_url(), "auth": {
+            "type": "oauth", "client_id": "key", "client_secret": client_secret, "refresh_token": SECRET,
+            "token_url": format!("{}/site/oauth2/access_token", fake.origin()),
+        }});
+        outputs.push(format!("{:?}", run(&config.to_string(), REPORT, &PARAMS)));
+    }
     // Bad configurations that carry the secret.
     for config in [
         json!({"auth": {"type": "app-password", "username": "u", "app_password": SECRET}}),

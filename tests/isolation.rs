@@ -70,15 +70,25 @@ fn concurrent_tenants_reach_only_their_own_server_with_their_own_credentials() {
 fn a_tenant_that_traps_does_not_disturb_the_others() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
-    // A tenant whose guest runs out of memory, in the same process.
+    // A tenant whose guest runs out of memory reading a 6 MiB page, in the same process.
+    let huge = host_harness::fake::FaultRule {
+        fault: host_harness::fake::Fault::HugeBody(6 << 20),
+        path_contains: None,
+        attempts: usize::MAX,
+    };
+    let hungry_fake = start(FakeOptions {
+        faults: vec![huge],
+        ..FakeOptions::default()
+    });
+    let hungry_config = common::config(&hungry_fake);
     let small = host_with(host_harness::Limits {
-        memory_bytes: 1 << 20,
+        memory_bytes: 4 << 20,
         ..Default::default()
     });
     std::thread::scope(|scope| {
         let failing = scope.spawn(|| {
             small
-                .session(&config)
+                .session(&hungry_config)
                 .and_then(|mut s| s.run("commits", &params(&[("workspace", "acme")]), |_| Ok(())))
         });
         let healthy = scope.spawn(|| {
@@ -98,22 +108,27 @@ fn a_tenant_that_traps_does_not_disturb_the_others() {
 
 #[test]
 fn a_call_past_its_deadline_is_stopped_and_the_host_goes_on() {
-    // Each answer takes 300 ms; the deadline per call is one epoch tick.
+    // Each answer takes 600 ms; a call into the guest may take 200 ms.
     let slow = start(FakeOptions {
-        latency: std::time::Duration::from_millis(300),
+        latency: std::time::Duration::from_millis(600),
         ..FakeOptions::default()
     });
     let strict = host_with(host_harness::Limits {
-        call_deadline: std::time::Duration::from_millis(1),
+        call_deadline: std::time::Duration::from_millis(200),
         ..Default::default()
     });
-    let outcome = strict.session(&config(&slow)).and_then(|mut s| {
-        s.run(
-            "repositories",
-            &params(&[("workspace", "acme")]),
-            |_| Ok(()),
-        )
-    });
+    // Configuring sends nothing, so it finishes well inside the deadline.
+    let mut session = strict.session(&config(&slow)).expect("configure is quick");
+    let started = std::time::Instant::now();
+    let outcome = session.run(
+        "repositories",
+        &params(&[("workspace", "acme")]),
+        |_| Ok(()),
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(600),
+        "the call was stopped after the slow answer, not before"
+    );
     match outcome {
         Err(host_harness::HostError::Trap(message)) => {
             assert!(message.contains("time budget"), "{message}")

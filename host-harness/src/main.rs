@@ -105,8 +105,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             output,
         } => {
-            let config = std::fs::read_to_string(&config)
-                .with_context(|| format!("reading the config file {}", config.display()))?;
+            let config_path = config;
+            let config = std::fs::read_to_string(&config_path)
+                .with_context(|| format!("reading the config file {}", config_path.display()))?;
             let params = params
                 .iter()
                 .map(|p| parse_param(p))
@@ -118,7 +119,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            run_report(&host, &config, &report, &params, format, out)?;
+            let mut session = host.session(&config)?;
+            let result = run_report(&host, &mut session, &report, &params, format, out);
+            // Bitbucket expires a refresh token once it has rotated it: keep
+            // the new one, whether or not the run succeeded.
+            if let Ok(Some(token)) = session.rotated_refresh_token() {
+                save_refresh_token(&config_path, &config, &token)?;
+            }
+            result?;
         }
         Command::Demo { report, format } => {
             let fake = FakeBitbucket::start(FakeOptions::default())?;
@@ -137,9 +145,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "fake Bitbucket at {} (workspace `acme`); running `{report}`…",
                 fake.base_url()
             );
+            let mut session = host.session(&config)?;
             let summary = run_report(
                 &host,
-                &config,
+                &mut session,
                 &report,
                 &params,
                 format,
@@ -158,7 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn run_report(
     host: &Host,
-    config: &str,
+    session: &mut host_harness::Session,
     report: &str,
     params: &[(String, String)],
     format: Format,
@@ -170,11 +179,29 @@ fn run_report(
         .find(|r| r.id == report)
         .map(|r| r.columns.clone())
         .unwrap_or_default();
-    let mut session = host.session(config)?;
     let mut writer = output::writer(format, &columns, out)?;
     let summary = session.run(report, params, |cells| Ok(writer.row(cells)?))?;
     writer.finish()?;
     Ok(summary)
+}
+
+/// Writes a rotated OAuth refresh token back into the config file, in place
+/// of the one it held, and says so (without printing the token).
+fn save_refresh_token(path: &std::path::Path, config: &str, token: &str) -> anyhow::Result<()> {
+    let mut value: Value = serde_json::from_str(config)?;
+    value["auth"]["refresh_token"] = Value::String(token.to_string());
+    let text = serde_json::to_string_pretty(&value)? + "\n";
+    std::fs::write(path, text).with_context(|| {
+        format!(
+            "saving the rotated OAuth refresh token to {}",
+            path.display()
+        )
+    })?;
+    eprintln!(
+        "Bitbucket rotated the OAuth refresh token; the new one was saved to {}",
+        path.display()
+    );
+    Ok(())
 }
 
 fn parse_param(raw: &str) -> anyhow::Result<(String, String)> {

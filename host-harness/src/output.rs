@@ -132,9 +132,16 @@ struct Table<'a> {
 const TABLE_CELL_MAX: usize = 60;
 
 fn table_text(cell: &Cell) -> String {
-    let text = cell_to_text(cell)
+    // One line per row, and no terminal escape sequences from the data.
+    let text: String = cell_to_text(cell)
         .replace("\r\n", "⏎")
-        .replace(['\n', '\r'], "⏎");
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' => '⏎',
+            c if c.is_control() => '�',
+            c => c,
+        })
+        .collect();
     if text.chars().count() > TABLE_CELL_MAX {
         format!(
             "{}…",

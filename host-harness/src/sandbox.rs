@@ -57,7 +57,9 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             memory_bytes: 64 << 20,
-            call_deadline: Duration::from_secs(120),
+            // Above the connector's default retry budget (300 s), so a
+            // patient retry ends as a typed error, not a trap.
+            call_deadline: Duration::from_secs(600),
             max_response_bytes: 32 << 20,
         }
     }
@@ -70,16 +72,6 @@ pub enum HostError {
     Connector(ConnectorError),
     /// The guest trapped, ran out of time or memory, or the host failed.
     Trap(String),
-}
-
-impl HostError {
-    /// The error code as the CLI prints it (`guest-trap` for host-side stops).
-    pub fn code(&self) -> String {
-        match self {
-            HostError::Connector(e) => format!("{:?}", e.code).to_lowercase().replace('_', "-"),
-            HostError::Trap(_) => "guest-trap".to_string(),
-        }
-    }
 }
 
 impl std::fmt::Display for HostError {

@@ -189,3 +189,46 @@ fn demo_prints_real_rows_from_the_embedded_fake() {
     assert!(stdout.lines().next().unwrap().starts_with("repository"));
     assert!(stdout.lines().filter(|l| l.starts_with("web-app ")).count() >= 50);
 }
+
+#[test]
+fn a_rotated_oauth_refresh_token_is_saved_back_to_the_config_file() {
+    let oauth = host_harness::fake::OAuthClient {
+        client_id: "key".into(),
+        client_secret: "secret".into(),
+        refresh_token: "refresh-0".into(),
+    };
+    let fake = FakeBitbucket::start(FakeOptions {
+        oauth: Some(oauth),
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let config = serde_json::json!({"endpoint": fake.base_url(), "auth": {
+        "type": "oauth", "client_id": "key", "client_secret": "secret", "refresh_token": "refresh-0",
+        "access_token": "expired", "token_url": format!("{}/site/oauth2/access_token", fake.origin()),
+    }});
+    let path = std::env::temp_dir().join(format!(
+        "connector-harness-{}-oauth.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, config.to_string()).unwrap();
+    let out = harness(&[
+        "run",
+        "repositories",
+        "--config",
+        path.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(saved["auth"]["refresh_token"], "oauth-refresh-1");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("saved") && !stderr.contains("oauth-refresh-1"),
+        "{stderr}"
+    );
+}

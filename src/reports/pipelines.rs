@@ -89,4 +89,5 @@ pub const EVERY_PIPELINE: FanOut = FanOut {
     param: "pipeline",
     parent: &REPORT,
     binds: &[("repository", "repository"), ("pipeline", "uuid")],
+    dates_narrow_parent: true,
 };

@@ -149,4 +149,5 @@ pub const EVERY_PULL_REQUEST: FanOut = FanOut {
     param: "pull-request",
     parent: &REPORT,
     binds: &[("repository", "repository"), ("pull-request", "id")],
+    dates_narrow_parent: true,
 };

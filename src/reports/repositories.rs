@@ -104,4 +104,5 @@ pub const EVERY_REPOSITORY: FanOut = FanOut {
     param: "repository",
     parent: &REPORT,
     binds: &[("repository", "slug")],
+    dates_narrow_parent: false,
 };
