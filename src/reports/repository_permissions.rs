@@ -1,5 +1,4 @@
 use crate::catalog::*;
-use crate::cells::ColumnType::*;
 
 pub const REPORT: Report = Report {
     id: "repository-permissions",
@@ -9,23 +8,7 @@ pub const REPORT: Report = Report {
 workspace), from GET /workspaces/{workspace}/permissions/repositories/{repo_slug}. Needs admin.",
     endpoint: "/workspaces/{workspace}/permissions/repositories/{repository}",
     params: &[WORKSPACE, REPOSITORY],
-    columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
-        col("user_uuid", Text, "user.uuid", "UUID of the user."),
-        opt(
-            "user_display_name",
-            Text,
-            "user.display_name",
-            "Display name.",
-        ),
-        opt(
-            "user_account_id",
-            Text,
-            "user.account_id",
-            "Atlassian account id.",
-        ),
-        col("permission", Text, "permission", "admin, write or read."),
-    ],
+    columns: super::repository_user_permissions::COLUMNS,
     primary_key: &["repository", "user_uuid"],
     ..LIST
 };

@@ -10,23 +10,26 @@ GET /repositories/{workspace}/{repo_slug}/permissions-config/users (the replacem
 privileges endpoint). Needs repository admin.",
     endpoint: "/repositories/{workspace}/{repository}/permissions-config/users",
     params: &[WORKSPACE, REPOSITORY],
-    columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
-        col("user_uuid", Text, "user.uuid", "UUID of the user."),
-        opt(
-            "user_display_name",
-            Text,
-            "user.display_name",
-            "Display name.",
-        ),
-        opt(
-            "user_account_id",
-            Text,
-            "user.account_id",
-            "Atlassian account id.",
-        ),
-        col("permission", Text, "permission", "admin, write or read."),
-    ],
+    columns: COLUMNS,
     primary_key: &["repository", "user_uuid"],
     ..LIST
 };
+
+/// Shared with `repository-permissions`: the same permission objects.
+pub const COLUMNS: &[Column] = &[
+    param_col("repository", "repository", "Slug of the repository."),
+    col("user_uuid", Text, "user.uuid", "UUID of the user."),
+    opt(
+        "user_display_name",
+        Text,
+        "user.display_name",
+        "Display name.",
+    ),
+    opt(
+        "user_account_id",
+        Text,
+        "user.account_id",
+        "Atlassian account id.",
+    ),
+    col("permission", Text, "permission", "admin, write or read."),
+];
