@@ -35,6 +35,29 @@ pub fn ensure_available(report: &Report) -> Result<()> {
     ))
 }
 
+/// A date parameter that would change nothing is refused rather than
+/// silently ignored (e.g. `since` on one pull request's commits).
+fn ensure_dates_apply(report: &Report, params: &Params) -> Result<()> {
+    let Some(given) = ["since", "days-back"]
+        .into_iter()
+        .find(|p| params.contains_key(p))
+    else {
+        return Ok(());
+    };
+    let own = report.date_filter != DateFilter::None;
+    let via_parent = report
+        .fan_out
+        .is_some_and(|f| f.dates_narrow_parent && !params.contains_key(f.param));
+    if own || via_parent {
+        return Ok(());
+    }
+    let narrowing = report.fan_out.map_or("these parameters", |f| f.param);
+    Err(Error::param(
+        given,
+        format!("has no effect on report `{}` when `{narrowing}` is given: the endpoint has no date filter; omit `{given}`", report.id),
+    ))
+}
+
 pub struct Run<T> {
     client: Client<T>,
     walker: Walker,
@@ -51,6 +74,7 @@ impl<T: Transport> Run<T> {
     ) -> Result<Self> {
         ensure_available(report)?;
         let params = report.resolve_params(params)?;
+        ensure_dates_apply(report, &params)?;
         let walker = Walker::new(report, params, &config.endpoint, crate::time::now())?;
         Ok(Run {
             client: Client::new(config, transport),
@@ -467,5 +491,34 @@ mod tests {
         assert_eq!(drain(&mut run).len(), 1);
         drop(run);
         assert_eq!(pages.1, 1, "the next page was not fetched");
+    }
+
+    #[test]
+    fn a_date_that_would_change_nothing_is_refused() {
+        let p = params(&[
+            ("workspace", "acme"),
+            ("repository", "x"),
+            ("pull-request", "3"),
+            ("since", "2026-01-01"),
+        ]);
+        let mut pages = Pages(vec![], 0);
+        let e = Run::start(report("pull-request-commits"), &p, &config(), &mut pages)
+            .err()
+            .unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidParameter);
+        assert!(e.message.contains("`pull-request`"), "{}", e.message);
+        let p = params(&[
+            ("workspace", "acme"),
+            ("repository", "x"),
+            ("since", "2026-01-01"),
+        ]);
+        assert!(
+            Run::start(report("pull-request-commits"), &p, &config(), &mut pages).is_ok(),
+            "narrows the pull requests"
+        );
+        assert!(
+            Run::start(report("deployments"), &p, &config(), &mut pages).is_err(),
+            "deployments take no date"
+        );
     }
 }
