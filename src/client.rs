@@ -116,8 +116,39 @@ impl<T: Transport> Client<T> {
             self.refresh_oauth()?;
             refreshed = true;
         }
+        loop {
+            let result = self.with_retries(|client| {
+                let authorization = client.auth.header_value().unwrap_or_default();
+                let headers = [
+                    ("authorization", authorization.as_str()),
+                    ("accept", "application/json"),
+                ];
+                let response = client
+                    .transport
+                    .get(url, &headers)
+                    .map_err(|e| client.scrub(e))?;
+                client.classify(response)
+            });
+            match result {
+                // An expired OAuth access token: renew it once, try again.
+                Err(e)
+                    if e.code == ErrorCode::Unauthorized
+                        && self.oauth().is_some()
+                        && !refreshed =>
+                {
+                    self.refresh_oauth()?;
+                    refreshed = true;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retry
+    /// policy gives up; paces every attempt under the request budget.
+    fn with_retries<R>(&mut self, mut attempt: impl FnMut(&mut Self) -> Result<R>) -> Result<R> {
         let mut waited = Duration::ZERO;
-        let mut attempt = 1;
+        let mut attempts = 1;
         loop {
             if let Some(pacer) = &mut self.pacer {
                 let pause = pacer.acquire(self.transport.now());
@@ -127,30 +158,10 @@ impl<T: Transport> Client<T> {
                 }
             }
             self.stats.requests += 1;
-            let authorization = self.auth.header_value().unwrap_or_default();
-            let headers = [
-                ("authorization", authorization.as_str()),
-                ("accept", "application/json"),
-            ];
-            let result = self
-                .transport
-                .get(url, &headers)
-                .map_err(|e| self.scrub(e))
-                .and_then(|r| self.classify(r));
-            let error = match result {
-                Ok(body) => return Ok(body),
-                // An expired OAuth access token: renew it once, try again.
-                Err(e)
-                    if e.code == ErrorCode::Unauthorized
-                        && self.oauth().is_some()
-                        && !refreshed =>
-                {
-                    self.refresh_oauth()?;
-                    refreshed = true;
-                    continue;
-                }
-                Err(e) if e.retryable && attempt < self.retry.max_attempts => e,
-                Err(e) if e.retryable => return Err(gave_up(e, attempt)),
+            let error = match attempt(self) {
+                Ok(value) => return Ok(value),
+                Err(e) if e.retryable && attempts < self.retry.max_attempts => e,
+                Err(e) if e.retryable => return Err(gave_up(e, attempts)),
                 Err(e) => return Err(e),
             };
             let hint = error
@@ -158,15 +169,15 @@ impl<T: Transport> Client<T> {
                 .map(|s| Duration::from_secs(s.into()));
             let delay = self
                 .retry
-                .delay(attempt, hint, self.transport.now().as_nanos() as u64);
+                .delay(attempts, hint, self.transport.now().as_nanos() as u64);
             if waited + delay > self.retry.max_total_wait {
-                return Err(gave_up(error, attempt));
+                return Err(gave_up(error, attempts));
             }
             self.transport.sleep(delay);
             waited += delay;
             self.stats.waited += delay;
             self.stats.retries += 1;
-            attempt += 1;
+            attempts += 1;
         }
     }
 
@@ -240,12 +251,27 @@ impl<T: Transport> Client<T> {
             ("accept", "application/json"),
             ("content-type", "application/x-www-form-urlencoded"),
         ];
-        self.stats.requests += 1;
-        let response = self
-            .transport
-            .post(&oauth.token_url, &headers, body.as_bytes())
-            .map_err(|e| self.scrub(e))?;
-        let answer: Option<Value> = serde_json::from_slice(&response.body).ok();
+        let answer = self.with_retries(|client| {
+            let response = client.transport.post(&oauth.token_url, &headers, body.as_bytes()).map_err(|e| client.scrub(e))?;
+            let answer: Option<Value> = serde_json::from_slice(&response.body).ok();
+            if (200..300).contains(&response.status) {
+                return Ok(answer);
+            }
+            let said = |key: &str| answer.as_ref().and_then(|a| a.get(key)).and_then(Value::as_str).map(str::to_string);
+            let said = said("error_description").or_else(|| said("error")).unwrap_or_else(|| "no reason given".into());
+            let said = truncate(&client.scrub_text(&said), 200);
+            let status = response.status;
+            // Like the API: a rate limit or a server failure is worth another try.
+            if status == 429 || status >= 500 {
+                let code = if status == 429 { ErrorCode::RateLimited } else { ErrorCode::Upstream };
+                let message = format!("the OAuth token endpoint answered HTTP {status} ({said})");
+                return Err(Error::new(code, message).with_status(status).retryable());
+            }
+            let message = format!(
+                "the OAuth token endpoint refused to issue an access token (HTTP {status}: {said}). Check auth.client_id and auth.client_secret, and that auth.refresh_token is the newest one: Bitbucket rotates refresh tokens."
+            );
+            Err(Error::new(ErrorCode::Unauthorized, message).with_status(status))
+        })?;
         let field = |key: &str| {
             answer
                 .as_ref()
@@ -253,17 +279,6 @@ impl<T: Transport> Client<T> {
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
-        if !(200..300).contains(&response.status) {
-            let said = field("error_description")
-                .or_else(|| field("error"))
-                .unwrap_or_else(|| "no reason given".into());
-            let message = format!(
-                "the OAuth token endpoint refused to issue an access token (HTTP {}: {}). Check auth.client_id and auth.client_secret, and that auth.refresh_token is the newest one: Bitbucket rotates refresh tokens.",
-                response.status,
-                truncate(&self.scrub_text(&said), 200)
-            );
-            return Err(Error::new(ErrorCode::Unauthorized, message).with_status(response.status));
-        }
         let access_token = field("access_token").ok_or_else(|| {
             Error::invalid_response("the OAuth token endpoint answered without an access_token")
         })?;
@@ -699,6 +714,20 @@ mod tests {
             (e.code, e.http_status),
             (ErrorCode::Unauthorized, Some(401))
         );
+    }
+
+    #[test]
+    fn a_failing_token_endpoint_is_retried_like_the_api() {
+        let mut script = script(vec![
+            json(503, "{}"),
+            json(200, r#"{"access_token":"t2"}"#),
+            json(200, r#"{"values":[]}"#),
+        ]);
+        Client::new(&oauth(""), &mut script)
+            .get_page(&Url::parse(X).unwrap())
+            .unwrap();
+        assert_eq!(script.posted.len(), 2);
+        assert_eq!(script.sent[2].1, "Bearer t2");
     }
 
     #[test]
