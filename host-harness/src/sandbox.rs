@@ -72,6 +72,8 @@ pub enum HostError {
     Connector(ConnectorError),
     /// The guest trapped, ran out of time or memory, or the host failed.
     Trap(String),
+    /// The host could not take the rows (e.g. the output file or pipe failed).
+    Output(String),
 }
 
 impl std::fmt::Display for HostError {
@@ -79,6 +81,7 @@ impl std::fmt::Display for HostError {
         match self {
             HostError::Connector(e) => write!(f, "{}: {}", error_code_name(e.code), e.message),
             HostError::Trap(message) => write!(f, "guest-trap: {message}"),
+            HostError::Output(message) => write!(f, "output-error: {message}"),
         }
     }
 }
@@ -305,7 +308,7 @@ impl Session {
             };
             summary.batches += 1;
             for row in &rows {
-                sink(row).map_err(|e| HostError::Trap(format!("writing output failed: {e:#}")))?;
+                sink(row).map_err(|e| HostError::Output(format!("writing the rows failed: {e:#}")))?;
                 summary.rows += 1;
             }
         }
