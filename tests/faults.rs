@@ -337,6 +337,8 @@ fn secrets_never_appear_in_any_output() {
         Fault::Forbidden {
             scope: "read:repository:bitbucket".into(),
         },
+        // A server that echoes the credentials back in its error message.
+        Fault::EchoAuthorization,
     ];
     for fault in faults {
         let fake = start(FakeOptions {

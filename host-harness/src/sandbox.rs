@@ -308,7 +308,8 @@ impl Session {
             };
             summary.batches += 1;
             for row in &rows {
-                sink(row).map_err(|e| HostError::Output(format!("writing the rows failed: {e:#}")))?;
+                sink(row)
+                    .map_err(|e| HostError::Output(format!("writing the rows failed: {e:#}")))?;
                 summary.rows += 1;
             }
         }

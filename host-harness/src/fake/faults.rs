@@ -66,6 +66,9 @@ pub enum Fault {
     /// `{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes.","detail":{"required":["<scope>"],"granted":["account"]}}}`
     /// (`detail` is an object here, as Bitbucket sends for scope errors).
     Forbidden { scope: String },
+    /// A hostile or buggy server: 400 whose error message echoes the
+    /// request's `Authorization` header back.
+    EchoAuthorization,
 }
 
 impl Fault {
@@ -84,6 +87,7 @@ impl Fault {
             Fault::LoopNext => "loop-next",
             Fault::HugeBody(_) => "huge-body",
             Fault::Forbidden { .. } => "forbidden",
+            Fault::EchoAuthorization => "echo-authorization",
         }
     }
 }
@@ -250,8 +254,20 @@ impl Answer {
 
 /// The answer to a request that drew `fault`. `normal` computes the response
 /// it would get otherwise; `url` is its absolute URL (origin, path, query).
-pub(crate) fn answer(fault: &Fault, normal: impl FnOnce() -> Reply, url: &str) -> Answer {
+pub(crate) fn answer(
+    fault: &Fault,
+    normal: impl FnOnce() -> Reply,
+    url: &str,
+    authorization: Option<&str>,
+) -> Answer {
     let reply = match fault {
+        Fault::EchoAuthorization => {
+            let echoed = format!(
+                "Bad request; you sent Authorization: {}",
+                authorization.unwrap_or("")
+            );
+            error_reply(400, &echoed)
+        }
         Fault::RateLimited { retry_after, reset } => {
             let mut reply = error_reply(429, "Rate limit for this resource has been exceeded");
             if let Some(n) = retry_after {

@@ -213,7 +213,8 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
                 None => (Answer::Reply(normal()), None),
                 Some(fault) => {
                     let absolute_url = format!("{}{url}", shared.origin);
-                    let answer = faults::answer(&fault, normal, &absolute_url);
+                    let answer =
+                        faults::answer(&fault, normal, &absolute_url, authorization.as_deref());
                     (answer, Some(fault.name().to_string()))
                 }
             }

@@ -1879,6 +1879,7 @@ fn every_fault_hits_the_first_attempt_only() {
         Fault::Forbidden {
             scope: scope.clone(),
         },
+        Fault::EchoAuthorization,
     ];
     std::thread::scope(|s| {
         for fault in faults {
@@ -1910,6 +1911,15 @@ fn check_fault(fault: &Fault, url: &str, normal_text: &str, scope: &str) -> u16 
     let auth = basic();
     let normal: Value = serde_json::from_str(normal_text).unwrap();
     match fault {
+        Fault::EchoAuthorization => {
+            let r = get(url, Some(&auth));
+            assert_eq!(r.status, 400);
+            assert!(
+                String::from_utf8_lossy(&r.body).contains(&auth),
+                "the credential is echoed"
+            );
+            400
+        }
         Fault::RateLimited { retry_after, reset } => {
             let r = get(url, Some(&auth));
             assert_error_json(
