@@ -62,9 +62,15 @@ mod component {
         type Run = RunResource;
 
         fn configure(config: String) -> Result<(), wit::ConnectorError> {
-            let config = Config::parse(&config).map_err(to_wit_error)?;
-            CONFIG.with(|c| *c.borrow_mut() = Some(config));
-            Ok(())
+            // A rejected configuration also clears the previous one: fail
+            // closed rather than keep running on credentials the host replaced.
+            let config = Config::parse(&config);
+            let result = config
+                .as_ref()
+                .map(|_| ())
+                .map_err(|e| to_wit_error(e.clone()));
+            CONFIG.with(|c| *c.borrow_mut() = config.ok());
+            result
         }
 
         fn rotated_refresh_token() -> Option<String> {

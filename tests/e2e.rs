@@ -290,6 +290,25 @@ fn unknown_reports_and_bad_parameters_fail_before_any_request() {
 }
 
 #[test]
+fn a_rejected_reconfiguration_leaves_the_instance_unconfigured() {
+    let fake = start(FakeOptions::default());
+    let mut session = host().session(&config(&fake)).unwrap();
+    let e = connector_error(session.configure(r#"{"auth": {"type": "app-password"}}"#));
+    assert_eq!(e.code, ErrorCode::InvalidConfig);
+    let e =
+        connector_error(session.run(
+            "repositories",
+            &params(&[("workspace", "acme")]),
+            |_| Ok(()),
+        ));
+    assert_eq!(e.code, ErrorCode::NotConfigured);
+    assert!(
+        fake.requests().is_empty(),
+        "the old credentials were not used"
+    );
+}
+
+#[test]
 fn running_before_configure_is_not_configured() {
     let mut session = host().unconfigured_session(None).unwrap();
     let e =
