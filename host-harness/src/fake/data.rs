@@ -468,6 +468,21 @@ impl Dataset {
     }
 }
 
+/// The short repository object embedded in pull requests, commits and forks.
+pub(super) fn repository_ref(full: &str, name: &str, uuid: &str) -> String {
+    object(|o| {
+        o.plain("type", "repository")
+            .plain("full_name", full)
+            .str("name", name)
+            .plain("uuid", uuid)
+            .obj("links", |l| {
+                l.href("self", &format!("{API}/repositories/{full}"))
+                    .href("html", &format!("{WEB}/{full}"))
+                    .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"));
+            });
+    })
+}
+
 /// A full repository object; forks carry their `parent` (a short repository object).
 pub(super) fn repository_object(
     ws: &WorkspaceMeta,
@@ -997,17 +1012,7 @@ fn make_repo(spec: &DatasetSpec, w: usize, ws_slug: &str, r: usize) -> RepoMeta 
     let slug = slugify(&name);
     let full = format!("{ws_slug}/{slug}");
     let uid = uuid(&[seed, K_REPO, w as u64, r as u64]);
-    let ref_json = object(|o| {
-        o.plain("type", "repository")
-            .plain("full_name", &full)
-            .str("name", &name)
-            .plain("uuid", &uid)
-            .obj("links", |l| {
-                l.href("self", &format!("{API}/repositories/{full}"))
-                    .href("html", &format!("{WEB}/{full}"))
-                    .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"));
-            });
-    });
+    let ref_json = repository_ref(&full, &name, &uid);
     let end = end_secs();
 
     // PRs: evenly spread (one per step, jittered within its step) so created_on

@@ -232,17 +232,7 @@ impl Dataset {
         let span = (end_secs() * 1_000_000 - parent.created_us).max(2);
         let created_us = parent.created_us + rng.range(span / 4, span / 2);
         let updated_us = created_us + rng.range(0, span / 2);
-        let ref_json = object(|o| {
-            o.plain("type", "repository")
-                .plain("full_name", &full)
-                .str("name", &name)
-                .plain("uuid", &uid)
-                .obj("links", |l| {
-                    l.href("self", &format!("{API}/repositories/{full}"))
-                        .href("html", &format!("{WEB}/{full}"))
-                        .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"));
-                });
-        });
+        let ref_json = super::data::repository_ref(&full, &name, &uid);
         let meta = RepoMeta {
             slug,
             name,
