@@ -383,17 +383,51 @@ impl Report {
         if self.shape == Shape::List {
             query.append_pair("pagelen", &self.page_len.to_string());
         }
-        for (key, value) in self.query {
+        for (key, value) in self.query.iter().filter(|(key, _)| *key != "fields") {
             query.append_pair(key, value);
         }
         if !bbql.is_empty() {
             query.append_pair("q", &bbql.join(" AND "));
         }
+        query.append_pair("fields", &self.fields());
         drop(query);
         if url.query() == Some("") {
             url.set_query(None);
         }
         Ok(url)
+    }
+
+    /// The `fields` parameter: only the parts of each object that a column
+    /// (or the date cutoff) reads, plus the envelope's paging fields, so
+    /// Bitbucket sends no more than the report uses. Fixed `fields` entries
+    /// of the definition (e.g. `+values.participants`) are kept.
+    pub fn fields(&self) -> String {
+        let (values, envelope) = match self.shape {
+            Shape::List => ("values.", ["next", "page", "pagelen", "size"].as_slice()),
+            Shape::Object => ("", [].as_slice()),
+        };
+        let item = match self.each {
+            Some(each) => format!("{values}{each}."),
+            None => values.to_string(),
+        };
+        let mut fields: Vec<String> = envelope.iter().map(|f| f.to_string()).collect();
+        for column in self.columns {
+            match column.source {
+                Source::Field(path) => fields.push(format!("{item}{path}")),
+                Source::Parent(path) => fields.push(format!("{values}{path}")),
+                Source::Param(_) => {}
+                Source::FirstOf(paths) => fields.extend(paths.iter().map(|p| format!("{item}{p}"))),
+                Source::KeyOf(keys) => fields.extend(keys.iter().map(|k| format!("{item}{k}"))),
+            }
+        }
+        if let DateFilter::Cutoff(field) = self.date_filter {
+            fields.push(format!("{values}{field}"));
+        }
+        let fixed = self.query.iter().filter(|(key, _)| *key == "fields");
+        fields.extend(fixed.map(|(_, value)| value.to_string()));
+        let mut seen = std::collections::BTreeSet::new();
+        fields.retain(|f| seen.insert(f.clone()));
+        fields.join(",")
     }
 
     /// Maps one API object to its rows: one, or one per element of `each`.
@@ -605,12 +639,56 @@ mod tests {
             .resolve_params(&given(&[("workspace", "acme"), ("repository", "{abc-1}")]))
             .unwrap();
         for (endpoint, expected) in [
-            ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22"),
-            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22"),
+            ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name"),
         ] {
             let url = REPORT.first_url(&Url::parse(endpoint).unwrap(), &p, 0).unwrap();
             assert_eq!(url.as_str(), expected);
         }
+    }
+
+    #[test]
+    fn fields_name_only_what_columns_read() {
+        const EACH: Report = Report {
+            query: &[("fields", "+values.participants")],
+            each: Some("participants"),
+            columns: &[
+                parent_col("pr", ColumnType::Integer, "id", ""),
+                col("who", ColumnType::Text, "user.uuid", ""),
+                Column {
+                    source: Source::FirstOf(&["a.b", "c"]),
+                    ..opt("either", ColumnType::Text, "", "")
+                },
+                Column {
+                    source: Source::KeyOf(&["approval", "comment"]),
+                    ..opt("kind", ColumnType::Text, "", "")
+                },
+                param_col("repository", "repository", ""),
+            ],
+            date_filter: DateFilter::Cutoff("created_on"),
+            ..REPORT
+        };
+        assert_eq!(
+            EACH.fields(),
+            "next,page,pagelen,size,values.id,values.participants.user.uuid,\
+             values.participants.a.b,values.participants.c,values.participants.approval,\
+             values.participants.comment,values.created_on,+values.participants"
+        );
+        let p = EACH
+            .resolve_params(&given(&[("workspace", "acme"), ("repository", "web")]))
+            .unwrap();
+        let url = EACH
+            .first_url(&Url::parse("http://h/2.0").unwrap(), &p, 0)
+            .unwrap();
+        let fields: Vec<_> = url.query_pairs().filter(|(k, _)| k == "fields").collect();
+        assert_eq!(fields.len(), 1, "one fields parameter: {url}");
+
+        const OBJECT: Report = Report {
+            shape: Shape::Object,
+            date_filter: DateFilter::None,
+            ..REPORT
+        };
+        assert_eq!(OBJECT.fields(), "id,author.display_name");
     }
 
     #[test]

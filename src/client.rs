@@ -28,8 +28,9 @@ pub struct RawResponse {
 /// The wire and the clock. Implemented over wasi:http and the WASI
 /// monotonic clock in the component.
 pub trait Transport {
-    /// Sends one GET.
-    fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse>;
+    /// Sends these GETs side by side (all in flight at once) and returns
+    /// their answers in the same order.
+    fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>>;
     /// Sends one POST with a body (the OAuth token request).
     fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse>;
     /// Monotonic time since some fixed point.
@@ -51,6 +52,24 @@ pub struct Stats {
 pub struct Page {
     pub values: Vec<Value>,
     pub next: Option<Url>,
+    /// Where the page sits in a numbered collection (`page`, `pagelen`,
+    /// `size`); `None` for iterator-style collections such as commits.
+    pub numbered: Option<Numbered>,
+}
+
+/// The position fields of a numbered (random-access) collection page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Numbered {
+    pub page: u64,
+    pub pagelen: u64,
+    pub size: u64,
+}
+
+impl Numbered {
+    /// The number of the last page.
+    pub fn last_page(&self) -> u64 {
+        self.size.div_ceil(self.pagelen.max(1)).max(1)
+    }
 }
 
 /// Authenticated access to one configured endpoint.
@@ -80,105 +99,152 @@ impl<T: Transport> Client<T> {
 
     /// Fetches one page of a paginated collection.
     pub fn get_page(&mut self, url: &Url) -> Result<Page> {
-        parse_page(&self.get(url)?)
+        parse_page(&self.fetch_one(url)?)
     }
 
     /// Fetches one JSON object (an endpoint that is not a list).
     pub fn get_object(&mut self, url: &Url) -> Result<Value> {
-        match serde_json::from_slice(&self.get(url)?) {
-            Ok(Value::Object(object)) => Ok(Value::Object(object)),
-            Ok(_) => Err(Error::invalid_response("the response is not a JSON object")),
-            Err(e) => Err(Error::invalid_response(format!(
-                "the response is not valid JSON ({e})"
-            ))),
-        }
+        parse_object(&self.fetch_one(url)?)
     }
 
-    /// Sends one GET and returns the body of a 2xx answer. Refuses, before
-    /// sending anything, a URL outside the configured endpoint's origin:
-    /// credentials go nowhere else.
-    fn get(&mut self, url: &Url) -> Result<Vec<u8>> {
-        if url.origin() != self.origin {
-            return Err(Error::new(
-                ErrorCode::Transport,
-                format!(
-                    "refused to follow a link to {} outside the configured endpoint's origin {}; nothing was sent there",
-                    url.origin().ascii_serialization(),
-                    self.origin.ascii_serialization()
-                ),
-            ));
-        }
+    fn fetch_one(&mut self, url: &Url) -> Result<Vec<u8>> {
+        let mut bodies = self.fetch(std::slice::from_ref(url));
+        bodies.pop().expect("one answer per URL")
+    }
+
+    /// Sends one GET per URL, all in flight at once, and returns the body
+    /// of each 2xx answer, in order. Refuses, before sending anything, a URL
+    /// outside the configured endpoint's origin: credentials go nowhere else.
+    pub fn fetch(&mut self, urls: &[Url]) -> Vec<Result<Vec<u8>>> {
+        let mut results: Vec<Option<Result<Vec<u8>>>> = urls
+            .iter()
+            .map(|url| (url.origin() != self.origin).then(|| Err(self.foreign(url))))
+            .collect();
+        let mut todo: Vec<usize> = (0..urls.len()).filter(|i| results[*i].is_none()).collect();
         let mut refreshed = false;
-        if self
-            .oauth()
-            .is_some_and(|o| o.tokens.borrow().access_token.is_none())
+        if !todo.is_empty()
+            && self
+                .oauth()
+                .is_some_and(|o| o.tokens.borrow().access_token.is_none())
         {
-            self.refresh_oauth()?;
+            if let Err(e) = self.refresh_oauth() {
+                todo.iter().for_each(|i| results[*i] = Some(Err(e.clone())));
+                todo.clear();
+            }
             refreshed = true;
         }
-        loop {
-            let result = self.with_retries(|client| {
+        while !todo.is_empty() {
+            let answers = self.with_retries(todo.len(), |client, indexes| {
                 let authorization = client.auth.header_value().unwrap_or_default();
                 let headers = [
                     ("authorization", authorization.as_str()),
                     ("accept", "application/json"),
                 ];
-                let response = client
-                    .transport
-                    .get(url, &headers)
-                    .map_err(|e| client.scrub(e))?;
-                client.classify(response)
+                let batch: Vec<&Url> = indexes.iter().map(|i| &urls[todo[*i]]).collect();
+                let responses = client.transport.get_all(&batch, &headers);
+                responses
+                    .into_iter()
+                    .map(|r| {
+                        r.map_err(|e| client.scrub(e))
+                            .and_then(|r| client.classify(r))
+                    })
+                    .collect()
             });
-            match result {
-                // An expired OAuth access token: renew it once, try again.
-                Err(e)
-                    if e.code == ErrorCode::Unauthorized
-                        && self.oauth().is_some()
-                        && !refreshed =>
-                {
-                    self.refresh_oauth()?;
-                    refreshed = true;
+            // An expired OAuth access token: renew it once, send those again.
+            let mut again = Vec::new();
+            let renew = !refreshed && self.oauth().is_some();
+            for (i, answer) in todo.iter().zip(answers) {
+                match answer {
+                    Err(e) if renew && e.code == ErrorCode::Unauthorized => again.push(*i),
+                    answer => results[*i] = Some(answer),
                 }
-                other => return other,
             }
+            if !again.is_empty() {
+                refreshed = true;
+                if let Err(e) = self.refresh_oauth() {
+                    again
+                        .iter()
+                        .for_each(|i| results[*i] = Some(Err(e.clone())));
+                    again.clear();
+                }
+            }
+            todo = again;
         }
+        results
+            .into_iter()
+            .map(|r| r.expect("every URL answered"))
+            .collect()
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the retry
-    /// policy gives up; paces every attempt under the request budget.
-    fn with_retries<R>(&mut self, mut attempt: impl FnMut(&mut Self) -> Result<R>) -> Result<R> {
+    fn foreign(&self, url: &Url) -> Error {
+        Error::new(
+            ErrorCode::Transport,
+            format!(
+                "refused to follow a link to {} outside the configured endpoint's origin {}; nothing was sent there",
+                url.origin().ascii_serialization(),
+                self.origin.ascii_serialization()
+            ),
+        )
+    }
+
+    /// Sends `count` requests through `attempt` (which gets the indexes
+    /// still to send and answers each, in order) until each succeeds, fails
+    /// for good, or the retry policy gives up. Failed requests are retried
+    /// together after one shared wait; every attempt is paced under the
+    /// request budget.
+    fn with_retries<R>(
+        &mut self,
+        count: usize,
+        mut attempt: impl FnMut(&mut Self, &[usize]) -> Vec<Result<R>>,
+    ) -> Vec<Result<R>> {
+        let mut results: Vec<Option<Result<R>>> = (0..count).map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..count).collect();
         let mut waited = Duration::ZERO;
         let mut attempts = 1;
-        loop {
+        while !pending.is_empty() {
             if let Some(pacer) = &mut self.pacer {
-                let pause = pacer.acquire(self.transport.now());
-                if !pause.is_zero() {
-                    self.transport.sleep(pause);
-                    self.stats.waited += pause;
+                for _ in &pending {
+                    let pause = pacer.acquire(self.transport.now());
+                    if !pause.is_zero() {
+                        self.transport.sleep(pause);
+                        self.stats.waited += pause;
+                    }
                 }
             }
-            self.stats.requests += 1;
-            let error = match attempt(self) {
-                Ok(value) => return Ok(value),
-                Err(e) if e.retryable && attempts < self.retry.max_attempts => e,
-                Err(e) if e.retryable => return Err(gave_up(e, attempts)),
-                Err(e) => return Err(e),
-            };
-            let hint = error
-                .retry_after_seconds
-                .map(|s| Duration::from_secs(s.into()));
-            let delay = self
-                .retry
-                .delay(attempts, hint, self.transport.now().as_nanos() as u64);
-            if waited + delay > self.retry.max_total_wait {
-                return Err(gave_up(error, attempts));
+            self.stats.requests += pending.len() as u64;
+            let answers = attempt(self, &pending);
+            let mut retry = Vec::new();
+            let mut delay = Duration::ZERO;
+            for (i, answer) in pending.iter().zip(answers) {
+                match answer {
+                    Err(e) if e.retryable && attempts < self.retry.max_attempts => {
+                        let hint = e.retry_after_seconds.map(|s| Duration::from_secs(s.into()));
+                        let entropy = self.transport.now().as_nanos() as u64 ^ *i as u64;
+                        delay = delay.max(self.retry.delay(attempts, hint, entropy));
+                        retry.push((*i, e));
+                    }
+                    Err(e) if e.retryable => results[*i] = Some(Err(gave_up(e, attempts))),
+                    answer => results[*i] = Some(answer),
+                }
             }
-            self.transport.sleep(delay);
-            waited += delay;
-            self.stats.waited += delay;
-            self.stats.retries += 1;
-            attempts += 1;
+            if waited + delay > self.retry.max_total_wait {
+                for (i, e) in retry.drain(..) {
+                    results[i] = Some(Err(gave_up(e, attempts)));
+                }
+            }
+            pending = retry.iter().map(|(i, _)| *i).collect();
+            if !pending.is_empty() {
+                self.transport.sleep(delay);
+                waited += delay;
+                self.stats.waited += delay;
+                self.stats.retries += pending.len() as u64;
+                attempts += 1;
+            }
         }
+        results
+            .into_iter()
+            .map(|r| r.expect("every request answered"))
+            .collect()
     }
 
     /// Turns a non-2xx answer into the typed error, and a 2xx into its body.
@@ -251,7 +317,7 @@ impl<T: Transport> Client<T> {
             ("accept", "application/json"),
             ("content-type", "application/x-www-form-urlencoded"),
         ];
-        let answer = self.with_retries(|client| {
+        let answer = self.with_retries(1, |client, _| vec![(|| {
             let response = client.transport.post(&oauth.token_url, &headers, body.as_bytes()).map_err(|e| client.scrub(e))?;
             let answer: Option<Value> = serde_json::from_slice(&response.body).ok();
             if (200..300).contains(&response.status) {
@@ -271,7 +337,7 @@ impl<T: Transport> Client<T> {
                 "the OAuth token endpoint refused to issue an access token (HTTP {status}: {said}). Check auth.client_id and auth.client_secret, and that auth.refresh_token is the newest one: Bitbucket rotates refresh tokens."
             );
             Err(Error::new(ErrorCode::Unauthorized, message).with_status(status))
-        })?;
+        })()]).pop().expect("one answer")?;
         let field = |key: &str| {
             answer
                 .as_ref()
@@ -372,6 +438,17 @@ fn truncate(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// Parses a single JSON object (an endpoint that is not a list).
+pub fn parse_object(body: &[u8]) -> Result<Value> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(object)) => Ok(Value::Object(object)),
+        Ok(_) => Err(Error::invalid_response("the response is not a JSON object")),
+        Err(e) => Err(Error::invalid_response(format!(
+            "the response is not valid JSON ({e})"
+        ))),
+    }
+}
+
 /// Parses the paginated envelope `{"values": [...], "next": "..."}`.
 pub fn parse_page(body: &[u8]) -> Result<Page> {
     let mut envelope: Value = serde_json::from_slice(body).map_err(|e| {
@@ -399,7 +476,20 @@ pub fn parse_page(body: &[u8]) -> Result<Page> {
             ))
         }
     };
-    Ok(Page { values, next })
+    let number = |key: &str| envelope.get(key).and_then(Value::as_u64);
+    let numbered = match (number("page"), number("pagelen"), number("size")) {
+        (Some(page), Some(pagelen), Some(size)) if page >= 1 && pagelen >= 1 => Some(Numbered {
+            page,
+            pagelen,
+            size,
+        }),
+        _ => None,
+    };
+    Ok(Page {
+        values,
+        next,
+        numbered,
+    })
 }
 
 #[cfg(test)]
@@ -416,13 +506,8 @@ mod tests {
     }
 
     impl Transport for &mut Script {
-        fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
-            let auth = headers
-                .iter()
-                .find(|(k, _)| *k == "authorization")
-                .map(|(_, v)| v.to_string());
-            self.sent.push((url.to_string(), auth.unwrap_or_default()));
-            Ok(self.responses.remove(0))
+        fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
+            urls.iter().map(|url| self.get(url, headers)).collect()
         }
         fn post(
             &mut self,
@@ -439,6 +524,17 @@ mod tests {
         fn sleep(&mut self, duration: Duration) {
             self.slept.push(duration);
             self.clock += duration;
+        }
+    }
+
+    impl Script {
+        fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
+            let auth = headers
+                .iter()
+                .find(|(k, _)| *k == "authorization")
+                .map(|(_, v)| v.to_string());
+            self.sent.push((url.to_string(), auth.unwrap_or_default()));
+            Ok(self.responses.remove(0))
         }
     }
 

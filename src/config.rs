@@ -24,7 +24,15 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// Pace requests to stay under this hourly budget (`max_requests_per_hour`).
     pub max_requests_per_hour: Option<u32>,
+    /// Requests a run keeps in flight at once (`concurrency`).
+    pub concurrency: usize,
 }
+
+/// Requests in flight at once unless the configuration says otherwise:
+/// enough to hide round trips, few enough to stay polite to Bitbucket.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The most requests a run may keep in flight at once.
+pub const MAX_CONCURRENCY: u64 = 32;
 
 /// Request timeouts, passed through wasi:http request options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +116,7 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("max_requests_per_hour", &self.max_requests_per_hour)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
@@ -179,6 +188,7 @@ impl Config {
                 "retries",
                 "timeouts",
                 "max_requests_per_hour",
+                "concurrency",
             ],
         )?;
 
@@ -232,12 +242,15 @@ impl Config {
         }
         let max_requests_per_hour =
             number(&root, "", "max_requests_per_hour", 1, 1_000_000)?.map(|n| n as u32);
+        let concurrency = number(&root, "", "concurrency", 1, MAX_CONCURRENCY)?
+            .map_or(DEFAULT_CONCURRENCY, |n| n as usize);
         Ok(Config {
             endpoint,
             auth,
             retry,
             timeouts,
             max_requests_per_hour,
+            concurrency,
         })
     }
 }
@@ -578,9 +591,12 @@ mod tests {
     fn retries_timeouts_and_budget_are_read_and_bounded() {
         let c = Config::parse(
             r#"{"auth":{"type":"bearer","token":"x"},"retries":{"max_attempts":3,"max_wait_seconds":20},
-                "timeouts":{"connect_seconds":2},"max_requests_per_hour":900}"#,
+                "timeouts":{"connect_seconds":2},"max_requests_per_hour":900,"concurrency":3}"#,
         )
         .unwrap();
+        assert_eq!(c.concurrency, 3);
+        let defaults = Config::parse(r#"{"auth":{"type":"bearer","token":"x"}}"#).unwrap();
+        assert_eq!(defaults.concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(
             (c.retry.max_attempts, c.retry.max_total_wait),
             (3, Duration::from_secs(20))
@@ -600,6 +616,14 @@ mod tests {
             (
                 r#"{"auth":{"type":"bearer","token":"x"},"max_requests_per_hour":-5}"#,
                 "`max_requests_per_hour`",
+            ),
+            (
+                r#"{"auth":{"type":"bearer","token":"x"},"concurrency":0}"#,
+                "`concurrency`",
+            ),
+            (
+                r#"{"auth":{"type":"bearer","token":"x"},"concurrency":33}"#,
+                "`concurrency`",
             ),
             (
                 r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"read":1}}"#,

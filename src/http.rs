@@ -1,6 +1,6 @@
-//! The wire: one GET over the host's `wasi:http/outgoing-handler`. The host
-//! decides what may be reached; this module only sends, waits and reads the
-//! body up to a cap.
+//! The wire: GETs over the host's `wasi:http/outgoing-handler`, several in
+//! flight at once (one pollable each). The host decides what may be
+//! reached; this module only sends, waits and reads each body up to a cap.
 
 use crate::client::{RawResponse, Transport, MAX_BODY_BYTES};
 use crate::config::Timeouts;
@@ -10,10 +10,11 @@ use url::Url;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
-    http_error_code, ErrorCode as HttpErrorCode, Fields, IncomingResponse, Method, OutgoingRequest,
-    Scheme,
+    http_error_code, ErrorCode as HttpErrorCode, Fields, FutureIncomingResponse, IncomingResponse,
+    Method, OutgoingRequest, Scheme,
 };
 use wasi::http::types::{OutgoingBody, RequestOptions};
+use wasi::io::poll::{poll, Pollable};
 use wasi::io::streams::StreamError;
 
 /// Sends requests through the host's wasi:http implementation, with the
@@ -48,23 +49,75 @@ impl Transport for WasiHttp {
             .block();
     }
 
-    fn get(&mut self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
-        self.send(Method::Get, url, headers, None)
+    fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
+        // Every request goes out before any answer is awaited.
+        let mut sent: Vec<Result<(String, FutureIncomingResponse)>> = urls
+            .iter()
+            .map(|url| self.start(Method::Get, url, headers, None))
+            .collect();
+        // Wait on all of them at once, one pollable each, until every
+        // response head is in; bodies are read afterwards, in order.
+        let mut heads: Vec<Option<Result<IncomingResponse>>> =
+            (0..urls.len()).map(|_| None).collect();
+        loop {
+            let mut waiting: Vec<Pollable> = Vec::new();
+            for (i, request) in sent.iter().enumerate() {
+                if heads[i].is_some() {
+                    continue;
+                }
+                match request {
+                    Err(e) => heads[i] = Some(Err(e.clone())),
+                    Ok((authority, pending)) => match pending.get() {
+                        Some(result) => heads[i] = Some(head(authority, result)),
+                        None => waiting.push(pending.subscribe()),
+                    },
+                }
+            }
+            if waiting.is_empty() {
+                break;
+            }
+            poll(&waiting.iter().collect::<Vec<_>>());
+        }
+        sent.clear();
+        heads
+            .into_iter()
+            .map(|h| h.expect("every request answered").and_then(read_response))
+            .collect()
     }
 
     fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse> {
-        self.send(Method::Post, url, headers, Some(body))
+        let (authority, pending) = self.start(Method::Post, url, headers, Some(body))?;
+        pending.subscribe().block();
+        let result = pending.get().expect("the pollable said it is ready");
+        head(&authority, result).and_then(read_response)
+    }
+}
+
+/// A response head from a resolved future.
+fn head(
+    authority: &str,
+    result: std::result::Result<std::result::Result<IncomingResponse, HttpErrorCode>, ()>,
+) -> Result<IncomingResponse> {
+    match result {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(e)) => Err(transport_error(authority, &e)),
+        Err(()) => Err(Error::new(
+            ErrorCode::Transport,
+            "the response was already taken",
+        )),
     }
 }
 
 impl WasiHttp {
-    fn send(
+    /// Sends one request (and its body, if any) and returns the future of
+    /// its response, with the authority for error messages.
+    fn start(
         &mut self,
         method: Method,
         url: &Url,
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
-    ) -> Result<RawResponse> {
+    ) -> Result<(String, FutureIncomingResponse)> {
         let fields: Vec<(String, Vec<u8>)> = headers
             .iter()
             .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
@@ -123,20 +176,7 @@ impl WasiHttp {
             drop(stream);
         }
         OutgoingBody::finish(outgoing, None).map_err(|e| transport_error(&authority, &e))?;
-        let response = loop {
-            match pending.get() {
-                Some(Ok(Ok(response))) => break response,
-                Some(Ok(Err(e))) => return Err(transport_error(&authority, &e)),
-                Some(Err(())) => {
-                    return Err(Error::new(
-                        ErrorCode::Transport,
-                        "the response was already taken",
-                    ))
-                }
-                None => pending.subscribe().block(),
-            }
-        };
-        read_response(response)
+        Ok((authority, pending))
     }
 }
 

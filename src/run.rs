@@ -61,6 +61,8 @@ fn ensure_dates_apply(report: &Report, params: &Params) -> Result<()> {
 pub struct Run<T> {
     client: Client<T>,
     walker: Walker,
+    /// Requests in flight at once.
+    concurrency: usize,
     finished: bool,
 }
 
@@ -79,26 +81,54 @@ impl<T: Transport> Run<T> {
         Ok(Run {
             client: Client::new(config, transport),
             walker,
+            concurrency: config.concurrency.max(1),
             finished: false,
         })
     }
 
-    /// The next page of rows; `None` once the collection is exhausted. After
-    /// an error the run is over and later calls return `None`.
+    /// The rows of the next round of requests (up to `concurrency` of them,
+    /// sent side by side); `None` once the report is exhausted. After an
+    /// error the run is over and later calls return `None`.
     pub fn next_batch(&mut self) -> Result<Option<Vec<Row>>> {
         if self.finished {
             return Ok(None);
         }
-        let batch = self.walker.next_batch(&mut self.client);
+        let batch = self.round();
         if !matches!(batch, Ok(Some(_))) {
             self.finished = true;
         }
         batch
     }
+
+    /// One round: ask the walker what it needs, fetch it all at once, and
+    /// hand the answers back in the order they were asked for. One round
+    /// per call, even when it yields no rows, so no call into the guest
+    /// outlives the host's deadline.
+    fn round(&mut self) -> Result<Option<Vec<Row>>> {
+        let mut urls = Vec::new();
+        self.walker.wants(self.concurrency, &mut urls)?;
+        if urls.is_empty() {
+            return Ok(None);
+        }
+        let mut bodies = self.client.fetch(&urls).into_iter();
+        let rows = self.walker.feed(&mut bodies)?;
+        debug_assert!(bodies.next().is_none(), "every answer was taken");
+        Ok(Some(rows))
+    }
+
+    /// What the run's requests did so far.
+    pub fn stats(&self) -> crate::client::Stats {
+        self.client.stats
+    }
 }
 
+/// The answers of one round, in the order the walkers asked for them.
+type Bodies<'a> = dyn Iterator<Item = Result<Vec<u8>>> + 'a;
+
 /// Walks one report: its own pages, or, when a fan-out parameter is
-/// omitted, the parent report's rows and one child walk per row.
+/// omitted, the parent report's rows and one child walk per row. Each round
+/// a walker says which requests it `wants` (up to the room left), then is
+/// `feed` their answers in the same order.
 struct Walker {
     report: &'static Report,
     params: Params,
@@ -106,22 +136,66 @@ struct Walker {
 }
 
 enum Walk {
-    Pages {
-        next: Option<Url>,
-        /// Pages already fetched, so a `next` that points back is caught.
-        visited: BTreeSet<String>,
-        /// For `DateFilter::Cutoff`: the earliest instant wanted.
-        cutoff: Option<i64>,
-    },
-    FanOut {
-        /// `(parameter, index of the parent column)` pairs.
-        binds: Vec<(&'static str, usize)>,
-        parent: Box<Walker>,
-        pending: VecDeque<Vec<(&'static str, String)>>,
-        child: Option<Box<Walker>>,
-        endpoint: Url,
-        now: i64,
-    },
+    Pages(Pages),
+    FanOut(Box<FanOut>),
+}
+
+/// The pages of one collection (or the one object of an object endpoint).
+struct Pages {
+    /// The next page to read by following links, one at a time.
+    next: Option<Url>,
+    /// Pages already fetched by link, so a `next` that points back is caught.
+    visited: BTreeSet<String>,
+    /// Once the first page says how many there are: the pages still to
+    /// read, which can be fetched side by side.
+    numbered: Option<PageRange>,
+    /// For `DateFilter::Cutoff`: the earliest instant wanted.
+    cutoff: Option<i64>,
+    /// How many requests the current round holds for this walk.
+    asked: usize,
+}
+
+/// Pages `next..=last` of a numbered collection; `template` is a `next`
+/// link of the collection, whose `page` parameter is replaced.
+struct PageRange {
+    template: Url,
+    next: u64,
+    last: u64,
+}
+
+impl PageRange {
+    fn url(&self, page: u64) -> Url {
+        let pairs: Vec<(String, String)> = self
+            .template
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "page" {
+                    page.to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        let mut url = self.template.clone();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        url
+    }
+}
+
+/// A report run once per row of its parent report.
+struct FanOut {
+    /// `(parameter, index of the parent column)` pairs.
+    binds: Vec<(&'static str, usize)>,
+    parent: Walker,
+    /// How many requests the current round holds for the parent.
+    parent_asked: usize,
+    /// Parameters of children not started yet, in the parent's order.
+    pending: VecDeque<Params>,
+    /// Children being walked, in the parent's order.
+    children: Vec<Walker>,
+    endpoint: Url,
+    now: i64,
 }
 
 impl Walker {
@@ -149,15 +223,16 @@ impl Walker {
                 .iter()
                 .map(|(param, name)| (*param, column(name)))
                 .collect();
-            let parent = Box::new(Walker::new(fan.parent, parent_params, endpoint, now)?);
-            let walk = Walk::FanOut {
+            let parent = Walker::new(fan.parent, parent_params, endpoint, now)?;
+            let walk = Walk::FanOut(Box::new(FanOut {
                 binds,
                 parent,
+                parent_asked: 0,
                 pending: VecDeque::new(),
-                child: None,
+                children: Vec::new(),
                 endpoint: endpoint.clone(),
                 now,
-            };
+            }));
             return Ok(Walker {
                 report,
                 params,
@@ -172,95 +247,178 @@ impl Walker {
         Ok(Walker {
             report,
             params,
-            walk: Walk::Pages {
+            walk: Walk::Pages(Pages {
                 next: Some(first),
                 visited: BTreeSet::new(),
+                numbered: None,
                 cutoff,
-            },
+                asked: 0,
+            }),
         })
     }
 
-    fn next_batch<T: Transport>(&mut self, client: &mut Client<T>) -> Result<Option<Vec<Row>>> {
+    /// Whether nothing is left to fetch.
+    fn done(&self) -> bool {
+        match &self.walk {
+            Walk::Pages(pages) => pages.next.is_none() && pages.numbered.is_none(),
+            Walk::FanOut(fan) => {
+                fan.parent.done() && fan.pending.is_empty() && fan.children.is_empty()
+            }
+        }
+    }
+
+    /// Adds the requests this walker needs next, at most `room - urls.len()`.
+    fn wants(&mut self, room: usize, urls: &mut Vec<Url>) -> Result<()> {
         match &mut self.walk {
-            Walk::Pages {
-                next,
-                visited,
-                cutoff,
-            } => {
-                while let Some(url) = next.take() {
-                    if !visited.insert(url.to_string()) {
+            Walk::Pages(pages) => {
+                let free = room.saturating_sub(urls.len()) as u64;
+                pages.asked = 0;
+                if free == 0 {
+                    return Ok(());
+                }
+                if let Some(range) = &mut pages.numbered {
+                    let last = range.last.min(range.next + free - 1);
+                    for page in range.next..=last {
+                        urls.push(range.url(page));
+                        pages.asked += 1;
+                    }
+                    range.next = last + 1;
+                } else if let Some(url) = pages.next.take() {
+                    if !pages.visited.insert(url.to_string()) {
                         return Err(Error::invalid_response(format!(
                             "pagination loop: the `next` link points back to a page already read ({})",
                             url.path()
                         )));
                     }
+                    urls.push(url);
+                    pages.asked = 1;
+                }
+                Ok(())
+            }
+            Walk::FanOut(fan) => {
+                for child in &mut fan.children {
+                    child.wants(room, urls)?;
+                }
+                while urls.len() < room && fan.children.len() < room {
+                    let Some(params) = fan.pending.pop_front() else {
+                        break;
+                    };
+                    let mut child = Walker::new(self.report, params, &fan.endpoint, fan.now)?;
+                    child.wants(room, urls)?;
+                    fan.children.push(child);
+                }
+                // More parents only when the children queued run low, so
+                // the queue stays within a round's worth of parent pages.
+                let before = urls.len();
+                if fan.pending.len() < room && !fan.parent.done() {
+                    fan.parent.wants(room, urls)?;
+                }
+                fan.parent_asked = urls.len() - before;
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes the answers to what `wants` asked for and maps them to rows.
+    fn feed(&mut self, bodies: &mut Bodies) -> Result<Vec<Row>> {
+        match &mut self.walk {
+            Walk::Pages(pages) => {
+                let mut rows = Vec::new();
+                let asked = std::mem::take(&mut pages.asked);
+                for k in 1..=asked {
+                    let body = bodies.next().expect("an answer for every request")?;
                     let objects = match self.report.shape {
-                        Shape::Object => vec![client.get_object(&url)?],
+                        Shape::Object => vec![crate::client::parse_object(&body)?],
                         Shape::List => {
-                            let page = client.get_page(&url)?;
-                            *next = page.next;
-                            page.values
+                            pages.take_page(crate::client::parse_page(&body)?, k == asked)
                         }
                     };
-                    let mut rows = Vec::with_capacity(objects.len());
+                    drop(body);
                     for object in &objects {
-                        if let (Some(cutoff), DateFilter::Cutoff(field)) =
-                            (*cutoff, self.report.date_filter)
-                        {
-                            let when = lookup(object, field)
-                                .and_then(|v| v.as_str())
-                                .and_then(crate::time::parse);
-                            if when.is_some_and(|t| t < cutoff) {
-                                // Newest first: everything after this is older.
-                                *next = None;
-                                break;
-                            }
+                        if pages.before_cutoff(self.report, object) {
+                            break;
                         }
                         rows.extend(self.report.rows(object, &self.params)?);
                     }
-                    // One request per call, even when a page is empty, so no
-                    // call into the guest outlives the host's deadline.
-                    if !rows.is_empty() || next.is_some() {
-                        return Ok(Some(rows));
-                    }
                 }
-                Ok(None)
+                Ok(rows)
             }
-            Walk::FanOut {
-                binds,
-                parent,
-                pending,
-                child,
-                endpoint,
-                now,
-            } => loop {
-                if let Some(walker) = child {
-                    match walker.next_batch(client)? {
-                        Some(rows) => return Ok(Some(rows)),
-                        None => *child = None,
-                    }
+            Walk::FanOut(fan) => {
+                let mut rows = Vec::new();
+                for child in &mut fan.children {
+                    rows.extend(child.feed(bodies)?);
                 }
-                if let Some(values) = pending.pop_front() {
-                    let mut params = self.params.clone();
-                    params.extend(values);
-                    *child = Some(Box::new(Walker::new(self.report, params, endpoint, *now)?));
-                    continue;
-                }
-                match parent.next_batch(client)? {
-                    Some(rows) => {
-                        for row in rows {
-                            let values = binds.iter().map(|(param, i)| {
-                                Ok((*param, bound_value(self.report, param, &row[*i])?))
-                            });
-                            pending.push_back(values.collect::<Result<_>>()?);
+                fan.children.retain(|child| !child.done());
+                if std::mem::take(&mut fan.parent_asked) > 0 {
+                    for row in fan.parent.feed(bodies)? {
+                        let mut params = self.params.clone();
+                        for (param, i) in &fan.binds {
+                            params.insert(param, bound_value(self.report, param, &row[*i])?);
                         }
-                        // The parent's page was one request: hand back control.
-                        return Ok(Some(Vec::new()));
+                        fan.pending.push_back(params);
                     }
-                    None => return Ok(None),
                 }
-            },
+                Ok(rows)
+            }
         }
+    }
+}
+
+impl Pages {
+    /// Takes one page's links: follows `next`, or, once a numbered page
+    /// says how many pages there are, plans the rest for side-by-side
+    /// fetching. `last_of_round`: no later page of this walk is in the
+    /// round. Returns the page's objects.
+    fn take_page(
+        &mut self,
+        page: crate::client::Page,
+        last_of_round: bool,
+    ) -> Vec<serde_json::Value> {
+        if let Some(range) = &self.numbered {
+            if !(last_of_round && range.next > range.last) {
+                // A planned page: its own links add nothing.
+                return page.values;
+            }
+            // The last planned page. Its `next`, if the collection grew
+            // meanwhile, is followed below like any other.
+        }
+        self.numbered = None;
+        self.next = page.next;
+        // A newest-first cutoff must stop at the first older object, so
+        // those collections are read one page at a time.
+        if self.cutoff.is_some() {
+            return page.values;
+        }
+        if let (Some(next), Some(position)) = (&self.next, page.numbered) {
+            let follows = next
+                .query_pairs()
+                .any(|(k, v)| k == "page" && v.parse() == Ok(position.page + 1));
+            if follows && position.last_page() > position.page {
+                self.numbered = Some(PageRange {
+                    template: next.clone(),
+                    next: position.page + 1,
+                    last: position.last_page(),
+                });
+                self.next = None;
+            }
+        }
+        page.values
+    }
+
+    /// Whether `object` is older than the cutoff; if so, nothing after it
+    /// is wanted (newest first) and paging stops.
+    fn before_cutoff(&mut self, report: &Report, object: &serde_json::Value) -> bool {
+        let (Some(cutoff), DateFilter::Cutoff(field)) = (self.cutoff, report.date_filter) else {
+            return false;
+        };
+        let when = lookup(object, field)
+            .and_then(|v| v.as_str())
+            .and_then(crate::time::parse);
+        let older = when.is_some_and(|t| t < cutoff);
+        if older {
+            self.next = None;
+        }
+        older
     }
 }
 
@@ -290,28 +448,53 @@ mod tests {
     use super::*;
     use crate::client::RawResponse;
 
-    /// Serves pages from a list keyed by URL and counts requests.
-    struct Pages(Vec<(&'static str, String)>, usize);
+    /// Serves pages from a list keyed by URL; counts requests and rounds.
+    struct Served {
+        pages: Vec<(&'static str, String)>,
+        requests: usize,
+        /// The URLs of each round sent side by side.
+        rounds: Vec<Vec<String>>,
+    }
 
-    impl Transport for &mut Pages {
-        fn get(&mut self, url: &Url, _: &[(&str, &str)]) -> Result<RawResponse> {
-            self.1 += 1;
-            let body = self
-                .0
-                .iter()
-                .find(|(u, _)| *u == url.as_str())
-                .map(|(_, b)| b.clone());
-            let body = body.unwrap_or_else(|| panic!("unexpected URL {url}"));
-            Ok(RawResponse {
-                status: 200,
-                content_type: None,
-                retry_after: None,
-                rate_limit_reset: None,
-                body: body.into_bytes(),
-            })
+    impl Served {
+        fn new(pages: Vec<(&'static str, String)>) -> Served {
+            Served {
+                pages,
+                requests: 0,
+                rounds: Vec::new(),
+            }
         }
-        fn post(&mut self, url: &Url, headers: &[(&str, &str)], _: &[u8]) -> Result<RawResponse> {
-            self.get(url, headers)
+    }
+
+    impl Transport for &mut Served {
+        fn get_all(&mut self, urls: &[&Url], _: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
+            self.rounds
+                .push(urls.iter().map(|u| u.to_string()).collect());
+            urls.iter()
+                .map(|url| {
+                    self.requests += 1;
+                    // Pages are keyed by their URL without `fields`.
+                    let mut key = (*url).clone();
+                    let pairs: Vec<_> = url.query_pairs().filter(|(k, _)| k != "fields").collect();
+                    key.query_pairs_mut().clear().extend_pairs(pairs);
+                    let body = self
+                        .pages
+                        .iter()
+                        .find(|(u, _)| *u == key.as_str())
+                        .map(|(_, b)| b.clone());
+                    let body = body.unwrap_or_else(|| panic!("unexpected URL {url}"));
+                    Ok(RawResponse {
+                        status: 200,
+                        content_type: None,
+                        retry_after: None,
+                        rate_limit_reset: None,
+                        body: body.into_bytes(),
+                    })
+                })
+                .collect()
+        }
+        fn post(&mut self, _: &Url, _: &[(&str, &str)], _: &[u8]) -> Result<RawResponse> {
+            unreachable!("no OAuth in these tests")
         }
         fn now(&self) -> std::time::Duration {
             std::time::Duration::ZERO
@@ -363,27 +546,23 @@ mod tests {
 
     #[test]
     fn follows_next_one_request_per_batch_and_stops() {
-        let mut pages = Pages(
-            vec![
-                (
-                    FIRST,
-                    format!(
-                        r#"{{"values":[{}],"next":"http://localhost:1/2.0/repositories/acme?page=2"}}"#,
-                        repo("a")
-                    ),
+        let mut pages = Served::new(vec![
+            (
+                FIRST,
+                format!(
+                    r#"{{"values":[{}],"next":"http://localhost:1/2.0/repositories/acme?page=2"}}"#,
+                    repo("a")
                 ),
-                (
-                    "http://localhost:1/2.0/repositories/acme?page=2",
-                    r#"{"values":[],"next":"http://localhost:1/2.0/repositories/acme?page=3"}"#
-                        .into(),
-                ),
-                (
-                    "http://localhost:1/2.0/repositories/acme?page=3",
-                    format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c")),
-                ),
-            ],
-            0,
-        );
+            ),
+            (
+                "http://localhost:1/2.0/repositories/acme?page=2",
+                r#"{"values":[],"next":"http://localhost:1/2.0/repositories/acme?page=3"}"#.into(),
+            ),
+            (
+                "http://localhost:1/2.0/repositories/acme?page=3",
+                format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c")),
+            ),
+        ]);
         let mut run = Run::start(
             report("repositories"),
             &params(&[("workspace", "acme")]),
@@ -398,18 +577,22 @@ mod tests {
         assert!(run.next_batch().unwrap().is_none());
         assert!(run.next_batch().unwrap().is_none());
         drop(run);
-        assert_eq!(pages.1, 3);
+        assert_eq!(pages.requests, 3);
     }
 
     #[test]
     fn a_next_that_loops_back_is_an_error_not_a_hang() {
-        let mut pages = Pages(
-            vec![(
+        const SECOND: &str = "http://localhost:1/2.0/repositories/acme?page=2";
+        let mut pages = Served::new(vec![
+            (
                 FIRST,
-                format!(r#"{{"values":[{}],"next":"{FIRST}"}}"#, repo("a")),
-            )],
-            0,
-        );
+                format!(r#"{{"values":[{}],"next":"{SECOND}"}}"#, repo("a")),
+            ),
+            (
+                SECOND,
+                format!(r#"{{"values":[{}],"next":"{SECOND}"}}"#, repo("b")),
+            ),
+        ]);
         let mut run = Run::start(
             report("repositories"),
             &params(&[("workspace", "acme")]),
@@ -418,11 +601,183 @@ mod tests {
         )
         .unwrap();
         assert!(run.next_batch().unwrap().is_some());
+        assert!(run.next_batch().unwrap().is_some());
         assert_eq!(
             run.next_batch().unwrap_err().code,
             ErrorCode::InvalidResponse
         );
         assert!(run.next_batch().unwrap().is_none());
+    }
+
+    fn config_with(concurrency: usize) -> Config {
+        Config::parse(&format!(
+            r#"{{"endpoint":"http://localhost:1/2.0","auth":{{"type":"bearer","token":"t"}},"concurrency":{concurrency}}}"#
+        ))
+        .unwrap()
+    }
+
+    /// A numbered page of repositories `first..first+count` out of `size`,
+    /// 2 per page.
+    fn numbered_page(page: u64, size: u64, next: bool) -> String {
+        let repos: Vec<String> = (2 * page - 1..=(2 * page).min(size))
+            .map(|i| repo(&format!("r{i}")))
+            .collect();
+        let next = if next {
+            format!(
+                r#","next":"http://localhost:1/2.0/repositories/acme?pagelen=2&page={}""#,
+                page + 1
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            r#"{{"size":{size},"page":{page},"pagelen":2,"values":[{}]{next}}}"#,
+            repos.join(",")
+        )
+    }
+
+    fn leak(s: String) -> &'static str {
+        Box::leak(s.into_boxed_str())
+    }
+
+    fn page_url(page: u64) -> &'static str {
+        leak(format!(
+            "http://localhost:1/2.0/repositories/acme?pagelen=2&page={page}"
+        ))
+    }
+
+    fn slugs(rows: &[Row]) -> Vec<String> {
+        rows.iter()
+            .map(|row| match &row[3] {
+                Cell::Text(slug) => slug.clone(),
+                other => panic!("slug column holds {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_numbered_collection_is_fetched_side_by_side_in_order_with_no_extra_request() {
+        // 11 repositories, 2 a page: 6 pages; concurrency 3.
+        let mut served = vec![(FIRST, numbered_page(1, 11, true))];
+        served.extend((2..=6).map(|p| (page_url(p), numbered_page(p, 11, p < 6))));
+        let mut pages = Served::new(served);
+        let mut run = Run::start(
+            report("repositories"),
+            &params(&[("workspace", "acme")]),
+            &config_with(3),
+            &mut pages,
+        )
+        .unwrap();
+        let rows = drain(&mut run);
+        drop(run);
+        let expected: Vec<String> = (1..=11).map(|i| format!("r{i}")).collect();
+        assert_eq!(slugs(&rows), expected, "the collection's order");
+        assert_eq!(pages.requests, 6, "one request per page");
+        let sizes: Vec<usize> = pages.rounds.iter().map(Vec::len).collect();
+        assert_eq!(
+            sizes,
+            [1, 3, 2],
+            "the first page, then the rest 3 at a time"
+        );
+    }
+
+    #[test]
+    fn concurrency_one_reads_page_after_page() {
+        let mut served = vec![(FIRST, numbered_page(1, 5, true))];
+        served.extend((2..=3).map(|p| (page_url(p), numbered_page(p, 5, p < 3))));
+        let mut pages = Served::new(served);
+        let mut run = Run::start(
+            report("repositories"),
+            &params(&[("workspace", "acme")]),
+            &config_with(1),
+            &mut pages,
+        )
+        .unwrap();
+        assert_eq!(slugs(&drain(&mut run)), ["r1", "r2", "r3", "r4", "r5"]);
+        drop(run);
+        assert!(
+            pages.rounds.iter().all(|r| r.len() == 1),
+            "{:?}",
+            pages.rounds
+        );
+        assert_eq!(pages.requests, 3);
+    }
+
+    #[test]
+    fn a_collection_that_grew_during_the_run_is_followed_to_its_end() {
+        // The first page says 4 repositories; by the time page 2 is read
+        // there are 5, and page 2 links to a third.
+        let mut pages = Served::new(vec![
+            (FIRST, numbered_page(1, 4, true)),
+            (page_url(2), numbered_page(2, 5, true)),
+            (page_url(3), numbered_page(3, 5, false)),
+        ]);
+        let mut run = Run::start(
+            report("repositories"),
+            &params(&[("workspace", "acme")]),
+            &config_with(8),
+            &mut pages,
+        )
+        .unwrap();
+        assert_eq!(slugs(&drain(&mut run)), ["r1", "r2", "r3", "r4", "r5"]);
+    }
+
+    #[test]
+    fn fan_out_walks_children_side_by_side() {
+        let c = |r: &str| {
+            leak(format!(
+                "http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100"
+            ))
+        };
+        let commits = |hashes: &[&str], next: Option<&str>| {
+            let values: Vec<String> = hashes
+                .iter()
+                .map(|h| commit(h, "2026-01-02T00:00:00+00:00"))
+                .collect();
+            let next = next.map_or(String::new(), |n| format!(r#","next":"{n}""#));
+            format!(r#"{{"values":[{}]{next}}}"#, values.join(","))
+        };
+        let a2 = "http://localhost:1/2.0/repositories/acme/a/commits?page=x2";
+        let mut pages = Served::new(vec![
+            (
+                FIRST,
+                format!(
+                    r#"{{"values":[{},{},{}]}}"#,
+                    repo("a"),
+                    repo("b"),
+                    repo("c")
+                ),
+            ),
+            (c("a"), commits(&["a1"], Some(a2))),
+            (a2, commits(&["a2"], None)),
+            (c("b"), commits(&["b1"], None)),
+            (c("c"), commits(&["c1"], None)),
+        ]);
+        let mut run = Run::start(
+            report("commits"),
+            &params(&[("workspace", "acme")]),
+            &config_with(2),
+            &mut pages,
+        )
+        .unwrap();
+        let hash = report("commits")
+            .columns
+            .iter()
+            .position(|c| c.name == "hash")
+            .unwrap();
+        let hashes: Vec<String> = drain(&mut run)
+            .iter()
+            .map(|row| match &row[hash] {
+                Cell::Text(hash) => hash.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        drop(run);
+        // Repositories a and b together, then a's second page with c.
+        assert_eq!(hashes, ["a1", "b1", "a2", "c1"]);
+        let rounds: Vec<usize> = pages.rounds.iter().map(Vec::len).collect();
+        assert_eq!(rounds, [1, 2, 2]);
+        assert_eq!(pages.requests, 5, "no request twice");
     }
 
     #[test]
@@ -432,30 +787,27 @@ mod tests {
         let (a, b) = (c("a"), c("b"));
         let a: &'static str = Box::leak(a.into_boxed_str());
         let b: &'static str = Box::leak(b.into_boxed_str());
-        let mut pages = Pages(
-            vec![
-                (
-                    FIRST,
-                    format!(r#"{{"values":[{},{}]}}"#, repo("a"), repo("b")),
+        let mut pages = Served::new(vec![
+            (
+                FIRST,
+                format!(r#"{{"values":[{},{}]}}"#, repo("a"), repo("b")),
+            ),
+            (
+                a,
+                format!(
+                    r#"{{"values":[{}]}}"#,
+                    commit("1", "2026-01-02T00:00:00+00:00")
                 ),
-                (
-                    a,
-                    format!(
-                        r#"{{"values":[{}]}}"#,
-                        commit("1", "2026-01-02T00:00:00+00:00")
-                    ),
+            ),
+            (
+                b,
+                format!(
+                    r#"{{"values":[{},{}]}}"#,
+                    commit("2", "2026-01-02T00:00:00+00:00"),
+                    commit("3", "2026-01-01T00:00:00+00:00")
                 ),
-                (
-                    b,
-                    format!(
-                        r#"{{"values":[{},{}]}}"#,
-                        commit("2", "2026-01-02T00:00:00+00:00"),
-                        commit("3", "2026-01-01T00:00:00+00:00")
-                    ),
-                ),
-            ],
-            0,
-        );
+            ),
+        ]);
         let mut run = Run::start(
             report("commits"),
             &params(&[("workspace", "acme")]),
@@ -465,23 +817,20 @@ mod tests {
         .unwrap();
         assert_eq!(drain(&mut run).len(), 3);
         drop(run);
-        assert_eq!(pages.1, 3);
+        assert_eq!(pages.requests, 3);
     }
 
     #[test]
     fn a_cutoff_stops_paging_at_the_first_older_object() {
         let url = "http://localhost:1/2.0/repositories/acme/x/commits?pagelen=100";
-        let mut pages = Pages(
-            vec![(
-                url,
-                format!(
-                    r#"{{"values":[{},{}],"next":"http://localhost:1/2.0/never"}}"#,
-                    commit("new", "2026-05-02T00:00:00+00:00"),
-                    commit("old", "2026-04-30T00:00:00+00:00")
-                ),
-            )],
-            0,
-        );
+        let mut pages = Served::new(vec![(
+            url,
+            format!(
+                r#"{{"values":[{},{}],"next":"http://localhost:1/2.0/never"}}"#,
+                commit("new", "2026-05-02T00:00:00+00:00"),
+                commit("old", "2026-04-30T00:00:00+00:00")
+            ),
+        )]);
         let p = params(&[
             ("workspace", "acme"),
             ("repository", "x"),
@@ -490,7 +839,7 @@ mod tests {
         let mut run = Run::start(report("commits"), &p, &config(), &mut pages).unwrap();
         assert_eq!(drain(&mut run).len(), 1);
         drop(run);
-        assert_eq!(pages.1, 1, "the next page was not fetched");
+        assert_eq!(pages.requests, 1, "the next page was not fetched");
     }
 
     #[test]
@@ -501,7 +850,7 @@ mod tests {
             ("pull-request", "3"),
             ("since", "2026-01-01"),
         ]);
-        let mut pages = Pages(vec![], 0);
+        let mut pages = Served::new(vec![]);
         let e = Run::start(report("pull-request-commits"), &p, &config(), &mut pages)
             .err()
             .unwrap();

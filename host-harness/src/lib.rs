@@ -15,4 +15,4 @@ pub mod sandbox;
 pub use sandbox::wit::{
     Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus,
 };
-pub use sandbox::{Host, HostError, Limits, Session};
+pub use sandbox::{Host, HostError, Limits, LoadOptions, Session};

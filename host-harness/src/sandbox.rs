@@ -123,16 +123,56 @@ impl Drop for Host {
     }
 }
 
+/// How a [`Host`] gets its machine code and allocates instances.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadOptions {
+    /// Reuse the native code compiled from this exact `.wasm` by this exact
+    /// engine (a `.cwasm` file next to it), and write one when there is none.
+    pub precompiled: bool,
+    /// Pre-reserve instance slots (wasmtime's pooling allocator), so
+    /// starting a session maps no new memory.
+    pub pooling: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            precompiled: true,
+            pooling: false,
+        }
+    }
+}
+
+/// Sessions a pooling host can hold at once.
+const POOL_SLOTS: u32 = 64;
+
 impl Host {
-    /// Compiles the component at `path` and links it against the sandbox's
-    /// imports.
+    /// Loads the component at `path` (from its precompiled artefact when
+    /// fresh) and links it against the sandbox's imports.
     pub fn load(path: &Path, limits: Limits) -> anyhow::Result<Host> {
+        Host::load_with(path, limits, LoadOptions::default())
+    }
+
+    /// [`Host::load`] with explicit options (benchmarks compare them).
+    pub fn load_with(path: &Path, limits: Limits, options: LoadOptions) -> anyhow::Result<Host> {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true).epoch_interruption(true);
+        if options.pooling {
+            let mut pool = wasmtime::PoolingAllocationConfig::default();
+            pool.total_component_instances(POOL_SLOTS)
+                .total_core_instances(POOL_SLOTS * 4)
+                .total_memories(POOL_SLOTS)
+                .total_tables(POOL_SLOTS * 4)
+                .max_memory_size(limits.memory_bytes);
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        }
         let engine = Engine::new(&config)?;
-        let component = Component::from_file(&engine, path)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("loading the component from {}", path.display()))?;
+        let component = if options.precompiled {
+            load_precompiled(&engine, path)
+        } else {
+            Component::from_file(&engine, path).map_err(anyhow::Error::from)
+        }
+        .with_context(|| format!("loading the component from {}", path.display()))?;
 
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -214,10 +254,13 @@ impl Host {
                 allowed_origins: allowed,
                 max_response_bytes: self.limits.max_response_bytes,
             },
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .instances(4)
-                .build(),
+            limits: PeakLimits {
+                limits: StoreLimitsBuilder::new()
+                    .memory_size(self.limits.memory_bytes)
+                    .instances(4)
+                    .build(),
+                peak_memory: 0,
+            },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -251,6 +294,12 @@ pub struct RunSummary {
 }
 
 impl Session {
+    /// The most linear memory the guest has had, in bytes (wasm memory
+    /// never shrinks, so this is also its size now).
+    pub fn guest_memory_peak(&self) -> usize {
+        self.store.data().limits.peak_memory
+    }
+
     /// The OAuth refresh token Bitbucket rotated in during this session, if
     /// any: store it in place of the configured one.
     pub fn rotated_refresh_token(&mut self) -> Result<Option<String>, HostError> {
@@ -316,6 +365,51 @@ impl Session {
     }
 }
 
+/// The component compiled to native code, from `<name>.<key>.cwasm` next
+/// to the `.wasm` when one exists for these exact bytes and this engine's
+/// settings; otherwise compiled now and saved there for next time (best
+/// effort: a read-only directory only costs the compile).
+fn load_precompiled(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
+    use std::hash::{Hash, Hasher};
+    let wasm = std::fs::read(path)?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    wasm.hash(&mut hasher);
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let cached = path.with_file_name(format!("{stem}.{:016x}.cwasm", hasher.finish()));
+    if cached.is_file() {
+        // SAFETY: the artefact's name is derived from the hash of the exact
+        // `.wasm` bytes and of this engine's compatibility settings, and it
+        // is only ever written below, by `Engine::precompile_component`.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &cached) } {
+            return Ok(component);
+        }
+    }
+    let compiled = engine.precompile_component(&wasm)?;
+    // Written aside and renamed, so a concurrent reader never sees half a file.
+    let partial = cached.with_extension(format!("{}.partial", std::process::id()));
+    if std::fs::write(&partial, &compiled).is_ok() && std::fs::rename(&partial, &cached).is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    // Artefacts of earlier builds of this component are stale now.
+    if let (Some(dir), Ok(name)) = (cached.parent(), cached.file_name().ok_or(())) {
+        let prefix = format!("{stem}.");
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let other = entry.file_name();
+            let other = other.to_string_lossy();
+            if other.starts_with(&prefix)
+                && other.ends_with(".cwasm")
+                && *other != *name.to_string_lossy()
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    // SAFETY: produced by this engine just now.
+    Ok(unsafe { Component::deserialize(engine, &compiled) }?)
+}
+
 fn trap(error: wasmtime::Error) -> HostError {
     if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
         let what = match trap {
@@ -361,7 +455,57 @@ struct State {
     http: WasiHttpCtx,
     table: ResourceTable,
     sandbox: Sandbox,
+    limits: PeakLimits,
+}
+
+/// The store's limits, noting the largest linear memory the guest grew to.
+struct PeakLimits {
     limits: StoreLimits,
+    peak_memory: usize,
+}
+
+impl wasmtime::ResourceLimiter for PeakLimits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.peak_memory = self.peak_memory.max(desired);
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
 }
 
 impl WasiView for State {
