@@ -55,20 +55,22 @@ impl Transport for WasiHttp {
             .iter()
             .map(|url| self.start(Method::Get, url, headers, None))
             .collect();
-        // Wait on all of them at once, one pollable each, until every
-        // response head is in; bodies are read afterwards, in order.
-        let mut heads: Vec<Option<Result<IncomingResponse>>> =
-            (0..urls.len()).map(|_| None).collect();
+        // Wait on all of them at once, one pollable each. Each body is read
+        // as soon as its head is in: a server blocked on an unread body
+        // must not hold up the answers still awaited.
+        let mut answers: Vec<Option<Result<RawResponse>>> = (0..urls.len()).map(|_| None).collect();
         loop {
             let mut waiting: Vec<Pollable> = Vec::new();
             for (i, request) in sent.iter().enumerate() {
-                if heads[i].is_some() {
+                if answers[i].is_some() {
                     continue;
                 }
                 match request {
-                    Err(e) => heads[i] = Some(Err(e.clone())),
+                    Err(e) => answers[i] = Some(Err(e.clone())),
                     Ok((authority, pending)) => match pending.get() {
-                        Some(result) => heads[i] = Some(head(authority, result)),
+                        Some(result) => {
+                            answers[i] = Some(head(authority, result).and_then(read_response))
+                        }
                         None => waiting.push(pending.subscribe()),
                     },
                 }
@@ -78,10 +80,9 @@ impl Transport for WasiHttp {
             }
             poll(&waiting.iter().collect::<Vec<_>>());
         }
-        sent.clear();
-        heads
+        answers
             .into_iter()
-            .map(|h| h.expect("every request answered").and_then(read_response))
+            .map(|a| a.expect("every request answered"))
             .collect()
     }
 

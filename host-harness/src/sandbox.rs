@@ -112,6 +112,8 @@ pub fn error_code_name(code: wit::ErrorCode) -> &'static str {
 pub struct Host {
     engine: Engine,
     component: Component,
+    /// Whether the machine code came from a precompiled artefact.
+    from_precompiled: bool,
     pre: bindings::BitbucketConnectorPre<State>,
     limits: Limits,
     ticker_stop: Arc<AtomicBool>,
@@ -167,10 +169,12 @@ impl Host {
             config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = Engine::new(&config)?;
-        let component = if options.precompiled {
+        let (component, from_precompiled) = if options.precompiled {
             load_precompiled(&engine, path)
         } else {
-            Component::from_file(&engine, path).map_err(anyhow::Error::from)
+            Component::from_file(&engine, path)
+                .map(|c| (c, false))
+                .map_err(anyhow::Error::from)
         }
         .with_context(|| format!("loading the component from {}", path.display()))?;
 
@@ -193,10 +197,17 @@ impl Host {
         Ok(Host {
             engine,
             component,
+            from_precompiled,
             pre,
             limits,
             ticker_stop,
         })
+    }
+
+    /// Whether this host's machine code came from a fresh precompiled
+    /// artefact rather than from compiling the `.wasm`.
+    pub fn from_precompiled(&self) -> bool {
+        self.from_precompiled
     }
 
     /// The names of the interfaces the component imports: its whole reach
@@ -369,7 +380,7 @@ impl Session {
 /// to the `.wasm` when one exists for these exact bytes and this engine's
 /// settings; otherwise compiled now and saved there for next time (best
 /// effort: a read-only directory only costs the compile).
-fn load_precompiled(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
+fn load_precompiled(engine: &Engine, path: &Path) -> anyhow::Result<(Component, bool)> {
     use std::hash::{Hash, Hasher};
     let wasm = std::fs::read(path)?;
     let mut hasher = std::hash::DefaultHasher::new();
@@ -383,7 +394,7 @@ fn load_precompiled(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
         // `.wasm` bytes and of this engine's compatibility settings, and it
         // is only ever written below, by `Engine::precompile_component`.
         if let Ok(component) = unsafe { Component::deserialize_file(engine, &cached) } {
-            return Ok(component);
+            return Ok((component, true));
         }
     }
     let compiled = engine.precompile_component(&wasm)?;
@@ -407,7 +418,7 @@ fn load_precompiled(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
         }
     }
     // SAFETY: produced by this engine just now.
-    Ok(unsafe { Component::deserialize(engine, &compiled) }?)
+    Ok((unsafe { Component::deserialize(engine, &compiled) }?, false))
 }
 
 fn trap(error: wasmtime::Error) -> HostError {

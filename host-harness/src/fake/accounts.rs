@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::data::{brace_encode, end_secs, parse, Dataset, API, DAY_S, PROJECTS, WEB};
+use super::data::{brace_encode, end_secs, parse, Dataset, DAY_S, PROJECTS, WEB};
 use super::json::object;
 use super::util::{mix, rfc3339_micros, uuid, Rng};
 
@@ -63,6 +63,7 @@ impl Dataset {
 
     /// `GET /user`: the authenticated account (fixed per seed).
     pub(super) fn me_json(&self) -> String {
+        let api_root = self.api_root.as_str();
         let seed = self.spec.seed;
         let uid = uuid(&[seed, K_ME]);
         let enc = brace_encode(&uid);
@@ -80,13 +81,13 @@ impl Dataset {
                     &rfc3339_micros((end_secs() - 4 * 365 * DAY_S) * 1_000_000 + 421_337),
                 )
                 .obj("links", |l| {
-                    l.href("self", &format!("{API}/users/{enc}"))
+                    l.href("self", &format!("{api_root}/users/{enc}"))
                         .href("html", &format!("{WEB}/{enc}/"))
                         .href(
                             "avatar",
                             "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/initials/DU-3.png",
                         )
-                        .href("repositories", &format!("{API}/repositories/{enc}"));
+                        .href("repositories", &format!("{api_root}/repositories/{enc}"));
                 });
         })
     }
@@ -96,6 +97,7 @@ impl Dataset {
     }
 
     pub(super) fn email_json(&self, i: usize) -> String {
+        let api_root = self.api_root.as_str();
         let (email, primary, confirmed) = EMAILS[i];
         object(|o| {
             o.plain("type", "email")
@@ -103,7 +105,7 @@ impl Dataset {
                 .bool("is_primary", primary)
                 .bool("is_confirmed", confirmed)
                 .obj("links", |l| {
-                    l.href("self", &format!("{API}/user/emails/{email}"));
+                    l.href("self", &format!("{api_root}/user/emails/{email}"));
                 });
         })
     }
@@ -115,6 +117,7 @@ impl Dataset {
 
     /// `GET /user/workspaces` item.
     pub(super) fn workspace_access_json(&self, w: usize) -> String {
+        let api_root = self.api_root.as_str();
         let ws = &self.workspaces[w];
         let slug = &ws.slug;
         object(|o| {
@@ -126,7 +129,7 @@ impl Dataset {
                         .plain("slug", slug)
                         .str("name", &ws.name)
                         .obj("links", |l| {
-                            l.href("self", &format!("{API}/workspaces/{slug}"))
+                            l.href("self", &format!("{api_root}/workspaces/{slug}"))
                                 .href("html", &format!("{WEB}/{slug}/"))
                                 .href(
                                     "avatar",
@@ -135,13 +138,17 @@ impl Dataset {
                         });
                 })
                 .obj("links", |l| {
-                    l.href("self", &format!("{API}/user/workspaces/{slug}/permission"));
+                    l.href(
+                        "self",
+                        &format!("{api_root}/user/workspaces/{slug}/permission"),
+                    );
                 });
         })
     }
 
     /// `GET /workspaces/{workspace}`: the full workspace object.
     pub(super) fn workspace_full_json(&self, w: usize) -> String {
+        let api_root = self.api_root.as_str();
         let ws = &self.workspaces[w];
         let slug = &ws.slug;
         let mut rng = Rng::new(&[self.spec.seed, K_WS_META, w as u64]);
@@ -149,7 +156,7 @@ impl Dataset {
             + rng.range(0, 1_000_000);
         let updated =
             (end_secs() - rng.range(1, 200) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
-        let api = format!("{API}/workspaces/{slug}");
+        let api = format!("{api_root}/workspaces/{slug}");
         object(|o| {
             o.plain("type", "workspace")
                 .plain("uuid", &ws.uuid)
@@ -173,8 +180,8 @@ impl Dataset {
                             &format!("{api}/members?q=permission%3D%22owner%22"),
                         )
                         .href("projects", &format!("{api}/projects"))
-                        .href("repositories", &format!("{API}/repositories/{slug}"))
-                        .href("snippets", &format!("{API}/snippets/{slug}"));
+                        .href("repositories", &format!("{api_root}/repositories/{slug}"))
+                        .href("snippets", &format!("{api_root}/snippets/{slug}"));
                 });
         })
     }
@@ -213,6 +220,7 @@ impl Dataset {
         member: (usize, WsRole),
         permissions: bool,
     ) -> String {
+        let api_root = self.api_root.as_str();
         let ws = &self.workspaces[w];
         let user = &self.users[member.0];
         let enc = brace_encode(&user.uuid);
@@ -233,7 +241,7 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href(
                         "self",
-                        &format!("{API}/workspaces/{}/members/{enc}", ws.slug),
+                        &format!("{api_root}/workspaces/{}/members/{enc}", ws.slug),
                     );
                 });
         })
@@ -241,6 +249,7 @@ impl Dataset {
 
     /// `GET /workspaces/{workspace}/projects` item.
     pub(super) fn project_full_json(&self, w: usize, p: usize) -> String {
+        let api_root = self.api_root.as_str();
         let ws = &self.workspaces[w];
         let slug = &ws.slug;
         let (key, name) = PROJECTS[p];
@@ -265,18 +274,19 @@ impl Dataset {
                 .plain("updated_on", &rfc3339_micros(updated))
                 .raw("owner", &ws.owner_json)
                 .obj("links", |l| {
-                    l.href("self", &format!("{API}/workspaces/{slug}/projects/{key}"))
-                        .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
-                        .href(
-                            "avatar",
-                            &format!(
-                                "{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"
-                            ),
-                        )
-                        .href(
-                            "repositories",
-                            &format!("{API}/repositories/{slug}?q=project.key%3D%22{key}%22"),
-                        );
+                    l.href(
+                        "self",
+                        &format!("{api_root}/workspaces/{slug}/projects/{key}"),
+                    )
+                    .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
+                    .href(
+                        "avatar",
+                        &format!("{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"),
+                    )
+                    .href(
+                        "repositories",
+                        &format!("{api_root}/repositories/{slug}?q=project.key%3D%22{key}%22"),
+                    );
                 });
         })
     }

@@ -6,9 +6,13 @@
 //! straight to JSON text, so a repository with 100,000 pull requests or commits
 //! costs almost nothing until it is listed.
 //!
-//! Object `links` point at the real `https://api.bitbucket.org/2.0` /
-//! `https://bitbucket.org` hosts (never at the fake server), so the public
-//! accessors return exactly the objects the server serves, whatever its port.
+//! API links in objects (`links.self`, `links.commits`, …) start with
+//! [`Dataset::api_root`]: `https://api.bitbucket.org/2.0` for a dataset on its
+//! own; a [`FakeBitbucket`](super::FakeBitbucket) rebases its dataset on its
+//! own base URL when it starts, so clients that follow links (as SDKs do)
+//! stay on the fake, and `fake.dataset()`'s accessors return exactly the
+//! objects the server serves. Web links (`links.html`, avatars, clone URLs)
+//! always point at `https://bitbucket.org`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -188,6 +192,8 @@ type ActivityCache = HashMap<(usize, usize), Arc<Vec<usize>>>;
 /// The seeded dataset. Cheap to build; objects are generated on request.
 pub struct Dataset {
     pub(super) spec: DatasetSpec,
+    /// Origin and prefix of API links (see [`Dataset::api_root`]).
+    pub(super) api_root: String,
     pub(super) users: Vec<UserMeta>,
     pub(super) workspaces: Vec<WorkspaceMeta>,
     filter_cache: Mutex<FilterCache>,
@@ -197,7 +203,7 @@ pub struct Dataset {
 
 impl Clone for Dataset {
     fn clone(&self) -> Self {
-        Dataset::generate(self.spec.clone())
+        Dataset::generate_at(self.spec.clone(), self.api_root.clone())
     }
 }
 
@@ -297,7 +303,33 @@ impl Dataset {
     }
 
     /// Panics if a workspace slug is not made of ASCII letters, digits, `-`, `_` and `.`.
+    /// API links point at `https://api.bitbucket.org/2.0` until a
+    /// [`FakeBitbucket`](super::FakeBitbucket) serves the dataset.
     pub fn generate(spec: DatasetSpec) -> Dataset {
+        Dataset::generate_at(spec, API.to_string())
+    }
+
+    /// The dataset with API links under `api_root` (origin and prefix, no
+    /// trailing slash), as a server at that address serves it. Rebuilds the
+    /// (small) stored metadata when the root changes; caches start empty.
+    pub(crate) fn with_api_root(self, api_root: &str) -> Dataset {
+        if self.api_root == api_root {
+            self
+        } else {
+            Dataset::generate_at(self.spec, api_root.to_string())
+        }
+    }
+
+    /// Where API links (`links.self`, `links.commits`, …) point: origin and
+    /// prefix, e.g. `https://api.bitbucket.org/2.0` for a dataset on its own,
+    /// or the server's base URL for [`FakeBitbucket::dataset`](super::FakeBitbucket::dataset).
+    /// Web links (`links.html`, avatars, clone URLs) always point at
+    /// `https://bitbucket.org`.
+    pub fn api_root(&self) -> &str {
+        &self.api_root
+    }
+
+    fn generate_at(spec: DatasetSpec, api_root: String) -> Dataset {
         for slug in &spec.workspaces {
             let ok = !slug.is_empty()
                 && slug
@@ -308,16 +340,17 @@ impl Dataset {
         let users = USERS
             .iter()
             .enumerate()
-            .map(|(i, u)| make_user(spec.seed, i, *u))
+            .map(|(i, u)| make_user(spec.seed, &api_root, i, *u))
             .collect();
         let workspaces = spec
             .workspaces
             .iter()
             .enumerate()
-            .map(|(w, slug)| make_workspace(&spec, w, slug))
+            .map(|(w, slug)| make_workspace(&spec, &api_root, w, slug))
             .collect();
         Dataset {
             spec,
+            api_root,
             users,
             workspaces,
             filter_cache: Mutex::new(HashMap::new()),
@@ -464,19 +497,19 @@ impl Dataset {
     /// Full repository object, as listed by `GET /repositories/{workspace}`.
     pub(crate) fn repository_json(&self, w: usize, r: usize) -> String {
         let ws = &self.workspaces[w];
-        repository_object(ws, &ws.repos[r], None)
+        repository_object(&self.api_root, ws, &ws.repos[r], None)
     }
 }
 
 /// The short repository object embedded in pull requests, commits and forks.
-pub(super) fn repository_ref(full: &str, name: &str, uuid: &str) -> String {
+pub(super) fn repository_ref(api_root: &str, full: &str, name: &str, uuid: &str) -> String {
     object(|o| {
         o.plain("type", "repository")
             .plain("full_name", full)
             .str("name", name)
             .plain("uuid", uuid)
             .obj("links", |l| {
-                l.href("self", &format!("{API}/repositories/{full}"))
+                l.href("self", &format!("{api_root}/repositories/{full}"))
                     .href("html", &format!("{WEB}/{full}"))
                     .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"));
             });
@@ -485,12 +518,13 @@ pub(super) fn repository_ref(full: &str, name: &str, uuid: &str) -> String {
 
 /// A full repository object; forks carry their `parent` (a short repository object).
 pub(super) fn repository_object(
+    api_root: &str,
     ws: &WorkspaceMeta,
     repo: &RepoMeta,
     parent: Option<&str>,
 ) -> String {
     let full = &repo.full;
-    let api = format!("{API}/repositories/{full}");
+    let api = format!("{api_root}/repositories/{full}");
     object(|o| {
         o.plain("type", "repository")
             .plain("uuid", &repo.uuid)
@@ -575,12 +609,16 @@ impl Dataset {
     }
 
     /// `{"type":"commit","hash":…,"links":{self,html}}` members.
-    pub(super) fn write_commit_ref(o: &mut Obj, hash: &str, full: &str) {
+    pub(super) fn write_commit_ref(&self, o: &mut Obj, hash: &str, full: &str) {
+        let api_root = self.api_root.as_str();
         o.plain("type", "commit")
             .plain("hash", hash)
             .obj("links", |l| {
-                l.href("self", &format!("{API}/repositories/{full}/commit/{hash}"))
-                    .href("html", &format!("{WEB}/{full}/commits/{hash}"));
+                l.href(
+                    "self",
+                    &format!("{api_root}/repositories/{full}/commit/{hash}"),
+                )
+                .href("html", &format!("{WEB}/{full}/commits/{hash}"));
             });
     }
 
@@ -658,10 +696,11 @@ impl Dataset {
         participants: bool,
         reviewers: bool,
     ) -> String {
+        let api_root = self.api_root.as_str();
         let seed = self.spec.seed;
         let repo = &self.workspaces[w].repos[r];
         let full = &repo.full;
-        let api = format!("{API}/repositories/{full}/pullrequests/{id}");
+        let api = format!("{api_root}/repositories/{full}/pullrequests/{id}");
         let core = self.pr_core(w, r, id);
         let people = (participants || reviewers).then(|| self.pr_people(w, r, &core));
         let PrCore {
@@ -709,7 +748,7 @@ impl Dataset {
             o.obj("branch", |b| {
                 b.str("name", branch);
             })
-            .obj("commit", |c| Self::write_commit_ref(c, hash, full))
+            .obj("commit", |c| self.write_commit_ref(c, hash, full))
             .raw("repository", &repo.ref_json);
         };
         let diff_spec = format!(
@@ -744,7 +783,7 @@ impl Dataset {
                     endpoint(e, destination_branch, &dest_hash)
                 });
             match &merge_hash {
-                Some(h) => o.obj("merge_commit", |c| Self::write_commit_ref(c, h, full)),
+                Some(h) => o.obj("merge_commit", |c| self.write_commit_ref(c, h, full)),
                 None => o.null("merge_commit"),
             };
             match closed_by {
@@ -782,11 +821,11 @@ impl Dataset {
                     .href("request-changes", &format!("{api}/request-changes"))
                     .href(
                         "diff",
-                        &format!("{API}/repositories/{full}/diff/{diff_spec}"),
+                        &format!("{api_root}/repositories/{full}/diff/{diff_spec}"),
                     )
                     .href(
                         "diffstat",
-                        &format!("{API}/repositories/{full}/diffstat/{diff_spec}"),
+                        &format!("{api_root}/repositories/{full}/diffstat/{diff_spec}"),
                     )
                     .href("comments", &format!("{api}/comments"))
                     .href("activity", &format!("{api}/activity"))
@@ -806,6 +845,7 @@ impl Dataset {
 
     /// Commit number `i` of the repository, 0 = newest.
     pub(crate) fn commit_json(&self, w: usize, r: usize, i: usize) -> String {
+        let api_root = self.api_root.as_str();
         let seed = self.spec.seed;
         let repo = &self.workspaces[w].repos[r];
         let full = &repo.full;
@@ -842,10 +882,10 @@ impl Dataset {
             .into_iter()
             .take(if is_merge { 2 } else { 1 })
             .filter(|&p| p < repo.n_commits)
-            .map(|p| object(|o| Self::write_commit_ref(o, &self.commit_hash(w, r, p), full)))
+            .map(|p| object(|o| self.write_commit_ref(o, &self.commit_hash(w, r, p), full)))
             .collect();
 
-        let api = format!("{API}/repositories/{full}/commit/{hash}");
+        let api = format!("{api_root}/repositories/{full}/commit/{hash}");
         object(|o| {
             o.plain("type", "commit")
                 .plain("hash", &hash)
@@ -871,8 +911,14 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href("self", &api)
                         .href("html", &format!("{WEB}/{full}/commits/{hash}"))
-                        .href("diff", &format!("{API}/repositories/{full}/diff/{hash}"))
-                        .href("patch", &format!("{API}/repositories/{full}/patch/{hash}"))
+                        .href(
+                            "diff",
+                            &format!("{api_root}/repositories/{full}/diff/{hash}"),
+                        )
+                        .href(
+                            "patch",
+                            &format!("{api_root}/repositories/{full}/patch/{hash}"),
+                        )
                         .href("approve", &format!("{api}/approve"))
                         .href("comments", &format!("{api}/comments"))
                         .href("statuses", &format!("{api}/statuses"));
@@ -885,6 +931,7 @@ impl Dataset {
 
 fn make_user(
     seed: u64,
+    api_root: &str,
     i: usize,
     (display_name, nickname, email, atlassian_id): (&'static str, &str, &'static str, bool),
 ) -> UserMeta {
@@ -910,7 +957,7 @@ fn make_user(
             .plain("account_id", &account_id)
             .str("nickname", nickname)
             .obj("links", |l| {
-                l.href("self", &format!("{API}/users/{enc}")).href("html", &format!("{WEB}/{enc}/")).href(
+                l.href("self", &format!("{api_root}/users/{enc}")).href("html", &format!("{WEB}/{enc}/")).href(
                     "avatar",
                     &format!(
                         "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/initials/{initials}-{}.png",
@@ -927,7 +974,7 @@ fn make_user(
     }
 }
 
-fn make_workspace(spec: &DatasetSpec, w: usize, slug: &str) -> WorkspaceMeta {
+fn make_workspace(spec: &DatasetSpec, api_root: &str, w: usize, slug: &str) -> WorkspaceMeta {
     let seed = spec.seed;
     let uid = uuid(&[seed, K_WORKSPACE, w as u64]);
     let enc = brace_encode(&uid);
@@ -943,7 +990,7 @@ fn make_workspace(spec: &DatasetSpec, w: usize, slug: &str) -> WorkspaceMeta {
             .str("name", &name)
             .plain("uuid", &uid)
             .obj("links", |l| {
-                l.href("self", &format!("{API}/workspaces/{slug}"))
+                l.href("self", &format!("{api_root}/workspaces/{slug}"))
                     .href("html", &format!("{WEB}/{slug}/"))
                     .href(
                         "avatar",
@@ -957,7 +1004,7 @@ fn make_workspace(spec: &DatasetSpec, w: usize, slug: &str) -> WorkspaceMeta {
             .plain("uuid", &uid)
             .str("username", slug)
             .obj("links", |l| {
-                l.href("self", &format!("{API}/workspaces/{enc}"))
+                l.href("self", &format!("{api_root}/workspaces/{enc}"))
                     .href("html", &format!("{WEB}/{enc}/"))
                     .href("avatar", &format!("{WEB}/account/{slug}/avatar/"));
             });
@@ -972,20 +1019,23 @@ fn make_workspace(spec: &DatasetSpec, w: usize, slug: &str) -> WorkspaceMeta {
                     .str("name", pname)
                     .plain("uuid", &uuid(&[seed, K_PROJECT, w as u64, p as u64]))
                     .obj("links", |l| {
-                        l.href("self", &format!("{API}/workspaces/{slug}/projects/{key}"))
-                            .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
-                            .href(
-                                "avatar",
-                                &format!(
-                                    "{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"
-                                ),
-                            );
+                        l.href(
+                            "self",
+                            &format!("{api_root}/workspaces/{slug}/projects/{key}"),
+                        )
+                        .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
+                        .href(
+                            "avatar",
+                            &format!(
+                                "{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"
+                            ),
+                        );
                     });
             })
         })
         .collect();
     let repos = (0..spec.repos_per_workspace)
-        .map(|r| make_repo(spec, w, slug, r))
+        .map(|r| make_repo(spec, api_root, w, slug, r))
         .collect();
     WorkspaceMeta {
         slug: slug.to_string(),
@@ -998,7 +1048,7 @@ fn make_workspace(spec: &DatasetSpec, w: usize, slug: &str) -> WorkspaceMeta {
     }
 }
 
-fn make_repo(spec: &DatasetSpec, w: usize, ws_slug: &str, r: usize) -> RepoMeta {
+fn make_repo(spec: &DatasetSpec, api_root: &str, w: usize, ws_slug: &str, r: usize) -> RepoMeta {
     let seed = spec.seed;
     let mut rng = Rng::new(&[seed, K_REPO, w as u64, r as u64]);
     let (name, language, description) = match REPO_NAMES.get(r) {
@@ -1012,7 +1062,7 @@ fn make_repo(spec: &DatasetSpec, w: usize, ws_slug: &str, r: usize) -> RepoMeta 
     let slug = slugify(&name);
     let full = format!("{ws_slug}/{slug}");
     let uid = uuid(&[seed, K_REPO, w as u64, r as u64]);
-    let ref_json = repository_ref(&full, &name, &uid);
+    let ref_json = repository_ref(api_root, &full, &name, &uid);
     let end = end_secs();
 
     // PRs: evenly spread (one per step, jittered within its step) so created_on

@@ -61,8 +61,19 @@
 //! `Invalid field name: X`. Filtered lists page normally and `size` counts
 //! the matches.
 //!
-//! `{workspace}` and `{repo_slug}` also accept the `{uuid}`. Other `fields`
-//! and `sort` values are accepted and ignored. Every request needs
+//! Partial responses (`fields.rs`), on every successful JSON answer, as on
+//! Bitbucket: `fields` is a comma-separated list of dotted paths (the
+//! parameter may repeat). Plain paths restrict: with at least one, only the
+//! listed paths (and everything below each) are kept, envelope keys
+//! included, so `next`, `page`, `pagelen`, `size` must be listed to be kept.
+//! `+path` adds a field omitted by default (the expansions above) and is kept
+//! when restricting; `-path` removes. Paths cross arrays transparently
+//! (`values.author.user.uuid`), `*` matches every key at its level, and a
+//! path that names nothing contributes nothing (not an error). Error bodies
+//! are never pruned.
+//!
+//! `{workspace}` and `{repo_slug}` also accept the `{uuid}`. `sort` is
+//! accepted and ignored except where said. Every request needs
 //! `Authorization` (Basic email:api_token, or Bearer access token), otherwise
 //! 401. Errors use the `{"type":"error","error":{"message":…}}` envelope;
 //! everything is `Content-Type: application/json`.
@@ -73,11 +84,19 @@
 //! (path + query) is not used up replaces the answer: 429 / 5xx / 403 bodies,
 //! HTML pages, malformed JSON pages, huge bodies, or raw-socket misbehaviour
 //! (dropped connection, truncated or slow body; these close the connection).
-//! `FakeOptions::latency` delays every answer.
+//! `FakeOptions::latency` delays every answer; `FakeOptions::workers` (16)
+//! threads answer, so that many requests can wait out the latency at once.
+//! Accepted connections have TCP_NODELAY, so keep-alive clients get each
+//! answer at once (no Nagle / delayed-ACK stall).
+//!
+//! Object links: API links (`links.self`, `links.pullrequests`, …) point at
+//! the server's own base URL, so SDKs that follow them stay on the fake;
+//! web links (`links.html`, avatars, clone URLs) point at `bitbucket.org`.
 //!
 //! Module layout: `data` (seeded dataset, repositories, pull requests,
 //! commits), `accounts`, `repo_objects`, `pr_objects` (the other object
 //! families and the public accessors for them), `bbql` (the `q` parser),
+//! `fields` (partial responses),
 //! `json` (streaming JSON writer), `paging` (envelopes), `routes` (router and
 //! the original handlers), `handlers` (the other handlers), `faults` (fault
 //! rules and what each one answers), `server` (HTTP, auth, request log, and
@@ -87,6 +106,7 @@ mod accounts;
 mod bbql;
 mod data;
 mod faults;
+mod fields;
 mod handlers;
 mod json;
 mod oauth;
@@ -122,6 +142,11 @@ pub struct FakeOptions {
     pub faults: Vec<FaultRule>,
     /// An OAuth consumer for the token endpoint (`POST /site/oauth2/access_token`).
     pub oauth: Option<OAuthClient>,
+    /// Worker threads answering requests (default 16; 0 counts as 1). Each
+    /// one sleeps through [`latency`](Self::latency) on its own, so this is
+    /// how many requests can be in flight at once: a client that sends more
+    /// concurrent requests than this has the surplus wait in line.
+    pub workers: usize,
 }
 
 impl Default for FakeOptions {
@@ -134,6 +159,7 @@ impl Default for FakeOptions {
             latency: std::time::Duration::ZERO,
             oauth: None,
             faults: Vec::new(),
+            workers: 16,
         }
     }
 }

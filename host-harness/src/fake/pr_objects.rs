@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::accounts::pick_distinct;
-use super::data::{parse, Dataset, PrCore, PrState, API, TOPICS, WEB};
+use super::data::{parse, Dataset, PrCore, PrState, TOPICS, WEB};
 use super::json::object;
 use super::util::{mix, parse_instant, render_markdown, rfc3339_micros, Rng};
 
@@ -205,6 +205,7 @@ impl Dataset {
     }
 
     fn pr_ref_json(&self, w: usize, r: usize, id: u32, title: &str) -> String {
+        let api_root = self.api_root.as_str();
         let full = &self.workspaces[w].repos[r].full;
         object(|o| {
             o.plain("type", "pullrequest")
@@ -213,7 +214,7 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href(
                         "self",
-                        &format!("{API}/repositories/{full}/pullrequests/{id}"),
+                        &format!("{api_root}/repositories/{full}/pullrequests/{id}"),
                     )
                     .href("html", &format!("{WEB}/{full}/pull-requests/{id}"));
                 });
@@ -221,6 +222,7 @@ impl Dataset {
     }
 
     fn comment_json(&self, w: usize, r: usize, core: &PrCore, c: &CommentMeta) -> String {
+        let api_root = self.api_root.as_str();
         let full = &self.workspaces[w].repos[r].full;
         let pr = core.id;
         let mut rng = Rng::new(&[self.spec.seed, K_COMMENT, w as u64, r as u64, c.id]);
@@ -241,7 +243,7 @@ impl Dataset {
                 _ => format!("Thanks! Merging once the {topic} change is in."),
             }
         };
-        let url = format!("{API}/repositories/{full}/pullrequests/{pr}/comments");
+        let url = format!("{api_root}/repositories/{full}/pullrequests/{pr}/comments");
         let html = format!("{WEB}/{full}/pull-requests/{pr}/_/diff#comment-");
         object(|o| {
             o.plain("type", "pullrequest_comment")

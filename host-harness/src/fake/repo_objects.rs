@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::accounts::pick_distinct;
-use super::data::{brace_encode, end_secs, parse, Dataset, RepoMeta, API, DAY_S, TOPICS, WEB};
+use super::data::{brace_encode, end_secs, parse, Dataset, RepoMeta, DAY_S, TOPICS, WEB};
 use super::json::{object, Obj};
 use super::util::{mix, parse_instant, rfc3339_micros, rfc3339_secs, sha1_like, uuid, Rng};
 
@@ -136,13 +136,14 @@ impl Dataset {
     }
 
     pub(super) fn branch_json(&self, w: usize, r: usize, name: &str, target: usize) -> String {
+        let api_root = self.api_root.as_str();
         let full = &self.repo(w, r).full;
         object(|o| {
             o.str("name", name)
                 .raw("target", &self.commit_json(w, r, target))
                 .obj("links", |l| {
-                    l.href("self", &format!("{API}/repositories/{full}/refs/branches/{name}"))
-                        .href("commits", &format!("{API}/repositories/{full}/commits/{name}"))
+                    l.href("self", &format!("{api_root}/repositories/{full}/refs/branches/{name}"))
+                        .href("commits", &format!("{api_root}/repositories/{full}/commits/{name}"))
                         .href("html", &format!("{WEB}/{full}/branch/{name}"));
                 })
                 .plain("type", "branch")
@@ -172,6 +173,7 @@ impl Dataset {
     }
 
     pub(super) fn tag_json(&self, w: usize, r: usize, tag: &(String, usize, bool)) -> String {
+        let api_root = self.api_root.as_str();
         let (name, target, annotated) = tag;
         let full = &self.repo(w, r).full;
         let mut rng = Rng::new(&[self.spec.seed, K_TAG, w as u64, r as u64, *target as u64]);
@@ -195,11 +197,11 @@ impl Dataset {
             o.obj("links", |l| {
                 l.href(
                     "self",
-                    &format!("{API}/repositories/{full}/refs/tags/{name}"),
+                    &format!("{api_root}/repositories/{full}/refs/tags/{name}"),
                 )
                 .href(
                     "commits",
-                    &format!("{API}/repositories/{full}/commits/{name}"),
+                    &format!("{api_root}/repositories/{full}/commits/{name}"),
                 )
                 .href("html", &format!("{WEB}/{full}/commits/tag/{name}"));
             })
@@ -232,7 +234,7 @@ impl Dataset {
         let span = (end_secs() * 1_000_000 - parent.created_us).max(2);
         let created_us = parent.created_us + rng.range(span / 4, span / 2);
         let updated_us = created_us + rng.range(0, span / 2);
-        let ref_json = super::data::repository_ref(&full, &name, &uid);
+        let ref_json = super::data::repository_ref(&self.api_root, &full, &name, &uid);
         let meta = RepoMeta {
             slug,
             name,
@@ -255,7 +257,7 @@ impl Dataset {
             commit_top_s: parent.commit_top_s,
             commit_step_s: parent.commit_step_s,
         };
-        super::data::repository_object(fws, &meta, Some(&parent.ref_json))
+        super::data::repository_object(&self.api_root, fws, &meta, Some(&parent.ref_json))
     }
 
     /// Watchers: 3-6 distinct pool users, pool order.
@@ -271,6 +273,7 @@ impl Dataset {
     // ------------------------------------------------------------ restrictions and permissions
 
     fn group_json(&self, w: usize, g: usize) -> String {
+        let api_root = self.api_root.as_str();
         let ws = &self.workspaces[w];
         let (slug, name) = GROUPS[g];
         object(|o| {
@@ -282,7 +285,7 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href(
                         "self",
-                        &format!("{API}/workspaces/{}/groups/{slug}", ws.slug),
+                        &format!("{api_root}/workspaces/{}/groups/{slug}", ws.slug),
                     )
                     .href(
                         "html",
@@ -299,6 +302,7 @@ impl Dataset {
     /// Branch restriction `k`: push (main), require_approvals_to_merge (main),
     /// delete (branching model: production), force (`release/*`).
     pub(super) fn branch_restriction_json(&self, w: usize, r: usize, k: usize) -> String {
+        let api_root = self.api_root.as_str();
         let repo = self.repo(w, r);
         let full = &repo.full;
         let mut rng = Rng::new(&[self.spec.seed, K_RESTRICT, w as u64, r as u64, k as u64]);
@@ -345,7 +349,7 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href(
                         "self",
-                        &format!("{API}/repositories/{full}/branch-restrictions/{id}"),
+                        &format!("{api_root}/repositories/{full}/branch-restrictions/{id}"),
                     );
                 });
         })
@@ -372,6 +376,7 @@ impl Dataset {
     }
 
     pub(super) fn user_permission_json(&self, w: usize, r: usize, (u, p): (usize, &str)) -> String {
+        let api_root = self.api_root.as_str();
         let repo = self.repo(w, r);
         let user = &self.users[u];
         object(|o| {
@@ -383,7 +388,7 @@ impl Dataset {
                     l.href(
                         "self",
                         &format!(
-                            "{API}/repositories/{}/permissions-config/users/{}",
+                            "{api_root}/repositories/{}/permissions-config/users/{}",
                             repo.full,
                             brace_encode(&user.uuid)
                         ),
@@ -413,6 +418,7 @@ impl Dataset {
         r: usize,
         (g, p): (usize, &str),
     ) -> String {
+        let api_root = self.api_root.as_str();
         let repo = self.repo(w, r);
         object(|o| {
             o.plain("type", "repository_group_permission")
@@ -423,7 +429,7 @@ impl Dataset {
                     l.href(
                         "self",
                         &format!(
-                            "{API}/repositories/{}/permissions-config/groups/{}",
+                            "{api_root}/repositories/{}/permissions-config/groups/{}",
                             repo.full, GROUPS[g].0
                         ),
                     );
@@ -522,6 +528,7 @@ impl Dataset {
     }
 
     pub(super) fn pipeline_json(&self, w: usize, r: usize, build: usize) -> String {
+        let api_root = self.api_root.as_str();
         let repo = self.repo(w, r);
         let full = &repo.full;
         let m = self.pipeline_meta(w, r, build);
@@ -546,7 +553,7 @@ impl Dataset {
                     t.plain("type", "pipeline_ref_target")
                         .plain("ref_type", "branch")
                         .str("ref_name", &m.ref_name)
-                        .obj("commit", |c| Self::write_commit_ref(c, &m.commit, full))
+                        .obj("commit", |c| self.write_commit_ref(c, &m.commit, full))
                         .obj("selector", |s| {
                             if m.trigger == 1 {
                                 s.plain("type", "custom")
@@ -591,11 +598,11 @@ impl Dataset {
             o.obj("links", |l| {
                 l.href(
                     "self",
-                    &format!("{API}/repositories/{full}/pipelines/{enc}"),
+                    &format!("{api_root}/repositories/{full}/pipelines/{enc}"),
                 )
                 .href(
                     "steps",
-                    &format!("{API}/repositories/{full}/pipelines/{enc}/steps"),
+                    &format!("{api_root}/repositories/{full}/pipelines/{enc}/steps"),
                 )
                 .href("html", &format!("{WEB}/{full}/pipelines/results/{build}"));
             });
@@ -606,6 +613,7 @@ impl Dataset {
     /// failed or stopped pipeline the last step carries the result; in a
     /// running one the last step is IN_PROGRESS.
     pub(super) fn step_json(&self, w: usize, r: usize, m: &PipeMeta, j: usize) -> String {
+        let api_root = self.api_root.as_str();
         let seed = self.spec.seed;
         let full = &self.repo(w, r).full;
         let names: &[&str] = match m.steps {
@@ -666,7 +674,7 @@ impl Dataset {
                     l.href(
                         "self",
                         &format!(
-                            "{API}/repositories/{full}/pipelines/{}/steps/{}",
+                            "{api_root}/repositories/{full}/pipelines/{}/steps/{}",
                             brace_encode(&pipe_uuid),
                             brace_encode(&uid)
                         ),
@@ -690,6 +698,7 @@ impl Dataset {
     }
 
     pub(super) fn environment_json(&self, w: usize, r: usize, e: usize) -> String {
+        let api_root = self.api_root.as_str();
         let (name, slug) = ENVIRONMENTS[e];
         let uid = self.environment_uuid(w, r, e);
         let full = &self.repo(w, r).full;
@@ -722,7 +731,7 @@ impl Dataset {
                     l.href(
                         "self",
                         &format!(
-                            "{API}/repositories/{full}/environments/{}",
+                            "{api_root}/repositories/{full}/environments/{}",
                             brace_encode(&uid)
                         ),
                     );
@@ -733,6 +742,7 @@ impl Dataset {
     /// Deployment `k` (0 = oldest): environments cycle Test, Staging,
     /// Production; each releases one of the pipelines, in build order.
     pub(super) fn deployment_json(&self, w: usize, r: usize, k: usize) -> String {
+        let api_root = self.api_root.as_str();
         let seed = self.spec.seed;
         let repo = self.repo(w, r);
         let full = &repo.full;
@@ -814,7 +824,7 @@ impl Dataset {
                         .plain("uuid", &release_uuid)
                         .plain("name", &format!("#{build}"))
                         .plain("url", &html)
-                        .obj("commit", |c| Self::write_commit_ref(c, &commit, full))
+                        .obj("commit", |c| self.write_commit_ref(c, &commit, full))
                         .plain("created_on", &rfc3339_micros(base_us));
                 })
                 .obj("deployable", |x| {
@@ -823,7 +833,7 @@ impl Dataset {
                         .plain("name", &format!("#{build}"))
                         .plain("url", &html)
                         .raw("pipeline", &short_ref("pipeline", &pipeline_uuid))
-                        .obj("commit", |c| Self::write_commit_ref(c, &commit, full))
+                        .obj("commit", |c| self.write_commit_ref(c, &commit, full))
                         .plain("created_on", &rfc3339_micros(base_us));
                 })
                 .plain(
@@ -834,7 +844,7 @@ impl Dataset {
                     l.href(
                         "self",
                         &format!(
-                            "{API}/repositories/{full}/deployments/{}",
+                            "{api_root}/repositories/{full}/deployments/{}",
                             brace_encode(&uid)
                         ),
                     );
@@ -922,15 +932,16 @@ impl Dataset {
         commit: usize,
         entry: Option<usize>,
     ) -> String {
+        let api_root = self.api_root.as_str();
         let full = &self.repo(w, r).full;
         let hash = self.commit_hash(w, r, commit);
         let (path, size, mime, attrs) = match entry {
             Some(i) => SRC_TREE[i],
             None => ("", DIR, None, &[][..]),
         };
-        let root = format!("{API}/repositories/{full}/src/{hash}/");
+        let root = format!("{api_root}/repositories/{full}/src/{hash}/");
         let self_url = format!("{root}{path}");
-        let commit_ref = |c: &mut Obj| Self::write_commit_ref(c, &hash, full);
+        let commit_ref = |c: &mut Obj| self.write_commit_ref(c, &hash, full);
         object(|o| {
             if size == DIR {
                 o.plain("type", "commit_directory")
@@ -959,7 +970,9 @@ impl Dataset {
                             .href("meta", &format!("{self_url}?format=meta"))
                             .href(
                                 "history",
-                                &format!("{API}/repositories/{full}/filehistory/{hash}/{path}"),
+                                &format!(
+                                    "{api_root}/repositories/{full}/filehistory/{hash}/{path}"
+                                ),
                             );
                     });
             }

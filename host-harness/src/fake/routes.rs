@@ -233,7 +233,8 @@ fn expansions(req: &ApiRequest, prefix: &str) -> (bool, bool) {
 /// upper case, anything else is a 400). With a BBQL `q`, as on Bitbucket,
 /// `state` is ignored and every state is eligible (put `state = "OPEN"` in
 /// the query). `fields=+values.participants,+values.reviewers` adds those
-/// arrays; other `fields` and `sort` are ignored.
+/// arrays (the generic `fields` pruning runs afterwards, in `server.rs`);
+/// `sort` is ignored.
 fn list_pull_requests(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let (participants, reviewers) = expansions(req, "values.");
@@ -282,7 +283,8 @@ fn get_pull_request(req: &ApiRequest, ws: &str, repo: &str, id: &str) -> ApiResu
 
 /// `GET /repositories/{workspace}/{repo_slug}/commits`: newest first, iterator
 /// pagination (opaque `page` token in `next`; a numeric `page` is a 400).
-/// `include`, `exclude`, `path`, `fields` are accepted and ignored.
+/// `include`, `exclude`, `path` are accepted and ignored (`fields` is
+/// applied generically, in `server.rs`).
 fn list_commits(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     paginate(req, COMMITS, req.dataset.n_commits(w, r), |range| {

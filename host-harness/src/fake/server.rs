@@ -1,22 +1,22 @@
-//! The HTTP side: tiny_http server, worker threads, authentication, request
-//! log, fault injection, and [`send`], which puts every answer on the wire.
+//! The HTTP side: tiny_http server (TCP_NODELAY), worker threads,
+//! authentication, request log, fault injection, `fields` pruning, and
+//! [`send`], which puts every answer on the wire.
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::data::Dataset;
 use super::faults::{self, Answer, FaultInjector, Reply};
+use super::fields;
 use super::oauth::{OAuthClient, TokenState, TOKEN_PATH};
 use super::routes::{dispatch, ApiError, ApiRequest, ApiResult};
 use super::util::{base64_decode, percent_decode};
 use super::{Credentials, FakeOptions, RecordedRequest};
 use anyhow::{anyhow, Context};
-
-const WORKERS: usize = 4;
 
 /// State shared by the worker threads.
 struct Shared {
@@ -34,6 +34,9 @@ struct Shared {
     oauth: Option<OAuthClient>,
     tokens: TokenState,
     log: Mutex<Vec<RecordedRequest>>,
+    /// Requests being handled right now, and the most there have been.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
 }
 
 /// A running fake Bitbucket Cloud API. Dropping it stops and joins the worker
@@ -47,10 +50,13 @@ pub struct FakeBitbucket {
 }
 
 impl FakeBitbucket {
-    /// Binds `127.0.0.1:0` and serves on 4 threads.
+    /// Binds `127.0.0.1:0` and serves on [`FakeOptions::workers`] threads.
     pub fn start(options: FakeOptions) -> anyhow::Result<FakeBitbucket> {
-        let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| anyhow!("fake Bitbucket: cannot bind 127.0.0.1:0: {e}"))?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .context("fake Bitbucket: cannot bind 127.0.0.1:0")?;
+        set_nodelay_for_accepted(&listener);
+        let server = tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| anyhow!("fake Bitbucket: cannot serve on 127.0.0.1:0: {e}"))?;
         let addr = server
             .server_addr()
             .to_ip()
@@ -61,10 +67,11 @@ impl FakeBitbucket {
             .map(|o| o.trim_end_matches('/').to_string())
             .unwrap_or_else(|| origin.clone());
 
+        let prefix = normalise_prefix(&options.path_prefix);
         let shared = Arc::new(Shared {
-            dataset: options.dataset,
+            dataset: options.dataset.with_api_root(&format!("{origin}{prefix}")),
             credentials: options.credentials,
-            prefix: normalise_prefix(&options.path_prefix),
+            prefix,
             link_origin,
             addr,
             origin: origin.clone(),
@@ -73,10 +80,12 @@ impl FakeBitbucket {
             tokens: TokenState::new(options.oauth.as_ref()),
             oauth: options.oauth,
             log: Mutex::new(Vec::new()),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
         });
         let server = Arc::new(server);
         let shutdown = Arc::new(AtomicBool::new(false));
-        let workers = (0..WORKERS)
+        let workers = (0..options.workers.max(1))
             .map(|i| {
                 let (shared, server, shutdown) = (shared.clone(), server.clone(), shutdown.clone());
                 std::thread::Builder::new()
@@ -105,7 +114,7 @@ impl FakeBitbucket {
         self.origin.clone()
     }
 
-    /// The dataset being served.
+    /// The dataset being served, its API links under [`base_url`](Self::base_url).
     pub fn dataset(&self) -> &Dataset {
         &self.shared.dataset
     }
@@ -129,7 +138,15 @@ impl FakeBitbucket {
         self.shared.faults.injected()
     }
 
+    /// The most requests that were waiting out [`FakeOptions::latency`] at
+    /// one time: how many a client had in flight at once (0 without latency).
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Clears the request log and the in-flight high-water mark.
     pub fn clear_requests(&self) {
+        self.shared.max_in_flight.store(0, Ordering::SeqCst);
         self.shared
             .log
             .lock()
@@ -184,7 +201,12 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
         .map(|h| h.value.as_str().to_string());
 
     if !shared.latency.is_zero() {
+        // In flight = inside this wait: a client that waits for each answer
+        // before sending the next request is never counted twice.
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(shared.latency);
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
     let authenticated = authenticate(&shared.credentials, authorization.as_deref()).or_else(|e| {
         // Access tokens the OAuth endpoint issued are accepted too.
@@ -355,6 +377,26 @@ fn close_connection(local: SocketAddr, peer: SocketAddr) {
     }
 }
 
+/// Turns Nagle's algorithm off for the connections `listener` accepts (they
+/// inherit TCP_NODELAY from the listening socket). tiny_http has no option for
+/// it, and with Nagle on, every answer on a keep-alive connection waited about
+/// 40 ms: tiny_http writes the head and the body separately, and the body's
+/// last segment was held back until the client's delayed ACK of the head.
+#[cfg(unix)]
+fn set_nodelay_for_accepted(listener: &std::net::TcpListener) {
+    use std::mem::ManuallyDrop;
+    use std::net::TcpStream;
+    use std::os::fd::{AsRawFd, FromRawFd};
+
+    // SAFETY: the descriptor is only borrowed for one setsockopt and never
+    // closed (ManuallyDrop); the listener keeps owning it.
+    let socket = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(listener.as_raw_fd()) });
+    let _ = socket.set_nodelay(true);
+}
+
+#[cfg(not(unix))]
+fn set_nodelay_for_accepted(_listener: &std::net::TcpListener) {}
+
 /// Elsewhere the connection stays open until the client closes it.
 #[cfg(not(unix))]
 fn close_connection(_local: SocketAddr, _peer: SocketAddr) {}
@@ -364,7 +406,8 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
         .expect("static header is valid")
 }
 
-/// Strips the prefix, splits and decodes the path, and dispatches.
+/// Strips the prefix, splits and decodes the path, dispatches, and applies
+/// `fields` to a successful answer.
 fn route(shared: &Shared, method: &str, path: &str, query: &[(String, String)]) -> ApiResult {
     let rest = if shared.prefix.is_empty() {
         Some(path)
@@ -387,7 +430,14 @@ fn route(shared: &Shared, method: &str, path: &str, query: &[(String, String)]) 
         query,
         link_origin: &shared.link_origin,
     };
-    dispatch(&req, method, &segments)
+    let body = dispatch(&req, method, &segments)?;
+    Ok(fields::apply(
+        body,
+        query
+            .iter()
+            .filter(|(k, _)| k == "fields")
+            .map(|(_, v)| v.as_str()),
+    ))
 }
 
 const INVALID_TOKEN: &str = "Token is invalid, expired, or not supported for this endpoint.";

@@ -628,6 +628,97 @@ fn empty_prefix_and_next_origin_override() {
     );
 }
 
+/// Every `href` under a `links` key, recursively (clone URLs included).
+fn link_hrefs(v: &Value, under_links: bool, out: &mut Vec<String>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| link_hrefs(i, under_links, out)),
+        Value::Object(map) => {
+            for (k, child) in map {
+                match child {
+                    Value::String(s) if under_links && k == "href" => out.push(s.clone()),
+                    _ => link_hrefs(child, under_links || k == "links", out),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn api_links_point_at_the_server() {
+    for prefix in ["/2.0", ""] {
+        let fake = FakeBitbucket::start(FakeOptions {
+            path_prefix: prefix.into(),
+            ..FakeOptions::default()
+        })
+        .unwrap();
+        let b = fake.base_url();
+        assert_eq!(fake.dataset().api_root(), b);
+        let repo = get_ok(&format!("{b}/repositories/acme/web-app"));
+        assert_eq!(
+            repo["links"]["self"]["href"],
+            format!("{b}/repositories/acme/web-app")
+        );
+        assert_eq!(
+            repo["links"]["pullrequests"]["href"],
+            format!("{b}/repositories/acme/web-app/pullrequests")
+        );
+        assert_eq!(
+            repo["links"]["html"]["href"],
+            "https://bitbucket.org/acme/web-app"
+        );
+        let ws = get_ok(&format!("{b}/workspaces/acme"));
+        assert_eq!(
+            ws["links"]["repositories"]["href"],
+            format!("{b}/repositories/acme")
+        );
+        // A client that follows the links stays on the fake.
+        let prs = get_ok(&format!(
+            "{}?state=MERGED",
+            repo["links"]["pullrequests"]["href"].as_str().unwrap()
+        ));
+        let pr = get_ok(prs["values"][0]["links"]["self"]["href"].as_str().unwrap());
+        assert_eq!(pr, prs["values"][0]);
+        get_ok(pr["links"]["commits"]["href"].as_str().unwrap());
+        get_ok(pr["author"]["links"]["self"]["href"].as_str().unwrap());
+
+        let mut hrefs = Vec::new();
+        for url in [
+            format!("{b}/repositories/acme"),
+            format!("{b}/repositories/acme/web-app/pullrequests?state=MERGED&fields=%2Bvalues.participants"),
+            format!("{b}/repositories/acme/web-app/commits"),
+            format!("{b}/workspaces/acme"),
+            format!("{b}/workspaces/acme/members"),
+            format!("{b}/workspaces/acme/projects"),
+            format!("{b}/user"),
+            format!("{b}/repositories/acme/web-app/refs/branches"),
+            format!("{b}/repositories/acme/web-app/pipelines"),
+            format!("{b}/repositories/acme/web-app/src/HEAD/"),
+        ] {
+            link_hrefs(&get_ok(&url), false, &mut hrefs);
+        }
+        assert!(hrefs.len() > 100);
+        for h in &hrefs {
+            assert!(
+                h.starts_with(&format!("{b}/"))
+                    || h.starts_with("https://bitbucket.org/")
+                    || h.starts_with("https://avatar-management--avatars.")
+                    || h.starts_with("https://acme@bitbucket.org/")
+                    || h.starts_with("git@bitbucket.org:"),
+                "{h}"
+            );
+        }
+        assert!(hrefs.iter().all(|h| !h.contains("api.bitbucket.org")));
+    }
+    // A dataset on its own keeps Bitbucket's host.
+    let ds = Dataset::demo();
+    assert_eq!(ds.api_root(), "https://api.bitbucket.org/2.0");
+    assert_eq!(
+        ds.repositories("acme")[0]["links"]["self"]["href"],
+        "https://api.bitbucket.org/2.0/repositories/acme/web-app"
+    );
+}
+
 #[test]
 fn workspace_and_repo_accept_uuids() {
     let fake = start();
@@ -886,6 +977,14 @@ fn large_repositories_are_cheap() {
     })
     .unwrap();
     let ds = fake.dataset();
+    // The served dataset is the same one with API links rebased on the server.
+    let rebased = |v: &Value| -> Value {
+        v.to_string()
+            .replace("https://api.bitbucket.org/2.0", &fake.base_url())
+            .parse()
+            .unwrap()
+    };
+    let (last_pr, last_commit) = (rebased(&last_pr), rebased(&last_commit));
     let t = Instant::now();
     let url = format!(
         "{}/repositories/big/web-app/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50&page=2000",
@@ -958,11 +1057,19 @@ fn keep_alive_connections_serve_several_requests() {
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
-    for path in [
+    let paths = [
         "/2.0/repositories/acme",
         "/2.0/repositories/acme/infra/commits?pagelen=3",
         "/2.0/nope",
-    ] {
+    ];
+    // Then the same pull request page again and again: with TCP_NODELAY each
+    // answer takes a few ms (Nagle and delayed ACKs made it about 40 ms).
+    let repeated = ["/2.0/repositories/acme/web-app/pullrequests/4"; 12];
+    let mut t = Instant::now();
+    for (i, path) in paths.into_iter().chain(repeated).enumerate() {
+        if i == paths.len() {
+            t = Instant::now();
+        }
         let head = format!(
             "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\n\r\n",
             basic()
@@ -989,8 +1096,14 @@ fn keep_alive_connections_serve_several_requests() {
         let value: Value = serde_json::from_slice(&body).unwrap();
         assert!(value.is_object(), "{path}");
     }
+    assert!(
+        t.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
     let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [200, 200, 404]);
+    assert_eq!(statuses[..3], [200, 200, 404]);
+    assert_eq!(statuses.len(), 15);
 }
 
 // ---------------------------------------------------------------- more endpoint families
@@ -1591,6 +1704,189 @@ fn pull_request_expansion_and_bbql() {
 }
 
 #[test]
+fn fields_partial_responses() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let every = "state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50";
+    let prs_url = format!("{b}/repositories/acme/web-app/pullrequests?{every}");
+    let all = ds.pull_requests("acme", "web-app");
+    // `next` carries the request's own `fields`; compare pages without it.
+    let no_next = |mut page: Value| {
+        page.as_object_mut().unwrap().shift_remove("next");
+        page
+    };
+    let full = no_next(get_ok(&prs_url));
+
+    // Restrict: only the listed paths, everything below each; the envelope
+    // only when listed.
+    let page = get_ok(&format!("{prs_url}&fields=values.id,values.author"));
+    assert_eq!(
+        page.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["values"]
+    );
+    for (p, want) in page["values"].as_array().unwrap().iter().zip(&all) {
+        assert_eq!(p, &json!({"id": want["id"], "author": want["author"]}));
+    }
+    let page = get_ok(&format!(
+        "{prs_url}&fields=next,size,page,pagelen&fields=values.id"
+    ));
+    assert_eq!(
+        page.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["size", "page", "pagelen", "next", "values"],
+        "key order is the answer's, not the request's"
+    );
+    let next = query_pairs(page["next"].as_str().unwrap());
+    assert!(next.contains(&("fields".into(), "values.id".into())));
+    assert!(next.contains(&("page".into(), "2".into())));
+    assert_eq!(page["values"].as_array().unwrap().len(), 50);
+
+    // Nested through arrays: every element of `values`, key order kept.
+    let page = get_ok(&format!(
+        "{prs_url}&fields=values.author.uuid,values.source.branch.name,values.id"
+    ));
+    for (p, want) in page["values"].as_array().unwrap().iter().zip(&all) {
+        assert_eq!(
+            serde_json::to_string(p).unwrap(),
+            serde_json::to_string(&json!({
+                "id": want["id"],
+                "author": {"uuid": want["author"]["uuid"]},
+                "source": {"branch": {"name": want["source"]["branch"]["name"]}}
+            }))
+            .unwrap()
+        );
+    }
+    // Arrays inside elements too: a commit's `parents[].hash`.
+    let commits = get_ok(&format!(
+        "{b}/repositories/acme/web-app/commits?fields=values.parents.hash"
+    ));
+    let expected = ds.commits("acme", "web-app");
+    for (c, want) in commits["values"].as_array().unwrap().iter().zip(&expected) {
+        let hashes: Vec<Value> = want["parents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!({"hash": p["hash"]}))
+            .collect();
+        assert_eq!(c, &json!({"parents": hashes}));
+    }
+
+    // `+` adds an expansion and keeps it when restricting.
+    let page = get_ok(&format!(
+        "{prs_url}&fields=values.id,%2Bvalues.participants"
+    ));
+    for p in page["values"].as_array().unwrap() {
+        let id = p["id"].as_u64().unwrap();
+        let parts = ds.pull_request_participants("acme", "web-app", id);
+        assert_eq!(p, &json!({"id": id, "participants": parts}));
+    }
+    // An unencoded `+` (decoded to a space) counts as `+`.
+    let page = get_ok(&format!("{prs_url}&fields=values.id,+values.reviewers"));
+    assert!(page["values"][0].get("reviewers").is_some());
+    // `+` alone changes nothing else.
+    let page = no_next(get_ok(&format!("{prs_url}&fields=%2Bvalues.reviewers")));
+    let mut stripped = page.clone();
+    for p in stripped["values"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().shift_remove("reviewers");
+    }
+    assert!(stripped == full);
+    let one = get_ok(&format!(
+        "{b}/repositories/acme/web-app/pullrequests/7?fields=id,%2Breviewers,%2Bparticipants"
+    ));
+    assert_eq!(
+        one.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["id", "reviewers", "participants"]
+    );
+
+    // `-` removes, alone or after restricting, through arrays.
+    let page = no_next(get_ok(&format!(
+        "{prs_url}&fields=-values.links,-values.summary"
+    )));
+    let mut want = full.clone();
+    for p in want["values"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().shift_remove("links");
+        p.as_object_mut().unwrap().shift_remove("summary");
+    }
+    assert!(page == want);
+    let page = get_ok(&format!(
+        "{prs_url}&fields=values.author,-values.author.links,next"
+    ));
+    assert!(page["next"].as_str().unwrap().contains("page=2"));
+    for (p, want) in page["values"].as_array().unwrap().iter().zip(&all) {
+        let mut author = want["author"].clone();
+        author.as_object_mut().unwrap().shift_remove("links");
+        assert_eq!(p, &json!({"author": author}));
+    }
+
+    // `*` matches every key at its level.
+    let repo = get_ok(&format!(
+        "{b}/repositories/acme/web-app?fields=links.*.href"
+    ));
+    let links = repo["links"].as_object().unwrap();
+    let full_repo = get_ok(&format!("{b}/repositories/acme/web-app"));
+    assert_eq!(links.len(), full_repo["links"].as_object().unwrap().len());
+    assert_eq!(
+        repo["links"]["self"]["href"],
+        full_repo["links"]["self"]["href"]
+    );
+    assert_eq!(
+        repo["links"]["clone"],
+        json!(full_repo["links"]["clone"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| json!({"href": c["href"]}))
+            .collect::<Vec<_>>())
+    );
+    let repo = get_ok(&format!(
+        "{b}/repositories/acme/web-app?fields=-links.*,uuid"
+    ));
+    assert_eq!(repo, json!({"uuid": full_repo["uuid"]}));
+    let repo = get_ok(&format!("{b}/repositories/acme/web-app?fields=*"));
+    assert!(repo == full_repo);
+    let repo = get_ok(&format!("{b}/repositories/acme/web-app?fields=-links.*"));
+    assert_eq!(repo["links"], json!({}));
+
+    // A path that names nothing contributes nothing; it is not an error.
+    let page = get_ok(&format!("{prs_url}&fields=values.id,values.nope,bogus.x"));
+    assert_eq!(page["values"][0], json!({"id": 1}));
+    assert_eq!(get_ok(&format!("{prs_url}&fields=nope")), json!({}));
+    assert!(no_next(get_ok(&format!("{prs_url}&fields=-nope,-values.nope"))) == full);
+    // Elements that keep nothing stay in place as `{}`.
+    let page = get_ok(&format!("{prs_url}&fields=values.merge_commit.hash"));
+    for (p, want) in page["values"].as_array().unwrap().iter().zip(&all) {
+        if want["state"] == "MERGED" {
+            assert_eq!(p["merge_commit"]["hash"], want["merge_commit"]["hash"]);
+        } else {
+            assert_eq!(p, &json!({}));
+        }
+    }
+
+    // Error bodies are left alone.
+    assert_error(
+        &get(
+            &format!("{b}/repositories/acme/nope/pullrequests?fields=values.id"),
+            Some(&basic()),
+        ),
+        404,
+        "Repository acme/nope not found",
+    );
+    assert_error(
+        &get(
+            &format!("{b}/repositories/acme/web-app/pullrequests?state=bogus&fields=type"),
+            Some(&basic()),
+        ),
+        400,
+        "Invalid state 'bogus': expected one of OPEN, MERGED, DECLINED, SUPERSEDED",
+    );
+    assert_error(
+        &get(&format!("{b}/user?fields=type"), None),
+        401,
+        "Authentication required",
+    );
+}
+
+#[test]
 fn repositories_bbql() {
     let fake = FakeBitbucket::start(FakeOptions {
         dataset: Dataset::generate(DatasetSpec {
@@ -2120,4 +2416,39 @@ fn latency_delays_every_answer() {
         "{:?}",
         t.elapsed()
     );
+}
+
+#[test]
+fn workers_answer_concurrently_through_latency() {
+    // 8 clients at once, 150 ms latency: the default 16 workers overlap them
+    // (about 150 ms); 3 workers take 3 rounds, 1 worker 8.
+    let run = |workers: Option<usize>| {
+        let mut options = FakeOptions {
+            latency: Duration::from_millis(150),
+            ..FakeOptions::default()
+        };
+        if let Some(n) = workers {
+            options.workers = n;
+        }
+        let fake = FakeBitbucket::start(options).unwrap();
+        let url = format!("{}/user", fake.base_url());
+        let t = Instant::now();
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let url = url.clone();
+                std::thread::spawn(move || get_ok(&url))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        t.elapsed()
+    };
+    assert_eq!(FakeOptions::default().workers, 16);
+    let wide = run(None);
+    assert!(wide < Duration::from_millis(450), "{wide:?}");
+    let narrow = run(Some(3));
+    assert!(narrow >= Duration::from_millis(450), "{narrow:?}");
+    let one = run(Some(0)); // 0 counts as 1
+    assert!(one >= Duration::from_millis(1_200), "{one:?}");
 }

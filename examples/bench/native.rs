@@ -1,0 +1,110 @@
+//! Rows per second through the component versus the same report code
+//! (`bitbucket_connector::run`) compiled natively. Both read the same fake
+//! over loopback HTTP, one request at a time, with no latency, so the
+//! difference is what WebAssembly, wasi:http and the component boundary cost.
+
+use crate::{config, fake, first_repo, ratio, spec};
+use bitbucket_connector::client::{RawResponse, Transport};
+use bitbucket_connector::error::{Error, ErrorCode, Result};
+use bitbucket_connector::{config::Config, reports, run::Run};
+use host_harness::Host;
+use std::time::{Duration, Instant};
+use url::Url;
+
+pub fn report(host: &Host) -> anyhow::Result<()> {
+    let fake = fake(spec(1, 5_000, 20_000), Duration::ZERO)?;
+    let repo = first_repo(&fake);
+    let config = config(&fake, 1);
+    println!("| report | rows | component | native | component / native |");
+    println!("|---|---:|---:|---:|---:|");
+    for report in ["pull-requests", "commits"] {
+        let params = vec![
+            ("workspace".to_string(), "acme".to_string()),
+            ("repository".to_string(), repo.clone()),
+        ];
+        let mut session = host.session(&config)?;
+        let started = Instant::now();
+        let rows = session.run(report, &params, |_| Ok(()))?.rows;
+        let component = started.elapsed();
+
+        let definition = reports::find(report).expect("the report exists");
+        let parsed = Config::parse(&config).map_err(|e| anyhow::anyhow!(e.message))?;
+        let started = Instant::now();
+        let mut run = Run::start(definition, &params, &parsed, Ureq::new())
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let mut native_rows = 0;
+        while let Some(batch) = run.next_batch().map_err(|e| anyhow::anyhow!(e.message))? {
+            native_rows += batch.len() as u64;
+        }
+        let native = started.elapsed();
+        anyhow::ensure!(rows == native_rows, "{report}: the same rows either way");
+        let per_second = |d: Duration| rows as f64 / d.as_secs_f64();
+        println!(
+            "| {report} | {rows} | {:.0} rows/s | {:.0} rows/s | {:.2} |",
+            per_second(component),
+            per_second(native),
+            ratio(native, component)
+        );
+    }
+    Ok(())
+}
+
+/// A native transport over `ureq`, one request at a time.
+struct Ureq {
+    agent: ureq::Agent,
+    started: Instant,
+}
+
+impl Ureq {
+    fn new() -> Ureq {
+        Ureq {
+            agent: ureq::AgentBuilder::new().build(),
+            started: Instant::now(),
+        }
+    }
+
+    fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
+        let mut request = self.agent.get(url.as_str());
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let response = match request.call() {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => return Err(Error::new(ErrorCode::Transport, e.to_string()).retryable()),
+        };
+        let header = |name: &str| response.header(name).map(str::to_string);
+        let (status, content_type) = (response.status(), header("content-type"));
+        let (retry_after, rate_limit_reset) = (header("retry-after"), header("x-ratelimit-reset"));
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
+            .map_err(|e| Error::new(ErrorCode::Transport, e.to_string()).retryable())?;
+        Ok(RawResponse {
+            status,
+            content_type,
+            retry_after,
+            rate_limit_reset,
+            body,
+        })
+    }
+}
+
+impl Transport for Ureq {
+    fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
+        urls.iter().map(|url| self.get(url, headers)).collect()
+    }
+
+    fn post(&mut self, _: &Url, _: &[(&str, &str)], _: &[u8]) -> Result<RawResponse> {
+        Err(Error::new(
+            ErrorCode::Transport,
+            "no OAuth in the benchmark",
+        ))
+    }
+
+    fn now(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn sleep(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
