@@ -51,7 +51,7 @@ impl Transport for WasiHttp {
 
     fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
         // Every request goes out before any answer is awaited.
-        let mut sent: Vec<Result<(String, FutureIncomingResponse)>> = urls
+        let sent: Vec<Result<(String, FutureIncomingResponse)>> = urls
             .iter()
             .map(|url| self.start(Method::Get, url, headers, None))
             .collect();

@@ -136,7 +136,7 @@ struct Walker {
 }
 
 enum Walk {
-    Pages(Pages),
+    Pages(Box<Pages>),
     FanOut(Box<FanOut>),
 }
 
@@ -247,13 +247,13 @@ impl Walker {
         Ok(Walker {
             report,
             params,
-            walk: Walk::Pages(Pages {
+            walk: Walk::Pages(Box::new(Pages {
                 next: Some(first),
                 visited: BTreeSet::new(),
                 numbered: None,
                 cutoff,
                 asked: 0,
-            }),
+            })),
         })
     }
 

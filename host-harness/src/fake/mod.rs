@@ -135,7 +135,8 @@ pub struct FakeOptions {
     /// Test hook: if set (e.g. `Some("http://127.0.0.1:9")`), every `next` /
     /// `previous` link uses this origin instead of the server's own.
     pub next_origin_override: Option<String>,
-    /// Slept before answering every request (401s and faults included).
+    /// How long after its request every answer goes out (401s and faults
+    /// included); the time the fake takes to compute it counts towards it.
     pub latency: std::time::Duration,
     /// Fault injection (see [`FaultRule`]); the first matching rule with
     /// attempts left for the request's target applies.

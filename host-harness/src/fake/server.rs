@@ -200,13 +200,16 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
         .find(|h| h.field.equiv("Authorization"))
         .map(|h| h.value.as_str().to_string());
 
-    if !shared.latency.is_zero() {
-        // In flight = inside this wait: a client that waits for each answer
-        // before sending the next request is never counted twice.
+    // The answer goes out `latency` after the request arrived, however long
+    // it took to compute (as over a network, where the server's own time is
+    // part of the round trip). In flight = from arrival until then: a
+    // client that waits for each answer before sending the next request is
+    // never counted twice.
+    let arrived = std::time::Instant::now();
+    let delayed = !shared.latency.is_zero();
+    if delayed {
         let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        std::thread::sleep(shared.latency);
-        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
     let authenticated = authenticate(&shared.credentials, authorization.as_deref()).or_else(|e| {
         // Access tokens the OAuth endpoint issued are accepted too.
@@ -256,6 +259,10 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
             fault,
         });
 
+    if delayed {
+        std::thread::sleep(shared.latency.saturating_sub(arrived.elapsed()));
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
     send(shared, request, answer);
 }
 
