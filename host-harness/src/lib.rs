@@ -6,7 +6,9 @@
 //! - `component`: where the component is and how to build it;
 //! - `fake`: a fake Bitbucket Cloud on 127.0.0.1 for the demo and the tests.
 
+pub mod advice;
 pub mod component;
+pub mod env_config;
 pub mod fake;
 pub mod openapi;
 pub mod output;

@@ -4,7 +4,9 @@ use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
 use host_harness::fake::{FakeBitbucket, FakeOptions};
 use host_harness::output::{self, Format};
-use host_harness::{component, Host, HostError, Limits, ReportInfo, ReportStatus};
+use host_harness::{
+    advice, component, env_config, Host, HostError, Limits, ReportInfo, ReportStatus,
+};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,14 +37,17 @@ enum Command {
     },
     /// Run one report and write its rows.
     #[command(
-        after_help = "Example:\n  connector-harness run pull-requests --config bitbucket.json \\\n      --param workspace=acme --param repository=web-app --format csv --output prs.csv"
+        after_help = "Examples:\n  connector-harness run pull-requests --config bitbucket.json \\\n      --param workspace=acme --param repository=web-app --format csv --output prs.csv\n  BITBUCKET_EMAIL=you@example.com BITBUCKET_API_TOKEN=... \\\n      connector-harness run repositories --param workspace=acme --format table"
     )]
     Run {
         /// The report id (see `reports`).
         report: String,
-        /// The connector configuration (JSON): endpoint and auth.
+        /// The connector configuration (JSON): endpoint and auth; `auth.token_env`
+        /// and the like name environment variables holding secrets. Without it,
+        /// BITBUCKET_EMAIL + BITBUCKET_API_TOKEN (or BITBUCKET_ACCESS_TOKEN, and
+        /// optionally BITBUCKET_ENDPOINT) are used.
         #[arg(long, value_name = "FILE")]
-        config: PathBuf,
+        config: Option<PathBuf>,
         /// A report parameter, NAME=VALUE; repeat for several.
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
@@ -52,6 +57,15 @@ enum Command {
         /// Write rows to FILE instead of stdout.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Describe one report: parameters, columns with types, primary key, endpoint, status.
+    #[command(after_help = "Example:\n  connector-harness describe pull-requests")]
+    Describe {
+        /// The report id or one of its aliases (see `reports`).
+        report: String,
+        /// Print the description as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Start a fake Bitbucket with a seeded demo workspace and run a report against it.
     #[command(after_help = "Example:\n  connector-harness demo --report commits --format jsonl")]
@@ -70,12 +84,15 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // One line, starting with the error code.
-            let line = match e.downcast_ref::<HostError>() {
-                Some(host) => host.to_string(),
-                None => format!("harness-error: {e:#}"),
+            // One line starting with the error code, then what to do.
+            let (line, action) = match e.downcast_ref::<HostError>() {
+                Some(host) => (host.to_string(), Some(advice::what_to_do(host))),
+                None => (format!("harness-error: {e:#}"), None),
             };
             eprintln!("{}", line.replace(['\n', '\r'], " "));
+            if let Some(action) = action {
+                eprintln!("what to do: {action}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -105,9 +122,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             output,
         } => {
-            let config_path = config;
-            let config = std::fs::read_to_string(&config_path)
-                .with_context(|| format!("reading the config file {}", config_path.display()))?;
+            let var = |name: &str| std::env::var(name).ok();
+            let (config_path, file_text, config) = match config {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading the config file {}", path.display()))?;
+                    let resolved = env_config::resolve(&text, var)?;
+                    (Some(path), text, resolved)
+                }
+                None => (None, String::new(), env_config::from_standard_vars(var)?),
+            };
             let params = params
                 .iter()
                 .map(|p| parse_param(p))
@@ -123,10 +147,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let result = run_report(&host, &mut session, &report, &params, format, out);
             // Bitbucket expires a refresh token once it has rotated it: keep
             // the new one, whether or not the run succeeded.
-            if let Ok(Some(token)) = session.rotated_refresh_token() {
-                save_refresh_token(&config_path, &config, &token)?;
+            if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &config_path) {
+                save_refresh_token(path, &file_text, &token)?;
             }
             result?;
+        }
+        Command::Describe { report, json } => {
+            let reports = host.list_reports()?;
+            let Some(info) = reports.iter().find(|r| {
+                r.id == report || r.aliases.iter().any(|a| a.eq_ignore_ascii_case(&report))
+            }) else {
+                bail!("no report `{report}`; `connector-harness reports` lists them");
+            };
+            let mut out = std::io::stdout().lock();
+            if json {
+                let described = catalog_json(std::slice::from_ref(info));
+                serde_json::to_writer_pretty(&mut out, &described[0])?;
+                writeln!(out)?;
+            } else {
+                describe(&mut out, info)?;
+            }
         }
         Command::Demo { report, format } => {
             let fake = FakeBitbucket::start(FakeOptions::default())?;
@@ -186,12 +226,22 @@ fn run_report(
 }
 
 /// Writes a rotated OAuth refresh token back into the config file, in place
-/// of the one it held, and says so (without printing the token).
+/// of the one it held, and says so (without printing the token). When the
+/// file names a variable for it instead, the token goes to a file of its own.
 fn save_refresh_token(path: &std::path::Path, config: &str, token: &str) -> anyhow::Result<()> {
     let mut value: Value = serde_json::from_str(config)?;
+    if let Some(var) = value["auth"]["refresh_token_env"].as_str() {
+        let aside = path.with_extension("refresh-token");
+        write_private(&aside, token)?;
+        eprintln!(
+            "Bitbucket rotated the OAuth refresh token; the old one in {var} no longer works. The new one was saved to {}: put it in {var}.",
+            aside.display()
+        );
+        return Ok(());
+    }
     value["auth"]["refresh_token"] = Value::String(token.to_string());
     let text = serde_json::to_string_pretty(&value)? + "\n";
-    std::fs::write(path, text).with_context(|| {
+    write_private(path, &text).with_context(|| {
         format!(
             "saving the rotated OAuth refresh token to {}",
             path.display()
@@ -201,6 +251,69 @@ fn save_refresh_token(path: &std::path::Path, config: &str, token: &str) -> anyh
         "Bitbucket rotated the OAuth refresh token; the new one was saved to {}",
         path.display()
     );
+    Ok(())
+}
+
+/// Writes a file only its owner can read (it holds a secret).
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `describe`: a report's contract, for a person.
+fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
+    writeln!(out, "{} ({})", r.title, r.id)?;
+    if !r.aliases.is_empty() {
+        writeln!(out, "Also known as: {}", r.aliases.join(", "))?;
+    }
+    writeln!(out, "\n{}\n", r.description)?;
+    match &r.status {
+        ReportStatus::Available => writeln!(out, "Status:      available")?,
+        ReportStatus::RetiredUpstream(t) => {
+            let instead = t
+                .replacement
+                .as_deref()
+                .map(|r| format!("; use `{r}`"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "Status:      retired upstream since {}: {}{instead}",
+                t.since, t.reason
+            )?
+        }
+    }
+    writeln!(out, "Endpoint:    GET {}", r.endpoint)?;
+    writeln!(out, "Primary key: {}", r.primary_key.join(", "))?;
+    writeln!(out, "\nParameters:")?;
+    let width = r.params.iter().map(|p| p.name.len()).max().unwrap_or(4);
+    for p in &r.params {
+        let need = match (&p.default, p.required) {
+            (Some(d), _) => format!("default {d}"),
+            (None, true) => "required".to_string(),
+            (None, false) => "optional".to_string(),
+        };
+        let kind = format!("{:?}", p.kind).to_lowercase();
+        writeln!(
+            out,
+            "  {:width$}  {kind:8}  {need:12}  {}",
+            p.name, p.description
+        )?;
+    }
+    writeln!(out, "\nColumns:")?;
+    let width = r.columns.iter().map(|c| c.name.len()).max().unwrap_or(4);
+    for c in &r.columns {
+        let ty = format!("{:?}", c.type_).to_lowercase();
+        let null = if c.nullable { "null" } else { "" };
+        writeln!(
+            out,
+            "  {:width$}  {ty:9}  {null:4}  {}",
+            c.name, c.description
+        )?;
+    }
     Ok(())
 }
 

@@ -8,13 +8,102 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn harness(args: &[&str]) -> Output {
+    harness_with_env(args, &[])
+}
+
+/// Runs the harness with these environment variables (and no BITBUCKET_*
+/// ones inherited from the test's own environment).
+fn harness_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let component = component::build().expect("the component builds");
-    Command::new(env!("CARGO_BIN_EXE_connector-harness"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connector-harness"));
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("BITBUCKET_")) {
+        command.env_remove(name);
+    }
+    command
+        .envs(vars.iter().copied())
         .arg("--component")
         .arg(component)
         .args(args)
         .output()
         .expect("the harness runs")
+}
+
+#[test]
+fn describe_shows_parameters_columns_key_endpoint_and_status() {
+    let out = harness(&["describe", "pull-requests"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "(pull-requests)",
+        "Endpoint:    GET /repositories/{workspace}/{repository}/pullrequests",
+        "Status:      available",
+        "Primary key: repository, id",
+        "workspace",
+        "required",
+        "updated_on",
+        "timestamp",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in\n{text}");
+    }
+    let retired = harness(&["describe", "issues", "--json"]);
+    assert!(retired.status.success());
+    let retired: Value = serde_json::from_slice(&retired.stdout).unwrap();
+    assert_eq!(retired["status"], "retired-upstream");
+    let unknown = harness(&["describe", "nope"]);
+    assert!(!unknown.status.success());
+}
+
+#[test]
+fn secrets_come_from_the_environment_with_or_without_a_config_file() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let c = fake.credentials().clone();
+    let base = fake.base_url();
+    let args = ["run", "repositories", "--param", "workspace=acme"];
+    // No config file: the standard variables.
+    let out = harness_with_env(
+        &args,
+        &[
+            ("BITBUCKET_EMAIL", &c.email),
+            ("BITBUCKET_API_TOKEN", &c.api_token),
+            ("BITBUCKET_ENDPOINT", &base),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
+
+    // A config file that names the variables.
+    let path =
+        std::env::temp_dir().join(format!("connector-harness-{}-env.json", std::process::id()));
+    let config = serde_json::json!({"endpoint": base, "auth": {"type": "api-token", "email_env": "MY_EMAIL", "token_env": "MY_TOKEN"}});
+    std::fs::write(&path, config.to_string()).unwrap();
+    let mut with_file = args.to_vec();
+    with_file.extend(["--config", path.to_str().unwrap()]);
+    let out = harness_with_env(
+        &with_file,
+        &[("MY_EMAIL", &c.email), ("MY_TOKEN", &c.api_token)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
+
+    // A variable that is not set: the error names it.
+    let out = harness_with_env(&with_file, &[("MY_EMAIL", &c.email)]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("MY_TOKEN"), "{stderr}");
+    // Nothing at all: says which variables to set.
+    let out = harness_with_env(&args, &[]);
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("BITBUCKET_API_TOKEN"));
+    std::fs::remove_file(&path).unwrap();
 }
 
 fn config_file(fake: &FakeBitbucket, name: &str) -> PathBuf {
@@ -135,7 +224,7 @@ fn run_writes_csv_with_quoting_to_a_file() {
 }
 
 #[test]
-fn failures_exit_non_zero_with_one_line_starting_with_the_code() {
+fn failures_exit_non_zero_with_the_code_first_then_what_to_do() {
     let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
     let config = config_file(&fake, "fail");
     let cases: [(&[&str], &str); 3] = [
@@ -172,8 +261,10 @@ fn failures_exit_non_zero_with_one_line_starting_with_the_code() {
         let out = harness(args);
         assert!(!out.status.success());
         let stderr = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        assert!(stderr.starts_with(prefix), "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "the error, then what to do: {stderr}");
+        assert!(lines[0].starts_with(prefix), "{stderr}");
+        assert!(lines[1].starts_with("what to do: "), "{stderr}");
     }
 }
 
