@@ -269,6 +269,35 @@ pub const DAYS_BACK: Param = Param {
     description: "Only objects from the last N days (an alternative to `since`).",
 };
 
+/// The checkpoint of an earlier run: only what changed after it.
+pub const CHANGED_AFTER: Param = Param {
+    name: "changed-after",
+    kind: ParamKind::Date,
+    required: false,
+    default: None,
+    description: "Only objects changed strictly after this instant: the checkpoint an earlier complete run returned (incremental runs).",
+};
+
+/// The date parameters, of which a run takes at most one.
+pub const DATE_PARAMS: [&str; 3] = ["since", "days-back", "changed-after"];
+
+/// The lower bound the date parameters put on a report's date field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateBound {
+    pub at: crate::time::Instant,
+    /// As written into a BBQL query.
+    pub text: String,
+    /// `changed-after` excludes the instant itself; `since` includes it.
+    pub exclusive: bool,
+}
+
+impl DateBound {
+    /// Whether an object dated `when` is before the bound (not wanted).
+    pub fn excludes(&self, when: crate::time::Instant) -> bool {
+        when < self.at || (self.exclusive && when == self.at)
+    }
+}
+
 /// Validated parameters of one run, by name.
 pub type Params = BTreeMap<&'static str, String>;
 
@@ -293,10 +322,14 @@ impl Report {
             }
             params.insert(param.name, validate(param, value)?);
         }
-        if params.contains_key("since") && params.contains_key("days-back") {
+        let dates: Vec<&str> = DATE_PARAMS
+            .into_iter()
+            .filter(|p| params.contains_key(p))
+            .collect();
+        if dates.len() > 1 {
             return Err(Error::param(
-                "days-back",
-                "give either `since` or `days-back`, not both",
+                dates[1],
+                format!("give one of `{}`, not several", DATE_PARAMS.join("`, `")),
             ));
         }
         for param in self.params {
@@ -338,13 +371,35 @@ impl Report {
         }
     }
 
-    /// The earliest instant the date parameters ask for, in Unix seconds.
-    pub fn since(&self, params: &Params, now: i64) -> Option<i64> {
-        if let Some(since) = params.get("since") {
-            return crate::time::parse(since);
+    /// The lower bound the date parameters ask for, if any.
+    pub fn date_bound(&self, params: &Params, now: i64) -> Option<DateBound> {
+        if let Some(after) = params.get("changed-after") {
+            return Some(DateBound {
+                at: crate::time::parse_precise(after)?,
+                text: after.clone(),
+                exclusive: true,
+            });
         }
-        let days: i64 = params.get("days-back")?.parse().ok()?;
-        Some(now - days.min(100_000) * 86_400)
+        let seconds = match params.get("since") {
+            Some(since) => crate::time::parse(since)?,
+            None => {
+                let days: i64 = params.get("days-back")?.parse().ok()?;
+                now - days.min(100_000) * 86_400
+            }
+        };
+        Some(DateBound {
+            at: (seconds, 0),
+            text: crate::time::format_utc(seconds),
+            exclusive: false,
+        })
+    }
+
+    /// The field the date parameters filter on, if the report has one.
+    pub fn date_field(&self) -> Option<&'static str> {
+        match self.date_filter {
+            DateFilter::None => None,
+            DateFilter::Bbql(field) | DateFilter::Cutoff(field) => Some(field),
+        }
     }
 
     /// The URL of the first request: the endpoint path with parameters
@@ -375,9 +430,11 @@ impl Report {
         }
         drop(segments);
         let mut bbql: Vec<String> = self.filter.iter().map(|f| f.to_string()).collect();
-        if let (DateFilter::Bbql(field), Some(since)) = (self.date_filter, self.since(params, now))
+        if let (DateFilter::Bbql(field), Some(bound)) =
+            (self.date_filter, self.date_bound(params, now))
         {
-            bbql.push(format!("{field} >= {}", crate::time::format_utc(since)));
+            let op = if bound.exclusive { ">" } else { ">=" };
+            bbql.push(format!("{field} {op} {}", bound.text));
         }
         let mut query = url.query_pairs_mut();
         if self.shape == Shape::List {
@@ -420,7 +477,8 @@ impl Report {
                 Source::KeyOf(keys) => fields.extend(keys.iter().map(|k| format!("{item}{k}"))),
             }
         }
-        if let DateFilter::Cutoff(field) = self.date_filter {
+        // The date field: for the cutoff, and for the run's checkpoint.
+        if let Some(field) = self.date_field() {
             fields.push(format!("{values}{field}"));
         }
         let fixed = self.query.iter().filter(|(key, _)| *key == "fields");
@@ -551,7 +609,14 @@ mod tests {
     const REPORT: Report = Report {
         id: "test-report",
         endpoint: "/repositories/{workspace}/{repository}/things",
-        params: &[WORKSPACE, REPOSITORY, COUNT, SINCE, DAYS_BACK],
+        params: &[
+            WORKSPACE,
+            REPOSITORY,
+            COUNT,
+            SINCE,
+            DAYS_BACK,
+            CHANGED_AFTER,
+        ],
         query: &[("state", "A"), ("state", "B")],
         page_len: 50,
         columns: &[
@@ -639,8 +704,8 @@ mod tests {
             .resolve_params(&given(&[("workspace", "acme"), ("repository", "{abc-1}")]))
             .unwrap();
         for (endpoint, expected) in [
-            ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name"),
-            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name"),
+            ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name%2Cvalues.updated_on"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name%2Cvalues.updated_on"),
         ] {
             let url = REPORT.first_url(&Url::parse(endpoint).unwrap(), &p, 0).unwrap();
             assert_eq!(url.as_str(), expected);
@@ -711,6 +776,11 @@ mod tests {
         assert_eq!(
             q(&[w, r, ("days-back", "2")]).as_deref(),
             Some("kind = \"x\" AND updated_on >= 2026-11-21T00:00:00+00:00")
+        );
+        assert_eq!(
+            q(&[w, r, ("changed-after", "2026-05-01T10:00:00.123456+00:00")]).as_deref(),
+            Some("kind = \"x\" AND updated_on > 2026-05-01T10:00:00.123456+00:00"),
+            "exclusive, and as precise as the checkpoint"
         );
     }
 

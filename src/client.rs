@@ -44,6 +44,8 @@ pub trait Transport {
 pub struct Stats {
     pub requests: u64,
     pub retries: u64,
+    /// Successful answers: pages or objects received.
+    pub pages: u64,
     pub waited: Duration,
 }
 
@@ -154,6 +156,7 @@ impl<T: Transport> Client<T> {
             let mut again = Vec::new();
             let renew = !refreshed && self.oauth().is_some();
             for (i, answer) in todo.iter().zip(answers) {
+                self.stats.pages += u64::from(answer.is_ok());
                 match answer {
                     Err(e) if renew && e.code == ErrorCode::Unauthorized => again.push(*i),
                     answer => results[*i] = Some(answer),

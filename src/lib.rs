@@ -115,6 +115,19 @@ mod component {
     }
 
     impl api::GuestRun for RunResource {
+        fn progress(&self) -> wit::RunProgress {
+            let stats = self.0.borrow().stats();
+            wit::RunProgress {
+                requests: stats.requests,
+                retries: stats.retries,
+                pages: stats.pages,
+            }
+        }
+
+        fn checkpoint(&self) -> Option<String> {
+            self.0.borrow().checkpoint()
+        }
+
         fn next_batch(&self) -> Result<Option<Vec<wit::Row>>, wit::ConnectorError> {
             let batch = self.0.borrow_mut().next_batch().map_err(to_wit_error)?;
             Ok(batch.map(|rows| {

@@ -38,7 +38,7 @@ pub fn ensure_available(report: &Report) -> Result<()> {
 /// A date parameter that would change nothing is refused rather than
 /// silently ignored (e.g. `since` on one pull request's commits).
 fn ensure_dates_apply(report: &Report, params: &Params) -> Result<()> {
-    let Some(given) = ["since", "days-back"]
+    let Some(given) = crate::catalog::DATE_PARAMS
         .into_iter()
         .find(|p| params.contains_key(p))
     else {
@@ -64,6 +64,25 @@ pub struct Run<T> {
     /// Requests in flight at once.
     concurrency: usize,
     finished: bool,
+    /// Whether the run went through to its end without an error.
+    complete: bool,
+    high_water: HighWater,
+}
+
+/// The greatest value of the date field among the objects a run read, as
+/// the API wrote it: the checkpoint an incremental run starts after.
+#[derive(Default)]
+struct HighWater(Option<(crate::time::Instant, String)>);
+
+impl HighWater {
+    fn see(&mut self, value: &str) {
+        let Some(at) = crate::time::parse_precise(value) else {
+            return;
+        };
+        if self.0.as_ref().is_none_or(|(max, _)| at > *max) {
+            self.0 = Some((at, value.to_string()));
+        }
+    }
 }
 
 impl<T: Transport> Run<T> {
@@ -77,12 +96,14 @@ impl<T: Transport> Run<T> {
         ensure_available(report)?;
         let params = report.resolve_params(params)?;
         ensure_dates_apply(report, &params)?;
-        let walker = Walker::new(report, params, &config.endpoint, crate::time::now())?;
+        let walker = Walker::new(report, params, &config.endpoint, crate::time::now(), true)?;
         Ok(Run {
             client: Client::new(config, transport),
             walker,
             concurrency: config.concurrency.max(1),
             finished: false,
+            complete: false,
+            high_water: HighWater::default(),
         })
     }
 
@@ -96,8 +117,19 @@ impl<T: Transport> Run<T> {
         let batch = self.round();
         if !matches!(batch, Ok(Some(_))) {
             self.finished = true;
+            self.complete = matches!(batch, Ok(None));
         }
         batch
+    }
+
+    /// Once the run is complete: the greatest value of the report's date
+    /// field it read (give it back as `changed-after` to fetch only what
+    /// changed since). `None` before the end, after an error, and for
+    /// reports without a date field or without rows.
+    pub fn checkpoint(&self) -> Option<String> {
+        self.complete
+            .then(|| self.high_water.0.as_ref().map(|(_, text)| text.clone()))
+            .flatten()
     }
 
     /// One round: ask the walker what it needs, fetch it all at once, and
@@ -111,7 +143,7 @@ impl<T: Transport> Run<T> {
             return Ok(None);
         }
         let mut bodies = self.client.fetch(&urls).into_iter();
-        let rows = self.walker.feed(&mut bodies)?;
+        let rows = self.walker.feed(&mut bodies, &mut self.high_water)?;
         debug_assert!(bodies.next().is_none(), "every answer was taken");
         Ok(Some(rows))
     }
@@ -133,6 +165,9 @@ struct Walker {
     report: &'static Report,
     params: Params,
     walk: Walk,
+    /// Whether the date parameters narrow this walk, so its date field
+    /// counts towards the run's checkpoint.
+    dated: bool,
 }
 
 enum Walk {
@@ -150,7 +185,7 @@ struct Pages {
     /// read, which can be fetched side by side.
     numbered: Option<PageRange>,
     /// For `DateFilter::Cutoff`: the earliest instant wanted.
-    cutoff: Option<i64>,
+    cutoff: Option<crate::catalog::DateBound>,
     /// How many requests the current round holds for this walk.
     asked: usize,
 }
@@ -199,14 +234,20 @@ struct FanOut {
 }
 
 impl Walker {
-    fn new(report: &'static Report, params: Params, endpoint: &Url, now: i64) -> Result<Walker> {
+    fn new(
+        report: &'static Report,
+        params: Params,
+        endpoint: &Url,
+        now: i64,
+        dated: bool,
+    ) -> Result<Walker> {
         if let Some(fan) = report.fan_out.filter(|f| !params.contains_key(f.param)) {
             // The parent gets the parameters it accepts (workspace, dates, ...).
             let given: Vec<(String, String)> = params
                 .iter()
                 .filter(|(name, _)| fan.parent.params.iter().any(|p| p.name == **name))
                 .filter(|(name, _)| {
-                    fan.dates_narrow_parent || !matches!(**name, "since" | "days-back")
+                    fan.dates_narrow_parent || !crate::catalog::DATE_PARAMS.contains(name)
                 })
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect();
@@ -223,7 +264,13 @@ impl Walker {
                 .iter()
                 .map(|(param, name)| (*param, column(name)))
                 .collect();
-            let parent = Walker::new(fan.parent, parent_params, endpoint, now)?;
+            let parent = Walker::new(
+                fan.parent,
+                parent_params,
+                endpoint,
+                now,
+                fan.dates_narrow_parent,
+            )?;
             let walk = Walk::FanOut(Box::new(FanOut {
                 binds,
                 parent,
@@ -237,16 +284,18 @@ impl Walker {
                 report,
                 params,
                 walk,
+                dated,
             });
         }
         let cutoff = match report.date_filter {
-            DateFilter::Cutoff(_) => report.since(&params, now),
+            DateFilter::Cutoff(_) => report.date_bound(&params, now),
             _ => None,
         };
         let first = report.first_url(endpoint, &params, now)?;
         Ok(Walker {
             report,
             params,
+            dated,
             walk: Walk::Pages(Box::new(Pages {
                 next: Some(first),
                 visited: BTreeSet::new(),
@@ -303,7 +352,7 @@ impl Walker {
                     let Some(params) = fan.pending.pop_front() else {
                         break;
                     };
-                    let mut child = Walker::new(self.report, params, &fan.endpoint, fan.now)?;
+                    let mut child = Walker::new(self.report, params, &fan.endpoint, fan.now, true)?;
                     child.wants(room, urls)?;
                     fan.children.push(child);
                 }
@@ -320,7 +369,7 @@ impl Walker {
     }
 
     /// Takes the answers to what `wants` asked for and maps them to rows.
-    fn feed(&mut self, bodies: &mut Bodies) -> Result<Vec<Row>> {
+    fn feed(&mut self, bodies: &mut Bodies, high_water: &mut HighWater) -> Result<Vec<Row>> {
         match &mut self.walk {
             Walk::Pages(pages) => {
                 let mut rows = Vec::new();
@@ -334,11 +383,15 @@ impl Walker {
                         }
                     };
                     drop(body);
+                    let dated = self.report.date_field().filter(|_| self.dated);
                     for object in &objects {
                         if pages.before_cutoff(self.report, object) {
                             break;
                         }
                         rows.extend(self.report.rows(object, &self.params)?);
+                        if let Some(when) = dated.and_then(|f| lookup(object, f)?.as_str()) {
+                            high_water.see(when);
+                        }
                     }
                 }
                 Ok(rows)
@@ -346,11 +399,11 @@ impl Walker {
             Walk::FanOut(fan) => {
                 let mut rows = Vec::new();
                 for child in &mut fan.children {
-                    rows.extend(child.feed(bodies)?);
+                    rows.extend(child.feed(bodies, high_water)?);
                 }
                 fan.children.retain(|child| !child.done());
                 if std::mem::take(&mut fan.parent_asked) > 0 {
-                    for row in fan.parent.feed(bodies)? {
+                    for row in fan.parent.feed(bodies, high_water)? {
                         let mut params = self.params.clone();
                         for (param, i) in &fan.binds {
                             params.insert(param, bound_value(self.report, param, &row[*i])?);
@@ -408,13 +461,13 @@ impl Pages {
     /// Whether `object` is older than the cutoff; if so, nothing after it
     /// is wanted (newest first) and paging stops.
     fn before_cutoff(&mut self, report: &Report, object: &serde_json::Value) -> bool {
-        let (Some(cutoff), DateFilter::Cutoff(field)) = (self.cutoff, report.date_filter) else {
+        let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.date_filter) else {
             return false;
         };
         let when = lookup(object, field)
             .and_then(|v| v.as_str())
-            .and_then(crate::time::parse);
-        let older = when.is_some_and(|t| t < cutoff);
+            .and_then(crate::time::parse_precise);
+        let older = when.is_some_and(|t| cutoff.excludes(t));
         if older {
             self.next = None;
         }
@@ -840,6 +893,84 @@ mod tests {
         assert_eq!(drain(&mut run).len(), 1);
         drop(run);
         assert_eq!(pages.requests, 1, "the next page was not fetched");
+    }
+
+    #[test]
+    fn the_checkpoint_is_the_greatest_date_read_once_the_run_is_complete() {
+        let dated = |slug: &str, updated: &str| {
+            repo(slug).replace(
+                r#""is_private""#,
+                &format!(r#""updated_on":"{updated}","is_private""#),
+            )
+        };
+        const SECOND: &str = "http://localhost:1/2.0/repositories/acme?page=2";
+        let mut pages = Served::new(vec![
+            (
+                FIRST,
+                format!(
+                    r#"{{"values":[{},{}],"next":"{SECOND}"}}"#,
+                    dated("a", "2026-03-01T10:00:00.250000+00:00"),
+                    dated("b", "2026-03-01T10:00:00.5+00:00")
+                ),
+            ),
+            (
+                SECOND,
+                format!(
+                    r#"{{"values":[{}]}}"#,
+                    dated("c", "2026-03-01T09:59:59.9+00:00")
+                ),
+            ),
+        ]);
+        let mut run = Run::start(
+            report("repositories"),
+            &params(&[("workspace", "acme")]),
+            &config(),
+            &mut pages,
+        )
+        .unwrap();
+        run.next_batch().unwrap();
+        assert_eq!(run.checkpoint(), None, "not before the end");
+        drain(&mut run);
+        assert_eq!(
+            run.checkpoint().as_deref(),
+            Some("2026-03-01T10:00:00.5+00:00"),
+            "the greatest, to the fraction of a second, as written"
+        );
+    }
+
+    #[test]
+    fn changed_after_excludes_the_checkpoint_itself() {
+        let url = "http://localhost:1/2.0/repositories/acme/x/commits?pagelen=100";
+        let mut pages = Served::new(vec![(
+            url,
+            format!(
+                r#"{{"values":[{},{},{}],"next":"http://localhost:1/2.0/never"}}"#,
+                commit("newer", "2026-05-01T00:00:00.75+00:00"),
+                commit("same", "2026-05-01T00:00:00.5+00:00"),
+                commit("older", "2026-04-30T00:00:00+00:00")
+            ),
+        )]);
+        let p = params(&[
+            ("workspace", "acme"),
+            ("repository", "x"),
+            ("changed-after", "2026-05-01T00:00:00.5+00:00"),
+        ]);
+        let mut run = Run::start(report("commits"), &p, &config(), &mut pages).unwrap();
+        assert_eq!(drain(&mut run).len(), 1, "only what is strictly newer");
+        assert_eq!(
+            run.checkpoint().as_deref(),
+            Some("2026-05-01T00:00:00.75+00:00")
+        );
+        let both = params(&[
+            ("workspace", "acme"),
+            ("repository", "x"),
+            ("since", "2026-05-01"),
+            ("changed-after", "2026-05-01T00:00:00+00:00"),
+        ]);
+        let e = Run::start(report("commits"), &both, &config(), &mut pages)
+            .err()
+            .unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidParameter);
     }
 
     #[test]

@@ -35,6 +35,22 @@ pub fn parse(s: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
+/// An instant to the nanosecond (Bitbucket's timestamps carry microseconds):
+/// `(seconds since the Unix epoch, nanoseconds)`, ordered.
+pub type Instant = (i64, u32);
+
+/// Like [`parse`], keeping the fraction of a second.
+pub fn parse_precise(s: &str) -> Option<Instant> {
+    let seconds = parse(s)?;
+    let digits: String = s
+        .get(19..)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    let nanos = format!("{digits:0<9}")[..9].parse().unwrap_or(0);
+    Some((seconds, nanos))
+}
+
 /// `YYYY-MM-DDTHH:MM:SS+00:00` for Unix seconds.
 pub fn format_utc(seconds: i64) -> String {
     let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));

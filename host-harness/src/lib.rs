@@ -2,7 +2,10 @@
 //!
 //! - `sandbox`: engine, linker and per-run stores with their limits, and the
 //!   typed API (`Host`, `Session`) the CLI and tests drive;
-//! - `output`: JSON lines, CSV and table writers for rows;
+//! - `output`: JSON lines, CSV and table writers for rows; `sqlite`: SQLite
+//!   tables with upserts;
+//! - `env_config`: secrets from the environment; `advice`: what to do about
+//!   each error;
 //! - `component`: where the component is and how to build it;
 //! - `fake`: a fake Bitbucket Cloud on 127.0.0.1 for the demo and the tests.
 
@@ -12,7 +15,9 @@ pub mod env_config;
 pub mod fake;
 pub mod openapi;
 pub mod output;
+pub mod progress;
 pub mod sandbox;
+pub mod sqlite;
 
 pub use sandbox::wit::{
     Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus,

@@ -4,6 +4,8 @@ use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
 use host_harness::fake::{FakeBitbucket, FakeOptions};
 use host_harness::output::{self, Format};
+use host_harness::progress::Progress;
+use host_harness::sqlite::SqliteWriter;
 use host_harness::{
     advice, component, env_config, Host, HostError, Limits, ReportInfo, ReportStatus,
 };
@@ -37,7 +39,7 @@ enum Command {
     },
     /// Run one report and write its rows.
     #[command(
-        after_help = "Examples:\n  connector-harness run pull-requests --config bitbucket.json \\\n      --param workspace=acme --param repository=web-app --format csv --output prs.csv\n  BITBUCKET_EMAIL=you@example.com BITBUCKET_API_TOKEN=... \\\n      connector-harness run repositories --param workspace=acme --format table"
+        after_help = "Examples:\n  connector-harness run pull-requests --config bitbucket.json \\\n      --param workspace=acme --param repository=web-app --format csv --output prs.csv\n  connector-harness run pull-requests --config bitbucket.json --param workspace=acme \\\n      --format sqlite --output bitbucket.db --state bitbucket.state.json\n  BITBUCKET_EMAIL=you@example.com BITBUCKET_API_TOKEN=... \\\n      connector-harness run repositories --param workspace=acme --format table"
     )]
     Run {
         /// The report id (see `reports`).
@@ -54,9 +56,17 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: Format,
-        /// Write rows to FILE instead of stdout.
+        /// Write rows to FILE instead of stdout (required for sqlite).
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Incremental runs: FILE keeps, per report and parameters, the
+        /// checkpoint of the last complete run; the next run asks only for
+        /// what changed after it.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// No progress line on stderr (it only shows on a terminal anyway).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Describe one report: parameters, columns with types, primary key, endpoint, status.
     #[command(after_help = "Example:\n  connector-harness describe pull-requests")]
@@ -121,6 +131,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             params,
             format,
             output,
+            state,
+            quiet,
         } => {
             let var = |name: &str| std::env::var(name).ok();
             let (config_path, file_text, config) = match config {
@@ -132,25 +144,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => (None, String::new(), env_config::from_standard_vars(var)?),
             };
-            let params = params
+            let mut params = params
                 .iter()
                 .map(|p| parse_param(p))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let out: Box<dyn Write> = match &output {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path)
-                        .with_context(|| format!("creating {}", path.display()))?,
-                )),
-                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            let info = host.list_reports()?.into_iter().find(|r| r.id == report);
+            let mut state = match (&state, &info) {
+                (Some(path), Some(info)) => Some(State::load(path, info, &params)?),
+                _ => None,
             };
+            if let Some(after) = state.as_ref().and_then(State::resume_after) {
+                params.push(("changed-after".into(), after));
+            }
             let mut session = host.session(&config)?;
-            let result = run_report(&host, &mut session, &report, &params, format, out);
+            let result = run_report(
+                &host,
+                &mut session,
+                &report,
+                &params,
+                format,
+                output.as_deref(),
+                quiet,
+            );
             // Bitbucket expires a refresh token once it has rotated it: keep
             // the new one, whether or not the run succeeded.
             if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &config_path) {
                 save_refresh_token(path, &file_text, &token)?;
             }
-            result?;
+            let summary = result?;
+            // Only a complete run moves the checkpoint.
+            if let (Some(state), Some(checkpoint)) = (&mut state, summary.checkpoint) {
+                state.save(&checkpoint)?;
+            }
         }
         Command::Describe { report, json } => {
             let reports = host.list_reports()?;
@@ -186,14 +211,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 fake.base_url()
             );
             let mut session = host.session(&config)?;
-            let summary = run_report(
-                &host,
-                &mut session,
-                &report,
-                &params,
-                format,
-                Box::new(std::io::stdout().lock()),
-            )?;
+            let summary = run_report(&host, &mut session, &report, &params, format, None, false)?;
             eprintln!(
                 "{} rows in {} batches from {} requests",
                 summary.rows,
@@ -205,24 +223,114 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a report into `output` (stdout if `None`) in `format`, with a
+/// progress line on a terminal unless `quiet`.
 fn run_report(
     host: &Host,
     session: &mut host_harness::Session,
     report: &str,
     params: &[(String, String)],
     format: Format,
-    out: Box<dyn Write + '_>,
+    output: Option<&std::path::Path>,
+    quiet: bool,
 ) -> anyhow::Result<host_harness::sandbox::RunSummary> {
     let reports = host.list_reports()?;
-    let columns = reports
-        .iter()
-        .find(|r| r.id == report)
-        .map(|r| r.columns.clone())
-        .unwrap_or_default();
-    let mut writer = output::writer(format, &columns, out)?;
-    let summary = session.run(report, params, |cells| Ok(writer.row(cells)?))?;
+    let info = reports.iter().find(|r| r.id == report);
+    let columns = info.map(|r| r.columns.clone()).unwrap_or_default();
+    let mut writer: Box<dyn output::RowWriter> = match (format, output, info) {
+        (Format::Sqlite, Some(path), Some(info)) => Box::new(SqliteWriter::open(path, info)?),
+        (Format::Sqlite, None, _) => {
+            bail!("--format sqlite writes to a database file: give --output FILE")
+        }
+        (_, Some(path), _) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            output::writer(format, &columns, Box::new(std::io::BufWriter::new(file)))?
+        }
+        (_, None, _) => output::writer(
+            format,
+            &columns,
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        )?,
+    };
+    let mut progress = Progress::new(quiet);
+    let summary = session.run_observed(
+        report,
+        params,
+        |cells| Ok(writer.row(cells)?),
+        |counts| progress.update(counts),
+    )?;
     writer.finish()?;
+    progress.finish(&summary);
     Ok(summary)
+}
+
+/// `--state FILE`: checkpoints by report and parameters, as JSON
+/// (`{"pull-requests workspace=acme": "2026-10-05T12:00:00+00:00"}`).
+struct State {
+    path: PathBuf,
+    key: String,
+    all: serde_json::Map<String, Value>,
+}
+
+impl State {
+    fn load(
+        path: &std::path::Path,
+        info: &ReportInfo,
+        params: &[(String, String)],
+    ) -> anyhow::Result<State> {
+        if !info.params.iter().any(|p| p.name == "changed-after") {
+            bail!(
+                "report `{}` has no date field to resume from; run it without --state",
+                info.id
+            );
+        }
+        let all = match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a state file (a JSON object)", path.display())
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        // The scope: every parameter but the date ones.
+        let mut scope: Vec<String> = params
+            .iter()
+            .filter(|(name, _)| !["since", "days-back", "changed-after"].contains(&name.as_str()))
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        scope.sort();
+        let key = std::iter::once(info.id.clone())
+            .chain(scope)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let dated = params
+            .iter()
+            .any(|(name, _)| ["since", "days-back", "changed-after"].contains(&name.as_str()));
+        let mut state = State {
+            path: path.to_path_buf(),
+            key,
+            all,
+        };
+        if dated {
+            // An explicit date wins; the checkpoint still moves afterwards.
+            state.all.remove(&state.key);
+        }
+        Ok(state)
+    }
+
+    fn resume_after(&self) -> Option<String> {
+        self.all.get(&self.key)?.as_str().map(str::to_string)
+    }
+
+    /// Records `checkpoint` for this scope (atomically: written aside, renamed).
+    fn save(&mut self, checkpoint: &str) -> anyhow::Result<()> {
+        self.all
+            .insert(self.key.clone(), Value::String(checkpoint.to_string()));
+        let aside = self.path.with_extension("partial");
+        std::fs::write(&aside, serde_json::to_string_pretty(&self.all)? + "\n")?;
+        std::fs::rename(&aside, &self.path)
+            .with_context(|| format!("saving the state to {}", self.path.display()))
+    }
 }
 
 /// Writes a rotated OAuth refresh token back into the config file, in place

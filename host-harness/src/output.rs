@@ -11,6 +11,8 @@ pub enum Format {
     Jsonl,
     Csv,
     Table,
+    /// A SQLite database file (`--output FILE`), one table per report.
+    Sqlite,
 }
 
 /// Writes rows as they arrive.
@@ -38,6 +40,11 @@ pub fn writer<'a>(
             rows: Vec::new(),
             out,
         }),
+        Format::Sqlite => {
+            return Err(io::Error::other(
+                "SQLite output goes to a database file: give --output FILE",
+            ))
+        }
     })
 }
 

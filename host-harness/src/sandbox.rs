@@ -297,11 +297,19 @@ pub struct Session {
     deadline_ticks: u64,
 }
 
-/// Counts from a completed run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Counts of a run: after each batch (progress), and at the end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunSummary {
     pub rows: u64,
     pub batches: u64,
+    /// Requests the component sent, retries included.
+    pub requests: u64,
+    pub retries: u64,
+    /// Pages (or objects) it received.
+    pub pages: u64,
+    /// At the end of a complete run: where an incremental run of the same
+    /// report and scope starts (its `changed-after` parameter).
+    pub checkpoint: Option<String>,
 }
 
 impl Session {
@@ -336,7 +344,19 @@ impl Session {
         &mut self,
         report_id: &str,
         params: &[(String, String)],
+        sink: impl FnMut(&[Cell]) -> anyhow::Result<()>,
+    ) -> Result<RunSummary, HostError> {
+        self.run_observed(report_id, params, sink, |_| {})
+    }
+
+    /// [`Session::run`], calling `observe` with the counts so far after
+    /// each batch (for a progress display).
+    pub fn run_observed(
+        &mut self,
+        report_id: &str,
+        params: &[(String, String)],
         mut sink: impl FnMut(&[Cell]) -> anyhow::Result<()>,
+        mut observe: impl FnMut(&RunSummary),
     ) -> Result<RunSummary, HostError> {
         let connector = self.bindings.bitbucket_connector_connector();
         self.store.set_epoch_deadline(self.deadline_ticks);
@@ -344,7 +364,7 @@ impl Session {
             .call_run_report(&mut self.store, report_id, params)
             .map_err(trap)?
             .map_err(HostError::Connector)?;
-        let result = self.drain(run, &mut sink);
+        let result = self.drain(run, &mut sink, &mut observe);
         // Dropping the resource may fail only if the instance already trapped.
         let _ = run.resource_drop(&mut self.store);
         result
@@ -354,6 +374,7 @@ impl Session {
         &mut self,
         run: ResourceAny,
         sink: &mut impl FnMut(&[Cell]) -> anyhow::Result<()>,
+        observe: &mut impl FnMut(&RunSummary),
     ) -> Result<RunSummary, HostError> {
         let connector = self.bindings.bitbucket_connector_connector();
         let mut summary = RunSummary::default();
@@ -363,7 +384,17 @@ impl Session {
                 .run()
                 .call_next_batch(&mut self.store, run)
                 .map_err(trap)?;
+            let progress = connector
+                .run()
+                .call_progress(&mut self.store, run)
+                .map_err(trap)?;
+            (summary.requests, summary.retries, summary.pages) =
+                (progress.requests, progress.retries, progress.pages);
             let Some(rows) = batch.map_err(HostError::Connector)? else {
+                summary.checkpoint = connector
+                    .run()
+                    .call_checkpoint(&mut self.store, run)
+                    .map_err(trap)?;
                 return Ok(summary);
             };
             summary.batches += 1;
@@ -372,6 +403,7 @@ impl Session {
                     .map_err(|e| HostError::Output(format!("writing the rows failed: {e:#}")))?;
                 summary.rows += 1;
             }
+            observe(&summary);
         }
     }
 }

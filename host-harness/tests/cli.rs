@@ -323,3 +323,66 @@ fn a_rotated_oauth_refresh_token_is_saved_back_to_the_config_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sqlite_output_has_typed_columns_and_the_primary_key_and_reruns_upsert() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let config = config_file(&fake, "sqlite");
+    let db = std::env::temp_dir().join(format!("connector-harness-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let args = [
+        "run",
+        "pull-requests",
+        "--config",
+        config.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+        "--param",
+        "repository=web-app",
+        "--format",
+        "sqlite",
+        "--output",
+        db.to_str().unwrap(),
+    ];
+    for _ in 0..2 {
+        let out = harness(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let expected = fake.dataset().pull_requests("acme", "web-app");
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM pull_requests", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count as usize, expected.len(), "two runs, no duplicates");
+    let schema: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'pull_requests'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(schema.contains("\"id\" INTEGER NOT NULL"), "{schema}");
+    assert!(
+        schema.contains("PRIMARY KEY (\"repository\", \"id\")"),
+        "{schema}"
+    );
+    let first = &expected[0];
+    let (title, id_type): (String, String) = conn
+        .query_row(
+            "SELECT title, typeof(id) FROM pull_requests WHERE id = ?1",
+            [first["id"].as_i64().unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(title, first["title"].as_str().unwrap());
+    assert_eq!(id_type, "integer");
+    // Without --output there is nowhere to write a database.
+    let out = harness(&args[..args.len() - 2]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output"));
+    std::fs::remove_file(&db).unwrap();
+}

@@ -9,7 +9,13 @@ pub const REPORT: Report = Report {
 workspace, from GET /repositories/{workspace}/{repo_slug}/refs/branches. `since`/`days-back` \
 filter server side on the head commit's date (BBQL target.date).",
     endpoint: "/repositories/{workspace}/{repository}/refs/branches",
-    params: &[WORKSPACE, REPOSITORY_OR_ALL, SINCE, DAYS_BACK],
+    params: &[
+        WORKSPACE,
+        REPOSITORY_OR_ALL,
+        SINCE,
+        DAYS_BACK,
+        CHANGED_AFTER,
+    ],
     columns: REF_COLUMNS,
     primary_key: &["repository", "name"],
     date_filter: DateFilter::Bbql("target.date"),

@@ -10,7 +10,13 @@ repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/comm
 Bitbucket pages commits with an opaque `next` link and offers no date filter, so \
 `since`/`days-back` stop paging at the first older commit (client side).",
     endpoint: "/repositories/{workspace}/{repository}/commits",
-    params: &[WORKSPACE, REPOSITORY_OR_ALL, SINCE, DAYS_BACK],
+    params: &[
+        WORKSPACE,
+        REPOSITORY_OR_ALL,
+        SINCE,
+        DAYS_BACK,
+        CHANGED_AFTER,
+    ],
     columns: COLUMNS,
     primary_key: &["repository", "hash"],
     date_filter: DateFilter::Cutoff("date"),

@@ -9,7 +9,13 @@ pub const REPORT: Report = Report {
 GET /repositories/{workspace}/{repo_slug}/forks. `since`/`days-back` filter server side on \
 updated_on (BBQL).",
     endpoint: "/repositories/{workspace}/{repository}/forks",
-    params: &[WORKSPACE, REPOSITORY_OR_ALL, SINCE, DAYS_BACK],
+    params: &[
+        WORKSPACE,
+        REPOSITORY_OR_ALL,
+        SINCE,
+        DAYS_BACK,
+        CHANGED_AFTER,
+    ],
     columns: &[
         param_col(
             "repository",

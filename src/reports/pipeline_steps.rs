@@ -9,7 +9,14 @@ pub const REPORT: Report = Report {
 workspace), from GET /repositories/{workspace}/{repo_slug}/pipelines/{uuid}/steps. \
 `since`/`days-back` select the pipelines created since (newest first, paging stops at the cutoff).",
     endpoint: "/repositories/{workspace}/{repository}/pipelines/{pipeline}/steps",
-    params: &[WORKSPACE, REPOSITORY_OR_ALL, PIPELINE, SINCE, DAYS_BACK],
+    params: &[
+        WORKSPACE,
+        REPOSITORY_OR_ALL,
+        PIPELINE,
+        SINCE,
+        DAYS_BACK,
+        CHANGED_AFTER,
+    ],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         param_col("pipeline_uuid", "pipeline", "The pipeline."),

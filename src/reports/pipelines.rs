@@ -9,7 +9,13 @@ pub const REPORT: Report = Report {
 repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/pipelines. Bitbucket \
 ignores BBQL here, so `since`/`days-back` stop paging at the first older pipeline (client side).",
     endpoint: "/repositories/{workspace}/{repository}/pipelines",
-    params: &[WORKSPACE, REPOSITORY_OR_ALL, SINCE, DAYS_BACK],
+    params: &[
+        WORKSPACE,
+        REPOSITORY_OR_ALL,
+        SINCE,
+        DAYS_BACK,
+        CHANGED_AFTER,
+    ],
     query: &[("sort", "-created_on")],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),

@@ -9,7 +9,7 @@ q=is_private=false. The global GET /repositories listing was removed by Atlassia
 410 Gone since 2026), so this is per workspace. `since`/`days-back` filter server side on \
 updated_on (BBQL).",
     endpoint: "/repositories/{workspace}",
-    params: &[WORKSPACE, SINCE, DAYS_BACK],
+    params: &[WORKSPACE, SINCE, DAYS_BACK, CHANGED_AFTER],
     columns: super::repositories::COLUMNS,
     primary_key: &["uuid"],
     filter: Some("is_private = false"),

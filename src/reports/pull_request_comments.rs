@@ -16,6 +16,7 @@ server side on updated_on (BBQL), for the comments and for the pull requests vis
         PULL_REQUEST_OR_ALL,
         SINCE,
         DAYS_BACK,
+        CHANGED_AFTER,
     ],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),

@@ -15,6 +15,7 @@ the whole workspace), from GET /repositories/{workspace}/{repo_slug}/pullrequest
         PULL_REQUEST_OR_ALL,
         SINCE,
         DAYS_BACK,
+        CHANGED_AFTER,
     ],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),

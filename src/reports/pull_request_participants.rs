@@ -10,7 +10,13 @@ role, whether they approved or requested changes. Read from the pull request lis
 fields=+values.participants (one request per 50 pull requests, not one per pull request). \
 `since`/`days-back` filter server side on the pull request's updated_on (BBQL).",
     endpoint: "/repositories/{workspace}/{repository}/pullrequests",
-    params: &[WORKSPACE, REPOSITORY_OR_ALL, SINCE, DAYS_BACK],
+    params: &[
+        WORKSPACE,
+        REPOSITORY_OR_ALL,
+        SINCE,
+        DAYS_BACK,
+        CHANGED_AFTER,
+    ],
     query: &[
         ("state", "OPEN"),
         ("state", "MERGED"),

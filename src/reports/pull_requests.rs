@@ -11,7 +11,13 @@ returns only OPEN unless asked), of a repository or of every repository of the w
 GET /repositories/{workspace}/{repo_slug}/pullrequests, 50 per page (the endpoint's maximum). \
 `since`/`days-back` filter server side on updated_on (BBQL, with the states in the query too).",
     endpoint: "/repositories/{workspace}/{repository}/pullrequests",
-    params: &[WORKSPACE, REPOSITORY_OR_ALL, SINCE, DAYS_BACK],
+    params: &[
+        WORKSPACE,
+        REPOSITORY_OR_ALL,
+        SINCE,
+        DAYS_BACK,
+        CHANGED_AFTER,
+    ],
     query: ALL_STATES,
     page_len: 50,
     columns: &[

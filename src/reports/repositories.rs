@@ -9,7 +9,7 @@ pub const REPORT: Report = Report {
 GET /repositories/{workspace}, 100 per page. `since`/`days-back` filter server side on \
 updated_on (BBQL).",
     endpoint: "/repositories/{workspace}",
-    params: &[WORKSPACE, SINCE, DAYS_BACK],
+    params: &[WORKSPACE, SINCE, DAYS_BACK, CHANGED_AFTER],
     columns: COLUMNS,
     primary_key: &["uuid"],
     date_filter: DateFilter::Bbql("updated_on"),
