@@ -386,3 +386,77 @@ fn sqlite_output_has_typed_columns_and_the_primary_key_and_reruns_upsert() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--output"));
     std::fs::remove_file(&db).unwrap();
 }
+
+#[test]
+fn state_files_make_runs_incremental() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let config = config_file(&fake, "state");
+    let dir = std::env::temp_dir();
+    let state = dir.join(format!(
+        "connector-harness-{}.state.json",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&state);
+    let args = [
+        "run",
+        "pull-requests",
+        "--config",
+        config.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+        "--param",
+        "repository=web-app",
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let rows = |out: &Output| {
+        String::from_utf8(out.stdout.clone())
+            .unwrap()
+            .lines()
+            .count()
+    };
+
+    let full = harness(&args);
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    assert_eq!(
+        rows(&full),
+        fake.dataset().pull_requests("acme", "web-app").len()
+    );
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let key = "pull-requests repository=web-app workspace=acme";
+    let first = saved[key]
+        .as_str()
+        .expect("a checkpoint for the scope")
+        .to_string();
+
+    fake.update_pull_request("acme", "web-app", 3, "2026-10-09T10:00:00+00:00", "Changed");
+    fake.clear_requests();
+    let next = harness(&args);
+    assert!(next.status.success());
+    assert_eq!(rows(&next), 1, "only the changed pull request");
+    assert_eq!(fake.requests().len(), 1);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let second = saved[key].as_str().unwrap();
+    assert!(second > first.as_str() && second.starts_with("2026-10-09T10:00:00"));
+
+    // A report without a date field cannot resume.
+    let out = harness(&[
+        "run",
+        "watchers",
+        "--config",
+        config.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+        "--param",
+        "repository=web-app",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without --state"));
+    std::fs::remove_file(&state).unwrap();
+}

@@ -15,10 +15,12 @@
 //! always point at `https://bitbucket.org`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
 
+use super::changes::{Changes, PrEdits};
 use super::json::{object, Obj};
 use super::util::{
     days_from_civil, html_escape, mix, render_markdown, rfc3339_micros, rfc3339_secs, sha1_like,
@@ -167,10 +169,12 @@ pub(super) struct RepoMeta {
     pub(super) commit_step_s: i64,
 }
 
-/// The first draws of a pull request's PRNG stream (see `Dataset::pr_core`).
+/// The first draws of a pull request's PRNG stream (see `Dataset::pr_core`),
+/// with the changes made while the fake runs applied (`changes.rs`).
 pub(super) struct PrCore {
     pub(super) id: u32,
     pub(super) state: PrState,
+    /// The current title (the last update's, if any).
     pub(super) title: String,
     pub(super) description: Option<String>,
     /// Index into `Dataset::users`.
@@ -178,7 +182,13 @@ pub(super) struct PrCore {
     pub(super) source_branch: String,
     pub(super) destination_branch: &'static str,
     pub(super) created: i64,
+    /// The generated `updated_on`: the dates of participants, generated
+    /// comments, the closing update and the merge commit derive from it.
     pub(super) updated: i64,
+    /// The current `updated_on`: `updated`, or the latest change if later.
+    pub(super) updated_on: i64,
+    /// Changes made while the fake runs, if any.
+    pub(super) edits: Option<Arc<PrEdits>>,
     rng: Rng,
 }
 
@@ -199,11 +209,19 @@ pub struct Dataset {
     filter_cache: Mutex<FilterCache>,
     pub(super) query_cache: Mutex<QueryCache>,
     pub(super) activity_cache: Mutex<ActivityCache>,
+    /// Changes made while the fake runs (`changes.rs`).
+    pub(super) changes: RwLock<Changes>,
+    /// Whether `changes` holds any (so `pr_core` skips the lock until then).
+    pub(super) has_changes: AtomicBool,
+    /// Bumped by every change; see [`Dataset::cache_generation`].
+    pub(super) generation: AtomicU64,
 }
 
+/// A clone carries the changes made so far (caches start empty).
 impl Clone for Dataset {
     fn clone(&self) -> Self {
         Dataset::generate_at(self.spec.clone(), self.api_root.clone())
+            .with_changes(self.changes_snapshot())
     }
 }
 
@@ -211,6 +229,7 @@ impl std::fmt::Debug for Dataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dataset")
             .field("spec", &self.spec)
+            .field("changed_pull_requests", &self.changes_snapshot().prs.len())
             .finish_non_exhaustive()
     }
 }
@@ -311,12 +330,14 @@ impl Dataset {
 
     /// The dataset with API links under `api_root` (origin and prefix, no
     /// trailing slash), as a server at that address serves it. Rebuilds the
-    /// (small) stored metadata when the root changes; caches start empty.
+    /// (small) stored metadata when the root changes; caches start empty,
+    /// changes made so far are kept.
     pub(crate) fn with_api_root(self, api_root: &str) -> Dataset {
         if self.api_root == api_root {
             self
         } else {
-            Dataset::generate_at(self.spec, api_root.to_string())
+            let changes = self.changes_snapshot();
+            Dataset::generate_at(self.spec, api_root.to_string()).with_changes(changes)
         }
     }
 
@@ -356,6 +377,9 @@ impl Dataset {
             filter_cache: Mutex::new(HashMap::new()),
             query_cache: Mutex::new(HashMap::new()),
             activity_cache: Mutex::new(HashMap::new()),
+            changes: RwLock::new(Changes::default()),
+            has_changes: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -382,7 +406,8 @@ impl Dataset {
     }
 
     /// Every pull request (all states), ascending id, exactly as the API
-    /// serves them. Empty if the workspace or repository is unknown.
+    /// serves them (changes made while the fake runs included; they never
+    /// reorder the list). Empty if the workspace or repository is unknown.
     pub fn pull_requests(&self, workspace: &str, repo: &str) -> Vec<Value> {
         match self.find_repo(workspace, repo) {
             Some((w, r)) => (1..=self.n_pull_requests(w, r) as u32)
@@ -672,6 +697,14 @@ impl Dataset {
                 PrState::Open => rng.range(0, 2 * DAY_S * 1_000_000),
                 _ => rng.range(3_600_000_000, 5 * DAY_S * 1_000_000),
             };
+        let edits = self.pr_edits(w, r, id);
+        let (title, updated_on) = match &edits {
+            Some(e) => (
+                e.title().map_or(title, str::to_string),
+                e.last_change().map_or(updated, |t| t.max(updated)),
+            ),
+            None => (title, updated),
+        };
         PrCore {
             id,
             state,
@@ -682,6 +715,8 @@ impl Dataset {
             destination_branch,
             created,
             updated,
+            updated_on,
+            edits,
             rng,
         }
     }
@@ -703,6 +738,7 @@ impl Dataset {
         let api = format!("{api_root}/repositories/{full}/pullrequests/{id}");
         let core = self.pr_core(w, r, id);
         let people = (participants || reviewers).then(|| self.pr_people(w, r, &core));
+        let added_comments = core.edits.as_ref().map_or(0, |e| e.comments.len());
         let PrCore {
             state,
             ref title,
@@ -712,6 +748,7 @@ impl Dataset {
             destination_branch,
             created,
             updated,
+            updated_on,
             mut rng,
             ..
         } = core;
@@ -740,7 +777,7 @@ impl Dataset {
         };
         let close_source_branch = rng.chance(3, 4);
         let _ = rng.below(25); // formerly the comment count; kept so later draws are unchanged
-        let comment_count = self.pr_comment_count(w, r, id) as u64;
+        let comment_count = (self.pr_generated_comment_count(w, r, id) + added_comments) as u64;
         let task_count = rng.below(4);
         let draft = state == PrState::Open && rng.chance(1, 10);
 
@@ -797,7 +834,7 @@ impl Dataset {
                 .bool("draft", draft)
                 .bool("queued", false)
                 .plain("created_on", &rfc3339_micros(created))
-                .plain("updated_on", &rfc3339_micros(updated));
+                .plain("updated_on", &rfc3339_micros(updated_on));
             if let Some(people) = &people {
                 if reviewers {
                     let accounts: Vec<&str> = people

@@ -479,7 +479,9 @@ pub fn list_repo_activity(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
 /// Ascending ids of the pull requests (any state) matching BBQL `q`, cached.
 /// `state`, `id`, `title`, `created_on`, `updated_on` and the branch names
 /// are read without writing the object; other fields from the full object
-/// (participants and reviewers included).
+/// (participants and reviewers included). Changes made while the fake runs
+/// (`changes.rs`) are seen: they drop the repository's cached results, and a
+/// result computed across a change is not cached.
 pub fn pull_requests_matching(
     ds: &Dataset,
     w: usize,
@@ -495,6 +497,7 @@ pub fn pull_requests_matching(
     {
         return Ok(ids.clone());
     }
+    let generation = ds.cache_generation();
     let expr: Expr = bbql::parse(q, PULL_REQUEST_FIELDS)?;
     let ids: Vec<u32> = (1..=ds.n_pull_requests(w, r) as u32)
         .filter(|&id| {
@@ -505,7 +508,7 @@ pub fn pull_requests_matching(
                 "state" => vec![Val::Str(core.state.as_str().to_string())],
                 "title" => vec![Val::Str(core.title.clone())],
                 "created_on" => vec![Val::Time(core.created)],
-                "updated_on" => vec![Val::Time(core.updated)],
+                "updated_on" => vec![Val::Time(core.updated_on)],
                 "source.branch.name" => vec![Val::Str(core.source_branch.clone())],
                 "destination.branch.name" => vec![Val::Str(core.destination_branch.to_string())],
                 _ => {
@@ -519,6 +522,9 @@ pub fn pull_requests_matching(
         .collect();
     let ids = Arc::new(ids);
     let mut cache = ds.query_cache.lock().unwrap_or_else(|e| e.into_inner());
+    if ds.cache_generation() != generation {
+        return Ok(ids); // a change came in meanwhile: maybe stale, don't keep it
+    }
     if cache.len() >= 256 {
         cache.clear();
     }

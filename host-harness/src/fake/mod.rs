@@ -20,7 +20,8 @@
 //!   `…/permissions/repositories/{repo_slug}` (numbered, BBQL, member order).
 //! * `/repositories/{workspace}`: numbered, dataset order, BBQL (`is_private = false`).
 //! * `/repositories/{workspace}/{repo_slug}`: one repository.
-//! * `…/pullrequests`: numbered (pagelen 1-50), ascending id. Without `q`:
+//! * `…/pullrequests`: numbered (pagelen 1-50), ascending id (also after
+//!   changes, see below: an updated pull request stays in place). Without `q`:
 //!   OPEN only unless `state` is given (repeatable; OPEN, MERGED, DECLINED,
 //!   SUPERSEDED; anything else is a 400). With BBQL `q`, `state` is ignored and
 //!   every state is eligible, as on Bitbucket. `fields=+values.participants`
@@ -89,12 +90,33 @@
 //! Accepted connections have TCP_NODELAY, so keep-alive clients get each
 //! answer at once (no Nagle / delayed-ACK stall).
 //!
+//! Changes while the fake runs (`changes.rs`), for incremental-sync tests:
+//! [`FakeBitbucket::update_pull_request`]`(workspace, repo, id, when, title)`
+//! gives a pull request a new title and moves its `updated_on` to `when`;
+//! [`FakeBitbucket::add_pull_request_comment`]`(workspace, repo, pr_id, when,
+//! text)` adds a comment (by the PR's author, created and updated at `when`)
+//! and moves the PR's `comment_count` and `updated_on`. Both are also
+//! [`Dataset`] methods (`&self`; a clone keeps the changes). `when` is RFC
+//! 3339 and must be after every generated timestamp (all are before
+//! 2026-10-01T00:00:00Z), e.g. `2026-10-05T12:00:00+00:00`; the PR's
+//! `updated_on` is the latest change. From then on every endpoint and
+//! [`FakeBitbucket::dataset`] accessor reflects them: the PR lists (order
+//! unchanged), BBQL `q` on any field (`updated_on > 2026-10-02T00:00:00+00:00`
+//! selects exactly the changed PRs), the single PR, `…/comments` (added
+//! comments last, BBQL on their dates), the PR embedded in comments and
+//! activity (current title), and the activity (a new `update` item with the
+//! new title per update, older updates keep the title they had; a `comment`
+//! item per added comment). Everything else (generated comments,
+//! participants, merge commit, states) is unchanged. Each change drops its
+//! repository's cached BBQL results and activity totals; the per-state id
+//! lists stay valid (states never change).
+//!
 //! Object links: API links (`links.self`, `links.pullrequests`, …) point at
 //! the server's own base URL, so SDKs that follow them stay on the fake;
 //! web links (`links.html`, avatars, clone URLs) point at `bitbucket.org`.
 //!
 //! Module layout: `data` (seeded dataset, repositories, pull requests,
-//! commits), `accounts`, `repo_objects`, `pr_objects` (the other object
+//! commits), `changes` (changes while running), `accounts`, `repo_objects`, `pr_objects` (the other object
 //! families and the public accessors for them), `bbql` (the `q` parser),
 //! `fields` (partial responses),
 //! `json` (streaming JSON writer), `paging` (envelopes), `routes` (router and
@@ -104,6 +126,7 @@
 
 mod accounts;
 mod bbql;
+mod changes;
 mod data;
 mod faults;
 mod fields;

@@ -1,6 +1,8 @@
 //! Pull-request sub-resources: participants and reviewers, comments, commits
 //! and activity, all derived from the pull request's own facts
-//! ([`PrCore`]): every date lies between its `created_on` and `updated_on`.
+//! ([`PrCore`]): every generated date lies between its `created_on` and its
+//! generated `updated_on`. Changes made while the fake runs (`changes.rs`)
+//! add comments and activity items at their own dates, after all of those.
 
 use std::cmp::Reverse;
 use std::sync::Arc;
@@ -35,6 +37,8 @@ pub(super) struct CommentMeta {
     parent: Option<u64>,
     inline: Option<(&'static str, Option<u64>, Option<u64>)>,
     deleted: bool,
+    /// The text of a comment added while the fake runs.
+    text: Option<String>,
 }
 
 /// One pull request's activity, before rendering: `acts` newest first.
@@ -49,6 +53,8 @@ struct Activity {
 enum Act {
     Opened,
     Closed,
+    /// `edits.updates[j]` (a change made while the fake runs).
+    Updated(usize),
     Comment(usize),
     Approval(usize),
     ChangesRequested(usize),
@@ -141,12 +147,19 @@ impl Dataset {
         })
     }
 
-    /// 0-5 comments per pull request (independent of its other facts).
-    pub(super) fn pr_comment_count(&self, w: usize, r: usize, id: u32) -> usize {
+    /// 0-5 generated comments per pull request (independent of its other facts).
+    pub(super) fn pr_generated_comment_count(&self, w: usize, r: usize, id: u32) -> usize {
         (mix(&[self.spec.seed, K_COMMENT, w as u64, r as u64, u64::from(id)]) % 6) as usize
     }
 
-    /// Comments, oldest first; ids increase with the pull request and position.
+    /// Generated comments plus those added while the fake runs.
+    pub(super) fn pr_comment_count(&self, w: usize, r: usize, id: u32) -> usize {
+        let added = self.pr_edits(w, r, id).map_or(0, |e| e.comments.len());
+        self.pr_generated_comment_count(w, r, id) + added
+    }
+
+    /// Comments, oldest first: the generated ones (ids increase with the pull
+    /// request and position), then those added while the fake runs.
     pub(super) fn pr_comments_meta(
         &self,
         w: usize,
@@ -154,7 +167,7 @@ impl Dataset {
         core: &PrCore,
         people: &[Person],
     ) -> Vec<CommentMeta> {
-        let n = self.pr_comment_count(w, r, core.id);
+        let n = self.pr_generated_comment_count(w, r, core.id);
         let mut rng = Rng::new(&[
             self.spec.seed,
             K_COMMENT,
@@ -199,6 +212,20 @@ impl Dataset {
                 parent,
                 inline,
                 deleted: rng.chance(1, 12),
+                text: None,
+            });
+        }
+        for (j, c) in core.edits.iter().flat_map(|e| &e.comments).enumerate() {
+            out.push(CommentMeta {
+                id: c.id,
+                k: n + j,
+                user: core.author,
+                created: c.when,
+                updated: c.when,
+                parent: None,
+                inline: None,
+                deleted: false,
+                text: Some(c.text.clone()),
             });
         }
         out
@@ -227,7 +254,9 @@ impl Dataset {
         let pr = core.id;
         let mut rng = Rng::new(&[self.spec.seed, K_COMMENT, w as u64, r as u64, c.id]);
         let (topic, _) = *rng.pick(&TOPICS);
-        let raw = if c.deleted {
+        let raw = if let Some(text) = &c.text {
+            text.clone()
+        } else if c.deleted {
             String::new()
         } else {
             match (c.k + pr as usize) % 6 {
@@ -321,8 +350,9 @@ impl Dataset {
         (start..start + n).collect()
     }
 
-    /// Activity of one pull request, newest first (ties: closing update,
-    /// approvals / changes requested, comments, opening update).
+    /// Activity of one pull request, newest first (ties: closing update and
+    /// updates made while the fake runs, approvals / changes requested,
+    /// comments, opening update).
     fn pr_activity_meta(&self, w: usize, r: usize, id: u32) -> Activity {
         let core = self.pr_core(w, r, id);
         let people = self.pr_people(w, r, &core);
@@ -330,6 +360,9 @@ impl Dataset {
         let mut acts = vec![(core.created, Act::Opened)];
         if core.state != PrState::Open {
             acts.push((core.updated, Act::Closed));
+        }
+        for (j, u) in core.edits.iter().flat_map(|e| &e.updates).enumerate() {
+            acts.push((u.0, Act::Updated(j)));
         }
         for (k, c) in comments.iter().enumerate() {
             acts.push((c.created, Act::Comment(k)));
@@ -344,7 +377,7 @@ impl Dataset {
             }
         }
         let rank = |a: &Act| match a {
-            Act::Closed => 0,
+            Act::Closed | Act::Updated(_) => 0,
             Act::Approval(_) | Act::ChangesRequested(_) => 1,
             Act::Comment(_) => 2,
             Act::Opened => 3,
@@ -372,19 +405,28 @@ impl Dataset {
         } = self.pr_activity_meta(w, r, id);
         let pr_ref = self.pr_ref_json(w, r, id, &core.title);
         let author = &self.users[core.author].json;
+        // Generated updates show the generated title, later ones their own.
+        let original_title = core
+            .edits
+            .as_ref()
+            .map_or(core.title.as_str(), |e| e.original_title.as_str());
         acts.iter()
             .map(|(t, act)| {
                 object(|o| {
                     match act {
-                        Act::Opened | Act::Closed => {
-                            let state = if matches!(act, Act::Opened) {
-                                PrState::Open
-                            } else {
-                                core.state
+                        Act::Opened | Act::Closed | Act::Updated(_) => {
+                            let (state, title) = match act {
+                                Act::Opened => (PrState::Open, original_title),
+                                Act::Closed => (core.state, original_title),
+                                Act::Updated(j) => (
+                                    core.state,
+                                    core.edits.as_ref().map_or("", |e| e.updates[*j].1.as_str()),
+                                ),
+                                _ => unreachable!(),
                             };
                             o.obj("update", |u| {
                                 u.plain("state", state.as_str())
-                                    .str("title", &core.title)
+                                    .str("title", title)
                                     .opt_str("description", core.description.as_deref())
                                     .str("reason", "")
                                     .raw("author", author)
@@ -424,8 +466,10 @@ impl Dataset {
     }
 
     /// Running totals of activity items over the repository's pull requests,
-    /// newest PR first: `totals[i]` = items of the `i` newest PRs (cached).
+    /// newest PR first: `totals[i]` = items of the `i` newest PRs (cached;
+    /// changes made while the fake runs drop the cached totals).
     pub(super) fn repo_activity_totals(&self, w: usize, r: usize) -> Arc<Vec<usize>> {
+        let generation = self.cache_generation();
         if let Some(t) = self
             .activity_cache
             .lock()
@@ -443,10 +487,13 @@ impl Dataset {
             totals.push(sum);
         }
         let totals = Arc::new(totals);
-        self.activity_cache
+        let mut cache = self
+            .activity_cache
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((w, r), totals.clone());
+            .unwrap_or_else(|e| e.into_inner());
+        if self.cache_generation() == generation {
+            cache.insert((w, r), totals.clone());
+        }
         totals
     }
 
@@ -484,7 +531,8 @@ impl Dataset {
         (id >= 1 && id <= self.n_pull_requests(w, r) as u64).then_some((w, r, id as u32))
     }
 
-    /// `…/pullrequests/{id}/comments`, oldest first (0-5); empty if unknown.
+    /// `…/pullrequests/{id}/comments`, oldest first (0-5 generated, then any
+    /// added while the fake runs); empty if unknown.
     pub fn pull_request_comments(&self, workspace: &str, repo: &str, id: u64) -> Vec<Value> {
         self.pr_index(workspace, repo, id)
             .map_or_else(Vec::new, |(w, r, id)| {
@@ -563,13 +611,33 @@ impl Dataset {
     }
 
     /// Pull requests (any state) whose `updated_on` is on or after `since`
-    /// (RFC 3339 or a date). Panics if `since` does not parse.
+    /// (RFC 3339 or a date), changes made while the fake runs included.
+    /// Panics if `since` does not parse.
     pub fn pull_requests_updated_since(&self, workspace: &str, repo: &str, since: &str) -> usize {
         let t = parse_instant(since).unwrap_or_else(|| panic!("not an instant: {since:?}"));
         self.find_repo(workspace, repo).map_or(0, |(w, r)| {
             (1..=self.n_pull_requests(w, r) as u32)
-                .filter(|&id| self.pr_core(w, r, id).updated >= t)
+                .filter(|&id| self.pr_core(w, r, id).updated_on >= t)
                 .count()
         })
+    }
+
+    /// Ascending ids of the pull requests (any state) whose `updated_on` is
+    /// strictly after `since` (RFC 3339 or a date): what BBQL
+    /// `updated_on > {since}` selects. Panics if `since` does not parse.
+    pub fn pull_request_ids_updated_after(
+        &self,
+        workspace: &str,
+        repo: &str,
+        since: &str,
+    ) -> Vec<u64> {
+        let t = parse_instant(since).unwrap_or_else(|| panic!("not an instant: {since:?}"));
+        self.find_repo(workspace, repo)
+            .map_or_else(Vec::new, |(w, r)| {
+                (1..=self.n_pull_requests(w, r) as u32)
+                    .filter(|&id| self.pr_core(w, r, id).updated_on > t)
+                    .map(u64::from)
+                    .collect()
+            })
     }
 }

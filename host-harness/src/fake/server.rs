@@ -119,6 +119,47 @@ impl FakeBitbucket {
         &self.shared.dataset
     }
 
+    /// Marks pull request `id` of `workspace/repo` as updated at `when`
+    /// (RFC 3339, later than every generated timestamp, e.g.
+    /// `"2026-10-05T12:00:00+00:00"`) with a new `title`; every endpoint (the
+    /// list, which stays in ascending id order, BBQL `q` on `updated_on` /
+    /// `title`, the single pull request, the pull request embedded in its
+    /// comments and activity, plus a new `update` activity item) and
+    /// [`dataset`](Self::dataset)'s accessors reflect it from then on. See
+    /// [`Dataset::update_pull_request`]; panics on an unknown pull request or
+    /// a bad `when`.
+    pub fn update_pull_request(
+        &self,
+        workspace: &str,
+        repo: &str,
+        id: u64,
+        when: &str,
+        title: &str,
+    ) {
+        self.shared
+            .dataset
+            .update_pull_request(workspace, repo, id, when, title);
+    }
+
+    /// Adds a comment (by the pull request's author, created and updated at
+    /// `when`, as for [`update_pull_request`](Self::update_pull_request)) to
+    /// pull request `pr_id`; `…/comments` (BBQL `created_on` / `updated_on`
+    /// filters included) and the activity show it, and the pull request's
+    /// `comment_count` grows and its `updated_on` moves to `when`. Returns the
+    /// comment's id. See [`Dataset::add_pull_request_comment`].
+    pub fn add_pull_request_comment(
+        &self,
+        workspace: &str,
+        repo: &str,
+        pr_id: u64,
+        when: &str,
+        text: &str,
+    ) -> u64 {
+        self.shared
+            .dataset
+            .add_pull_request_comment(workspace, repo, pr_id, when, text)
+    }
+
     /// The accepted credentials.
     pub fn credentials(&self) -> &Credentials {
         &self.shared.credentials
