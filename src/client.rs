@@ -28,9 +28,13 @@ pub struct RawResponse {
 /// The wire and the clock. Implemented over wasi:http and the WASI
 /// monotonic clock in the component.
 pub trait Transport {
-    /// Sends these GETs side by side (all in flight at once) and returns
-    /// their answers in the same order.
-    fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>>;
+    /// A request on its way.
+    type Pending;
+    /// Sends one GET without waiting for its answer.
+    fn send(&mut self, url: &Url, headers: &[(&str, &str)]) -> Self::Pending;
+    /// Waits for these requests (all in flight at once) and returns their
+    /// answers in the same order.
+    fn receive(&mut self, pending: Vec<Self::Pending>) -> Vec<Result<RawResponse>>;
     /// Sends one POST with a body (the OAuth token request).
     fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse>;
     /// Monotonic time since some fixed point.
@@ -74,6 +78,18 @@ impl Numbered {
     }
 }
 
+/// Requests sent by [`Client::send`], to be waited for by [`Client::receive`].
+pub struct InFlight<P> {
+    urls: Vec<Url>,
+    /// Answers known without sending (refused URLs, a failed token request).
+    done: Vec<Option<Result<Vec<u8>>>>,
+    /// The indexes of the URLs sent, and their requests.
+    todo: Vec<usize>,
+    pending: Vec<P>,
+    /// Whether the OAuth access token was renewed for this batch already.
+    refreshed: bool,
+}
+
 /// Authenticated access to one configured endpoint.
 pub struct Client<T> {
     transport: T,
@@ -115,36 +131,69 @@ impl<T: Transport> Client<T> {
     }
 
     /// Sends one GET per URL, all in flight at once, and returns the body
-    /// of each 2xx answer, in order. Refuses, before sending anything, a URL
-    /// outside the configured endpoint's origin: credentials go nowhere else.
+    /// of each 2xx answer, in order.
     pub fn fetch(&mut self, urls: &[Url]) -> Vec<Result<Vec<u8>>> {
-        let mut results: Vec<Option<Result<Vec<u8>>>> = urls
+        let flight = self.send(urls.to_vec());
+        self.receive(flight)
+    }
+
+    /// Sends one GET per URL without waiting for the answers ([`receive`]
+    /// waits). Refuses, before sending anything, a URL outside the
+    /// configured endpoint's origin: credentials go nowhere else.
+    ///
+    /// [`receive`]: Client::receive
+    pub fn send(&mut self, urls: Vec<Url>) -> InFlight<T::Pending> {
+        let mut done: Vec<Option<Result<Vec<u8>>>> = urls
             .iter()
             .map(|url| (url.origin() != self.origin).then(|| Err(self.foreign(url))))
             .collect();
-        let mut todo: Vec<usize> = (0..urls.len()).filter(|i| results[*i].is_none()).collect();
         let mut refreshed = false;
-        if !todo.is_empty()
+        if done.iter().any(Option::is_none)
             && self
                 .oauth()
                 .is_some_and(|o| o.tokens.borrow().access_token.is_none())
         {
-            if let Err(e) = self.refresh_oauth() {
-                todo.iter().for_each(|i| results[*i] = Some(Err(e.clone())));
-                todo.clear();
-            }
             refreshed = true;
+            if let Err(e) = self.refresh_oauth() {
+                done.iter_mut()
+                    .filter(|d| d.is_none())
+                    .for_each(|d| *d = Some(Err(e.clone())));
+            }
         }
+        let todo: Vec<usize> = (0..urls.len()).filter(|i| done[*i].is_none()).collect();
+        let pending = self.send_each(&urls, &todo);
+        InFlight {
+            urls,
+            done,
+            todo,
+            pending,
+            refreshed,
+        }
+    }
+
+    /// Waits for the answers of `flight`, retrying what failed and may
+    /// succeed, and returns the body of each 2xx answer, in order.
+    pub fn receive(&mut self, flight: InFlight<T::Pending>) -> Vec<Result<Vec<u8>>> {
+        let InFlight {
+            urls,
+            mut done,
+            mut todo,
+            pending,
+            mut refreshed,
+        } = flight;
+        let mut first = Some(pending);
         while !todo.is_empty() {
             let answers = self.with_retries(todo.len(), |client, indexes| {
-                let authorization = client.auth.header_value().unwrap_or_default();
-                let headers = [
-                    ("authorization", authorization.as_str()),
-                    ("accept", "application/json"),
-                ];
-                let batch: Vec<&Url> = indexes.iter().map(|i| &urls[todo[*i]]).collect();
-                let responses = client.transport.get_all(&batch, &headers);
-                responses
+                let pending = match first.take() {
+                    Some(pending) => pending,
+                    None => {
+                        let again: Vec<usize> = indexes.iter().map(|i| todo[*i]).collect();
+                        client.send_each(&urls, &again)
+                    }
+                };
+                client
+                    .transport
+                    .receive(pending)
                     .into_iter()
                     .map(|r| {
                         r.map_err(|e| client.scrub(e))
@@ -159,24 +208,51 @@ impl<T: Transport> Client<T> {
                 self.stats.pages += u64::from(answer.is_ok());
                 match answer {
                     Err(e) if renew && e.code == ErrorCode::Unauthorized => again.push(*i),
-                    answer => results[*i] = Some(answer),
+                    answer => done[*i] = Some(answer),
                 }
             }
             if !again.is_empty() {
                 refreshed = true;
                 if let Err(e) = self.refresh_oauth() {
-                    again
-                        .iter()
-                        .for_each(|i| results[*i] = Some(Err(e.clone())));
+                    again.iter().for_each(|i| done[*i] = Some(Err(e.clone())));
                     again.clear();
                 }
+                first = Some(self.send_each(&urls, &again));
             }
             todo = again;
         }
-        results
-            .into_iter()
+        done.into_iter()
             .map(|r| r.expect("every URL answered"))
             .collect()
+    }
+
+    /// Paces and sends `urls[i]` for each `i` of `which`.
+    fn send_each(&mut self, urls: &[Url], which: &[usize]) -> Vec<T::Pending> {
+        self.pace(which.len());
+        let authorization = self.auth.header_value().unwrap_or_default();
+        let headers = [
+            ("authorization", authorization.as_str()),
+            ("accept", "application/json"),
+        ];
+        which
+            .iter()
+            .map(|i| self.transport.send(&urls[*i], &headers))
+            .collect()
+    }
+
+    /// Waits as the request budget requires before sending `count`
+    /// requests, and counts them.
+    fn pace(&mut self, count: usize) {
+        if let Some(pacer) = &mut self.pacer {
+            for _ in 0..count {
+                let pause = pacer.acquire(self.transport.now());
+                if !pause.is_zero() {
+                    self.transport.sleep(pause);
+                    self.stats.waited += pause;
+                }
+            }
+        }
+        self.stats.requests += count as u64;
     }
 
     fn foreign(&self, url: &Url) -> Error {
@@ -190,11 +266,11 @@ impl<T: Transport> Client<T> {
         )
     }
 
-    /// Sends `count` requests through `attempt` (which gets the indexes
-    /// still to send and answers each, in order) until each succeeds, fails
-    /// for good, or the retry policy gives up. Failed requests are retried
-    /// together after one shared wait; every attempt is paced under the
-    /// request budget.
+    /// Runs `attempt` for `count` requests (it gets the indexes still to
+    /// answer, sends them if they are not on their way already, and
+    /// answers each) until each succeeds, fails for good, or the retry
+    /// policy gives up. Failed requests are retried together after one
+    /// shared wait.
     fn with_retries<R>(
         &mut self,
         count: usize,
@@ -205,16 +281,6 @@ impl<T: Transport> Client<T> {
         let mut waited = Duration::ZERO;
         let mut attempts = 1;
         while !pending.is_empty() {
-            if let Some(pacer) = &mut self.pacer {
-                for _ in &pending {
-                    let pause = pacer.acquire(self.transport.now());
-                    if !pause.is_zero() {
-                        self.transport.sleep(pause);
-                        self.stats.waited += pause;
-                    }
-                }
-            }
-            self.stats.requests += pending.len() as u64;
             let answers = attempt(self, &pending);
             let mut retry = Vec::new();
             let mut delay = Duration::ZERO;
@@ -320,7 +386,7 @@ impl<T: Transport> Client<T> {
             ("accept", "application/json"),
             ("content-type", "application/x-www-form-urlencoded"),
         ];
-        let answer = self.with_retries(1, |client, _| vec![(|| {
+        let answer = self.with_retries(1, |client, _| { client.pace(1); vec![(|| {
             let response = client.transport.post(&oauth.token_url, &headers, body.as_bytes()).map_err(|e| client.scrub(e))?;
             let answer: Option<Value> = serde_json::from_slice(&response.body).ok();
             if (200..300).contains(&response.status) {
@@ -340,7 +406,7 @@ impl<T: Transport> Client<T> {
                 "the OAuth token endpoint refused to issue an access token (HTTP {status}: {said}). Check auth.client_id and auth.client_secret, and that auth.refresh_token is the newest one: Bitbucket rotates refresh tokens."
             );
             Err(Error::new(ErrorCode::Unauthorized, message).with_status(status))
-        })()]).pop().expect("one answer")?;
+        })()] }).pop().expect("one answer")?;
         let field = |key: &str| {
             answer
                 .as_ref()
@@ -509,8 +575,12 @@ mod tests {
     }
 
     impl Transport for &mut Script {
-        fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
-            urls.iter().map(|url| self.get(url, headers)).collect()
+        type Pending = Result<RawResponse>;
+        fn send(&mut self, url: &Url, headers: &[(&str, &str)]) -> Self::Pending {
+            self.get(url, headers)
+        }
+        fn receive(&mut self, pending: Vec<Self::Pending>) -> Vec<Result<RawResponse>> {
+            pending
         }
         fn post(
             &mut self,

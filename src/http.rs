@@ -40,6 +40,10 @@ impl WasiHttp {
 }
 
 impl Transport for WasiHttp {
+    /// The request's authority (for messages) and its future response, or
+    /// why it could not be sent.
+    type Pending = Result<(String, FutureIncomingResponse)>;
+
     fn now(&self) -> Duration {
         Duration::from_nanos(monotonic_clock::now())
     }
@@ -49,16 +53,15 @@ impl Transport for WasiHttp {
             .block();
     }
 
-    fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
-        // Every request goes out before any answer is awaited.
-        let sent: Vec<Result<(String, FutureIncomingResponse)>> = urls
-            .iter()
-            .map(|url| self.start(Method::Get, url, headers, None))
-            .collect();
+    fn send(&mut self, url: &Url, headers: &[(&str, &str)]) -> Self::Pending {
+        self.start(Method::Get, url, headers, None)
+    }
+
+    fn receive(&mut self, sent: Vec<Self::Pending>) -> Vec<Result<RawResponse>> {
         // Wait on all of them at once, one pollable each. Each body is read
         // as soon as its head is in: a server blocked on an unread body
         // must not hold up the answers still awaited.
-        let mut answers: Vec<Option<Result<RawResponse>>> = (0..urls.len()).map(|_| None).collect();
+        let mut answers: Vec<Option<Result<RawResponse>>> = (0..sent.len()).map(|_| None).collect();
         loop {
             let mut waiting: Vec<Pollable> = Vec::new();
             for (i, request) in sent.iter().enumerate() {

@@ -4,7 +4,7 @@
 
 use crate::catalog::{DateFilter, Params, Report, Shape, Status};
 use crate::cells::{lookup, Cell};
-use crate::client::{Client, Transport};
+use crate::client::{Client, InFlight, Transport};
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
 use std::collections::{BTreeSet, VecDeque};
@@ -58,9 +58,13 @@ fn ensure_dates_apply(report: &Report, params: &Params) -> Result<()> {
     ))
 }
 
-pub struct Run<T> {
+pub struct Run<T: Transport> {
     client: Client<T>,
     walker: Walker,
+    /// The next round, sent before the rows of the last one were made.
+    in_flight: Option<InFlight<T::Pending>>,
+    /// The number of the round to send next.
+    round: u64,
     /// Requests in flight at once.
     concurrency: usize,
     finished: bool,
@@ -100,6 +104,8 @@ impl<T: Transport> Run<T> {
         Ok(Run {
             client: Client::new(config, transport),
             walker,
+            in_flight: None,
+            round: 0,
             concurrency: config.concurrency.max(1),
             finished: false,
             complete: false,
@@ -132,20 +138,39 @@ impl<T: Transport> Run<T> {
             .flatten()
     }
 
-    /// One round: ask the walker what it needs, fetch it all at once, and
-    /// hand the answers back in the order they were asked for. One round
-    /// per call, even when it yields no rows, so no call into the guest
-    /// outlives the host's deadline.
+    /// One round: the requests the walker needs, all in flight at once,
+    /// their answers handed back in the order they were asked for. Before
+    /// turning a round's answers into rows, the next round is sent if the
+    /// walker already knows it (the rest of a numbered collection), so
+    /// that work overlaps the network; never more than `concurrency`
+    /// requests are in flight. One round per call, even when it yields no
+    /// rows, so no call into the guest outlives the host's deadline.
     fn round(&mut self) -> Result<Option<Vec<Row>>> {
+        let flight = match self.in_flight.take() {
+            Some(flight) => flight,
+            None => match self.send_round()? {
+                Some(flight) => flight,
+                None => return Ok(None),
+            },
+        };
+        let this = self.round - 1;
+        let bodies = self.client.receive(flight);
+        self.in_flight = self.send_round()?;
+        let mut bodies = bodies.into_iter();
+        let rows = self.walker.feed(&mut bodies, this, &mut self.high_water)?;
+        debug_assert!(bodies.next().is_none(), "every answer was taken");
+        Ok(Some(rows))
+    }
+
+    /// Sends what the walker wants next, if anything.
+    fn send_round(&mut self) -> Result<Option<InFlight<T::Pending>>> {
         let mut urls = Vec::new();
-        self.walker.wants(self.concurrency, &mut urls)?;
+        self.walker.wants(self.concurrency, &mut urls, self.round)?;
         if urls.is_empty() {
             return Ok(None);
         }
-        let mut bodies = self.client.fetch(&urls).into_iter();
-        let rows = self.walker.feed(&mut bodies, &mut self.high_water)?;
-        debug_assert!(bodies.next().is_none(), "every answer was taken");
-        Ok(Some(rows))
+        self.round += 1;
+        Ok(Some(self.client.send(urls)))
     }
 
     /// What the run's requests did so far.
@@ -186,8 +211,16 @@ struct Pages {
     numbered: Option<PageRange>,
     /// For `DateFilter::Cutoff`: the earliest instant wanted.
     cutoff: Option<crate::catalog::DateBound>,
-    /// How many requests the current round holds for this walk.
-    asked: usize,
+    /// What the rounds in flight asked of this walk, oldest first.
+    asked: VecDeque<Asked>,
+}
+
+/// The requests one round holds for one walk.
+struct Asked {
+    round: u64,
+    count: usize,
+    /// Whether the last of them is the last planned page of the range.
+    ends_range: bool,
 }
 
 /// Pages `next..=last` of a numbered collection; `template` is a `next`
@@ -223,8 +256,8 @@ struct FanOut {
     /// `(parameter, index of the parent column)` pairs.
     binds: Vec<(&'static str, usize)>,
     parent: Walker,
-    /// How many requests the current round holds for the parent.
-    parent_asked: usize,
+    /// The rounds in flight that asked something of the parent.
+    parent_asked: VecDeque<u64>,
     /// Parameters of children not started yet, in the parent's order.
     pending: VecDeque<Params>,
     /// Children being walked, in the parent's order.
@@ -274,7 +307,7 @@ impl Walker {
             let walk = Walk::FanOut(Box::new(FanOut {
                 binds,
                 parent,
-                parent_asked: 0,
+                parent_asked: VecDeque::new(),
                 pending: VecDeque::new(),
                 children: Vec::new(),
                 endpoint: endpoint.clone(),
@@ -301,37 +334,53 @@ impl Walker {
                 visited: BTreeSet::new(),
                 numbered: None,
                 cutoff,
-                asked: 0,
+                asked: VecDeque::new(),
             })),
         })
     }
 
-    /// Whether nothing is left to fetch.
+    /// Whether nothing is left to ask for (answers may still be on their way).
     fn done(&self) -> bool {
         match &self.walk {
-            Walk::Pages(pages) => pages.next.is_none() && pages.numbered.is_none(),
+            Walk::Pages(pages) => {
+                pages.next.is_none() && pages.numbered.as_ref().is_none_or(|r| r.next > r.last)
+            }
             Walk::FanOut(fan) => {
                 fan.parent.done() && fan.pending.is_empty() && fan.children.is_empty()
             }
         }
     }
 
-    /// Adds the requests this walker needs next, at most `room - urls.len()`.
-    fn wants(&mut self, room: usize, urls: &mut Vec<Url>) -> Result<()> {
+    /// Whether a round in flight holds requests for this walk.
+    fn awaits_answers(&self) -> bool {
+        match &self.walk {
+            Walk::Pages(pages) => !pages.asked.is_empty(),
+            Walk::FanOut(fan) => {
+                !fan.parent_asked.is_empty() || fan.children.iter().any(Walker::awaits_answers)
+            }
+        }
+    }
+
+    /// Adds the requests this walker needs in `round`, at most
+    /// `room - urls.len()`. May be called for the next round before the
+    /// answers of this one are fed: a walk that needs them to know what
+    /// comes next (a `next` link) then asks for nothing.
+    fn wants(&mut self, room: usize, urls: &mut Vec<Url>, round: u64) -> Result<()> {
         match &mut self.walk {
             Walk::Pages(pages) => {
                 let free = room.saturating_sub(urls.len()) as u64;
-                pages.asked = 0;
                 if free == 0 {
                     return Ok(());
                 }
-                if let Some(range) = &mut pages.numbered {
+                let before = urls.len();
+                let mut ends_range = false;
+                if let Some(range) = pages.numbered.as_mut().filter(|r| r.next <= r.last) {
                     let last = range.last.min(range.next + free - 1);
                     for page in range.next..=last {
                         urls.push(range.url(page));
-                        pages.asked += 1;
                     }
                     range.next = last + 1;
+                    ends_range = last == range.last;
                 } else if let Some(url) = pages.next.take() {
                     if !pages.visited.insert(url.to_string()) {
                         return Err(Error::invalid_response(format!(
@@ -340,47 +389,65 @@ impl Walker {
                         )));
                     }
                     urls.push(url);
-                    pages.asked = 1;
+                }
+                let count = urls.len() - before;
+                if count > 0 {
+                    pages.asked.push_back(Asked {
+                        round,
+                        count,
+                        ends_range,
+                    });
                 }
                 Ok(())
             }
             Walk::FanOut(fan) => {
                 for child in &mut fan.children {
-                    child.wants(room, urls)?;
+                    child.wants(room, urls, round)?;
                 }
                 while urls.len() < room && fan.children.len() < room {
                     let Some(params) = fan.pending.pop_front() else {
                         break;
                     };
                     let mut child = Walker::new(self.report, params, &fan.endpoint, fan.now, true)?;
-                    child.wants(room, urls)?;
+                    child.wants(room, urls, round)?;
                     fan.children.push(child);
                 }
                 // More parents only when the children queued run low, so
                 // the queue stays within a round's worth of parent pages.
                 let before = urls.len();
                 if fan.pending.len() < room && !fan.parent.done() {
-                    fan.parent.wants(room, urls)?;
+                    fan.parent.wants(room, urls, round)?;
                 }
-                fan.parent_asked = urls.len() - before;
+                if urls.len() > before {
+                    fan.parent_asked.push_back(round);
+                }
                 Ok(())
             }
         }
     }
 
-    /// Takes the answers to what `wants` asked for and maps them to rows.
-    fn feed(&mut self, bodies: &mut Bodies, high_water: &mut HighWater) -> Result<Vec<Row>> {
+    /// Takes the answers to what `wants` asked for in `round` and maps
+    /// them to rows.
+    fn feed(
+        &mut self,
+        bodies: &mut Bodies,
+        round: u64,
+        high_water: &mut HighWater,
+    ) -> Result<Vec<Row>> {
         match &mut self.walk {
             Walk::Pages(pages) => {
                 let mut rows = Vec::new();
-                let asked = std::mem::take(&mut pages.asked);
-                for k in 1..=asked {
+                let Some(asked) = pages.asked.front().filter(|a| a.round == round) else {
+                    return Ok(rows);
+                };
+                let (count, ends_range) = (asked.count, asked.ends_range);
+                pages.asked.pop_front();
+                for k in 1..=count {
                     let body = bodies.next().expect("an answer for every request")?;
                     let objects = match self.report.shape {
                         Shape::Object => vec![crate::client::parse_object(&body)?],
-                        Shape::List => {
-                            pages.take_page(crate::client::parse_page(&body)?, k == asked)
-                        }
+                        Shape::List => pages
+                            .take_page(crate::client::parse_page(&body)?, ends_range && k == count),
                     };
                     drop(body);
                     let dated = self.report.date_field().filter(|_| self.dated);
@@ -399,11 +466,13 @@ impl Walker {
             Walk::FanOut(fan) => {
                 let mut rows = Vec::new();
                 for child in &mut fan.children {
-                    rows.extend(child.feed(bodies, high_water)?);
+                    rows.extend(child.feed(bodies, round, high_water)?);
                 }
-                fan.children.retain(|child| !child.done());
-                if std::mem::take(&mut fan.parent_asked) > 0 {
-                    for row in fan.parent.feed(bodies, high_water)? {
+                fan.children
+                    .retain(|child| !child.done() || child.awaits_answers());
+                if fan.parent_asked.front() == Some(&round) {
+                    fan.parent_asked.pop_front();
+                    for row in fan.parent.feed(bodies, round, high_water)? {
                         let mut params = self.params.clone();
                         for (param, i) in &fan.binds {
                             params.insert(param, bound_value(self.report, param, &row[*i])?);
@@ -420,21 +489,15 @@ impl Walker {
 impl Pages {
     /// Takes one page's links: follows `next`, or, once a numbered page
     /// says how many pages there are, plans the rest for side-by-side
-    /// fetching. `last_of_round`: no later page of this walk is in the
-    /// round. Returns the page's objects.
-    fn take_page(
-        &mut self,
-        page: crate::client::Page,
-        last_of_round: bool,
-    ) -> Vec<serde_json::Value> {
-        if let Some(range) = &self.numbered {
-            if !(last_of_round && range.next > range.last) {
-                // A planned page: its own links add nothing.
-                return page.values;
-            }
-            // The last planned page. Its `next`, if the collection grew
-            // meanwhile, is followed below like any other.
+    /// fetching. `ends_range`: this is the last planned page. Returns the
+    /// page's objects.
+    fn take_page(&mut self, page: crate::client::Page, ends_range: bool) -> Vec<serde_json::Value> {
+        if self.numbered.is_some() && !ends_range {
+            // A planned page: its own links add nothing.
+            return page.values;
         }
+        // The last planned page: its `next`, if the collection grew
+        // meanwhile, is followed below like any other.
         self.numbered = None;
         self.next = page.next;
         // A newest-first cutoff must stop at the first older object, so
@@ -520,7 +583,11 @@ mod tests {
     }
 
     impl Transport for &mut Served {
-        fn get_all(&mut self, urls: &[&Url], _: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
+        type Pending = Url;
+        fn send(&mut self, url: &Url, _: &[(&str, &str)]) -> Url {
+            url.clone()
+        }
+        fn receive(&mut self, urls: Vec<Url>) -> Vec<Result<RawResponse>> {
             self.rounds
                 .push(urls.iter().map(|u| u.to_string()).collect());
             urls.iter()

@@ -89,8 +89,15 @@ impl Ureq {
 }
 
 impl Transport for Ureq {
-    fn get_all(&mut self, urls: &[&Url], headers: &[(&str, &str)]) -> Vec<Result<RawResponse>> {
-        urls.iter().map(|url| self.get(url, headers)).collect()
+    // One request at a time: sent when asked, answered when waited for.
+    type Pending = Result<RawResponse>;
+
+    fn send(&mut self, url: &Url, headers: &[(&str, &str)]) -> Self::Pending {
+        self.get(url, headers)
+    }
+
+    fn receive(&mut self, pending: Vec<Self::Pending>) -> Vec<Result<RawResponse>> {
+        pending
     }
 
     fn post(&mut self, _: &Url, _: &[(&str, &str)], _: &[u8]) -> Result<RawResponse> {
