@@ -404,7 +404,9 @@ impl Walker {
                 for child in &mut fan.children {
                     child.wants(room, urls, round)?;
                 }
-                while urls.len() < room && fan.children.len() < room {
+                // Up to two rounds' worth of children: those whose answers
+                // are still to be fed, and those starting now.
+                while urls.len() < room && fan.children.len() < 2 * room {
                     let Some(params) = fan.pending.pop_front() else {
                         break;
                     };
@@ -893,10 +895,38 @@ mod tests {
             })
             .collect();
         drop(run);
-        // Repositories a and b together, then a's second page with c.
-        assert_eq!(hashes, ["a1", "b1", "a2", "c1"]);
-        let rounds: Vec<usize> = pages.rounds.iter().map(Vec::len).collect();
-        assert_eq!(rounds, [1, 2, 2]);
+        // Repositories a and b together; c is sent before a and b's
+        // answers are worked through (its first page is known), and a's
+        // second page once a's first has said where it is.
+        assert_eq!(hashes, ["a1", "b1", "c1", "a2"]);
+        // Each request as its path and `page`.
+        let rounds: Vec<Vec<String>> = pages
+            .rounds
+            .iter()
+            .map(|round| {
+                round
+                    .iter()
+                    .map(|u| {
+                        let url = Url::parse(u).unwrap();
+                        let page = url.query_pairs().find(|(k, _)| k == "page");
+                        let page = page.map_or(String::new(), |(_, v)| format!("?page={v}"));
+                        format!(
+                            "{}{page}",
+                            url.path().trim_start_matches("/2.0/repositories/")
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            rounds,
+            [
+                vec!["acme"],
+                vec!["acme/a/commits", "acme/b/commits"],
+                vec!["acme/c/commits"],
+                vec!["acme/a/commits?page=x2"],
+            ]
+        );
         assert_eq!(pages.requests, 5, "no request twice");
     }
 
