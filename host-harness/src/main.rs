@@ -265,6 +265,9 @@ fn run_report(
     Ok(summary)
 }
 
+/// The parameters that set a run's dates (at most one is given).
+const DATE_PARAMS: [&str; 3] = ["since", "days-back", "changed-after"];
+
 /// `--state FILE`: checkpoints by report and parameters, as JSON
 /// (`{"pull-requests workspace=acme": "2026-10-05T12:00:00+00:00"}`).
 struct State {
@@ -295,7 +298,7 @@ impl State {
         // The scope: every parameter but the date ones.
         let mut scope: Vec<String> = params
             .iter()
-            .filter(|(name, _)| !["since", "days-back", "changed-after"].contains(&name.as_str()))
+            .filter(|(name, _)| !DATE_PARAMS.contains(&name.as_str()))
             .map(|(name, value)| format!("{name}={value}"))
             .collect();
         scope.sort();
@@ -305,7 +308,7 @@ impl State {
             .join(" ");
         let dated = params
             .iter()
-            .any(|(name, _)| ["since", "days-back", "changed-after"].contains(&name.as_str()));
+            .any(|(name, _)| DATE_PARAMS.contains(&name.as_str()));
         let mut state = State {
             path: path.to_path_buf(),
             key,
