@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::data::{brace_encode, end_secs, parse, Dataset, DAY_S, PROJECTS, WEB};
+use super::data::{brace_encode, end_secs, parse, project_links, Dataset, DAY_S, PROJECTS, WEB};
 use super::json::object;
 use super::util::{mix, rfc3339_micros, uuid, Rng};
 
@@ -274,16 +274,7 @@ impl Dataset {
                 .plain("updated_on", &rfc3339_micros(updated))
                 .raw("owner", &ws.owner_json)
                 .obj("links", |l| {
-                    l.href(
-                        "self",
-                        &format!("{api_root}/workspaces/{slug}/projects/{key}"),
-                    )
-                    .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
-                    .href(
-                        "avatar",
-                        &format!("{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"),
-                    )
-                    .href(
+                    project_links(l, api_root, slug, key).href(
                         "repositories",
                         &format!("{api_root}/repositories/{slug}?q=project.key%3D%22{key}%22"),
                     );

@@ -306,6 +306,25 @@ pub(super) const TOPICS: [(&str, &str); 16] = [
     ("database migrations", "database-migrations"),
 ];
 
+/// A project's `self`, `html` and `avatar` links, shared by the short
+/// project object (in repositories) and the full one (`…/projects`).
+pub(super) fn project_links<'o, 'a>(
+    l: &'o mut Obj<'a>,
+    api_root: &str,
+    slug: &str,
+    key: &str,
+) -> &'o mut Obj<'a> {
+    l.href(
+        "self",
+        &format!("{api_root}/workspaces/{slug}/projects/{key}"),
+    )
+    .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
+    .href(
+        "avatar",
+        &format!("{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"),
+    )
+}
+
 pub(super) fn brace_encode(uuid: &str) -> String {
     uuid.replace('{', "%7B").replace('}', "%7D")
 }
@@ -1056,17 +1075,7 @@ fn make_workspace(spec: &DatasetSpec, api_root: &str, w: usize, slug: &str) -> W
                     .str("name", pname)
                     .plain("uuid", &uuid(&[seed, K_PROJECT, w as u64, p as u64]))
                     .obj("links", |l| {
-                        l.href(
-                            "self",
-                            &format!("{api_root}/workspaces/{slug}/projects/{key}"),
-                        )
-                        .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
-                        .href(
-                            "avatar",
-                            &format!(
-                                "{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"
-                            ),
-                        );
+                        project_links(l, api_root, slug, key);
                     });
             })
         })
