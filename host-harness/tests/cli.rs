@@ -460,3 +460,51 @@ fn state_files_make_runs_incremental() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("without --state"));
     std::fs::remove_file(&state).unwrap();
 }
+
+#[test]
+fn table_output_aligns_every_column_under_its_header() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let config = config_file(&fake, "table");
+    let out = harness(&[
+        "run",
+        "repositories",
+        "--config",
+        config.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+        "--format",
+        "table",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let header: String = lines[0].iter().collect();
+    let at = |name: &str| {
+        header
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} in {header}"))
+    };
+    let (full_name, slug) = (at("full_name"), at("slug"));
+    // Header, a rule under each column, the rows, then their count.
+    let count = fake.dataset().repositories("acme").len();
+    let rule: String = lines[1].iter().collect();
+    assert!(rule.starts_with("---") && rule.chars().all(|c| c == '-' || c == ' '));
+    assert_eq!(lines[1][full_name - 1], ' ');
+    assert_eq!(lines[1][full_name], '-');
+    let footer: String = lines.last().unwrap().iter().collect();
+    assert_eq!(footer, format!("({count} rows)"));
+    let rows = &lines[2..lines.len() - 1];
+    assert_eq!(rows.len(), count);
+    for row in rows {
+        let from = |i: usize| row[i..].iter().collect::<String>();
+        assert!(from(full_name).starts_with("acme/"), "{}", from(0));
+        assert_eq!(row[full_name - 1], ' ', "a column boundary");
+        let slug_cell = from(slug);
+        let slug_value = slug_cell.split_whitespace().next().unwrap();
+        assert!(from(full_name).starts_with(&format!("acme/{slug_value}")));
+    }
+}
