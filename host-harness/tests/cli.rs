@@ -508,3 +508,16 @@ fn table_output_aligns_every_column_under_its_header() {
         assert!(from(full_name).starts_with(&format!("acme/{slug_value}")));
     }
 }
+
+#[test]
+fn every_subcommand_help_shows_an_example() {
+    for subcommand in ["reports", "describe", "run", "demo"] {
+        let out = harness(&[subcommand, "--help"]);
+        assert!(out.status.success());
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            help.contains("Example") && help.contains(&format!("connector-harness {subcommand}")),
+            "{subcommand}: {help}"
+        );
+    }
+}
