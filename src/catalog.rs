@@ -109,12 +109,7 @@ pub enum Status {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamKind {
-    Text,
-    Integer,
-    Date,
-}
+pub use connector_vocabulary::{date_params, ParamKind};
 
 /// A parameter a report accepts.
 pub struct Param {
@@ -253,7 +248,7 @@ pub const PULL_REQUEST_OR_ALL: Param = Param {
 
 /// A specific date: only what changed (or was created) on or after it.
 pub const SINCE: Param = Param {
-    name: "since",
+    name: date_params::SINCE,
     kind: ParamKind::Date,
     required: false,
     default: None,
@@ -262,7 +257,7 @@ pub const SINCE: Param = Param {
 
 /// A number of days back from now: the same as `since` = now minus N days.
 pub const DAYS_BACK: Param = Param {
-    name: "days-back",
+    name: date_params::DAYS_BACK,
     kind: ParamKind::Integer,
     required: false,
     default: None,
@@ -271,7 +266,7 @@ pub const DAYS_BACK: Param = Param {
 
 /// The checkpoint of an earlier run: only what changed after it.
 pub const CHANGED_AFTER: Param = Param {
-    name: "changed-after",
+    name: date_params::CHANGED_AFTER,
     kind: ParamKind::Date,
     required: false,
     default: None,
@@ -279,7 +274,7 @@ pub const CHANGED_AFTER: Param = Param {
 };
 
 /// The date parameters, of which a run takes at most one.
-pub const DATE_PARAMS: [&str; 3] = ["since", "days-back", "changed-after"];
+pub const DATE_PARAMS: [&str; 3] = date_params::ALL;
 
 /// The lower bound the date parameters put on a report's date field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -373,17 +368,17 @@ impl Report {
 
     /// The lower bound the date parameters ask for, if any.
     pub fn date_bound(&self, params: &Params, now: i64) -> Option<DateBound> {
-        if let Some(after) = params.get("changed-after") {
+        if let Some(after) = params.get(date_params::CHANGED_AFTER) {
             return Some(DateBound {
                 at: crate::time::parse_precise(after)?,
                 text: after.clone(),
                 exclusive: true,
             });
         }
-        let seconds = match params.get("since") {
+        let seconds = match params.get(date_params::SINCE) {
             Some(since) => crate::time::parse(since)?,
             None => {
-                let days: i64 = params.get("days-back")?.parse().ok()?;
+                let days: i64 = params.get(date_params::DAYS_BACK)?.parse().ok()?;
                 now - days.min(100_000) * 86_400
             }
         };

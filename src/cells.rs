@@ -5,16 +5,7 @@
 use crate::error::{Error, Result};
 use serde_json::Value;
 
-/// The type of a column (the WIT `column-type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColumnType {
-    Boolean,
-    Integer,
-    Float,
-    Text,
-    Timestamp,
-    Json,
-}
+pub use connector_vocabulary::ColumnType;
 
 /// One typed value (the WIT `cell`).
 #[derive(Clone, Debug, PartialEq)]

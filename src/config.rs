@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 use url::Url;
 
-pub const DEFAULT_ENDPOINT: &str = "https://api.bitbucket.org/2.0";
+pub use connector_vocabulary::{DEFAULT_ENDPOINT, DEFAULT_TOKEN_URL};
 
 /// A validated configuration.
 #[derive(Clone)]
@@ -65,8 +65,6 @@ pub enum Auth {
     /// the instance, so a rotated refresh token is used from then on.
     OAuth(Rc<OAuth>),
 }
-
-pub const DEFAULT_TOKEN_URL: &str = "https://bitbucket.org/site/oauth2/access_token";
 
 #[derive(PartialEq, Eq)]
 pub struct OAuth {

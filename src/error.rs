@@ -1,47 +1,11 @@
 //! The connector's error type: a code from a closed set, a message a person
 //! can act on, and the HTTP details where they apply. Mirrors the WIT
-//! `connector-error` record; `lib.rs` converts between the two.
+//! `connector-error` record; `lib.rs` converts between the two. The codes
+//! and their names are the contract's vocabulary (`connector-vocabulary`).
 
 use std::fmt;
 
-/// The closed set of failure kinds (the WIT `error-code` enum).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorCode {
-    InvalidConfig,
-    NotConfigured,
-    UnknownReport,
-    InvalidParameter,
-    RetiredUpstream,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    RateLimited,
-    Upstream,
-    Transport,
-    InvalidResponse,
-    LimitExceeded,
-}
-
-impl ErrorCode {
-    /// The kebab-case name used in the WIT contract and on the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidConfig => "invalid-config",
-            ErrorCode::NotConfigured => "not-configured",
-            ErrorCode::UnknownReport => "unknown-report",
-            ErrorCode::InvalidParameter => "invalid-parameter",
-            ErrorCode::RetiredUpstream => "retired-upstream",
-            ErrorCode::Unauthorized => "unauthorized",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::NotFound => "not-found",
-            ErrorCode::RateLimited => "rate-limited",
-            ErrorCode::Upstream => "upstream",
-            ErrorCode::Transport => "transport",
-            ErrorCode::InvalidResponse => "invalid-response",
-            ErrorCode::LimitExceeded => "limit-exceeded",
-        }
-    }
-}
+pub use connector_vocabulary::ErrorCode;
 
 /// A failure. Messages never contain credentials: anything echoed from a
 /// server goes through `Client::scrub` before it lands here.

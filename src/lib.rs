@@ -22,7 +22,10 @@ pub mod time;
 #[cfg(target_arch = "wasm32")]
 mod http;
 
+// The bindings wit-bindgen generates use `unsafe` for the canonical ABI;
+// nothing else in the component does.
 #[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
 mod component {
     use crate::catalog::{ParamKind, Report, Status};
     use crate::cells::{Cell, ColumnType};

@@ -16,12 +16,13 @@ pub fn workspace_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The release component this repository builds.
+/// The component this repository builds (its own `component` profile: LTO,
+/// one codegen unit, stripped).
 pub fn default_path() -> PathBuf {
-    workspace_dir().join("target/component/wasm32-wasip2/release/bitbucket_connector.wasm")
+    workspace_dir().join("target/component/wasm32-wasip2/component/bitbucket_connector.wasm")
 }
 
-/// Builds the release component (a no-op when it is fresh) and returns its
+/// Builds the component (a no-op when it is fresh) and returns its
 /// path. Runs cargo at most once per process.
 pub fn build() -> anyhow::Result<PathBuf> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
@@ -38,7 +39,8 @@ fn build_uncached() -> anyhow::Result<PathBuf> {
         .args([
             "build",
             "--quiet",
-            "--release",
+            "--profile",
+            "component",
             "--target",
             "wasm32-wasip2",
             "-p",
