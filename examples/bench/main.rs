@@ -1,4 +1,4 @@
-//! The benchmark suite: `cargo run --example bench` (see the README).
+//! The benchmark suite: `cargo run -p host-harness --example bench` (see the README).
 //!
 //! Not a test: it prints figures, measured in one run on this machine, so
 //! the ratios between them mean more than any one wall time. Every scenario

@@ -1,15 +1,17 @@
 //! host-harness: runs the bitbucket-connector component under wasmtime.
 //!
-//! - `sandbox`: engine, linker and per-run stores with their limits, and the
+//! - `sandbox`: engine, sessions, the HTTP wall and the limits, and the
 //!   typed API (`Host`, `Session`) the CLI and tests drive;
-//! - `output`: JSON lines, CSV and table writers for rows; `sqlite`: SQLite
-//!   tables with upserts;
-//! - `env_config`: secrets from the environment; `advice`: what to do about
-//!   each error;
+//! - `output`: JSON lines, CSV and table writers for rows, and `sqlite`
+//!   (tables with upserts); `progress`: the progress line on stderr;
+//! - `cli`: the pieces of `connector-harness` (runs, state files, config
+//!   files, catalog views); `env_config`: secrets from the environment;
+//!   `advice`: what to do about each error;
 //! - `component`: where the component is and how to build it;
 //! - `fake`: a fake Bitbucket Cloud on 127.0.0.1 for the demo and the tests.
 
 pub mod advice;
+pub mod cli;
 pub mod component;
 pub mod env_config;
 pub mod fake;
@@ -17,9 +19,8 @@ pub mod openapi;
 pub mod output;
 pub mod progress;
 pub mod sandbox;
-pub mod sqlite;
 
 pub use sandbox::wit::{
     Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus,
 };
-pub use sandbox::{Host, HostError, Limits, LoadOptions, Session};
+pub use sandbox::{Host, HostError, Limits, LoadOptions, RunSummary, Session};

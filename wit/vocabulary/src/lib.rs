@@ -147,24 +147,31 @@ pub mod auth {
     pub const ENV_SUFFIX: &str = "_env";
 }
 
+/// The case names that a WIT document declares for `enum NAME { ... }`, in
+/// order; `None` when it declares no such enum. The tests use it to hold
+/// this crate, and every host's output, to `wit/connector.wit`.
+pub fn wit_enum_cases(wit: &str, name: &str) -> Option<Vec<String>> {
+    let start = wit.find(&format!("enum {name} {{"))?;
+    let rest = &wit[start..];
+    let body = &rest[rest.find('{')? + 1..rest.find('}')?];
+    Some(
+        body.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+            .map(|l| l.trim_end_matches(',').to_string())
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const WIT: &str = include_str!("../../connector.wit");
 
-    /// The case names of `enum NAME { ... }` in the WIT text.
     fn wit_cases(name: &str) -> Vec<String> {
-        let start = WIT
-            .find(&format!("enum {name} {{"))
-            .unwrap_or_else(|| panic!("wit/connector.wit declares no enum {name}"));
-        let body = &WIT[start..];
-        let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
-        body.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("//"))
-            .map(|l| l.trim_end_matches(',').to_string())
-            .collect()
+        super::wit_enum_cases(WIT, name)
+            .unwrap_or_else(|| panic!("wit/connector.wit declares no enum {name}"))
     }
 
     fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {

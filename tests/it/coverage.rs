@@ -3,9 +3,7 @@
 //! retired one fails fast, and every request the component sends matches an
 //! operation of Atlassian's OpenAPI document.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_harness::fake::{FakeBitbucket, FakeOptions};
 use host_harness::openapi::OpenApi;
 use host_harness::{ErrorCode, ReportInfo, ReportStatus};
@@ -562,7 +560,8 @@ fn per_pull_request_reports_cover_a_whole_workspace() {
 #[test]
 fn the_readme_lists_every_report() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(host_harness::component::workspace_dir().join("README.md"))
+            .unwrap();
     for r in catalog() {
         let row = readme
             .lines()

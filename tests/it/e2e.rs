@@ -1,9 +1,7 @@
 //! End to end: the real component in the real wasmtime host against the
 //! fake Bitbucket, for the contract's success and failure paths.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_harness::fake::{Dataset, DatasetSpec, FakeOptions};
 use host_harness::{ColumnType, ErrorCode, HostError, Limits, ReportStatus};
 use serde_json::Value;

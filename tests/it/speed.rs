@@ -2,9 +2,7 @@
 //! sees several requests in flight at once), the fewest requests, rows in
 //! the collection's order, `fields` trimming, and the precompiled artefact.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_harness::fake::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
 use host_harness::{component, Host, Limits, LoadOptions};
 use serde_json::{json, Value};

@@ -1,9 +1,7 @@
 //! Tenant isolation: many tenants in one harness process at once, each with
 //! its own credentials and its own Bitbucket, and no cross-talk.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_harness::fake::{Credentials, FakeOptions};
 use std::collections::BTreeSet;
 
@@ -80,7 +78,7 @@ fn a_tenant_that_traps_does_not_disturb_the_others() {
         faults: vec![huge],
         ..FakeOptions::default()
     });
-    let hungry_config = common::config(&hungry_fake);
+    let hungry_config = crate::common::config(&hungry_fake);
     let small = host_with(host_harness::Limits {
         memory_bytes: 4 << 20,
         ..Default::default()

@@ -16,15 +16,13 @@
 //! preview2-shim bug (see `run-report.mjs`):
 //! `a_truncated_body_is_retried_under_node` then fails with the trap.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_harness::fake::{
     Dataset, DatasetSpec, FakeBitbucket, FakeOptions, Fault, FaultRule, OAuthClient,
     RecordedRequest,
 };
 use host_harness::output::row_to_json;
-use host_harness::sandbox::error_code_name;
+
 use host_harness::{component, Cell};
 use serde_json::{json, Value};
 use std::io::Write as _;
@@ -202,7 +200,7 @@ struct NodeRun {
     reports: usize,
     /// The report's column names, from the catalog under Node.
     columns: Vec<String>,
-    /// Rows as JSON objects keyed by column name, like `common::run`.
+    /// Rows as JSON objects keyed by column name, like `crate::common::run`.
     rows: Vec<Value>,
     batches: usize,
     /// `rotated-refresh-token()` after the run.
@@ -567,7 +565,7 @@ fn an_unknown_report_is_unknown_report_under_node() {
     let error = node(&config(&fake), "no-such-report", &[]).expect_err("no such report");
     let expected = connector_error(run(&config(&fake), "no-such-report", &[]));
     assert_eq!(error.code, "unknown-report", "{}", error.line);
-    assert_eq!(error.code, error_code_name(expected.code));
+    assert_eq!(error.code, expected.code.name());
     assert!(error.line.starts_with("unknown-report: "), "{}", error.line);
     assert!(
         fake.requests().is_empty(),

@@ -2,9 +2,7 @@
 //! the connector must reach, and for runs that recover, every row exactly
 //! once. Also: no failure path ever shows a secret.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_harness::fake::{FakeBitbucket, FakeOptions, Fault, FaultRule};
 use host_harness::{ErrorCode, HostError};
 use serde_json::{json, Value};

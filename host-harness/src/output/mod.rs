@@ -1,6 +1,8 @@
 //! Row writers: JSON lines (one object per row keyed by column name), CSV
 //! (RFC 4180, with a header) and an aligned table for the terminal.
 
+pub mod sqlite;
+
 use crate::sandbox::wit::{Cell, ColumnInfo};
 use serde_json::{Map, Value};
 use std::io::{self, Write};

@@ -150,6 +150,93 @@ fn reports_json_is_the_catalog() {
         .any(|l| l.starts_with("pull-requests")));
 }
 
+/// The case names `wit/connector.wit` declares for one of its enums.
+fn wit_cases(name: &str) -> Vec<String> {
+    let wit =
+        std::fs::read_to_string(component::workspace_dir().join("wit/connector.wit")).unwrap();
+    connector_vocabulary::wit_enum_cases(&wit, name).unwrap_or_else(|| panic!("no enum {name}"))
+}
+
+#[test]
+fn reports_and_describe_print_the_wits_names() {
+    let (types, kinds) = (wit_cases("column-type"), wit_cases("param-kind"));
+    let out = harness(&["reports", "--json"]);
+    let catalog: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut seen_types = std::collections::BTreeSet::new();
+    for r in catalog.as_array().unwrap() {
+        for c in r["columns"].as_array().unwrap() {
+            let ty = c["type"].as_str().unwrap();
+            assert!(
+                types.iter().any(|t| t == ty),
+                "{}.{}: type {ty:?} is not one of {types:?}",
+                r["id"],
+                c["name"]
+            );
+            seen_types.insert(ty.to_string());
+        }
+        for p in r["params"].as_array().unwrap() {
+            let kind = p["kind"].as_str().unwrap();
+            assert!(
+                kinds.iter().any(|k| k == kind),
+                "{}.{}: kind {kind:?} is not one of {kinds:?}",
+                r["id"],
+                p["name"]
+            );
+        }
+    }
+    // Every column type but `float` occurs in today's catalog.
+    for ty in ["boolean", "integer", "text", "timestamp", "json"] {
+        assert!(seen_types.contains(ty), "no {ty} column in the catalog");
+    }
+    // Exact values for known columns and parameters.
+    let prs = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "pull-requests")
+        .unwrap();
+    let column = |name: &str| {
+        prs["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["type"]
+            .clone()
+    };
+    let param = |name: &str| {
+        prs["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["kind"]
+            .clone()
+    };
+    assert_eq!(column("id"), "integer");
+    assert_eq!(column("title"), "text");
+    assert_eq!(column("updated_on"), "timestamp");
+    assert_eq!(param("workspace"), "text");
+    assert_eq!(param("since"), "date");
+    assert_eq!(param("days-back"), "integer");
+
+    let described = harness(&["describe", "pull-requests", "--json"]);
+    let described: Value = serde_json::from_slice(&described.stdout).unwrap();
+    assert_eq!(&described, prs);
+    let text = String::from_utf8(harness(&["describe", "pull-requests"]).stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("updated_on"))
+        .unwrap();
+    assert_eq!(line.split_whitespace().nth(1), Some("timestamp"), "{line}");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("days-back"))
+        .unwrap();
+    assert_eq!(line.split_whitespace().nth(1), Some("integer"), "{line}");
+    assert!(!text.contains("::"), "no Rust paths in describe:\n{text}");
+}
+
 #[test]
 fn run_writes_json_lines_keyed_by_column_in_column_order() {
     let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();

@@ -2,9 +2,7 @@
 //! `changed-after`, fetches only what changed since, through the contract
 //! and through `connector-harness run --state`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_harness::fake::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
 use host_harness::output::row_to_json;
 use host_harness::sandbox::RunSummary;

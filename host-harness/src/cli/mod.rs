@@ -1,0 +1,13 @@
+//! The pieces of `connector-harness` (the binary in `main.rs` parses the
+//! command line and dispatches to these):
+//!
+//! - `run`: one report into an output, with progress;
+//! - `state`: `--state FILE` checkpoints for incremental runs;
+//! - `config_file`: `--config FILE`, secrets from the environment, and the
+//!   rotated refresh token written back;
+//! - `catalog_view`: `reports` and `describe`.
+
+pub mod catalog_view;
+pub mod config_file;
+pub mod run;
+pub mod state;

@@ -1,0 +1,47 @@
+//! The contract's types as the host sees them (generated from
+//! `wit/connector.wit`), and their names in the contract's vocabulary, so
+//! every output prints the WIT's own names (`text`, `timestamp`, ...).
+
+use connector_vocabulary as vocabulary;
+
+pub(crate) mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "bitbucket-connector",
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::sync::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::sync::clocks,
+        },
+    });
+}
+
+pub use bindings::bitbucket::connector::types::*;
+
+/// Maps a generated enum onto the vocabulary's, case by case (the compiler
+/// checks that every case is covered).
+macro_rules! to_vocabulary {
+    ($wit:ident => $vocab:ident { $($case:ident),+ $(,)? }) => {
+        impl $wit {
+            /// The same case in the contract's vocabulary.
+            pub fn vocabulary(self) -> vocabulary::$vocab {
+                match self {
+                    $($wit::$case => vocabulary::$vocab::$case,)+
+                }
+            }
+
+            /// The case's name in `wit/connector.wit`.
+            pub fn name(self) -> &'static str {
+                self.vocabulary().as_str()
+            }
+        }
+    };
+}
+
+to_vocabulary!(ErrorCode => ErrorCode {
+    InvalidConfig, NotConfigured, UnknownReport, InvalidParameter, RetiredUpstream,
+    Unauthorized, Forbidden, NotFound, RateLimited, Upstream, Transport,
+    InvalidResponse, LimitExceeded,
+});
+to_vocabulary!(ColumnType => ColumnType { Boolean, Integer, Float, Text, Timestamp, Json });
+to_vocabulary!(ParamKind => ParamKind { Text, Integer, Date });

@@ -1,0 +1,26 @@
+//! The end-to-end suite, one binary (so wasmtime is linked once): the real
+//! component, built once per run, in the real wasmtime host (and under
+//! Node.js), against real fake Bitbucket servers on 127.0.0.1.
+//!
+//! - `e2e`: every report end to end, the contract's vocabulary, limits;
+//! - `coverage`: every catalog endpoint served, OpenAPI conformance of
+//!   every request sent, the README's report table;
+//! - `faults`: the fault matrix (429 storms, 5xx, drops, truncation, ...)
+//!   and secrets on every failure path;
+//! - `incremental`: checkpoints and `changed-after` through the contract;
+//! - `isolation`: tenants in one process never see each other;
+//! - `speed`: requests, pipelining and concurrency (counts, not wall time);
+//! - `node_host`: the same component under Node.js (jco + preview2-shim);
+//! - `cli`: the `connector-harness` binary as a user drives it.
+//!
+//! Shared set-up is in `common`.
+
+mod cli;
+mod common;
+mod coverage;
+mod e2e;
+mod faults;
+mod incremental;
+mod isolation;
+mod node_host;
+mod speed;
