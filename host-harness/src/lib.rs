@@ -23,4 +23,4 @@ pub mod sandbox;
 pub use sandbox::wit::{
     Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus,
 };
-pub use sandbox::{Host, HostError, Limits, LoadOptions, RunSummary, Session};
+pub use sandbox::{Host, HostError, HostLimit, Limits, LoadOptions, RunSummary, Session};

@@ -5,11 +5,12 @@ use clap::{Parser, Subcommand};
 use connector_vocabulary::date_params;
 use host_harness::cli::catalog_view::{catalog_json, describe, print_catalog};
 use host_harness::cli::config_file::{self, save_refresh_token};
+use host_harness::cli::limit_flags::LimitFlags;
 use host_harness::cli::run::{parse_param, run_report};
 use host_harness::cli::state::State;
 use host_harness::fake::{FakeBitbucket, FakeOptions};
 use host_harness::output::Format;
-use host_harness::{advice, component, Host, HostError, Limits};
+use host_harness::{advice, component, Host, HostError};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ struct Cli {
     /// The component to load (default: the one this repository builds, built if needed).
     #[arg(long, global = true, value_name = "PATH")]
     component: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitFlags,
     #[command(subcommand)]
     command: Command,
 }
@@ -114,7 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(path) => path,
         None => component::build()?,
     };
-    let host = Host::load(&component, Limits::default())?;
+    let host = Host::load(&component, cli.limits.limits()?)?;
     match cli.command {
         Command::Reports { json } => {
             let reports = host.list_reports()?;

@@ -9,6 +9,7 @@
 //!   and secrets on every failure path;
 //! - `incremental`: checkpoints and `changed-after` through the contract;
 //! - `isolation`: tenants in one process never see each other;
+//! - `limits`: the run budgets, requests and requests in flight;
 //! - `speed`: requests, pipelining and concurrency (counts, not wall time);
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it.
@@ -22,5 +23,6 @@ mod e2e;
 mod faults;
 mod incremental;
 mod isolation;
+mod limits;
 mod node_host;
 mod speed;

@@ -5,9 +5,11 @@
 //! - `state`: `--state FILE` checkpoints for incremental runs;
 //! - `config_file`: `--config FILE`, secrets from the environment, and the
 //!   rotated refresh token written back;
-//! - `catalog_view`: `reports` and `describe`.
+//! - `catalog_view`: `reports` and `describe`;
+//! - `limit_flags`: the sandbox's limits as flags.
 
 pub mod catalog_view;
 pub mod config_file;
+pub mod limit_flags;
 pub mod run;
 pub mod state;

@@ -1,6 +1,7 @@
 //! What a failed call into the guest becomes: the connector's typed error,
-//! a trap, or the host's own output failure.
+//! a host limit that stopped it, a trap, or the host's own output failure.
 
+use super::limits::HostLimit;
 use super::wit::ConnectorError;
 
 /// Why a call failed: the connector said so, or the host stopped it.
@@ -8,16 +9,36 @@ use super::wit::ConnectorError;
 pub enum HostError {
     /// The connector returned a typed error.
     Connector(ConnectorError),
-    /// The guest trapped, ran out of time or memory, or the host failed.
+    /// The host stopped the session: it went past one of its limits.
+    Limit {
+        /// Which limit.
+        limit: HostLimit,
+        /// What happened, for a person.
+        message: String,
+    },
+    /// The guest trapped, ran out of memory, or the host failed.
     Trap(String),
     /// The host could not take the rows (e.g. the output file or pipe failed).
     Output(String),
+}
+
+impl HostError {
+    /// A [`HostError::Limit`] for `limit`, saying what went past it.
+    pub(crate) fn limit(limit: HostLimit, what: impl std::fmt::Display) -> HostError {
+        HostError::Limit {
+            limit,
+            message: format!("{what}; the session was stopped"),
+        }
+    }
 }
 
 impl std::fmt::Display for HostError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             HostError::Connector(e) => write!(f, "{}: {}", e.code.name(), e.message),
+            HostError::Limit { limit, message } => {
+                write!(f, "host-limit: {} exceeded: {message}", limit.name())
+            }
             HostError::Trap(message) => write!(f, "guest-trap: {message}"),
             HostError::Output(message) => write!(f, "output-error: {message}"),
         }
@@ -26,16 +47,12 @@ impl std::fmt::Display for HostError {
 
 impl std::error::Error for HostError {}
 
-/// A wasmtime error (a trap, an interrupt, a host failure) as a [`HostError`].
+/// A wasmtime error (a trap, a host failure) as a [`HostError`].
 pub(crate) fn trap(error: wasmtime::Error) -> HostError {
     if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
-        let what = match trap {
-            wasmtime::Trap::Interrupt => {
-                "the component exceeded its time budget for one call and was stopped".to_string()
-            }
-            other => format!("the component trapped ({other}); the session was ended"),
-        };
-        return HostError::Trap(what);
+        return HostError::Trap(format!(
+            "the component trapped ({trap}); the session was ended"
+        ));
     }
     HostError::Trap(format!("{error:#}"))
 }

@@ -4,16 +4,24 @@
 //! - `http_wall`: outgoing HTTP only to the origins of the configured
 //!   endpoint and token URL (a second wall under the component's own
 //!   check), and a cap on each response body while it streams;
-//! - `limits`: the memory cap per instance and the deadline per call into
-//!   the guest (epoch interruption);
+//! - `limits`: every limit ([`Limits`]): memory, real-time deadlines per
+//!   call and per run, budgets of calls, empty batches and requests,
+//!   requests in flight, host-side resources;
 //! - `cache`: the component's precompiled native code;
 //! - `session`: a configured instance and the run loop over its batches;
 //! - `errors`: what a failed call becomes ([`HostError`]);
 //! - `wit`: the contract's types as the host sees them.
 //!
-//! The guest gets no filesystem, environment, sockets or inherited stdio.
-//! A trap (panic, deadline, memory) ends that session with a `HostError`;
-//! the engine and other sessions carry on.
+//! The engine runs guests asynchronously on the host's tokio runtime: every
+//! call into the guest runs under a real-time timeout that drops the call
+//! when it fires, even while the guest is blocked in a host function, and
+//! a guest that spins yields at every epoch tick so the timeout can fire.
+//!
+//! Only the interfaces the world imports are linked (the contract's, HTTP,
+//! I/O, clocks, and the stdio and environment that Rust's std asks for):
+//! no filesystem, sockets or randomness. The guest's environment is empty
+//! and its stdio goes nowhere. A trap or a limit ends that session with a
+//! `HostError`; the engine and other sessions carry on.
 
 mod cache;
 mod errors;
@@ -23,18 +31,19 @@ mod session;
 pub mod wit;
 
 pub use errors::HostError;
-pub use limits::Limits;
+pub use limits::{HostLimit, Limits, IN_FLIGHT_SLACK};
 pub use session::{RunSummary, Session};
 
 use anyhow::Context as _;
-use errors::trap;
-use http_wall::{allowed_origins, HttpWall};
+use http_wall::{reach, HttpWall, Reach};
 use limits::{PeakLimits, EPOCH_TICK};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, HasData, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
+use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
+use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView as _};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use wit::{bindings, ReportInfo};
@@ -47,6 +56,7 @@ pub struct Host {
     from_precompiled: bool,
     pre: bindings::BitbucketConnectorPre<State>,
     limits: Limits,
+    runtime: Arc<tokio::runtime::Runtime>,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -60,7 +70,7 @@ impl Drop for Host {
 #[derive(Clone, Copy, Debug)]
 pub struct LoadOptions {
     /// Reuse the native code compiled from this exact `.wasm` by this exact
-    /// engine (a `.cwasm` file next to it), and write one when there is none.
+    /// engine, and write it when there is none.
     pub precompiled: bool,
     /// Pre-reserve instance slots (wasmtime's pooling allocator), so
     /// starting a session maps no new memory.
@@ -110,10 +120,15 @@ impl Host {
         .with_context(|| format!("loading the component from {}", path.display()))?;
 
         let mut linker = Linker::<State>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        link_world_imports(&mut linker)?;
         let pre = bindings::BitbucketConnectorPre::new(linker.instantiate_pre(&component)?)?;
 
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("connector-host")
+            .enable_all()
+            .build()
+            .context("starting the host's async runtime")?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let (stop, ticking) = (ticker_stop.clone(), engine.weak());
         std::thread::spawn(move || {
@@ -131,6 +146,7 @@ impl Host {
             from_precompiled,
             pre,
             limits,
+            runtime: Arc::new(runtime),
             ticker_stop,
         })
     }
@@ -139,6 +155,11 @@ impl Host {
     /// artefact rather than from compiling the `.wasm`.
     pub fn from_precompiled(&self) -> bool {
         self.from_precompiled
+    }
+
+    /// The limits every session of this host runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The names of the interfaces the component imports: its whole reach
@@ -153,18 +174,13 @@ impl Host {
 
     /// The catalog (no configuration needed, no network).
     pub fn list_reports(&self) -> Result<Vec<ReportInfo>, HostError> {
-        let (mut store, bindings) = self.instantiate(Vec::new())?;
-        self.arm_deadline(&mut store);
-        bindings
-            .bitbucket_connector_connector()
-            .call_list_reports(&mut store)
-            .map_err(trap)
+        self.instance(Reach::nowhere())?.list_reports()
     }
 
     /// A fresh, isolated instance configured with `config_json`. HTTP from
-    /// it may reach only the origin of the config's `endpoint`.
+    /// it may reach only the origins of the config's endpoint and token URL.
     pub fn session(&self, config_json: &str) -> Result<Session, HostError> {
-        let mut session = self.instance(allowed_origins(config_json))?;
+        let mut session = self.instance(reach(config_json))?;
         session.configure(config_json)?;
         Ok(session)
     }
@@ -172,49 +188,108 @@ impl Host {
     /// A fresh instance that has not been configured, whose HTTP may reach
     /// only `allowed_origin` (`scheme://host[:port]`), or nothing if `None`.
     pub fn unconfigured_session(&self, allowed_origin: Option<&str>) -> Result<Session, HostError> {
-        self.instance(allowed_origin.into_iter().map(str::to_string).collect())
+        let mut reach = Reach::nowhere();
+        reach.origins.extend(allowed_origin.map(str::to_string));
+        self.instance(reach)
     }
 
-    fn instance(&self, allowed_origins: Vec<String>) -> Result<Session, HostError> {
-        let (store, bindings) = self.instantiate(allowed_origins)?;
-        Ok(Session::new(store, bindings, self.deadline_ticks()))
-    }
-
-    fn instantiate(
-        &self,
-        allowed: Vec<String>,
-    ) -> Result<(Store<State>, bindings::BitbucketConnector), HostError> {
+    fn instance(&self, reach: Reach) -> Result<Session, HostError> {
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(self.limits.max_resources);
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(self.limits.max_header_bytes);
+        let wall = HttpWall::new(reach, &self.limits);
+        let counters = wall.counters.clone();
         let state = State {
             wasi: WasiCtxBuilder::new().build(),
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
-            sandbox: HttpWall {
-                allowed_origins: allowed,
-                max_response_bytes: self.limits.max_response_bytes,
-            },
+            http,
+            table,
+            wall,
             limits: PeakLimits {
                 limits: StoreLimitsBuilder::new()
                     .memory_size(self.limits.memory_bytes)
                     .instances(4)
+                    .memories(4)
+                    .tables(16)
+                    .table_elements(100_000)
+                    .trap_on_grow_failure(false)
                     .build(),
                 peak_memory: 0,
             },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        self.arm_deadline(&mut store);
-        let bindings = self.pre.instantiate(&mut store).map_err(trap)?;
-        Ok((store, bindings))
+        // At every tick: end the call if the wall refused a request over the
+        // run's budget (the session then reports the budget), otherwise
+        // yield to the runtime, so a timeout can stop a guest that never
+        // calls the host.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|store| {
+            if store
+                .data()
+                .wall
+                .counters
+                .over_budget
+                .load(Ordering::Relaxed)
+            {
+                return Err(wasmtime::Error::msg("the run went past its request budget"));
+            }
+            Ok(wasmtime::UpdateDeadline::Yield(1))
+        });
+        let runtime = self.runtime.clone();
+        let deadline = tokio::time::Instant::now() + self.limits.call_deadline;
+        let bindings = session::guarded(
+            &runtime,
+            deadline,
+            HostLimit::CallDeadline,
+            self.limits.call_deadline,
+            self.pre.instantiate_async(&mut store),
+        )?;
+        Ok(Session::new(
+            store,
+            bindings,
+            runtime,
+            self.limits.clone(),
+            counters,
+        ))
     }
+}
 
-    fn deadline_ticks(&self) -> u64 {
-        (self.limits.call_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
-    }
+/// Links exactly the interfaces the `bitbucket-connector` world and Rust's
+/// std import, asynchronously: HTTP (types, outgoing-handler), I/O (error,
+/// poll, streams), clocks, and the stdio, environment and exit of
+/// `wasi:cli` (empty and inert: nothing is inherited). Filesystem, sockets
+/// and randomness are not linked, so a component that asks for them fails
+/// to instantiate.
+fn link_world_imports(linker: &mut Linker<State>) -> anyhow::Result<()> {
+    use wasmtime_wasi::p2::bindings::{cli, clocks};
+    use wasmtime_wasi_io::bindings::wasi::io;
 
-    fn arm_deadline(&self, store: &mut Store<State>) {
-        store.set_epoch_deadline(self.deadline_ticks());
-        store.epoch_deadline_trap();
+    /// The guest's resource table, for the I/O interfaces.
+    struct Table;
+    impl HasData for Table {
+        type Data<'a> = &'a mut ResourceTable;
     }
+    fn table(s: &mut State) -> &mut ResourceTable {
+        &mut s.table
+    }
+    io::error::add_to_linker::<State, Table>(linker, table)?;
+    io::poll::add_to_linker::<State, Table>(linker, table)?;
+    io::streams::add_to_linker::<State, Table>(linker, table)?;
+    clocks::monotonic_clock::add_to_linker::<State, WasiClocks>(linker, State::clocks)?;
+    clocks::wall_clock::add_to_linker::<State, WasiClocks>(linker, State::clocks)?;
+    cli::exit::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::environment::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::stdin::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::stdout::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::stderr::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::terminal_input::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::terminal_output::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::terminal_stdin::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::terminal_stdout::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    cli::terminal_stderr::add_to_linker::<State, WasiCli>(linker, State::cli)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+    Ok(())
 }
 
 /// What a store holds: the guest's WASI and HTTP contexts, its resource
@@ -223,7 +298,7 @@ pub(crate) struct State {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    sandbox: HttpWall,
+    wall: HttpWall,
     limits: PeakLimits,
 }
 
@@ -241,7 +316,7 @@ impl WasiHttpView for State {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: &mut self.sandbox,
+            hooks: &mut self.wall,
         }
     }
 }

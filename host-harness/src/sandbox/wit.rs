@@ -8,10 +8,12 @@ pub(crate) mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "bitbucket-connector",
+        // Calls into the guest are async, so the host can time them out.
+        exports: { default: async },
         with: {
             "wasi:http": wasmtime_wasi_http::p2::bindings::http,
-            "wasi:io": wasmtime_wasi::p2::bindings::sync::io,
-            "wasi:clocks": wasmtime_wasi::p2::bindings::sync::clocks,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
         },
     });
 }

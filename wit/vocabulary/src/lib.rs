@@ -107,6 +107,12 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.bitbucket.org/2.0";
 /// The OAuth token endpoint when `auth.token_url` is omitted.
 pub const DEFAULT_TOKEN_URL: &str = "https://bitbucket.org/site/oauth2/access_token";
 
+/// The configuration's `concurrency` (requests in flight at once) when it is
+/// omitted, and the largest it may be.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The largest `concurrency` a configuration may ask for.
+pub const MAX_CONCURRENCY: usize = 32;
+
 /// The date parameters: at most one is given to a run.
 pub mod date_params {
     /// A date or timestamp: only what changed on or after it.
