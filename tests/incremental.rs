@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use host_harness::fake::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
 use host_harness::output::row_to_json;
 use host_harness::sandbox::RunSummary;
 use serde_json::Value;

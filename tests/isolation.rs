@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use host_harness::fake::{Credentials, FakeOptions};
+use fake_bitbucket::{Credentials, FakeOptions};
 use std::collections::BTreeSet;
 
 #[test]
@@ -71,8 +71,8 @@ fn a_tenant_that_traps_does_not_disturb_the_others() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
     // A tenant whose guest runs out of memory reading a 6 MiB page, in the same process.
-    let huge = host_harness::fake::FaultRule {
-        fault: host_harness::fake::Fault::HugeBody(6 << 20),
+    let huge = fake_bitbucket::FaultRule {
+        fault: fake_bitbucket::Fault::HugeBody(6 << 20),
         path_contains: None,
         attempts: usize::MAX,
     };

@@ -19,7 +19,7 @@
 mod common;
 
 use common::*;
-use host_harness::fake::{
+use fake_bitbucket::{
     Dataset, DatasetSpec, FakeBitbucket, FakeOptions, Fault, FaultRule, OAuthClient,
     RecordedRequest,
 };

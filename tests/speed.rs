@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use host_harness::fake::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
 use host_harness::{component, Host, Limits, LoadOptions};
 use serde_json::{json, Value};
 use std::time::Duration;

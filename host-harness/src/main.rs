@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
-use host_harness::fake::{FakeBitbucket, FakeOptions};
+use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::output::{self, Format};
 use host_harness::progress::Progress;
 use host_harness::sqlite::SqliteWriter;

@@ -1,7 +1,7 @@
 //! A fake Bitbucket Cloud REST API 2.0 server for tests, the demo and benchmarks.
 //!
 //! ```no_run
-//! use host_harness::fake::{FakeBitbucket, FakeOptions};
+//! use fake_bitbucket::{FakeBitbucket, FakeOptions};
 //! let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
 //! // GET {base_url}/repositories/acme  with  Authorization: Basic base64(demo@example.com:demo-api-token)
 //! println!("{}", fake.base_url());
@@ -124,26 +124,31 @@
 //! rules and what each one answers), `server` (HTTP, auth, request log, and
 //! sending answers, raw ones included), `util` (PRNG, base64, time).
 
-mod accounts;
+#![forbid(unsafe_code)]
+
+mod api;
 mod bbql;
 mod changes;
-mod data;
+mod dataset;
+mod families;
 mod faults;
 mod fields;
-mod handlers;
 mod json;
 mod oauth;
 mod paging;
-mod pr_objects;
-mod repo_objects;
 mod routes;
+mod seeds;
 mod server;
 mod util;
+mod wire;
+
+pub mod openapi;
 
 #[cfg(test)]
 mod tests;
 
-pub use data::{Dataset, DatasetSpec, PrState};
+pub use dataset::{Dataset, DatasetSpec};
+pub use families::pull_requests::PrState;
 pub use faults::{Fault, FaultRule};
 pub use oauth::OAuthClient;
 pub use server::FakeBitbucket;

@@ -2377,7 +2377,8 @@ fn path_contains_scopes_a_rule() {
     }
     get_ok(&format!("{base}/repositories/acme/web-app"));
     get_ok(&format!(
-        "{base}/repositories/acme/web-app/refs/branches?q=name~\"commits\""
+        // `"` percent-encoded: hyper (rightly) rejects a raw `"` in a target.
+        "{base}/repositories/acme/web-app/refs/branches?q=name~%22commits%22"
     ));
     assert_eq!(fake.requests_with_fault(), 3);
 }

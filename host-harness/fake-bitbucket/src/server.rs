@@ -1,24 +1,32 @@
-//! The HTTP side: tiny_http server (TCP_NODELAY), worker threads,
-//! authentication, request log, fault injection, `fields` pruning, and
-//! [`send`], which puts every answer on the wire.
+//! The HTTP side: a hyper 1 HTTP/1.1 server on its own tokio runtime
+//! (TCP_NODELAY on every connection), [`FakeOptions::workers`] permits for
+//! the requests handled at once, authentication, the request log, latency,
+//! fault injection and `fields` pruning. What goes on the wire is in `wire.rs`.
 
-use std::io::Write;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::data::Dataset;
-use super::faults::{self, Answer, FaultInjector, Reply};
-use super::fields;
-use super::oauth::{OAuthClient, TokenState, TOKEN_PATH};
-use super::routes::{dispatch, ApiError, ApiRequest, ApiResult};
-use super::util::{base64_decode, percent_decode};
-use super::{Credentials, FakeOptions, RecordedRequest};
-use anyhow::{anyhow, Context};
+use anyhow::Context;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use tokio::sync::{oneshot, Semaphore};
 
-/// State shared by the worker threads.
+use crate::api::{ApiError, ApiRequest, ApiResult};
+use crate::dataset::Dataset;
+use crate::faults::{self, Answer, FaultInjector, Reply};
+use crate::fields;
+use crate::oauth::{OAuthClient, TokenState, TOKEN_PATH};
+use crate::routes::dispatch;
+use crate::util::{base64_decode, percent_decode};
+use crate::wire::{Io, Step, WireBody};
+use crate::{Credentials, FakeOptions, RecordedRequest};
+
+/// State shared by every connection.
 struct Shared {
     dataset: Dataset,
     credentials: Credentials,
@@ -26,41 +34,42 @@ struct Shared {
     prefix: String,
     /// Origin written into `next`/`previous` links.
     link_origin: String,
-    /// The listening address, e.g. `127.0.0.1:41234`, and as an origin.
-    addr: SocketAddr,
+    /// The listening address as an origin, e.g. `http://127.0.0.1:41234`.
     origin: String,
     latency: Duration,
     faults: FaultInjector,
     oauth: Option<OAuthClient>,
     tokens: TokenState,
     log: Mutex<Vec<RecordedRequest>>,
+    /// One permit per worker: a request holds one from when it is taken up
+    /// until its answer is sent.
+    workers: Arc<Semaphore>,
     /// Requests being handled right now, and the most there have been.
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
 }
 
-/// A running fake Bitbucket Cloud API. Dropping it stops and joins the worker
-/// threads and closes the listening socket.
+/// A running fake Bitbucket Cloud API. Dropping it stops the server (its
+/// runtime and every connection) and closes the listening socket.
 pub struct FakeBitbucket {
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
-    shutdown: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
     origin: String,
 }
 
 impl FakeBitbucket {
-    /// Binds `127.0.0.1:0` and serves on [`FakeOptions::workers`] threads.
+    /// Binds `127.0.0.1:0` and serves from background threads, answering
+    /// [`FakeOptions::workers`] requests at once.
     pub fn start(options: FakeOptions) -> anyhow::Result<FakeBitbucket> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .context("fake Bitbucket: cannot bind 127.0.0.1:0")?;
-        set_nodelay_for_accepted(&listener);
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| anyhow!("fake Bitbucket: cannot serve on 127.0.0.1:0: {e}"))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .context("fake Bitbucket: listener has no IP address")?;
+        listener
+            .set_nonblocking(true)
+            .context("fake Bitbucket: cannot make the listener non-blocking")?;
+        let addr = listener
+            .local_addr()
+            .context("fake Bitbucket: listener has no address")?;
         let origin = format!("http://{addr}");
         let link_origin = options
             .next_origin_override
@@ -73,33 +82,39 @@ impl FakeBitbucket {
             credentials: options.credentials,
             prefix,
             link_origin,
-            addr,
             origin: origin.clone(),
             latency: options.latency,
             faults: FaultInjector::new(options.faults),
             tokens: TokenState::new(options.oauth.as_ref()),
             oauth: options.oauth,
             log: Mutex::new(Vec::new()),
+            workers: Arc::new(Semaphore::new(options.workers.max(1))),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
         });
-        let server = Arc::new(server);
-        let shutdown = Arc::new(AtomicBool::new(false));
-        let workers = (0..options.workers.max(1))
-            .map(|i| {
-                let (shared, server, shutdown) = (shared.clone(), server.clone(), shutdown.clone());
-                std::thread::Builder::new()
-                    .name(format!("fake-bitbucket-{i}"))
-                    .spawn(move || worker(&shared, &server, &shutdown))
-                    .context("fake Bitbucket: cannot spawn worker thread")
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("fake-bitbucket")
+            .enable_all()
+            .build()
+            .context("fake Bitbucket: cannot start its runtime")?;
+        let listener = {
+            let _context = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)
+                .context("fake Bitbucket: cannot serve on 127.0.0.1:0")?
+        };
+        let (stop, stopped) = oneshot::channel();
+        let serving = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("fake-bitbucket-accept".to_string())
+            .spawn(move || runtime.block_on(serve(listener, serving, stopped)))
+            .context("fake Bitbucket: cannot spawn its thread")?;
 
         Ok(FakeBitbucket {
             shared,
-            server,
-            shutdown,
-            workers,
+            stop: Some(stop),
+            thread: Some(thread),
             origin,
         })
     }
@@ -198,13 +213,13 @@ impl FakeBitbucket {
 
 impl Drop for FakeBitbucket {
     fn drop(&mut self) {
-        self.shutdown.store(true, Ordering::SeqCst);
-        // Each unblock() wakes exactly one recv().
-        for _ in 0..self.workers.len() {
-            self.server.unblock();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
+        // The thread returns from `serve` (closing the listener) and drops
+        // the runtime, which drops every connection.
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -218,40 +233,103 @@ fn normalise_prefix(prefix: &str) -> String {
     }
 }
 
-fn worker(shared: &Shared, server: &tiny_http::Server, shutdown: &AtomicBool) {
+/// Accepts connections until `stopped`, each served by hyper on its own task.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
     loop {
-        match server.recv() {
-            Ok(request) => handle(shared, request),
-            Err(_) if shutdown.load(Ordering::SeqCst) => return,
-            Err(_) => continue, // an accept error: keep serving
-        }
+        let accepted = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            // An accept error (e.g. out of descriptors): keep serving.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        };
+        // Each answer goes out at once on a keep-alive connection (no Nagle
+        // / delayed-ACK stall of about 40 ms).
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(move |request| handle(shared.clone(), request));
+            // A connection error (a client that went away, a fault that
+            // drops the connection) just ends the connection.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .title_case_headers(true)
+                .serve_connection(Io(stream), service)
+                .await;
+        });
     }
 }
 
-fn handle(shared: &Shared, mut request: tiny_http::Request) {
+/// Takes up a request once a worker is free: computes its answer (on a
+/// blocking thread), logs it, waits out the latency, and hands the answer
+/// to hyper. An `Err` makes hyper drop the connection without answering.
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<Response<WireBody>> {
+    let permit = shared
+        .workers
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
     let method = request.method().as_str().to_string();
-    let url = request.url().to_string();
-    let (path, query_string) = url.split_once('?').unwrap_or((url.as_str(), ""));
-    let query: Vec<(String, String)> = url::form_urlencoded::parse(query_string.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let url = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().to_string(), |pq| pq.as_str().to_string());
     let authorization = request
         .headers()
-        .iter()
-        .find(|h| h.field.equiv("Authorization"))
-        .map(|h| h.value.as_str().to_string());
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
 
-    // The answer goes out `latency` after the request arrived, however long
-    // it took to compute (as over a network, where the server's own time is
-    // part of the round trip). In flight = from arrival until then: a
-    // client that waits for each answer before sending the next request is
-    // never counted twice.
-    let arrived = std::time::Instant::now();
+    // The answer goes out `latency` after the request was taken up, however
+    // long it took to compute (as over a network, where the server's own
+    // time is part of the round trip). In flight = from then until the
+    // answer goes out: a client that waits for each answer before sending
+    // the next request is never counted twice.
+    let arrived = Instant::now();
     let delayed = !shared.latency.is_zero();
     if delayed {
         let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     }
+    let body = if method == "POST" {
+        let bytes = request.into_body().collect().await.map(|b| b.to_bytes());
+        String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned()
+    } else {
+        String::new()
+    };
+    let computing = shared.clone();
+    let answer =
+        tokio::task::spawn_blocking(move || answer(&computing, method, &url, authorization, &body))
+            .await
+            .map_err(io::Error::other);
+
+    if delayed {
+        tokio::time::sleep(shared.latency.saturating_sub(arrived.elapsed())).await;
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+    response(answer?, permit)
+}
+
+/// Authenticates, answers (the token endpoint, a fault, or the API), and
+/// logs the request.
+fn answer(
+    shared: &Shared,
+    method: String,
+    url: &str,
+    authorization: Option<String>,
+    body: &str,
+) -> Answer {
+    let (path, query_string) = url.split_once('?').unwrap_or((url, ""));
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(query_string.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     let authenticated = authenticate(&shared.credentials, authorization.as_deref()).or_else(|e| {
         // Access tokens the OAuth endpoint issued are accepted too.
         let bearer = authorization
@@ -265,17 +343,15 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
     });
     let (answer, fault) = match authenticated {
         _ if method == "POST" && path == TOKEN_PATH => {
-            let mut body = String::new();
-            let _ = std::io::Read::read_to_string(&mut request.as_reader(), &mut body);
             let reply = shared
                 .tokens
-                .grant(shared.oauth.as_ref(), authorization.as_deref(), &body);
+                .grant(shared.oauth.as_ref(), authorization.as_deref(), body);
             (Answer::Reply(reply), None)
         }
         Err(e) => (Answer::Reply(api_reply(Err(e))), None),
         Ok(()) => {
             let normal = || api_reply(route(shared, &method, path, &query));
-            match shared.faults.decide(path, &url) {
+            match shared.faults.decide(path, url) {
                 None => (Answer::Reply(normal()), None),
                 Some(fault) => {
                     let absolute_url = format!("{}{url}", shared.origin);
@@ -299,12 +375,7 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
             status: answer.logged_status(),
             fault,
         });
-
-    if delayed {
-        std::thread::sleep(shared.latency.saturating_sub(arrived.elapsed()));
-        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-    send(shared, request, answer);
+    answer
 }
 
 /// The JSON reply for a handler's result (401s carry `WWW-Authenticate`).
@@ -324,134 +395,75 @@ fn api_reply(result: ApiResult) -> Reply {
     }
 }
 
-/// Puts an answer on the wire. A [`Reply`] goes through tiny_http; the raw
-/// answers write their own head and body through the request's raw writer
-/// and then close the connection.
-fn send(shared: &Shared, request: tiny_http::Request, answer: Answer) {
-    let peer = request.remote_addr().copied();
+/// How long a cut-off body waits before the connection drops, so the half
+/// that was sent leaves the socket first.
+const CUT_OFF_AFTER: Duration = Duration::from_millis(25);
+
+/// The response hyper sends for an answer. The raw answers carry the full
+/// `Content-Length` and `Connection: close`: a truncated body stops half
+/// way and drops the connection, a slow one comes in 8 pieces with `delay`
+/// before each; [`Answer::Drop`] is an error, so nothing is written.
+fn response(
+    answer: Answer,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> io::Result<Response<WireBody>> {
     match answer {
         Answer::Reply(reply) => {
-            let headers = reply
-                .headers
-                .iter()
-                .map(|(name, value)| header(name, value))
-                .collect();
-            let length = reply.body.len();
-            let response = tiny_http::Response::new(
-                tiny_http::StatusCode(reply.status),
-                headers,
-                reply.body.into_reader(),
-                Some(length),
-                None,
-            );
-            let _ = request.respond(response);
-            return;
+            let len = reply.body.len();
+            let steps = reply.body.into_steps();
+            build(reply.status, &reply.headers, len, false, steps, permit)
         }
-        Answer::Drop => drop(request.into_writer()),
+        Answer::Drop => Err(io::Error::other("fault: connection dropped")),
         Answer::Truncated(reply) => {
-            let mut out = request.into_writer();
-            let _ = write_raw(&mut out, reply, |out, body| {
-                out.write_all(&body[..body.len() / 2])
-            });
+            let bytes = reply.body.into_bytes();
+            let half = Step::Data(bytes[..bytes.len() / 2].to_vec().into());
+            let steps = vec![half, Step::Pause(CUT_OFF_AFTER), Step::Fail];
+            build(
+                reply.status,
+                &reply.headers,
+                bytes.len(),
+                true,
+                steps,
+                permit,
+            )
         }
         Answer::Slow(reply, delay) => {
-            let mut out = request.into_writer();
-            let _ = write_raw(&mut out, reply, |out, body| {
-                for i in 0..8 {
-                    std::thread::sleep(delay);
-                    out.write_all(&body[i * body.len() / 8..(i + 1) * body.len() / 8])?;
-                    out.flush()?;
-                }
-                Ok(())
-            });
-        }
-    }
-    if let Some(peer) = peer {
-        close_connection(shared.addr, peer);
-    }
-}
-
-/// Writes the head of `reply` (with the full Content-Length and
-/// `Connection: close`), lets `body` write (some of) the body, and flushes.
-fn write_raw(
-    out: &mut dyn Write,
-    reply: Reply,
-    body: impl FnOnce(&mut dyn Write, &[u8]) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let bytes = reply.body.into_bytes();
-    let reason = tiny_http::StatusCode(reply.status).default_reason_phrase();
-    let mut head = format!("HTTP/1.1 {} {reason}\r\n", reply.status);
-    for (name, value) in &reply.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        bytes.len()
-    ));
-    out.write_all(head.as_bytes())?;
-    out.flush()?;
-    body(out, &bytes)?;
-    out.flush()
-}
-
-/// Closes the server side of the connection from `peer`, after what was
-/// written so far. tiny_http keeps a keep-alive connection open after a raw
-/// writer is dropped (waiting for the next request) and has no API to close
-/// it, so this finds its socket among the process's descriptors by its two
-/// addresses and shuts it down both ways: the client sees EOF, and tiny_http's
-/// reader sees EOF and drops the connection.
-#[cfg(unix)]
-fn close_connection(local: SocketAddr, peer: SocketAddr) {
-    use std::mem::ManuallyDrop;
-    use std::net::{Shutdown, TcpStream};
-    use std::os::fd::{FromRawFd, RawFd};
-
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd").or_else(|_| std::fs::read_dir("/dev/fd"))
-    else {
-        return;
-    };
-    let fds: Vec<RawFd> = dir
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
-    for fd in fds {
-        // SAFETY: the descriptor is only borrowed, for getsockname, getpeername
-        // and shutdown, and never closed (ManuallyDrop). On a descriptor that is
-        // not a TCP socket (or was closed meanwhile) these calls just fail.
-        let socket = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(fd) });
-        if socket.local_addr().ok() == Some(local) && socket.peer_addr().ok() == Some(peer) {
-            let _ = socket.shutdown(Shutdown::Both);
-            return;
+            let bytes = reply.body.into_bytes();
+            let len = bytes.len();
+            let steps = (0..8)
+                .flat_map(|i| {
+                    let piece = bytes[i * len / 8..(i + 1) * len / 8].to_vec();
+                    [Step::Pause(delay), Step::Data(piece.into())]
+                })
+                .collect();
+            build(reply.status, &reply.headers, len, true, steps, permit)
         }
     }
 }
 
-/// Turns Nagle's algorithm off for the connections `listener` accepts (they
-/// inherit TCP_NODELAY from the listening socket). tiny_http has no option for
-/// it, and with Nagle on, every answer on a keep-alive connection waited about
-/// 40 ms: tiny_http writes the head and the body separately, and the body's
-/// last segment was held back until the client's delayed ACK of the head.
-#[cfg(unix)]
-fn set_nodelay_for_accepted(listener: &std::net::TcpListener) {
-    use std::mem::ManuallyDrop;
-    use std::net::TcpStream;
-    use std::os::fd::{AsRawFd, FromRawFd};
-
-    // SAFETY: the descriptor is only borrowed for one setsockopt and never
-    // closed (ManuallyDrop); the listener keeps owning it.
-    let socket = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(listener.as_raw_fd()) });
-    let _ = socket.set_nodelay(true);
-}
-
-#[cfg(not(unix))]
-fn set_nodelay_for_accepted(_listener: &std::net::TcpListener) {}
-
-/// Elsewhere the connection stays open until the client closes it.
-#[cfg(not(unix))]
-fn close_connection(_local: SocketAddr, _peer: SocketAddr) {}
-
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("static header is valid")
+/// A response with this status and headers, `Content-Length: len`,
+/// `Connection: close` if `close`, and `steps` as its body.
+fn build(
+    status: u16,
+    reply_headers: &[(&'static str, String)],
+    len: usize,
+    close: bool,
+    steps: Vec<Step>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> io::Result<Response<WireBody>> {
+    let mut response = Response::new(WireBody::new(steps, Some(permit)));
+    *response.status_mut() = StatusCode::from_u16(status).map_err(io::Error::other)?;
+    let headers = response.headers_mut();
+    for (name, value) in reply_headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(io::Error::other)?;
+        let value = HeaderValue::from_str(value).map_err(io::Error::other)?;
+        headers.append(name, value);
+    }
+    headers.insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
+    if close {
+        headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    Ok(response)
 }
 
 /// Strips the prefix, splits and decodes the path, dispatches, and applies
@@ -523,7 +535,7 @@ fn authenticate(credentials: &Credentials, header: Option<&str>) -> Result<(), A
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::util::base64_encode;
+    use crate::util::base64_encode;
 
     #[test]
     fn authentication_rules() {
