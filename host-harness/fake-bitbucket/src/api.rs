@@ -1,4 +1,7 @@
-//! TODO
+//! What every handler works with: the request ([`ApiRequest`]: dataset,
+//! query, link origin), the error envelope ([`ApiError`]), path resolution
+//! (`resolve_workspace`, `resolve_repo`) and [`list`], the BBQL-filtered,
+//! paginated list all filterable families share.
 
 use crate::bbql;
 use crate::dataset::{parse, Dataset};

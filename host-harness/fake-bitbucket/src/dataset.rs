@@ -1,4 +1,21 @@
-//! TODO
+//! The seeded, deterministic dataset behind the fake server: [`Dataset`],
+//! its [`DatasetSpec`], the caches, and the vocabulary every family draws
+//! from (API and web roots, topics, verbs, `pick_distinct`, brace-encoding).
+//!
+//! Only small per-workspace / per-repository metadata (and one state byte per
+//! pull request) is stored; every object is generated on demand from
+//! `(seed, seed key, workspace index, repo index, object index)` (keys in
+//! `seeds.rs`) and written straight to JSON text, so a repository with
+//! 100,000 pull requests or commits costs almost nothing until it is listed.
+//! Each family (`families/`) generates its own objects.
+//!
+//! API links in objects (`links.self`, `links.commits`, …) start with
+//! [`Dataset::api_root`]: `https://api.bitbucket.org/2.0` for a dataset on its
+//! own; a [`FakeBitbucket`](crate::FakeBitbucket) rebases its dataset on its
+//! own base URL when it starts, so clients that follow links (as SDKs do)
+//! stay on the fake, and `fake.dataset()`'s accessors return exactly the
+//! objects the server serves. Web links (`links.html`, avatars, clone URLs)
+//! always point at `https://bitbucket.org`.
 
 use crate::changes::Changes;
 use crate::families::accounts::{make_user, UserMeta, USERS};

@@ -1,4 +1,6 @@
-//! TODO
+//! Accounts: the pool of 8 users (seeded at generation), the authenticated
+//! user, its emails and workspace accesses, and `/users/{uuid or
+//! account_id}`: their data, handlers and accessors.
 
 use crate::api::{list, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{brace_encode, end_secs, parse, Dataset, DAY_S, WEB};

@@ -1,4 +1,6 @@
-//! TODO
+//! Commits: hashes and dates (newest first), the commit JSON, the
+//! repository's `…/commits` (iterator pages), a pull request's 1-4 commits,
+//! resolving a commit key (hash, branch, tag, `HEAD`), and the accessors.
 
 use crate::api::{list, resolve_repo, ApiRequest, ApiResult};
 use crate::dataset::{parse, Dataset, TOPICS, VERBS, WEB};

@@ -1,4 +1,5 @@
-//! TODO
+//! Deployments and environments (three, in rank order), each deployment
+//! tied to a pipeline of the repository; handlers and accessors.
 
 use crate::api::{list, resolve_repo, ApiRequest, ApiResult};
 use crate::dataset::{brace_encode, end_secs, parse, short_ref, Dataset, DAY_S, WEB};

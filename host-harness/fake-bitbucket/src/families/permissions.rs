@@ -1,4 +1,7 @@
-//! TODO
+//! Permissions: branch restrictions (`kind` / `pattern` filters), explicit
+//! user and group permissions (`permissions-config`), the groups, and the
+//! workspace-level `…/permissions/repositories/{repo}`; handlers and
+//! accessors.
 
 use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{brace_encode, parse, pick_distinct, Dataset, WEB};

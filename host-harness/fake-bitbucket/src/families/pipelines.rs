@@ -1,4 +1,7 @@
-//! TODO
+//! Pipelines and their steps: build numbers, scrambled uuids (a key of
+//! either finds the pipeline), triggers, results and durations; the list
+//! (`sort=created_on|-created_on`), the single pipeline and its steps (one
+//! page), and the accessors.
 
 use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{

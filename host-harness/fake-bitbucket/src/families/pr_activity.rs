@@ -1,4 +1,7 @@
-//! TODO
+//! Pull-request activity: each PR's `update` (opened, closed, changed while
+//! running), `approval`, `changes_requested` and `comment` items (newest
+//! first, iterator pages), the repository-wide `…/pullrequests/activity`
+//! (PRs newest first, cached running totals), and the accessors.
 
 use crate::api::{list, resolve_repo, ApiRequest, ApiResult};
 use crate::dataset::{parse, Dataset};

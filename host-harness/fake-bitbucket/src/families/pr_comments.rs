@@ -1,4 +1,7 @@
-//! TODO
+//! Pull-request comments: generated (inline or general, replies, deleted
+//! ones) between the PR's `created_on` and generated `updated_on`, plus the
+//! comments added while the fake runs (`changes.rs`), last; the `…/comments`
+//! handler (BBQL) and the accessors.
 
 use crate::api::{list, ApiRequest, ApiResult};
 use crate::dataset::{parse, Dataset, TOPICS, WEB};

@@ -1,4 +1,6 @@
-//! TODO
+//! Pull-request participants and reviewers, derived from the pull request's
+//! facts: every date lies between its `created_on` and generated
+//! `updated_on`. Shown through the `participants` / `reviewers` expansions.
 
 use crate::dataset::{parse, pick_distinct, Dataset};
 use crate::families::pull_requests::{PrCore, PrState};

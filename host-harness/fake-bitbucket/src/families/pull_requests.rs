@@ -1,4 +1,7 @@
-//! TODO
+//! Pull requests: states (one byte each, stored), the generated facts
+//! ([`PrCore`], with the changes made while running applied), the JSON with
+//! its `participants` / `reviewers` expansions, the list (state filter or
+//! BBQL `q`, cached) and the single pull request, and the accessors.
 
 use crate::api::{resolve_repo, ApiError, ApiRequest, ApiResult};
 use crate::bbql;

@@ -1,4 +1,6 @@
-//! TODO
+//! Refs: branches (by name) and tags (oldest first), pointing at the
+//! repository's own commits (`target` is the full commit object, so a
+//! repository without commits has neither); handlers (BBQL) and accessors.
 
 use crate::api::{list, resolve_repo, ApiRequest, ApiResult};
 use crate::dataset::{end_secs, instant, parse, Dataset, DAY_S, TOPICS, WEB};

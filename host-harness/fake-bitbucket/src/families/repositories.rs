@@ -1,4 +1,6 @@
-//! TODO
+//! Repositories (seeded at generation: sizes, flags, names), their forks
+//! and watchers: data, handlers (`/repositories/{workspace}` with BBQL, one
+//! repository, forks, watchers) and accessors.
 
 use crate::api::{list, resolve_repo, resolve_workspace, ApiRequest, ApiResult};
 use crate::dataset::{

@@ -1,4 +1,5 @@
-//! TODO
+//! Removed endpoints: the cross-workspace APIs retired by CHANGE-2770 (410
+//! with Bitbucket's body) and the issue tracker (404).
 
 use crate::api::{resolve_repo, ApiError, ApiRequest, ApiResult};
 

@@ -1,4 +1,6 @@
-//! TODO
+//! The `src` tree: a fixed tree of 14 entries served at any commit key
+//! (hash, branch, tag, `HEAD`); directory listings (BBQL, `max_depth`
+//! breadth first, `format=meta`), file metadata, and the accessors.
 
 use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{parse, Dataset};

@@ -1,4 +1,6 @@
-//! TODO
+//! Workspaces: the workspace objects (seeded at generation), members and
+//! workspace permissions (5-8 of the pool users, in pool order; the first is
+//! the owner), and projects: their data, handlers and accessors.
 
 use crate::api::{list, resolve_workspace, ApiRequest, ApiResult};
 use crate::dataset::{
