@@ -16,7 +16,7 @@ mod native;
 mod peer;
 
 use bitbucket_connector::config::DEFAULT_CONCURRENCY;
-use host_harness::fake::{DatasetSpec, FakeBitbucket, FakeOptions};
+use fake_bitbucket::{DatasetSpec, FakeBitbucket, FakeOptions};
 use host_harness::{component, Host, Limits, LoadOptions};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -281,7 +281,7 @@ pub fn spec(repos: usize, pull_requests: usize, commits: usize) -> DatasetSpec {
 
 pub fn fake(spec: DatasetSpec, latency: Duration) -> anyhow::Result<FakeBitbucket> {
     FakeBitbucket::start(FakeOptions {
-        dataset: host_harness::fake::Dataset::generate(spec),
+        dataset: fake_bitbucket::Dataset::generate(spec),
         latency,
         ..FakeOptions::default()
     })

@@ -8,7 +8,7 @@
 
 use anyhow::Context as _;
 use host_harness::component::workspace_dir;
-use host_harness::fake::FakeBitbucket;
+use fake_bitbucket::FakeBitbucket;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;

@@ -7,15 +7,14 @@
 //! - `cli`: the pieces of `connector-harness` (runs, state files, config
 //!   files, catalog views); `env_config`: secrets from the environment;
 //!   `advice`: what to do about each error;
-//! - `component`: where the component is and how to build it;
-//! - `fake`: a fake Bitbucket Cloud on 127.0.0.1 for the demo and the tests.
+//! - `component`: where the component is and how to build it.
+//!
+//! The fake Bitbucket Cloud (demo and tests) is the `fake-bitbucket` crate.
 
 pub mod advice;
 pub mod cli;
 pub mod component;
 pub mod env_config;
-pub mod fake;
-pub mod openapi;
 pub mod output;
 pub mod progress;
 pub mod sandbox;

@@ -8,7 +8,7 @@ use host_harness::cli::config_file::{self, save_refresh_token};
 use host_harness::cli::limit_flags::LimitFlags;
 use host_harness::cli::run::{parse_param, run_report};
 use host_harness::cli::state::State;
-use host_harness::fake::{FakeBitbucket, FakeOptions};
+use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::output::Format;
 use host_harness::{advice, component, Host, HostError};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! Bitbucket started in this process.
 
 use host_harness::component;
-use host_harness::fake::{FakeBitbucket, FakeOptions};
+use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -370,7 +370,7 @@ fn demo_prints_real_rows_from_the_embedded_fake() {
 
 #[test]
 fn a_rotated_oauth_refresh_token_is_saved_back_to_the_config_file() {
-    let oauth = host_harness::fake::OAuthClient {
+    let oauth = fake_bitbucket::OAuthClient {
         client_id: "key".into(),
         client_secret: "secret".into(),
         refresh_token: "refresh-0".into(),

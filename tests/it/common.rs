@@ -3,7 +3,7 @@
 //! 127.0.0.1.
 #![allow(dead_code)]
 
-use host_harness::fake::{FakeBitbucket, FakeOptions, RecordedRequest};
+use fake_bitbucket::{FakeBitbucket, FakeOptions, RecordedRequest};
 use host_harness::output::row_to_json;
 use host_harness::{component, Host, HostError, Limits, ReportInfo};
 use serde_json::{json, Value};

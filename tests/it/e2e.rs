@@ -2,7 +2,7 @@
 //! fake Bitbucket, for the contract's success and failure paths.
 
 use crate::common::*;
-use host_harness::fake::{Dataset, DatasetSpec, FakeOptions};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeOptions};
 use host_harness::{ColumnType, ErrorCode, HostError, Limits, ReportStatus};
 use serde_json::Value;
 
@@ -407,8 +407,8 @@ fn response_bodies_over_the_host_cap_are_limit_exceeded() {
 #[test]
 fn a_guest_over_its_memory_cap_ends_cleanly_and_the_host_goes_on() {
     // A 6 MiB page: under the guest's 8 MiB body cap, over a 4 MiB memory cap.
-    let huge = host_harness::fake::FaultRule {
-        fault: host_harness::fake::Fault::HugeBody(6 << 20),
+    let huge = fake_bitbucket::FaultRule {
+        fault: fake_bitbucket::Fault::HugeBody(6 << 20),
         path_contains: None,
         attempts: usize::MAX,
     };
@@ -440,8 +440,8 @@ fn a_guest_over_its_memory_cap_ends_cleanly_and_the_host_goes_on() {
     assert!(!rows.is_empty());
 }
 
-fn oauth_fake() -> host_harness::fake::FakeBitbucket {
-    let oauth = host_harness::fake::OAuthClient {
+fn oauth_fake() -> fake_bitbucket::FakeBitbucket {
+    let oauth = fake_bitbucket::OAuthClient {
         client_id: "consumer-key".into(),
         client_secret: "consumer-secret".into(),
         refresh_token: "refresh-0".into(),
@@ -452,7 +452,7 @@ fn oauth_fake() -> host_harness::fake::FakeBitbucket {
     })
 }
 
-fn oauth_config(fake: &host_harness::fake::FakeBitbucket, tokens: serde_json::Value) -> String {
+fn oauth_config(fake: &fake_bitbucket::FakeBitbucket, tokens: serde_json::Value) -> String {
     let mut auth = serde_json::json!({
         "type": "oauth",
         "client_id": "consumer-key",

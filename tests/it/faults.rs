@@ -3,7 +3,7 @@
 //! once. Also: no failure path ever shows a secret.
 
 use crate::common::*;
-use host_harness::fake::{FakeBitbucket, FakeOptions, Fault, FaultRule};
+use fake_bitbucket::{FakeBitbucket, FakeOptions, Fault, FaultRule};
 use host_harness::{ErrorCode, HostError};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -311,14 +311,14 @@ fn client_errors_are_not_retried() {
 #[test]
 fn secrets_never_appear_in_any_output() {
     const SECRET: &str = "SeCrEt-tOkEn-7f3a9c";
-    let b64 = host_harness::fake::Credentials {
+    let b64 = fake_bitbucket::Credentials {
         email: "demo@example.com".into(),
         api_token: SECRET.into(),
         bearer_tokens: vec![],
     }
     .basic_header();
     let mut outputs: Vec<String> = Vec::new();
-    let creds = || host_harness::fake::Credentials {
+    let creds = || fake_bitbucket::Credentials {
         email: "demo@example.com".into(),
         api_token: SECRET.into(),
         bearer_tokens: vec![SECRET.into()],
@@ -400,7 +400,7 @@ fn secrets_never_appear_in_any_output() {
     ));
     // OAuth: a wrong client secret, and a refresh that works and rotates.
     for client_secret in [SECRET, "right"] {
-        let oauth = host_harness::fake::OAuthClient {
+        let oauth = fake_bitbucket::OAuthClient {
             client_id: "key".into(),
             client_secret: "right".into(),
             refresh_token: SECRET.into(),

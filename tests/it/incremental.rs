@@ -3,7 +3,7 @@
 //! and through `connector-harness run --state`.
 
 use crate::common::*;
-use host_harness::fake::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
 use host_harness::output::row_to_json;
 use host_harness::sandbox::RunSummary;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! its own credentials and its own Bitbucket, and no cross-talk.
 
 use crate::common::*;
-use host_harness::fake::{Credentials, FakeOptions};
+use fake_bitbucket::{Credentials, FakeOptions};
 use std::collections::BTreeSet;
 
 /// The host process's peak resident memory (VmHWM) in KiB, and its open
@@ -141,8 +141,8 @@ fn a_tenant_that_traps_does_not_disturb_the_others() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
     // A tenant whose guest runs out of memory reading a 6 MiB page, in the same process.
-    let huge = host_harness::fake::FaultRule {
-        fault: host_harness::fake::Fault::HugeBody(6 << 20),
+    let huge = fake_bitbucket::FaultRule {
+        fault: fake_bitbucket::Fault::HugeBody(6 << 20),
         path_contains: None,
         attempts: usize::MAX,
     };

@@ -4,7 +4,7 @@
 //! the same and worse in `hostile`.)
 
 use crate::common::*;
-use host_harness::fake::{Dataset, DatasetSpec, FakeOptions};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeOptions};
 use host_harness::{HostError, HostLimit, Limits};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

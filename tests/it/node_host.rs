@@ -17,7 +17,7 @@
 //! `a_truncated_body_is_retried_under_node` then fails with the trap.
 
 use crate::common::*;
-use host_harness::fake::{
+use fake_bitbucket::{
     Dataset, DatasetSpec, FakeBitbucket, FakeOptions, Fault, FaultRule, OAuthClient,
     RecordedRequest,
 };

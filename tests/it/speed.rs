@@ -3,7 +3,7 @@
 //! the collection's order, `fields` trimming, and the precompiled artefact.
 
 use crate::common::*;
-use host_harness::fake::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
 use host_harness::{component, Host, Limits, LoadOptions};
 use serde_json::{json, Value};
 use std::time::Duration;

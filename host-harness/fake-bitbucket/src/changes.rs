@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::data::{end_secs, Dataset};
-use super::util::parse_instant;
+use crate::dataset::{end_secs, Dataset};
+use crate::util::parse_instant;
 
 /// Ids of added comments start here, above every generated comment id
 /// (`100_000_000 + 8 * pull request id + k`).

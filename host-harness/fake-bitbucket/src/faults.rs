@@ -9,14 +9,14 @@
 //! `server::send` puts on the wire.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::routes::ApiError;
+use crate::api::ApiError;
+use crate::wire::Step;
 
 /// One rule of [`FakeOptions::faults`](super::FakeOptions::faults).
 #[derive(Clone, Debug)]
@@ -173,17 +173,18 @@ impl Body {
         }
     }
 
-    pub fn into_reader(self) -> Box<dyn Read + Send> {
+    /// The body as the pieces [`WireBody`](crate::wire::WireBody) sends
+    /// (the padding is generated while it is sent).
+    pub fn into_steps(self) -> Vec<Step> {
         match self {
-            Body::Bytes(bytes) => Box::new(Cursor::new(bytes)),
+            Body::Bytes(bytes) => vec![Step::Data(bytes.into())],
             Body::Padding(_) => {
-                let pad = (self.len() - PADDING_HEAD.len() - PADDING_TAIL.len()) as u64;
-                Box::new(
-                    PADDING_HEAD
-                        .as_bytes()
-                        .chain(std::io::repeat(b'x').take(pad))
-                        .chain(PADDING_TAIL.as_bytes()),
-                )
+                let pad = self.len() - PADDING_HEAD.len() - PADDING_TAIL.len();
+                vec![
+                    Step::Data(PADDING_HEAD.as_bytes().to_vec().into()),
+                    Step::Padding(pad),
+                    Step::Data(PADDING_TAIL.as_bytes().to_vec().into()),
+                ]
             }
         }
     }
@@ -191,9 +192,12 @@ impl Body {
     pub fn into_bytes(self) -> Vec<u8> {
         match self {
             Body::Bytes(bytes) => bytes,
-            padding => {
-                let mut bytes = Vec::with_capacity(padding.len());
-                let _ = padding.into_reader().read_to_end(&mut bytes);
+            Body::Padding(_) => {
+                let pad = self.len() - PADDING_HEAD.len() - PADDING_TAIL.len();
+                let mut bytes = Vec::with_capacity(self.len());
+                bytes.extend_from_slice(PADDING_HEAD.as_bytes());
+                bytes.resize(bytes.len() + pad, b'x');
+                bytes.extend_from_slice(PADDING_TAIL.as_bytes());
                 bytes
             }
         }

@@ -1,7 +1,7 @@
 //! A fake Bitbucket Cloud REST API 2.0 server for tests, the demo and benchmarks.
 //!
 //! ```no_run
-//! use host_harness::fake::{FakeBitbucket, FakeOptions};
+//! use fake_bitbucket::{FakeBitbucket, FakeOptions};
 //! let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
 //! // GET {base_url}/repositories/acme  with  Authorization: Basic base64(demo@example.com:demo-api-token)
 //! println!("{}", fake.base_url());
@@ -86,7 +86,7 @@
 //! HTML pages, malformed JSON pages, huge bodies, or raw-socket misbehaviour
 //! (dropped connection, truncated or slow body; these close the connection).
 //! `FakeOptions::latency` delays every answer; `FakeOptions::workers` (16)
-//! threads answer, so that many requests can wait out the latency at once.
+//! requests are handled at once, so that many can wait out the latency together.
 //! Accepted connections have TCP_NODELAY, so keep-alive clients get each
 //! answer at once (no Nagle / delayed-ACK stall).
 //!
@@ -115,35 +115,43 @@
 //! the server's own base URL, so SDKs that follow them stay on the fake;
 //! web links (`links.html`, avatars, clone URLs) point at `bitbucket.org`.
 //!
-//! Module layout: `data` (seeded dataset, repositories, pull requests,
-//! commits), `changes` (changes while running), `accounts`, `repo_objects`, `pr_objects` (the other object
-//! families and the public accessors for them), `bbql` (the `q` parser),
-//! `fields` (partial responses),
-//! `json` (streaming JSON writer), `paging` (envelopes), `routes` (router and
-//! the original handlers), `handlers` (the other handlers), `faults` (fault
-//! rules and what each one answers), `server` (HTTP, auth, request log, and
-//! sending answers, raw ones included), `util` (PRNG, base64, time).
+//! Module layout: `families/` (one module per object family, mirroring the
+//! guest's `src/reports/`: its seeded data, handlers and accessors),
+//! `dataset` (the [`Dataset`], its spec and caches), `seeds` (the one
+//! seed-key table), `changes` (changes while running), `routes` (the router),
+//! `api` (request and error types, path resolution, BBQL lists), `bbql`
+//! (the `q` parser), `fields` (partial responses), `paging` (envelopes),
+//! `json` (streaming JSON writer), `server` (hyper on tokio: workers,
+//! latency, request log), `wire` (the socket adapter and response bodies,
+//! raw faults included), `auth`, `oauth`, `faults`, `util` (PRNG, base64,
+//! time), and `openapi` (the OpenAPI conformance checker).
 
-mod accounts;
+#![forbid(unsafe_code)]
+
+mod api;
+mod auth;
 mod bbql;
 mod changes;
-mod data;
+mod dataset;
+mod families;
 mod faults;
 mod fields;
-mod handlers;
 mod json;
 mod oauth;
 mod paging;
-mod pr_objects;
-mod repo_objects;
 mod routes;
+mod seeds;
 mod server;
 mod util;
+mod wire;
+
+pub mod openapi;
 
 #[cfg(test)]
 mod tests;
 
-pub use data::{Dataset, DatasetSpec, PrState};
+pub use dataset::{Dataset, DatasetSpec};
+pub use families::pull_requests::PrState;
 pub use faults::{Fault, FaultRule};
 pub use oauth::OAuthClient;
 pub use server::FakeBitbucket;
@@ -166,8 +174,8 @@ pub struct FakeOptions {
     pub faults: Vec<FaultRule>,
     /// An OAuth consumer for the token endpoint (`POST /site/oauth2/access_token`).
     pub oauth: Option<OAuthClient>,
-    /// Worker threads answering requests (default 16; 0 counts as 1). Each
-    /// one sleeps through [`latency`](Self::latency) on its own, so this is
+    /// How many requests are handled at once (default 16; 0 counts as 1).
+    /// Each one waits out [`latency`](Self::latency) on its own, so this is
     /// how many requests can be in flight at once: a client that sends more
     /// concurrent requests than this has the surplus wait in line.
     pub workers: usize,

@@ -123,7 +123,7 @@ impl OpenApi {
 
     /// Where [`OpenApi::shared`] loads from.
     pub fn shared_path() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/bitbucket-openapi.json")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/bitbucket-openapi.json")
     }
 
     fn from_value(doc: &Value) -> anyhow::Result<OpenApi> {

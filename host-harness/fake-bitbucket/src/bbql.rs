@@ -12,8 +12,8 @@
 
 use serde_json::Value;
 
-use super::routes::ApiError;
-use super::util::parse_instant;
+use crate::api::ApiError;
+use crate::util::parse_instant;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lit {

@@ -3,8 +3,8 @@
 //! with refresh-token rotation as Bitbucket does it (the old refresh token
 //! stops working once used).
 
-use super::faults::Reply;
-use super::util::base64_decode;
+use crate::faults::Reply;
+use crate::util::base64_decode;
 use std::sync::Mutex;
 
 /// Token endpoint path, outside the API prefix as on bitbucket.org.

@@ -12,8 +12,8 @@
 
 use std::ops::Range;
 
-use super::json::object;
-use super::routes::{ApiError, ApiRequest, ApiResult};
+use crate::api::{ApiError, ApiRequest, ApiResult};
+use crate::json::object;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -143,7 +143,7 @@ pub fn paginate(
 const TOKEN_KEY: u32 = 0x5bd1_e995;
 
 fn token_check(offset: u32) -> u32 {
-    (super::util::mix(&[0xb17b_0c4e, u64::from(offset)]) as u32) & 0x0fff_ffff
+    (crate::util::mix(&[0xb17b_0c4e, u64::from(offset)]) as u32) & 0x0fff_ffff
 }
 
 /// Opaque iterator token for `offset`: 16 lower-case hex digits, the first

@@ -1,0 +1,35 @@
+//! The object families, one module each, mirroring the guest's
+//! `src/reports/`: each holds its seeded data (what is stored and how each
+//! object is generated), its endpoint handlers (routed from `routes.rs`) and
+//! the public [`Dataset`](crate::Dataset) accessors tests use to compute the
+//! expected rows.
+//!
+//! - `accounts`: the user pool, the authenticated user, emails, workspace
+//!   accesses, `/users/{id}`;
+//! - `workspaces`: workspaces, members and workspace permissions, projects;
+//! - `repositories`: repositories, forks, watchers;
+//! - `pull_requests`: pull requests (states, expansions, BBQL);
+//!   `pr_participants`, `pr_comments`, `pr_activity`: their sub-resources;
+//! - `commits`: repository and pull-request commits;
+//! - `refs`: branches and tags;
+//! - `permissions`: branch restrictions, explicit user and group
+//!   permissions, workspace-level repository permissions;
+//! - `pipelines`: pipelines and their steps;
+//! - `deployments`: deployments and environments;
+//! - `source`: the `src` tree;
+//! - `retired`: removed endpoints (410 / 404 as on Bitbucket).
+
+pub(crate) mod accounts;
+pub(crate) mod commits;
+pub(crate) mod deployments;
+pub(crate) mod permissions;
+pub(crate) mod pipelines;
+pub(crate) mod pr_activity;
+pub(crate) mod pr_comments;
+pub(crate) mod pr_participants;
+pub(crate) mod pull_requests;
+pub(crate) mod refs;
+pub(crate) mod repositories;
+pub(crate) mod retired;
+pub(crate) mod source;
+pub(crate) mod workspaces;
