@@ -1,8 +1,8 @@
 //! The `connector-harness` binary, driven as a user would, against the fake
 //! Bitbucket started in this process.
 
-use host_harness::component;
 use fake_bitbucket::{FakeBitbucket, FakeOptions};
+use host_harness::component;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};

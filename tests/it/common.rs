@@ -94,3 +94,20 @@ pub fn requests_to(fake: &FakeBitbucket, path_suffix: &str) -> Vec<RecordedReque
         .filter(|r| r.path.ends_with(path_suffix))
         .collect()
 }
+
+/// This process's peak resident memory (VmHWM), in KiB.
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// This process's open file descriptors now.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}

@@ -4,8 +4,8 @@
 //! operation of Atlassian's OpenAPI document.
 
 use crate::common::*;
-use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use fake_bitbucket::openapi::OpenApi;
+use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::{ErrorCode, ReportInfo, ReportStatus};
 use serde_json::Value;
 use std::collections::BTreeSet;

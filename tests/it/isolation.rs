@@ -5,18 +5,6 @@ use crate::common::*;
 use fake_bitbucket::{Credentials, FakeOptions};
 use std::collections::BTreeSet;
 
-/// The host process's peak resident memory (VmHWM) in KiB, and its open
-/// descriptors now.
-fn rss_peak_kib_and_fds() -> (u64, usize) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let hwm = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
-    (hwm, std::fs::read_dir("/proc/self/fd").unwrap().count())
-}
-
 #[test]
 fn sixty_four_tenants_in_one_process_stay_apart_within_bounded_memory_and_fds() {
     // Run alone in a child process: peak RSS is process-wide.
@@ -78,10 +66,7 @@ fn concurrent_tenants_reach_only_their_own_server_with_their_own_credentials() {
     std::thread::scope(|scope| {
         scope.spawn(|| {
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                peak_fds.fetch_max(
-                    rss_peak_kib_and_fds().1,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
+                peak_fds.fetch_max(open_fds(), std::sync::atomic::Ordering::Relaxed);
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
         });
@@ -105,7 +90,7 @@ fn concurrent_tenants_reach_only_their_own_server_with_their_own_credentials() {
         }
         done.store(true, std::sync::atomic::Ordering::Relaxed);
     });
-    let (rss_kib, _) = rss_peak_kib_and_fds();
+    let rss_kib = peak_rss_kib();
     println!(
         "TENANTS peak_rss_mib={} peak_fds={}",
         rss_kib / 1024,

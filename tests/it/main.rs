@@ -7,6 +7,9 @@
 //!   every request sent, the README's report table;
 //! - `faults`: the fault matrix (429 storms, 5xx, drops, truncation, ...)
 //!   and secrets on every failure path;
+//! - `hostile_sandbox`: hostile guests of our own against the sandbox's
+//!   limits (time, endless batches, floods, leaks, origin tricks), each in a
+//!   child process beside a tenant that keeps being served;
 //! - `incremental`: checkpoints and `changed-after` through the contract;
 //! - `isolation`: tenants in one process never see each other;
 //! - `limits`: the run budgets, requests and requests in flight;
@@ -21,6 +24,7 @@ mod common;
 mod coverage;
 mod e2e;
 mod faults;
+mod hostile_sandbox;
 mod incremental;
 mod isolation;
 mod limits;

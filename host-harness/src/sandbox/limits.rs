@@ -67,7 +67,7 @@ impl Default for Limits {
             // The connector's largest `concurrency` (32) plus the slack.
             max_in_flight: 34,
             max_response_bytes: 32 << 20,
-            max_resources: 4_096,
+            max_resources: 2_048,
             max_header_bytes: 64 << 10,
             max_outgoing_body_chunk: 64 << 10,
             max_request_timeout: Duration::from_secs(300),
