@@ -3,11 +3,16 @@
 //! (`wit/connector.wit`) and the modules that do the work:
 //!
 //! - `config`: the configuration document, validated offline;
-//! - `client`: auth, origin wall, error envelope, pagination envelope;
-//! - `http`: the wire, over the host's wasi:http (component only);
-//! - `catalog` + `reports/`: one declarative definition per report;
-//! - `cells`: JSON to typed cells;
-//! - `run`: a report run, one page of rows per batch.
+//! - `catalog`: what a report is (the DSL), its parameters checked, its
+//!   first request planned, its API objects mapped to rows;
+//! - `reports/`: the catalog, one declarative definition per report;
+//! - `run`: a report run, one round of requests (and its rows) per batch:
+//!   a collection's pages, or a fan-out over a parent report's rows;
+//! - `client`: authenticated requests behind the origin wall, Bitbucket's
+//!   envelopes, OAuth; the wire is its `Transport` trait;
+//! - `retry`: the one retry loop, backoff and the request budget;
+//! - `http`: the `Transport` over the host's wasi:http (component only);
+//! - `cells`: JSON to typed cells; `time`: dates; `error`: typed errors.
 
 pub mod catalog;
 pub mod cells;
@@ -17,6 +22,8 @@ pub mod error;
 pub mod reports;
 pub mod retry;
 pub mod run;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
@@ -103,7 +110,7 @@ mod component {
                     format!("no report `{report_id}`; list-reports gives the catalog"),
                 ))
             })?;
-            crate::run::ensure_available(report).map_err(to_wit_error)?;
+            crate::catalog::ensure_available(report).map_err(to_wit_error)?;
             let config = CONFIG.with(|c| c.borrow().clone()).ok_or_else(|| {
                 to_wit_error(Error::new(
                     ErrorCode::NotConfigured,
@@ -183,7 +190,7 @@ mod component {
             title: r.title.into(),
             aliases: r.aliases.iter().map(|a| a.to_string()).collect(),
             description: r.description.into(),
-            endpoint: r.endpoint.into(),
+            endpoint: r.cloud.endpoint.into(),
             params: r
                 .params
                 .iter()

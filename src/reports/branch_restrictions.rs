@@ -8,7 +8,6 @@ pub const REPORT: Report = Report {
     description: "Branch permissions and merge checks, from \
 GET /repositories/{workspace}/{repo_slug}/branch-restrictions. Needs repository admin \
 (scope admin:repository:bitbucket); 403 otherwise.",
-    endpoint: "/repositories/{workspace}/{repository}/branch-restrictions",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
@@ -43,5 +42,9 @@ GET /repositories/{workspace}/{repo_slug}/branch-restrictions. Needs repository 
     ],
     primary_key: &["repository", "id"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/branch-restrictions",
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -8,7 +8,6 @@ pub const REPORT: Report = Report {
     description: "Branches and their head commits, of a repository or of every repository of the \
 workspace, from GET /repositories/{workspace}/{repo_slug}/refs/branches. `since`/`days-back` \
 filter server side on the head commit's date (BBQL target.date).",
-    endpoint: "/repositories/{workspace}/{repository}/refs/branches",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -18,8 +17,12 @@ filter server side on the head commit's date (BBQL target.date).",
     ],
     columns: REF_COLUMNS,
     primary_key: &["repository", "name"],
-    date_filter: DateFilter::Bbql("target.date"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/refs/branches",
+        date_filter: DateFilter::Bbql("target.date"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

@@ -9,7 +9,6 @@ pub const REPORT: Report = Report {
 repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/commits, 100 per page. \
 Bitbucket pages commits with an opaque `next` link and offers no date filter, so \
 `since`/`days-back` stop paging at the first older commit (client side).",
-    endpoint: "/repositories/{workspace}/{repository}/commits",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -19,8 +18,12 @@ Bitbucket pages commits with an opaque `next` link and offers no date filter, so
     ],
     columns: COLUMNS,
     primary_key: &["repository", "hash"],
-    date_filter: DateFilter::Cutoff("date"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/commits",
+        date_filter: DateFilter::Cutoff("date"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

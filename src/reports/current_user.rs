@@ -7,7 +7,6 @@ pub const REPORT: Report = Report {
     aliases: &["List Users"],
     description: "The account the credentials belong to, from GET /user. Bitbucket has no \
 listing of all users; for the users of a workspace use `workspace-members`.",
-    endpoint: "/user",
     columns: &[
         col("uuid", Text, "uuid", "UUID of the account."),
         opt("account_id", Text, "account_id", "Atlassian account id."),
@@ -22,6 +21,10 @@ listing of all users; for the users of a workspace use `workspace-members`.",
         opt("html_url", Text, "links.html.href", "Profile page."),
     ],
     primary_key: &["uuid"],
-    shape: Shape::Object,
+    cloud: Cloud {
+        endpoint: "/user",
+        shape: Shape::Object,
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -7,7 +7,6 @@ pub const REPORT: Report = Report {
     aliases: &[],
     description: "Deployments of a repository or of every repository of the workspace, from \
 GET /repositories/{workspace}/{repo_slug}/deployments. The endpoint has no date filter.",
-    endpoint: "/repositories/{workspace}/{repository}/deployments",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
@@ -47,5 +46,9 @@ GET /repositories/{workspace}/{repo_slug}/deployments. The endpoint has no date 
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/deployments",
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -7,7 +7,6 @@ pub const REPORT: Report = Report {
     aliases: &[],
     description: "Deployment environments (Test, Staging, Production, ...) of a repository or of \
 every repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/environments.",
-    endpoint: "/repositories/{workspace}/{repository}/environments",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
@@ -24,5 +23,9 @@ every repository of the workspace, from GET /repositories/{workspace}/{repo_slug
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/environments",
+        ..Cloud::LIST
+    },
     ..LIST
 };

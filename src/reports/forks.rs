@@ -8,7 +8,6 @@ pub const REPORT: Report = Report {
     description: "Forks of a repository (or of every repository of the workspace), from \
 GET /repositories/{workspace}/{repo_slug}/forks. `since`/`days-back` filter server side on \
 updated_on (BBQL).",
-    endpoint: "/repositories/{workspace}/{repository}/forks",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -63,7 +62,11 @@ updated_on (BBQL).",
         opt("html_url", Text, "links.html.href", "Web page of the fork."),
     ],
     primary_key: &["repository", "uuid"],
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/forks",
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -143,14 +143,14 @@ mod tests {
                 let placeholder = format!("{{{}}}", param.name);
                 if param.required {
                     assert!(
-                        report.endpoint.contains(&placeholder),
+                        report.cloud.endpoint.contains(&placeholder),
                         "{}: required {} unused",
                         report.id,
                         param.name
                     );
                 }
             }
-            assert!((1..=100).contains(&report.page_len));
+            assert!((1..=100).contains(&report.cloud.page_len));
         }
     }
 

@@ -8,7 +8,6 @@ pub const REPORT: Report = Report {
     description: "The steps of a pipeline, or of every pipeline (of a repository or of the whole \
 workspace), from GET /repositories/{workspace}/{repo_slug}/pipelines/{uuid}/steps. \
 `since`/`days-back` select the pipelines created since (newest first, paging stops at the cutoff).",
-    endpoint: "/repositories/{workspace}/{repository}/pipelines/{pipeline}/steps",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -51,13 +50,11 @@ workspace), from GET /repositories/{workspace}/{repo_slug}/pipelines/{uuid}/step
     ],
     primary_key: &["repository", "pipeline_uuid", "uuid"],
     fan_out: Some(super::pipelines::EVERY_PIPELINE),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pipelines/{pipeline}/steps",
+        ..Cloud::LIST
+    },
     ..LIST
 };
 
-const PIPELINE: Param = Param {
-    name: "pipeline",
-    kind: ParamKind::Text,
-    required: false,
-    default: None,
-    description: "Pipeline {UUID}; omit it to cover every pipeline.",
-};
+const PIPELINE: Param = slug_param("pipeline", false, "Pipeline {UUID}; omit it to cover every pipeline.");

@@ -8,7 +8,6 @@ pub const REPORT: Report = Report {
     description: "Pipeline runs, newest first (sort=-created_on), of a repository or of every \
 repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/pipelines. Bitbucket \
 ignores BBQL here, so `since`/`days-back` stop paging at the first older pipeline (client side).",
-    endpoint: "/repositories/{workspace}/{repository}/pipelines",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -16,7 +15,6 @@ ignores BBQL here, so `since`/`days-back` stop paging at the first older pipelin
         DAYS_BACK,
         CHANGED_AFTER,
     ],
-    query: &[("sort", "-created_on")],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col("uuid", Text, "uuid", "Pipeline UUID."),
@@ -85,8 +83,13 @@ ignores BBQL here, so `since`/`days-back` stop paging at the first older pipelin
         ),
     ],
     primary_key: &["repository", "uuid"],
-    date_filter: DateFilter::Cutoff("created_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pipelines",
+        query: &[("sort", "-created_on")],
+        date_filter: DateFilter::Cutoff("created_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

@@ -6,7 +6,6 @@ pub const REPORT: Report = Report {
     title: "Projects of a workspace",
     aliases: &[],
     description: "Projects of a workspace, from GET /workspaces/{workspace}/projects.",
-    endpoint: "/workspaces/{workspace}/projects",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),
@@ -40,5 +39,9 @@ pub const REPORT: Report = Report {
         ),
     ],
     primary_key: &["workspace", "uuid"],
+    cloud: Cloud {
+        endpoint: "/workspaces/{workspace}/projects",
+        ..Cloud::LIST
+    },
     ..LIST
 };

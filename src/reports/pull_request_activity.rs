@@ -9,7 +9,6 @@ pub const REPORT: Report = Report {
 request (GET …/pullrequests/{id}/activity) or for a whole repository in one stream \
 (GET /repositories/{workspace}/{repo_slug}/pullrequests/activity), or for every repository of the \
 workspace. The endpoint has no date filter.",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests/activity",
     params: &[WORKSPACE, REPOSITORY_OR_ALL, PULL_REQUEST],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
@@ -85,10 +84,14 @@ workspace. The endpoint has no date filter.",
         "user_uuid",
     ],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    narrowed_by: Some((
-        "pull-request",
-        "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity",
-    )),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests/activity",
+        narrowed_by: Some((
+            "pull-request",
+            "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity",
+        )),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

@@ -9,7 +9,6 @@ pub const REPORT: Report = Report {
 request (of a repository or of the whole workspace), from \
 GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments. `since`/`days-back` filter \
 server side on updated_on (BBQL), for the comments and for the pull requests visited.",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/comments",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -82,7 +81,11 @@ server side on updated_on (BBQL), for the comments and for the pull requests vis
         ),
     ],
     primary_key: &["repository", "pull_request_id", "id"],
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/comments",
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };

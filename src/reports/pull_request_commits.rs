@@ -8,7 +8,6 @@ pub const REPORT: Report = Report {
     description: "The commits of a pull request, or of every pull request (of a repository or of \
 the whole workspace), from GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/commits. \
 `since`/`days-back` select the pull requests updated since (BBQL on the pull request list).",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/commits",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -47,5 +46,9 @@ the whole workspace), from GET /repositories/{workspace}/{repo_slug}/pullrequest
     ],
     primary_key: &["repository", "pull_request_id", "hash"],
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/commits",
+        ..Cloud::LIST
+    },
     ..LIST
 };

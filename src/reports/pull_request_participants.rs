@@ -9,7 +9,6 @@ pub const REPORT: Report = Report {
 role, whether they approved or requested changes. Read from the pull request list with \
 fields=+values.participants (one request per 50 pull requests, not one per pull request). \
 `since`/`days-back` filter server side on the pull request's updated_on (BBQL).",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -17,14 +16,6 @@ fields=+values.participants (one request per 50 pull requests, not one per pull 
         DAYS_BACK,
         CHANGED_AFTER,
     ],
-    query: &[
-        ("state", "OPEN"),
-        ("state", "MERGED"),
-        ("state", "DECLINED"),
-        ("state", "SUPERSEDED"),
-        ("fields", "+values.participants"),
-    ],
-    page_len: 50,
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         parent_col("pull_request_id", Integer, "id", "The pull request."),
@@ -63,9 +54,21 @@ fields=+values.participants (one request per 50 pull requests, not one per pull 
         ),
     ],
     primary_key: &["repository", "pull_request_id", "user_uuid"],
-    each: Some("participants"),
-    filter: Some(super::pull_requests::STATES_BBQL),
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests",
+        query: &[
+            ("state", "OPEN"),
+            ("state", "MERGED"),
+            ("state", "DECLINED"),
+            ("state", "SUPERSEDED"),
+            ("fields", "+values.participants"),
+        ],
+        page_len: 50,
+        each: Some("participants"),
+        filter: Some(super::pull_requests::STATES_BBQL),
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -10,7 +10,6 @@ pub const REPORT: Report = Report {
 returns only OPEN unless asked), of a repository or of every repository of the workspace, from \
 GET /repositories/{workspace}/{repo_slug}/pullrequests, 50 per page (the endpoint's maximum). \
 `since`/`days-back` filter server side on updated_on (BBQL, with the states in the query too).",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -18,8 +17,6 @@ GET /repositories/{workspace}/{repo_slug}/pullrequests, 50 per page (the endpoin
         DAYS_BACK,
         CHANGED_AFTER,
     ],
-    query: ALL_STATES,
-    page_len: 50,
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col(
@@ -131,9 +128,15 @@ GET /repositories/{workspace}/{repo_slug}/pullrequests, 50 per page (the endpoin
         ),
     ],
     primary_key: &["repository", "id"],
-    filter: Some(STATES_BBQL),
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests",
+        query: ALL_STATES,
+        page_len: 50,
+        filter: Some(STATES_BBQL),
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

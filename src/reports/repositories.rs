@@ -8,11 +8,14 @@ pub const REPORT: Report = Report {
     description: "Every repository in a workspace that the credentials can see, from \
 GET /repositories/{workspace}, 100 per page. `since`/`days-back` filter server side on \
 updated_on (BBQL).",
-    endpoint: "/repositories/{workspace}",
     params: &[WORKSPACE, SINCE, DAYS_BACK, CHANGED_AFTER],
     columns: COLUMNS,
     primary_key: &["uuid"],
-    date_filter: DateFilter::Bbql("updated_on"),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}",
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

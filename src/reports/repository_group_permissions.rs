@@ -8,10 +8,13 @@ pub const REPORT: Report = Report {
     description: "Permissions granted to groups on a repository, from \
 GET /repositories/{workspace}/{repo_slug}/permissions-config/groups, or for one group \
 (see `repository-group-permission` for one group). Needs repository admin.",
-    endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "group_slug"],
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups",
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

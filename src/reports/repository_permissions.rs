@@ -6,9 +6,12 @@ pub const REPORT: Report = Report {
     aliases: &[],
     description: "Each user's effective permission on a repository (direct, via groups or the \
 workspace), from GET /workspaces/{workspace}/permissions/repositories/{repo_slug}. Needs admin.",
-    endpoint: "/workspaces/{workspace}/permissions/repositories/{repository}",
     params: &[WORKSPACE, REPOSITORY],
     columns: super::repository_user_permissions::COLUMNS,
     primary_key: &["repository", "user_uuid"],
+    cloud: Cloud {
+        endpoint: "/workspaces/{workspace}/permissions/repositories/{repository}",
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -8,10 +8,13 @@ pub const REPORT: Report = Report {
     description: "Permissions granted to users directly on a repository, from \
 GET /repositories/{workspace}/{repo_slug}/permissions-config/users (the replacement for the 1.0 \
 privileges endpoint). Needs repository admin.",
-    endpoint: "/repositories/{workspace}/{repository}/permissions-config/users",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "user_uuid"],
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/permissions-config/users",
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

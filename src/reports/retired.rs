@@ -17,12 +17,12 @@ const fn retired(
         title,
         aliases: &[],
         description: reason,
-        endpoint,
         status: Status::RetiredUpstream {
             since,
             reason,
             replacement,
         },
+        cloud: Cloud { endpoint, ..Cloud::LIST },
         ..LIST
     }
 }

@@ -8,7 +8,6 @@ pub const REPORT: Report = Report {
         "Tags and the commits they point at, of a repository or of every repository of the \
 workspace, from GET /repositories/{workspace}/{repo_slug}/refs/tags. `since`/`days-back` filter \
 server side on the tagged commit's date (BBQL target.date).",
-    endpoint: "/repositories/{workspace}/{repository}/refs/tags",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
@@ -18,7 +17,11 @@ server side on the tagged commit's date (BBQL target.date).",
     ],
     columns: super::branches::REF_COLUMNS,
     primary_key: &["repository", "name"],
-    date_filter: DateFilter::Bbql("target.date"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/refs/tags",
+        date_filter: DateFilter::Bbql("target.date"),
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -7,7 +7,6 @@ pub const REPORT: Report = Report {
     aliases: &["List Account Emails"],
     description: "The authenticated user's email addresses, from GET /user/emails (API tokens \
 only; another account's addresses cannot be read).",
-    endpoint: "/user/emails",
     columns: &[
         col("email", Text, "email", "Address."),
         opt(
@@ -24,5 +23,9 @@ only; another account's addresses cannot be read).",
         ),
     ],
     primary_key: &["email"],
+    cloud: Cloud {
+        endpoint: "/user/emails",
+        ..Cloud::LIST
+    },
     ..LIST
 };

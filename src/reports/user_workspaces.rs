@@ -7,7 +7,6 @@ pub const REPORT: Report = Report {
     aliases: &[],
     description: "The workspaces the credentials can access, from GET /user/workspaces (the \
 replacement for the removed GET /workspaces listing).",
-    endpoint: "/user/workspaces",
     columns: &[
         col("workspace_uuid", Text, "workspace.uuid", "Workspace UUID."),
         col("workspace_slug", Text, "workspace.slug", "Workspace slug."),
@@ -20,5 +19,9 @@ replacement for the removed GET /workspaces listing).",
         ),
     ],
     primary_key: &["workspace_uuid"],
+    cloud: Cloud {
+        endpoint: "/user/workspaces",
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -6,7 +6,6 @@ pub const REPORT: Report = Report {
     title: "Workspace details",
     aliases: &["List Team Details"],
     description: "One workspace (formerly a team), from GET /workspaces/{workspace}.",
-    endpoint: "/workspaces/{workspace}",
     params: &[WORKSPACE],
     columns: &[
         col("uuid", Text, "uuid", "Workspace UUID."),
@@ -32,6 +31,10 @@ pub const REPORT: Report = Report {
         ),
     ],
     primary_key: &["uuid"],
-    shape: Shape::Object,
+    cloud: Cloud {
+        endpoint: "/workspaces/{workspace}",
+        shape: Shape::Object,
+        ..Cloud::LIST
+    },
     ..LIST
 };

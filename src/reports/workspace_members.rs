@@ -7,7 +7,6 @@ pub const REPORT: Report = Report {
     aliases: &["List Users for Account", "List Team Members", "List Users"],
     description: "Every member of a workspace (formerly team members), from \
 GET /workspaces/{workspace}/members.",
-    endpoint: "/workspaces/{workspace}/members",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),
@@ -27,5 +26,9 @@ GET /workspaces/{workspace}/members.",
         opt("user_nickname", Text, "user.nickname", "Nickname."),
     ],
     primary_key: &["workspace", "user_uuid"],
+    cloud: Cloud {
+        endpoint: "/workspaces/{workspace}/members",
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -7,7 +7,6 @@ pub const REPORT: Report = Report {
     aliases: &[],
     description: "Each member's role in a workspace (owner, member, collaborator), from \
 GET /workspaces/{workspace}/permissions.",
-    endpoint: "/workspaces/{workspace}/permissions",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),
@@ -44,5 +43,9 @@ GET /workspaces/{workspace}/permissions.",
         ),
     ],
     primary_key: &["workspace", "user_uuid"],
+    cloud: Cloud {
+        endpoint: "/workspaces/{workspace}/permissions",
+        ..Cloud::LIST
+    },
     ..LIST
 };
