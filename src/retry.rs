@@ -40,17 +40,10 @@ impl RetryPolicy {
         if let Some(hint) = hint {
             return hint;
         }
-        let step = self
-            .base_delay
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
-            .min(self.max_delay);
+        let step = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(16)).min(self.max_delay);
         let half = step / 2;
         let jitter = half.as_nanos() as u64;
-        half + Duration::from_nanos(if jitter == 0 {
-            0
-        } else {
-            splitmix(entropy) % jitter
-        })
+        half + Duration::from_nanos(if jitter == 0 { 0 } else { splitmix(entropy) % jitter })
     }
 }
 
@@ -68,12 +61,7 @@ pub struct Pacer {
 impl Pacer {
     pub fn new(per_hour: u32) -> Pacer {
         let capacity = (f64::from(per_hour) / 20.0).max(1.0);
-        Pacer {
-            capacity,
-            tokens: capacity,
-            per_second: f64::from(per_hour) / 3600.0,
-            last: None,
-        }
+        Pacer { capacity, tokens: capacity, per_second: f64::from(per_hour) / 3600.0, last: None }
     }
 
     /// Takes a token for a request about to be sent at monotonic time `now`;
@@ -186,10 +174,7 @@ mod tests {
     #[test]
     fn a_server_hint_wins() {
         let p = RetryPolicy::default();
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(42)), 7),
-            Duration::from_secs(42)
-        );
+        assert_eq!(p.delay(1, Some(Duration::from_secs(42)), 7), Duration::from_secs(42));
     }
 
     #[test]
@@ -202,10 +187,7 @@ mod tests {
             now += pacer.acquire(now);
             sent += 1;
         }
-        assert!(
-            (779..=781).contains(&sent),
-            "{sent} requests in 600 s at 1/s with a burst of 180"
-        );
+        assert!((779..=781).contains(&sent), "{sent} requests in 600 s at 1/s with a burst of 180");
         // Over an hour the total stays within rate + burst.
         let mut pacer = Pacer::new(100);
         let mut now = Duration::ZERO;

@@ -97,13 +97,12 @@ pub fn given(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-const COUNT: Param =
-    Param { kind: ParamKind::Integer, default: Some("5"), ..slug_param("count", false, "n") };
+const COUNT: Param = Param { kind: ParamKind::Integer, default: Some("5"), ..slug_param("count", false, "n") };
 
 /// A report that uses most of the DSL.
 pub const TEST_REPORT: Report = Report {
     id: "test-report",
-    params: &[WORKSPACE, REPOSITORY, COUNT, SINCE, DAYS_BACK, CHANGED_AFTER],
+    params: &[WORKSPACE, REPOSITORY, COUNT],
     columns: &[
         col("id", ColumnType::Integer, "id", ""),
         opt("who", ColumnType::Text, "author.display_name", ""),

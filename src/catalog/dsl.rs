@@ -15,7 +15,11 @@ pub struct Report {
     pub title: &'static str,
     /// Other names people know the report by.
     pub aliases: &'static [&'static str],
-    pub description: &'static str,
+    /// What the report holds, by hand; `description()` adds where it is
+    /// read from and how the date parameters apply.
+    pub summary: &'static str,
+    /// The parameters beyond the date parameters, which follow from the
+    /// date filter (see `accepts`).
     pub params: &'static [Param],
     pub columns: &'static [Column],
     pub primary_key: &'static [&'static str],
@@ -33,7 +37,7 @@ pub const LIST: Report = Report {
     id: "",
     title: "",
     aliases: &[],
-    description: "",
+    summary: "",
     params: &[],
     columns: &[],
     primary_key: &[],
@@ -48,6 +52,8 @@ pub struct Cloud {
     pub endpoint: &'static str,
     /// Fixed query parameters sent with the first request (repeatable keys allowed).
     pub query: &'static [(&'static str, &'static str)],
+    /// Expansions added to the `fields` parameter (e.g. `+values.participants`).
+    pub expand: &'static [&'static str],
     /// The largest `pagelen` the endpoint accepts.
     pub page_len: u32,
     /// A paginated list, or a single object (one row).
@@ -68,6 +74,7 @@ impl Cloud {
     pub const LIST: Cloud = Cloud {
         endpoint: "",
         query: &[],
+        expand: &[],
         page_len: 100,
         shape: Shape::List,
         each: None,
@@ -115,11 +122,7 @@ pub struct FanOut {
 /// Whether a report can run.
 pub enum Status {
     Available,
-    RetiredUpstream {
-        since: &'static str,
-        reason: &'static str,
-        replacement: Option<&'static str>,
-    },
+    RetiredUpstream { since: &'static str, reason: &'static str, replacement: Option<&'static str> },
 }
 
 /// A parameter a report accepts.
@@ -173,40 +176,21 @@ pub struct Column {
 }
 
 /// A column that is always present in the API object.
-pub const fn col(
-    name: &'static str,
-    ty: ColumnType,
-    path: &'static str,
-    description: &'static str,
-) -> Column {
+pub const fn col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
     Column { name, ty, nullable: false, source: Source::Field(path), description }
 }
 
 /// A column that may be null or absent in the API object.
-pub const fn opt(
-    name: &'static str,
-    ty: ColumnType,
-    path: &'static str,
-    description: &'static str,
-) -> Column {
+pub const fn opt(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
     Column { name, ty, nullable: true, source: Source::Field(path), description }
 }
 
 /// A column with the value of a run parameter.
-pub const fn param_col(
-    name: &'static str,
-    param: &'static str,
-    description: &'static str,
-) -> Column {
+pub const fn param_col(name: &'static str, param: &'static str, description: &'static str) -> Column {
     Column { name, ty: ColumnType::Text, nullable: false, source: Source::Param(param), description }
 }
 
 /// A column read from the enclosing object of a report with `each`.
-pub const fn parent_col(
-    name: &'static str,
-    ty: ColumnType,
-    path: &'static str,
-    description: &'static str,
-) -> Column {
+pub const fn parent_col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
     Column { name, ty, nullable: false, source: Source::Parent(path), description }
 }

@@ -71,12 +71,8 @@ mod tests {
             ..REPORT
         };
         let p = Params::new();
-        let rows =
-            EACH.rows(&json!({"id": 3, "participants": [{"user": {"uuid": "a"}}, {"user": {"uuid": "b"}}]}), &p).unwrap();
-        assert_eq!(
-            rows,
-            vec![vec![Cell::Integer(3), Cell::Text("a".into())], vec![Cell::Integer(3), Cell::Text("b".into())]]
-        );
+        let rows = EACH.rows(&json!({"id": 3, "participants": [{"user": {"uuid": "a"}}, {"user": {"uuid": "b"}}]}), &p).unwrap();
+        assert_eq!(rows, vec![vec![Cell::Integer(3), Cell::Text("a".into())], vec![Cell::Integer(3), Cell::Text("b".into())]]);
         assert!(EACH.rows(&json!({"id": 3}), &p).unwrap().is_empty());
     }
 
@@ -85,10 +81,7 @@ mod tests {
         const KIND: Report = Report {
             columns: &[
                 Column { source: Source::KeyOf(&["update", "approval"]), ..col("kind", ColumnType::Text, "", "") },
-                Column {
-                    source: Source::FirstOf(&["update.date", "approval.date"]),
-                    ..col("when", ColumnType::Text, "", "")
-                },
+                Column { source: Source::FirstOf(&["update.date", "approval.date"]), ..col("when", ColumnType::Text, "", "") },
             ],
             ..REPORT
         };

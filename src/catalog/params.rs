@@ -18,20 +18,15 @@ pub const fn slug_param(name: &'static str, required: bool, description: &'stati
 }
 
 /// The workspace parameter, shared by every report that takes one.
-pub const WORKSPACE: Param =
-    slug_param("workspace", true, "Workspace slug or {UUID} (formerly the owner, account or team).");
+pub const WORKSPACE: Param = slug_param("workspace", true, "Workspace slug or {UUID} (formerly the owner, account or team).");
 
 /// The repository parameter, shared by every per-repository report.
-pub const REPOSITORY: Param =
-    slug_param("repository", true, "Repository slug or {UUID} within the workspace.");
+pub const REPOSITORY: Param = slug_param("repository", true, "Repository slug or {UUID} within the workspace.");
 
 /// The repository parameter of reports that cover a whole workspace when
 /// it is omitted.
-pub const REPOSITORY_OR_ALL: Param = slug_param(
-    "repository",
-    false,
-    "Repository slug or {UUID}; omit it to cover every repository of the workspace.",
-);
+pub const REPOSITORY_OR_ALL: Param =
+    slug_param("repository", false, "Repository slug or {UUID}; omit it to cover every repository of the workspace.");
 
 /// The pull request parameter of reports that cover every pull request of
 /// the repository when it is omitted.
@@ -69,6 +64,9 @@ pub const CHANGED_AFTER: Param = Param {
 /// The date parameters, of which a run takes at most one.
 pub const DATE_PARAMS: [&str; 3] = date_params::ALL;
 
+/// The date parameters as a report lists them (after its own).
+const DATES: &[Param] = &[SINCE, DAYS_BACK, CHANGED_AFTER];
+
 /// The lower bound the date parameters put on a report's date field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DateBound {
@@ -87,12 +85,25 @@ impl DateBound {
 }
 
 impl Report {
+    /// Whether the date parameters narrow this report: its own date
+    /// filter, or its parent's when it fans out.
+    pub fn takes_dates(&self) -> bool {
+        self.cloud.date_filter != DateFilter::None || self.fan_out.is_some_and(|f| f.dates_narrow_parent)
+    }
+
+    /// Every parameter the report accepts, in order: its own, then the
+    /// date parameters if they apply.
+    pub fn accepts(&self) -> impl Iterator<Item = &'static Param> + Clone {
+        let dates = if self.takes_dates() { DATES } else { &[] };
+        self.params.iter().chain(dates)
+    }
+
     /// Validates `(name, value)` pairs against the declared parameters.
     pub fn resolve_params(&self, given: &[(String, String)]) -> Result<Params> {
         let mut params = Params::new();
         for (name, value) in given {
-            let Some(param) = self.params.iter().find(|p| p.name == name) else {
-                let accepted: Vec<_> = self.params.iter().map(|p| p.name).collect();
+            let Some(param) = self.param(name) else {
+                let accepted: Vec<_> = self.accepts().map(|p| p.name).collect();
                 return Err(Error::param(
                     name,
                     format!("not accepted by report `{}`; it accepts: {}", self.id, accepted.join(", ")),
@@ -107,7 +118,7 @@ impl Report {
         if dates.len() > 1 {
             return Err(Error::param(dates[1], format!("give one of `{}`, not several", DATE_PARAMS.join("`, `"))));
         }
-        for param in self.params {
+        for param in self.accepts() {
             if params.contains_key(param.name) {
                 continue;
             }
@@ -116,10 +127,7 @@ impl Report {
                     params.insert(param.name, default.to_string());
                 }
                 None if param.required => {
-                    return Err(Error::param(
-                        param.name,
-                        format!("required by report `{}`: {}", self.id, param.description),
-                    ))
+                    return Err(Error::param(param.name, format!("required by report `{}`: {}", self.id, param.description)))
                 }
                 None => {}
             }
@@ -137,7 +145,7 @@ impl Report {
 
     /// The declared parameter with this name.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
-        self.params.iter().find(|p| p.name == name)
+        self.accepts().find(|p| p.name == name)
     }
 
     /// The lower bound the date parameters ask for, if any.
@@ -185,7 +193,10 @@ pub fn ensure_dates_apply(report: &Report, params: &Params) -> Result<()> {
     let narrowing = report.fan_out.map_or("these parameters", |f| f.param);
     Err(Error::param(
         given,
-        format!("has no effect on report `{}` when `{narrowing}` is given: the endpoint has no date filter; omit `{given}`", report.id),
+        format!(
+            "has no effect on report `{}` when `{narrowing}` is given: the endpoint has no date filter; omit `{given}`",
+            report.id
+        ),
     ))
 }
 
@@ -223,10 +234,7 @@ fn validate(param: &Param, value: &str) -> Result<String> {
         }
         ParamKind::Date => {
             if crate::time::parse(value).is_none() {
-                return Err(Error::param(
-                    param.name,
-                    format!("`{value}` is not a date (YYYY-MM-DD) or RFC 3339 timestamp"),
-                ));
+                return Err(Error::param(param.name, format!("`{value}` is not a date (YYYY-MM-DD) or RFC 3339 timestamp")));
             }
         }
     }
@@ -251,10 +259,7 @@ mod tests {
             (&[("workspace", "acme"), ("repository", "web"), ("count", "x")][..], "`count`"),
             (&[("workspace", "acme"), ("workspace", "b"), ("repository", "web")][..], "`workspace`"),
             (&[("workspace", "acme"), ("repository", "web"), ("since", "last tuesday")][..], "`since`"),
-            (
-                &[("workspace", "acme"), ("repository", "web"), ("since", "2026-01-01"), ("days-back", "3")][..],
-                "`days-back`",
-            ),
+            (&[("workspace", "acme"), ("repository", "web"), ("since", "2026-01-01"), ("days-back", "3")][..], "`days-back`"),
         ] {
             let e = REPORT.resolve_params(&given(pairs)).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidParameter);

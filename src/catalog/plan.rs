@@ -30,8 +30,7 @@ impl Report {
     pub fn first_url(&self, endpoint: &Url, params: &Params, now: i64) -> Result<Url> {
         let cloud = &self.cloud;
         let mut url = endpoint.clone();
-        let mut segments =
-            url.path_segments_mut().map_err(|()| Error::config("endpoint", "cannot be a base URL"))?;
+        let mut segments = url.path_segments_mut().map_err(|()| Error::config("endpoint", "cannot be a base URL"))?;
         segments.pop_if_empty();
         for segment in self.endpoint_for(params).trim_start_matches('/').split('/') {
             let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
@@ -57,7 +56,7 @@ impl Report {
         if cloud.shape == Shape::List {
             query.append_pair("pagelen", &cloud.page_len.to_string());
         }
-        for (key, value) in cloud.query.iter().filter(|(key, _)| *key != "fields") {
+        for (key, value) in cloud.query {
             query.append_pair(key, value);
         }
         if !bbql.is_empty() {
@@ -73,8 +72,8 @@ impl Report {
 
     /// The `fields` parameter: only the parts of each object that a column
     /// (or the date cutoff) reads, plus the envelope's paging fields, so
-    /// Bitbucket sends no more than the report uses. Fixed `fields` entries
-    /// of the definition (e.g. `+values.participants`) are kept.
+    /// Bitbucket sends no more than the report uses, and the definition's
+    /// expansions (`expand`, e.g. `+values.participants`).
     pub fn fields(&self) -> String {
         let (values, envelope) = match self.cloud.shape {
             Shape::List => ("values.", crate::client::PAGE_FIELDS.as_slice()),
@@ -98,8 +97,7 @@ impl Report {
         if let Some(field) = self.date_field() {
             fields.push(format!("{values}{field}"));
         }
-        let fixed = self.cloud.query.iter().filter(|(key, _)| *key == "fields");
-        fields.extend(fixed.map(|(_, value)| value.to_string()));
+        fields.extend(self.cloud.expand.iter().map(|e| e.to_string()));
         let mut seen = std::collections::BTreeSet::new();
         fields.retain(|f| seen.insert(f.clone()));
         fields.join(",")
@@ -137,7 +135,7 @@ mod tests {
                 param_col("repository", "repository", ""),
             ],
             cloud: Cloud {
-                query: &[("fields", "+values.participants")],
+                expand: &["+values.participants"],
                 each: Some("participants"),
                 date_filter: DateFilter::Cutoff("created_on"),
                 ..REPORT.cloud
@@ -173,10 +171,7 @@ mod tests {
             q(&[w, r, ("since", "2026-05-01")]).as_deref(),
             Some("kind = \"x\" AND updated_on >= 2026-05-01T00:00:00+00:00")
         );
-        assert_eq!(
-            q(&[w, r, ("days-back", "2")]).as_deref(),
-            Some("kind = \"x\" AND updated_on >= 2026-11-21T00:00:00+00:00")
-        );
+        assert_eq!(q(&[w, r, ("days-back", "2")]).as_deref(), Some("kind = \"x\" AND updated_on >= 2026-11-21T00:00:00+00:00"));
         assert_eq!(
             q(&[w, r, ("changed-after", "2026-05-01T10:00:00.123456+00:00")]).as_deref(),
             Some("kind = \"x\" AND updated_on > 2026-05-01T10:00:00.123456+00:00"),

@@ -73,8 +73,7 @@ impl<T: Transport> Client<T> {
         // Bitbucket's 555 is its timeout; like 429 and other 5xx, worth retrying.
         error.retryable = status == 429 || status >= 500;
         let seconds = |h: &Option<String>| h.as_deref().and_then(|s| s.trim().parse::<u32>().ok());
-        error.retry_after_seconds =
-            seconds(&response.retry_after).or(seconds(&response.rate_limit_reset));
+        error.retry_after_seconds = seconds(&response.retry_after).or(seconds(&response.rate_limit_reset));
         Err(error)
     }
 }
@@ -105,21 +104,12 @@ fn error_message(response: &RawResponse) -> Option<String> {
         };
         return Some(text);
     }
-    let kind = response
-        .content_type
-        .as_deref()
-        .unwrap_or("unknown content type");
-    Some(format!(
-        "a non-JSON body of {} bytes ({kind})",
-        response.body.len()
-    ))
+    let kind = response.content_type.as_deref().unwrap_or("unknown content type");
+    Some(format!("a non-JSON body of {} bytes ({kind})", response.body.len()))
 }
 
 pub(super) fn truncate(text: &str, max_chars: usize) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     if flat.chars().count() <= max_chars {
         flat
     } else {
@@ -132,53 +122,33 @@ pub fn parse_object(body: &[u8]) -> Result<Value> {
     match serde_json::from_slice(body) {
         Ok(Value::Object(object)) => Ok(Value::Object(object)),
         Ok(_) => Err(Error::invalid_response("the response is not a JSON object")),
-        Err(e) => Err(Error::invalid_response(format!(
-            "the response is not valid JSON ({e})"
-        ))),
+        Err(e) => Err(Error::invalid_response(format!("the response is not valid JSON ({e})"))),
     }
 }
 
 /// Parses the paginated envelope `{"values": [...], "next": "..."}`.
 pub fn parse_page(body: &[u8]) -> Result<Page> {
     let mut envelope: Value = serde_json::from_slice(body).map_err(|e| {
-        Error::invalid_response(format!(
-            "the response is not valid JSON ({e}); is the endpoint a Bitbucket API root?"
-        ))
+        Error::invalid_response(format!("the response is not valid JSON ({e}); is the endpoint a Bitbucket API root?"))
     })?;
     let values = match envelope.get_mut("values").map(Value::take) {
         Some(Value::Array(values)) => values,
         Some(_) => return Err(Error::invalid_response("the page's `values` is not a list")),
-        None => {
-            return Err(Error::invalid_response(
-                "the response is not a paginated list (no `values`)",
-            ))
-        }
+        None => return Err(Error::invalid_response("the response is not a paginated list (no `values`)")),
     };
     let next = match envelope.get("next") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(Url::parse(s).map_err(|e| {
-            Error::invalid_response(format!("the page's `next` link is not a URL ({e})"))
-        })?),
-        Some(_) => {
-            return Err(Error::invalid_response(
-                "the page's `next` link is not a string",
-            ))
+        Some(Value::String(s)) => {
+            Some(Url::parse(s).map_err(|e| Error::invalid_response(format!("the page's `next` link is not a URL ({e})")))?)
         }
+        Some(_) => return Err(Error::invalid_response("the page's `next` link is not a string")),
     };
     let number = |key: &str| envelope.get(key).and_then(Value::as_u64);
     let numbered = match (number("page"), number("pagelen"), number("size")) {
-        (Some(page), Some(pagelen), Some(size)) if page >= 1 && pagelen >= 1 => Some(Numbered {
-            page,
-            pagelen,
-            size,
-        }),
+        (Some(page), Some(pagelen), Some(size)) if page >= 1 && pagelen >= 1 => Some(Numbered { page, pagelen, size }),
         _ => None,
     };
-    Ok(Page {
-        values,
-        next,
-        numbered,
-    })
+    Ok(Page { values, next, numbered })
 }
 
 #[cfg(test)]
@@ -195,11 +165,7 @@ mod tests {
             r#"{"values":[],"next":"not a url"}"#,
             r#"{"values":[1,"#,
         ] {
-            assert_eq!(
-                parse_page(body.as_bytes()).unwrap_err().code,
-                ErrorCode::InvalidResponse,
-                "{body}"
-            );
+            assert_eq!(parse_page(body.as_bytes()).unwrap_err().code, ErrorCode::InvalidResponse, "{body}");
         }
     }
 }

@@ -95,44 +95,24 @@ impl<T: Transport> Client<T> {
     ///
     /// [`receive`]: Client::receive
     pub fn send(&mut self, urls: Vec<Url>) -> InFlight<T::Pending> {
-        let mut done: Vec<Option<Result<Vec<u8>>>> = urls
-            .iter()
-            .map(|url| (url.origin() != self.origin).then(|| Err(self.foreign(url))))
-            .collect();
+        let mut done: Vec<Option<Result<Vec<u8>>>> =
+            urls.iter().map(|url| (url.origin() != self.origin).then(|| Err(self.foreign(url)))).collect();
         let mut refreshed = false;
-        if done.iter().any(Option::is_none)
-            && self
-                .oauth()
-                .is_some_and(|o| o.tokens.borrow().access_token.is_none())
-        {
+        if done.iter().any(Option::is_none) && self.oauth().is_some_and(|o| o.tokens.borrow().access_token.is_none()) {
             refreshed = true;
             if let Err(e) = self.refresh_oauth() {
-                done.iter_mut()
-                    .filter(|d| d.is_none())
-                    .for_each(|d| *d = Some(Err(e.clone())));
+                done.iter_mut().filter(|d| d.is_none()).for_each(|d| *d = Some(Err(e.clone())));
             }
         }
         let todo: Vec<usize> = (0..urls.len()).filter(|i| done[*i].is_none()).collect();
         let pending = self.send_each(&urls, &todo);
-        InFlight {
-            urls,
-            done,
-            todo,
-            pending,
-            refreshed,
-        }
+        InFlight { urls, done, todo, pending, refreshed }
     }
 
     /// Waits for the answers of `flight`, retrying what failed and may
     /// succeed, and returns the body of each 2xx answer, in order.
     pub fn receive(&mut self, flight: InFlight<T::Pending>) -> Vec<Result<Vec<u8>>> {
-        let InFlight {
-            urls,
-            mut done,
-            mut todo,
-            pending,
-            mut refreshed,
-        } = flight;
+        let InFlight { urls, mut done, mut todo, pending, mut refreshed } = flight;
         let mut first = Some(pending);
         while !todo.is_empty() {
             let answers = with_retries(self, todo.len(), |client, indexes| {
@@ -147,10 +127,7 @@ impl<T: Transport> Client<T> {
                     .transport
                     .receive(pending)
                     .into_iter()
-                    .map(|r| {
-                        r.map_err(|e| client.scrub(e))
-                            .and_then(|r| client.classify(r))
-                    })
+                    .map(|r| r.map_err(|e| client.scrub(e)).and_then(|r| client.classify(r)))
                     .collect()
             });
             // An expired OAuth access token: renew it once, send those again.
@@ -173,23 +150,15 @@ impl<T: Transport> Client<T> {
             }
             todo = again;
         }
-        done.into_iter()
-            .map(|r| r.expect("every URL answered"))
-            .collect()
+        done.into_iter().map(|r| r.expect("every URL answered")).collect()
     }
 
     /// Paces and sends `urls[i]` for each `i` of `which`.
     fn send_each(&mut self, urls: &[Url], which: &[usize]) -> Vec<T::Pending> {
         self.pace(which.len());
         let authorization = self.auth.header_value().unwrap_or_default();
-        let headers = [
-            ("authorization", authorization.as_str()),
-            ("accept", "application/json"),
-        ];
-        which
-            .iter()
-            .map(|i| self.transport.send(&urls[*i], &headers))
-            .collect()
+        let headers = [("authorization", authorization.as_str()), ("accept", "application/json")];
+        which.iter().map(|i| self.transport.send(&urls[*i], &headers)).collect()
     }
 
     /// Waits as the request budget requires before sending `count`
@@ -217,12 +186,6 @@ impl<T: Transport> Client<T> {
             ),
         )
     }
-
-    /// Runs `attempt` for `count` requests (it gets the indexes still to
-    /// answer, sends them if they are not on their way already, and
-    /// answers each) until each succeeds, fails for good, or the retry
-    /// policy gives up. Failed requests are retried together after one
-    /// shared wait.
 
     fn scrub(&self, mut error: Error) -> Error {
         error.message = self.scrub_text(&error.message);

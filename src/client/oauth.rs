@@ -2,8 +2,8 @@
 //! credentials) before the first request and renewed once on a 401; a
 //! rotated refresh token is kept for later requests and for the host.
 
-use super::transport::Transport;
 use super::envelope::truncate;
+use super::transport::Transport;
 use super::Client;
 use crate::config::{Auth, OAuth};
 use crate::error::{Error, ErrorCode, Result};
@@ -29,9 +29,7 @@ impl<T: Transport> Client<T> {
         let refresh_token = oauth.tokens.borrow().refresh_token.clone();
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         match &refresh_token {
-            Some(token) => form
-                .append_pair("grant_type", "refresh_token")
-                .append_pair("refresh_token", token),
+            Some(token) => form.append_pair("grant_type", "refresh_token").append_pair("refresh_token", token),
             None => form.append_pair("grant_type", "client_credentials"),
         };
         let body = form.finish();
@@ -62,28 +60,13 @@ impl<T: Transport> Client<T> {
             );
             Err(Error::new(ErrorCode::Unauthorized, message).with_status(status))
         })()] }).pop().expect("one answer")?;
-        let field = |key: &str| {
-            answer
-                .as_ref()
-                .and_then(|a| a.get(key))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let access_token = field("access_token").ok_or_else(|| {
-            Error::invalid_response("the OAuth token endpoint answered without an access_token")
-        })?;
+        let field = |key: &str| answer.as_ref().and_then(|a| a.get(key)).and_then(Value::as_str).map(str::to_string);
+        let access_token = field("access_token")
+            .ok_or_else(|| Error::invalid_response("the OAuth token endpoint answered without an access_token"))?;
         let mut tokens = oauth.tokens.borrow_mut();
-        self.retired_secrets.extend(
-            tokens
-                .access_token
-                .iter()
-                .chain(&tokens.refresh_token)
-                .cloned(),
-        );
+        self.retired_secrets.extend(tokens.access_token.iter().chain(&tokens.refresh_token).cloned());
         tokens.access_token = Some(access_token);
-        if let Some(rotated) =
-            field("refresh_token").filter(|t| Some(t) != tokens.refresh_token.as_ref())
-        {
+        if let Some(rotated) = field("refresh_token").filter(|t| Some(t) != tokens.refresh_token.as_ref()) {
             tokens.refresh_token = Some(rotated);
             tokens.rotated = true;
         }

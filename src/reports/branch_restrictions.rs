@@ -5,9 +5,7 @@ pub const REPORT: Report = Report {
     id: "branch-restrictions",
     title: "Branch restrictions of a repository",
     aliases: &["List Branch Restriction"],
-    description: "Branch permissions and merge checks, from \
-GET /repositories/{workspace}/{repo_slug}/branch-restrictions. Needs repository admin \
-(scope admin:repository:bitbucket); 403 otherwise.",
+    summary: "Branch permissions and merge checks. Needs repository admin (scope admin:repository:bitbucket); 403 otherwise.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),

@@ -5,16 +5,10 @@ pub const REPORT: Report = Report {
     id: "branches",
     title: "Branches of a repository",
     aliases: &[],
-    description: "Branches and their head commits, of a repository or of every repository of the \
-workspace, from GET /repositories/{workspace}/{repo_slug}/refs/branches. `since`/`days-back` \
-filter server side on the head commit's date (BBQL target.date).",
+    summary: "Branches and their head commits, of a repository or of every repository of the workspace; their date is the head commit's (target.date).",
     params: &[
         WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        REPOSITORY_OR_ALL],
     columns: REF_COLUMNS,
     primary_key: &["repository", "name"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),

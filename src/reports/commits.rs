@@ -5,17 +5,10 @@ pub const REPORT: Report = Report {
     id: "commits",
     title: "Commits of a repository",
     aliases: &["List Commits on a Repository for Owner"],
-    description: "Commits reachable from any branch, newest first, of a repository or of every \
-repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/commits, 100 per page. \
-Bitbucket pages commits with an opaque `next` link and offers no date filter, so \
-`since`/`days-back` stop paging at the first older commit (client side).",
+    summary: "Commits reachable from any branch, newest first, of a repository or of every repository of the workspace. Bitbucket pages commits with an opaque `next` link.",
     params: &[
         WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        REPOSITORY_OR_ALL],
     columns: COLUMNS,
     primary_key: &["repository", "hash"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "current-user",
     title: "The authenticated user",
     aliases: &["List Users"],
-    description: "The account the credentials belong to, from GET /user. Bitbucket has no \
-listing of all users; for the users of a workspace use `workspace-members`.",
+    summary: "The account the credentials belong to. Bitbucket has no listing of all users; for the users of a workspace use `workspace-members`.",
     columns: &[
         col("uuid", Text, "uuid", "UUID of the account."),
         opt("account_id", Text, "account_id", "Atlassian account id."),

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "deployments",
     title: "Deployments of a repository",
     aliases: &[],
-    description: "Deployments of a repository or of every repository of the workspace, from \
-GET /repositories/{workspace}/{repo_slug}/deployments. The endpoint has no date filter.",
+    summary: "Deployments of a repository or of every repository of the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "directory-contents",
     title: "Directory contents at a commit",
     aliases: &["Get Directory Contents"],
-    description: "Files and directories in one directory of a repository at a commit or branch, \
-from GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path} (the root when `path` is omitted).",
+    summary: "Files and directories in one directory of a repository at a commit or branch (the root when `path` is omitted).",
     params: &[
         WORKSPACE,
         REPOSITORY,

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "environments",
     title: "Deployment environments of a repository",
     aliases: &[],
-    description: "Deployment environments (Test, Staging, Production, ...) of a repository or of \
-every repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/environments.",
+    summary: "Deployment environments (Test, Staging, Production, ...) of a repository or of every repository of the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),

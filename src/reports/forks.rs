@@ -5,16 +5,10 @@ pub const REPORT: Report = Report {
     id: "forks",
     title: "Forks of a repository",
     aliases: &["List Forks on a Repository for Owner"],
-    description: "Forks of a repository (or of every repository of the workspace), from \
-GET /repositories/{workspace}/{repo_slug}/forks. `since`/`days-back` filter server side on \
-updated_on (BBQL).",
+    summary: "Forks of a repository (or of every repository of the workspace).",
     params: &[
         WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        REPOSITORY_OR_ALL],
     columns: &[
         param_col(
             "repository",

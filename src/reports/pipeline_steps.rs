@@ -5,17 +5,11 @@ pub const REPORT: Report = Report {
     id: "pipeline-steps",
     title: "Steps of pipelines",
     aliases: &[],
-    description: "The steps of a pipeline, or of every pipeline (of a repository or of the whole \
-workspace), from GET /repositories/{workspace}/{repo_slug}/pipelines/{uuid}/steps. \
-`since`/`days-back` select the pipelines created since (newest first, paging stops at the cutoff).",
+    summary: "The steps of a pipeline, or of every pipeline (of a repository or of the whole workspace).",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
-        PIPELINE,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        PIPELINE],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         param_col("pipeline_uuid", "pipeline", "The pipeline."),

@@ -5,16 +5,10 @@ pub const REPORT: Report = Report {
     id: "pipelines",
     title: "Pipelines of a repository",
     aliases: &[],
-    description: "Pipeline runs, newest first (sort=-created_on), of a repository or of every \
-repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/pipelines. Bitbucket \
-ignores BBQL here, so `since`/`days-back` stop paging at the first older pipeline (client side).",
+    summary: "Pipeline runs, newest first (sort=-created_on), of a repository or of every repository of the workspace. Bitbucket ignores BBQL here.",
     params: &[
         WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col("uuid", Text, "uuid", "Pipeline UUID."),

@@ -5,7 +5,7 @@ pub const REPORT: Report = Report {
     id: "projects",
     title: "Projects of a workspace",
     aliases: &[],
-    description: "Projects of a workspace, from GET /workspaces/{workspace}/projects.",
+    summary: "Projects of a workspace.",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),

@@ -5,10 +5,7 @@ pub const REPORT: Report = Report {
     id: "pull-request-activity",
     title: "Pull request activity",
     aliases: &["List Pullrequest Activity"],
-    description: "Updates, approvals, comments and change requests on pull requests: for one pull \
-request (GET …/pullrequests/{id}/activity) or for a whole repository in one stream \
-(GET /repositories/{workspace}/{repo_slug}/pullrequests/activity), or for every repository of the \
-workspace. The endpoint has no date filter.",
+    summary: "Updates, approvals, comments and change requests on pull requests: for one pull request, for a whole repository in one stream, or for every repository of the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL, PULL_REQUEST],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),

@@ -5,18 +5,11 @@ pub const REPORT: Report = Report {
     id: "pull-request-comments",
     title: "Comments on pull requests",
     aliases: &[],
-    description: "Global and inline comments and replies on a pull request, or on every pull \
-request (of a repository or of the whole workspace), from \
-GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments. `since`/`days-back` filter \
-server side on updated_on (BBQL), for the comments and for the pull requests visited.",
+    summary: "Global and inline comments and replies on a pull request, or on every pull request (of a repository or of the whole workspace). A date narrows the pull requests visited too.",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
-        PULL_REQUEST_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        PULL_REQUEST_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         Column {

@@ -5,17 +5,11 @@ pub const REPORT: Report = Report {
     id: "pull-request-commits",
     title: "Commits of pull requests",
     aliases: &[],
-    description: "The commits of a pull request, or of every pull request (of a repository or of \
-the whole workspace), from GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/commits. \
-`since`/`days-back` select the pull requests updated since (BBQL on the pull request list).",
+    summary: "The commits of a pull request, or of every pull request (of a repository or of the whole workspace).",
     params: &[
         WORKSPACE,
         REPOSITORY_OR_ALL,
-        PULL_REQUEST_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        PULL_REQUEST_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         Column {

@@ -5,17 +5,10 @@ pub const REPORT: Report = Report {
     id: "pull-request-participants",
     title: "Pull request reviewers and approvals",
     aliases: &[],
-    description: "One row per participant of each pull request: reviewers and commenters, their \
-role, whether they approved or requested changes. Read from the pull request list with \
-fields=+values.participants (one request per 50 pull requests, not one per pull request). \
-`since`/`days-back` filter server side on the pull request's updated_on (BBQL).",
+    summary: "One row per participant of each pull request: reviewers and commenters, their role, whether they approved or requested changes, from the pull request list: one request per 50 pull requests, not one per pull request.",
     params: &[
         WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         parent_col("pull_request_id", Integer, "id", "The pull request."),
@@ -57,13 +50,13 @@ fields=+values.participants (one request per 50 pull requests, not one per pull 
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
     cloud: Cloud {
         endpoint: "/repositories/{workspace}/{repository}/pullrequests",
+        expand: &["+values.participants"],
         query: &[
             ("state", "OPEN"),
             ("state", "MERGED"),
             ("state", "DECLINED"),
             ("state", "SUPERSEDED"),
-            ("fields", "+values.participants"),
-        ],
+            ],
         page_len: 50,
         each: Some("participants"),
         filter: Some(super::pull_requests::STATES_BBQL),

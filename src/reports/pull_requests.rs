@@ -5,18 +5,10 @@ pub const REPORT: Report = Report {
     id: "pull-requests",
     title: "Pull requests of a repository",
     aliases: &["List Pullrequest"],
-    description:
-        "Every pull request in every state (OPEN, MERGED, DECLINED, SUPERSEDED; Bitbucket \
-returns only OPEN unless asked), of a repository or of every repository of the workspace, from \
-GET /repositories/{workspace}/{repo_slug}/pullrequests, 50 per page (the endpoint's maximum). \
-`since`/`days-back` filter server side on updated_on (BBQL, with the states in the query too).",
+    summary: "Every pull request in every state (OPEN, MERGED, DECLINED, SUPERSEDED; Bitbucket returns only OPEN unless asked), of a repository or of every repository of the workspace. 50 per page is the endpoint's maximum; with BBQL the states are in the query too.",
     params: &[
         WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+        REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col(

@@ -5,10 +5,8 @@ pub const REPORT: Report = Report {
     id: "repositories",
     title: "Repositories of a workspace",
     aliases: &["List All Repositories for Owner", "List Team Repositories"],
-    description: "Every repository in a workspace that the credentials can see, from \
-GET /repositories/{workspace}, 100 per page. `since`/`days-back` filter server side on \
-updated_on (BBQL).",
-    params: &[WORKSPACE, SINCE, DAYS_BACK, CHANGED_AFTER],
+    summary: "Every repository in a workspace that the credentials can see.",
+    params: &[WORKSPACE],
     columns: COLUMNS,
     primary_key: &["uuid"],
     cloud: Cloud {

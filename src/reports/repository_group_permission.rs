@@ -4,9 +4,7 @@ pub const REPORT: Report = Report {
     id: "repository-group-permission",
     title: "One group's permission on a repository",
     aliases: &["List Group Privileges on a Repository"],
-    description: "The permission of one group on a repository, from \
-GET /repositories/{workspace}/{repo_slug}/permissions-config/groups/{group_slug} (the replacement \
-for the 1.0 group-privileges endpoint). Needs repository admin.",
+    summary: "The permission of one group on a repository (the replacement for the 1.0 group-privileges endpoint). Needs repository admin.",
     params: &[
         WORKSPACE,
         REPOSITORY,

@@ -5,9 +5,7 @@ pub const REPORT: Report = Report {
     id: "repository-user-permissions",
     title: "Explicit user permissions of a repository",
     aliases: &["List Repository Privileges"],
-    description: "Permissions granted to users directly on a repository, from \
-GET /repositories/{workspace}/{repo_slug}/permissions-config/users (the replacement for the 1.0 \
-privileges endpoint). Needs repository admin.",
+    summary: "Permissions granted to users directly on a repository (the replacement for the 1.0 privileges endpoint). Needs repository admin.",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "user_uuid"],

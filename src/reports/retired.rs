@@ -16,7 +16,7 @@ const fn retired(
         id,
         title,
         aliases: &[],
-        description: reason,
+        summary: reason,
         status: Status::RetiredUpstream {
             since,
             reason,

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "user-emails",
     title: "Email addresses of the authenticated user",
     aliases: &["List Account Emails"],
-    description: "The authenticated user's email addresses, from GET /user/emails (API tokens \
-only; another account's addresses cannot be read).",
+    summary: "The authenticated user's email addresses (API tokens only; another account's addresses cannot be read).",
     columns: &[
         col("email", Text, "email", "Address."),
         opt(

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "user-workspaces",
     title: "Workspaces of the authenticated user",
     aliases: &[],
-    description: "The workspaces the credentials can access, from GET /user/workspaces (the \
-replacement for the removed GET /workspaces listing).",
+    summary: "The workspaces the credentials can access (the replacement for the removed GET /workspaces listing).",
     columns: &[
         col("workspace_uuid", Text, "workspace.uuid", "Workspace UUID."),
         col("workspace_slug", Text, "workspace.slug", "Workspace slug."),

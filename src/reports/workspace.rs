@@ -5,7 +5,7 @@ pub const REPORT: Report = Report {
     id: "workspace",
     title: "Workspace details",
     aliases: &["List Team Details"],
-    description: "One workspace (formerly a team), from GET /workspaces/{workspace}.",
+    summary: "One workspace (formerly a team).",
     params: &[WORKSPACE],
     columns: &[
         col("uuid", Text, "uuid", "Workspace UUID."),

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "workspace-members",
     title: "Members of a workspace",
     aliases: &["List Users for Account", "List Team Members", "List Users"],
-    description: "Every member of a workspace (formerly team members), from \
-GET /workspaces/{workspace}/members.",
+    summary: "Every member of a workspace (formerly team members).",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),

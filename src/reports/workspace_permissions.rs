@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "workspace-permissions",
     title: "Workspace permissions",
     aliases: &[],
-    description: "Each member's role in a workspace (owner, member, collaborator), from \
-GET /workspaces/{workspace}/permissions.",
+    summary: "Each member's role in a workspace (owner, member, collaborator).",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),

@@ -35,8 +35,7 @@ impl FanOutWalk {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         let parent_params = fan.parent.resolve_params(&given)?;
-        let column =
-            |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
+        let column = |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
         let binds = fan.binds.iter().map(|(param, name)| (*param, column(name))).collect();
         let parent = Walker::new(fan.parent, parent_params, endpoint, now, fan.dates_narrow_parent)?;
         Ok(FanOutWalk {
@@ -119,17 +118,9 @@ fn bound_value(report: &Report, param: &str, cell: &Cell) -> Result<String> {
     let value = match cell {
         Cell::Integer(n) => n.to_string(),
         Cell::Text(s) => s.clone(),
-        _ => {
-            return Err(Error::invalid_response(format!(
-                "`{param}` for report `{}` is missing in the API response",
-                report.id
-            )))
-        }
+        _ => return Err(Error::invalid_response(format!("`{param}` for report `{}` is missing in the API response", report.id))),
     };
-    report.validate_value(param, &value).map_err(|e| {
-        Error::invalid_response(format!(
-            "the API returned an unusable {param} ({})",
-            e.message
-        ))
-    })
+    report
+        .validate_value(param, &value)
+        .map_err(|e| Error::invalid_response(format!("the API returned an unusable {param} ({})", e.message)))
 }

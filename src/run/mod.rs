@@ -57,12 +57,7 @@ impl HighWater {
 
 impl<T: Transport> Run<T> {
     /// Validates everything that can be checked without the network.
-    pub fn start(
-        report: &'static Report,
-        params: &[(String, String)],
-        config: &Config,
-        transport: T,
-    ) -> Result<Self> {
+    pub fn start(report: &'static Report, params: &[(String, String)], config: &Config, transport: T) -> Result<Self> {
         ensure_available(report)?;
         let params = report.resolve_params(params)?;
         ensure_dates_apply(report, &params)?;
@@ -99,9 +94,7 @@ impl<T: Transport> Run<T> {
     /// changed since). `None` before the end, after an error, and for
     /// reports without a date field or without rows.
     pub fn checkpoint(&self) -> Option<String> {
-        self.complete
-            .then(|| self.high_water.0.as_ref().map(|(_, text)| text.clone()))
-            .flatten()
+        self.complete.then(|| self.high_water.0.as_ref().map(|(_, text)| text.clone())).flatten()
     }
 
     /// One round: the requests the walker needs, all in flight at once,

@@ -164,15 +164,9 @@ impl Pages {
             return page.values;
         }
         if let (Some(next), Some(position)) = (&self.next, page.numbered) {
-            let follows = next
-                .query_pairs()
-                .any(|(k, v)| k == "page" && v.parse() == Ok(position.page + 1));
+            let follows = next.query_pairs().any(|(k, v)| k == "page" && v.parse() == Ok(position.page + 1));
             if follows && position.last_page() > position.page {
-                self.numbered = Some(PageRange {
-                    template: next.clone(),
-                    next: position.page + 1,
-                    last: position.last_page(),
-                });
+                self.numbered = Some(PageRange { template: next.clone(), next: position.page + 1, last: position.last_page() });
                 self.next = None;
             }
         }
@@ -185,9 +179,7 @@ impl Pages {
         let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.cloud.date_filter) else {
             return false;
         };
-        let when = lookup(object, field)
-            .and_then(|v| v.as_str())
-            .and_then(crate::time::parse_precise);
+        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_precise);
         let older = when.is_some_and(|t| cutoff.excludes(t));
         if older {
             self.next = None;

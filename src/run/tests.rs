@@ -7,17 +7,11 @@ use crate::test_support::Script;
 use url::Url;
 
 fn config() -> Config {
-    Config::parse(
-        r#"{"endpoint":"http://localhost:1/2.0","auth":{"type":"bearer","token":"t"}}"#,
-    )
-    .unwrap()
+    Config::parse(r#"{"endpoint":"http://localhost:1/2.0","auth":{"type":"bearer","token":"t"}}"#).unwrap()
 }
 
 fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 const FIRST: &str = "http://localhost:1/2.0/repositories/acme?pagelen=100";
@@ -29,9 +23,7 @@ fn repo(slug: &str) -> String {
 }
 
 fn commit(hash: &str, date: &str) -> String {
-    format!(
-        r#"{{"hash":"{hash}","date":"{date}","message":"m","repository":{{"full_name":"acme/x"}}}}"#
-    )
+    format!(r#"{{"hash":"{hash}","date":"{date}","message":"m","repository":{{"full_name":"acme/x"}}}}"#)
 }
 
 fn report(id: &str) -> &'static Report {
@@ -49,29 +41,14 @@ fn drain(run: &mut Run<impl Transport>) -> Vec<Row> {
 #[test]
 fn follows_next_one_request_per_batch_and_stops() {
     let mut pages = Script::serving(vec![
-        (
-            FIRST,
-            format!(
-                r#"{{"values":[{}],"next":"http://localhost:1/2.0/repositories/acme?page=2"}}"#,
-                repo("a")
-            ),
-        ),
+        (FIRST, format!(r#"{{"values":[{}],"next":"http://localhost:1/2.0/repositories/acme?page=2"}}"#, repo("a"))),
         (
             "http://localhost:1/2.0/repositories/acme?page=2",
             r#"{"values":[],"next":"http://localhost:1/2.0/repositories/acme?page=3"}"#.into(),
         ),
-        (
-            "http://localhost:1/2.0/repositories/acme?page=3",
-            format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c")),
-        ),
+        ("http://localhost:1/2.0/repositories/acme?page=3", format!(r#"{{"values":[{},{}]}}"#, repo("b"), repo("c"))),
     ]);
-    let mut run = Run::start(
-        report("repositories"),
-        &params(&[("workspace", "acme")]),
-        &config(),
-        &mut pages,
-    )
-    .unwrap();
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
     assert_eq!(run.next_batch().unwrap().unwrap().len(), 1);
     // An empty page is an empty batch: one request per call.
     assert_eq!(run.next_batch().unwrap().unwrap().len(), 0);
@@ -86,28 +63,13 @@ fn follows_next_one_request_per_batch_and_stops() {
 fn a_next_that_loops_back_is_an_error_not_a_hang() {
     const SECOND: &str = "http://localhost:1/2.0/repositories/acme?page=2";
     let mut pages = Script::serving(vec![
-        (
-            FIRST,
-            format!(r#"{{"values":[{}],"next":"{SECOND}"}}"#, repo("a")),
-        ),
-        (
-            SECOND,
-            format!(r#"{{"values":[{}],"next":"{SECOND}"}}"#, repo("b")),
-        ),
+        (FIRST, format!(r#"{{"values":[{}],"next":"{SECOND}"}}"#, repo("a"))),
+        (SECOND, format!(r#"{{"values":[{}],"next":"{SECOND}"}}"#, repo("b"))),
     ]);
-    let mut run = Run::start(
-        report("repositories"),
-        &params(&[("workspace", "acme")]),
-        &config(),
-        &mut pages,
-    )
-    .unwrap();
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
     assert!(run.next_batch().unwrap().is_some());
     assert!(run.next_batch().unwrap().is_some());
-    assert_eq!(
-        run.next_batch().unwrap_err().code,
-        ErrorCode::InvalidResponse
-    );
+    assert_eq!(run.next_batch().unwrap_err().code, ErrorCode::InvalidResponse);
     assert!(run.next_batch().unwrap().is_none());
 }
 
@@ -121,21 +83,13 @@ fn config_with(concurrency: usize) -> Config {
 /// A numbered page of repositories `first..first+count` out of `size`,
 /// 2 per page.
 fn numbered_page(page: u64, size: u64, next: bool) -> String {
-    let repos: Vec<String> = (2 * page - 1..=(2 * page).min(size))
-        .map(|i| repo(&format!("r{i}")))
-        .collect();
+    let repos: Vec<String> = (2 * page - 1..=(2 * page).min(size)).map(|i| repo(&format!("r{i}"))).collect();
     let next = if next {
-        format!(
-            r#","next":"http://localhost:1/2.0/repositories/acme?pagelen=2&page={}""#,
-            page + 1
-        )
+        format!(r#","next":"http://localhost:1/2.0/repositories/acme?pagelen=2&page={}""#, page + 1)
     } else {
         String::new()
     };
-    format!(
-        r#"{{"size":{size},"page":{page},"pagelen":2,"values":[{}]{next}}}"#,
-        repos.join(",")
-    )
+    format!(r#"{{"size":{size},"page":{page},"pagelen":2,"values":[{}]{next}}}"#, repos.join(","))
 }
 
 fn leak(s: String) -> &'static str {
@@ -143,9 +97,7 @@ fn leak(s: String) -> &'static str {
 }
 
 fn page_url(page: u64) -> &'static str {
-    leak(format!(
-        "http://localhost:1/2.0/repositories/acme?pagelen=2&page={page}"
-    ))
+    leak(format!("http://localhost:1/2.0/repositories/acme?pagelen=2&page={page}"))
 }
 
 fn slugs(rows: &[Row]) -> Vec<String> {
@@ -163,24 +115,14 @@ fn a_numbered_collection_is_fetched_side_by_side_in_order_with_no_extra_request(
     let mut served = vec![(FIRST, numbered_page(1, 11, true))];
     served.extend((2..=6).map(|p| (page_url(p), numbered_page(p, 11, p < 6))));
     let mut pages = Script::serving(served);
-    let mut run = Run::start(
-        report("repositories"),
-        &params(&[("workspace", "acme")]),
-        &config_with(3),
-        &mut pages,
-    )
-    .unwrap();
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(3), &mut pages).unwrap();
     let rows = drain(&mut run);
     drop(run);
     let expected: Vec<String> = (1..=11).map(|i| format!("r{i}")).collect();
     assert_eq!(slugs(&rows), expected, "the collection's order");
     assert_eq!(pages.sent.len(), 6, "one request per page");
     let sizes: Vec<usize> = pages.rounds.iter().map(Vec::len).collect();
-    assert_eq!(
-        sizes,
-        [1, 3, 2],
-        "the first page, then the rest 3 at a time"
-    );
+    assert_eq!(sizes, [1, 3, 2], "the first page, then the rest 3 at a time");
 }
 
 #[test]
@@ -188,20 +130,10 @@ fn concurrency_one_reads_page_after_page() {
     let mut served = vec![(FIRST, numbered_page(1, 5, true))];
     served.extend((2..=3).map(|p| (page_url(p), numbered_page(p, 5, p < 3))));
     let mut pages = Script::serving(served);
-    let mut run = Run::start(
-        report("repositories"),
-        &params(&[("workspace", "acme")]),
-        &config_with(1),
-        &mut pages,
-    )
-    .unwrap();
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(1), &mut pages).unwrap();
     assert_eq!(slugs(&drain(&mut run)), ["r1", "r2", "r3", "r4", "r5"]);
     drop(run);
-    assert!(
-        pages.rounds.iter().all(|r| r.len() == 1),
-        "{:?}",
-        pages.rounds
-    );
+    assert!(pages.rounds.iter().all(|r| r.len() == 1), "{:?}", pages.rounds);
     assert_eq!(pages.sent.len(), 3);
 }
 
@@ -214,59 +146,28 @@ fn a_collection_that_grew_during_the_run_is_followed_to_its_end() {
         (page_url(2), numbered_page(2, 5, true)),
         (page_url(3), numbered_page(3, 5, false)),
     ]);
-    let mut run = Run::start(
-        report("repositories"),
-        &params(&[("workspace", "acme")]),
-        &config_with(8),
-        &mut pages,
-    )
-    .unwrap();
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(8), &mut pages).unwrap();
     assert_eq!(slugs(&drain(&mut run)), ["r1", "r2", "r3", "r4", "r5"]);
 }
 
 #[test]
 fn fan_out_walks_children_side_by_side() {
-    let c = |r: &str| {
-        leak(format!(
-            "http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100"
-        ))
-    };
+    let c = |r: &str| leak(format!("http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100"));
     let commits = |hashes: &[&str], next: Option<&str>| {
-        let values: Vec<String> = hashes
-            .iter()
-            .map(|h| commit(h, "2026-01-02T00:00:00+00:00"))
-            .collect();
+        let values: Vec<String> = hashes.iter().map(|h| commit(h, "2026-01-02T00:00:00+00:00")).collect();
         let next = next.map_or(String::new(), |n| format!(r#","next":"{n}""#));
         format!(r#"{{"values":[{}]{next}}}"#, values.join(","))
     };
     let a2 = "http://localhost:1/2.0/repositories/acme/a/commits?page=x2";
     let mut pages = Script::serving(vec![
-        (
-            FIRST,
-            format!(
-                r#"{{"values":[{},{},{}]}}"#,
-                repo("a"),
-                repo("b"),
-                repo("c")
-            ),
-        ),
+        (FIRST, format!(r#"{{"values":[{},{},{}]}}"#, repo("a"), repo("b"), repo("c"))),
         (c("a"), commits(&["a1"], Some(a2))),
         (a2, commits(&["a2"], None)),
         (c("b"), commits(&["b1"], None)),
         (c("c"), commits(&["c1"], None)),
     ]);
-    let mut run = Run::start(
-        report("commits"),
-        &params(&[("workspace", "acme")]),
-        &config_with(2),
-        &mut pages,
-    )
-    .unwrap();
-    let hash = report("commits")
-        .columns
-        .iter()
-        .position(|c| c.name == "hash")
-        .unwrap();
+    let mut run = Run::start(report("commits"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+    let hash = report("commits").columns.iter().position(|c| c.name == "hash").unwrap();
     let hashes: Vec<String> = drain(&mut run)
         .iter()
         .map(|row| match &row[hash] {
@@ -290,45 +191,27 @@ fn fan_out_walks_children_side_by_side() {
                     let url = Url::parse(u).unwrap();
                     let page = url.query_pairs().find(|(k, _)| k == "page");
                     let page = page.map_or(String::new(), |(_, v)| format!("?page={v}"));
-                    format!(
-                        "{}{page}",
-                        url.path().trim_start_matches("/2.0/repositories/")
-                    )
+                    format!("{}{page}", url.path().trim_start_matches("/2.0/repositories/"))
                 })
                 .collect()
         })
         .collect();
     assert_eq!(
         rounds,
-        [
-            vec!["acme"],
-            vec!["acme/a/commits", "acme/b/commits"],
-            vec!["acme/c/commits"],
-            vec!["acme/a/commits?page=x2"],
-        ]
+        [vec!["acme"], vec!["acme/a/commits", "acme/b/commits"], vec!["acme/c/commits"], vec!["acme/a/commits?page=x2"],]
     );
     assert_eq!(pages.sent.len(), 5, "no request twice");
 }
 
 #[test]
 fn omitting_the_repository_covers_every_repository_of_the_workspace() {
-    let c =
-        |r: &str| format!("http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100");
+    let c = |r: &str| format!("http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100");
     let (a, b) = (c("a"), c("b"));
     let a: &'static str = Box::leak(a.into_boxed_str());
     let b: &'static str = Box::leak(b.into_boxed_str());
     let mut pages = Script::serving(vec![
-        (
-            FIRST,
-            format!(r#"{{"values":[{},{}]}}"#, repo("a"), repo("b")),
-        ),
-        (
-            a,
-            format!(
-                r#"{{"values":[{}]}}"#,
-                commit("1", "2026-01-02T00:00:00+00:00")
-            ),
-        ),
+        (FIRST, format!(r#"{{"values":[{},{}]}}"#, repo("a"), repo("b"))),
+        (a, format!(r#"{{"values":[{}]}}"#, commit("1", "2026-01-02T00:00:00+00:00"))),
         (
             b,
             format!(
@@ -338,13 +221,7 @@ fn omitting_the_repository_covers_every_repository_of_the_workspace() {
             ),
         ),
     ]);
-    let mut run = Run::start(
-        report("commits"),
-        &params(&[("workspace", "acme")]),
-        &config(),
-        &mut pages,
-    )
-    .unwrap();
+    let mut run = Run::start(report("commits"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
     assert_eq!(drain(&mut run).len(), 3);
     drop(run);
     assert_eq!(pages.sent.len(), 3);
@@ -361,11 +238,7 @@ fn a_cutoff_stops_paging_at_the_first_older_object() {
             commit("old", "2026-04-30T00:00:00+00:00")
         ),
     )]);
-    let p = params(&[
-        ("workspace", "acme"),
-        ("repository", "x"),
-        ("since", "2026-05-01"),
-    ]);
+    let p = params(&[("workspace", "acme"), ("repository", "x"), ("since", "2026-05-01")]);
     let mut run = Run::start(report("commits"), &p, &config(), &mut pages).unwrap();
     assert_eq!(drain(&mut run).len(), 1);
     drop(run);
@@ -374,12 +247,8 @@ fn a_cutoff_stops_paging_at_the_first_older_object() {
 
 #[test]
 fn the_checkpoint_is_the_greatest_date_read_once_the_run_is_complete() {
-    let dated = |slug: &str, updated: &str| {
-        repo(slug).replace(
-            r#""is_private""#,
-            &format!(r#""updated_on":"{updated}","is_private""#),
-        )
-    };
+    let dated =
+        |slug: &str, updated: &str| repo(slug).replace(r#""is_private""#, &format!(r#""updated_on":"{updated}","is_private""#));
     const SECOND: &str = "http://localhost:1/2.0/repositories/acme?page=2";
     let mut pages = Script::serving(vec![
         (
@@ -390,21 +259,9 @@ fn the_checkpoint_is_the_greatest_date_read_once_the_run_is_complete() {
                 dated("b", "2026-03-01T10:00:00.5+00:00")
             ),
         ),
-        (
-            SECOND,
-            format!(
-                r#"{{"values":[{}]}}"#,
-                dated("c", "2026-03-01T09:59:59.9+00:00")
-            ),
-        ),
+        (SECOND, format!(r#"{{"values":[{}]}}"#, dated("c", "2026-03-01T09:59:59.9+00:00"))),
     ]);
-    let mut run = Run::start(
-        report("repositories"),
-        &params(&[("workspace", "acme")]),
-        &config(),
-        &mut pages,
-    )
-    .unwrap();
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
     run.next_batch().unwrap();
     assert_eq!(run.checkpoint(), None, "not before the end");
     drain(&mut run);
@@ -427,54 +284,28 @@ fn changed_after_excludes_the_checkpoint_itself() {
             commit("older", "2026-04-30T00:00:00+00:00")
         ),
     )]);
-    let p = params(&[
-        ("workspace", "acme"),
-        ("repository", "x"),
-        ("changed-after", "2026-05-01T00:00:00.5+00:00"),
-    ]);
+    let p = params(&[("workspace", "acme"), ("repository", "x"), ("changed-after", "2026-05-01T00:00:00.5+00:00")]);
     let mut run = Run::start(report("commits"), &p, &config(), &mut pages).unwrap();
     assert_eq!(drain(&mut run).len(), 1, "only what is strictly newer");
-    assert_eq!(
-        run.checkpoint().as_deref(),
-        Some("2026-05-01T00:00:00.75+00:00")
-    );
+    assert_eq!(run.checkpoint().as_deref(), Some("2026-05-01T00:00:00.75+00:00"));
     let both = params(&[
         ("workspace", "acme"),
         ("repository", "x"),
         ("since", "2026-05-01"),
         ("changed-after", "2026-05-01T00:00:00+00:00"),
     ]);
-    let e = Run::start(report("commits"), &both, &config(), &mut pages)
-        .err()
-        .unwrap();
+    let e = Run::start(report("commits"), &both, &config(), &mut pages).err().unwrap();
     assert_eq!(e.code, ErrorCode::InvalidParameter);
 }
 
 #[test]
 fn a_date_that_would_change_nothing_is_refused() {
-    let p = params(&[
-        ("workspace", "acme"),
-        ("repository", "x"),
-        ("pull-request", "3"),
-        ("since", "2026-01-01"),
-    ]);
+    let p = params(&[("workspace", "acme"), ("repository", "x"), ("pull-request", "3"), ("since", "2026-01-01")]);
     let mut pages = Script::serving(vec![]);
-    let e = Run::start(report("pull-request-commits"), &p, &config(), &mut pages)
-        .err()
-        .unwrap();
+    let e = Run::start(report("pull-request-commits"), &p, &config(), &mut pages).err().unwrap();
     assert_eq!(e.code, ErrorCode::InvalidParameter);
     assert!(e.message.contains("`pull-request`"), "{}", e.message);
-    let p = params(&[
-        ("workspace", "acme"),
-        ("repository", "x"),
-        ("since", "2026-01-01"),
-    ]);
-    assert!(
-        Run::start(report("pull-request-commits"), &p, &config(), &mut pages).is_ok(),
-        "narrows the pull requests"
-    );
-    assert!(
-        Run::start(report("deployments"), &p, &config(), &mut pages).is_err(),
-        "deployments take no date"
-    );
+    let p = params(&[("workspace", "acme"), ("repository", "x"), ("since", "2026-01-01")]);
+    assert!(Run::start(report("pull-request-commits"), &p, &config(), &mut pages).is_ok(), "narrows the pull requests");
+    assert!(Run::start(report("deployments"), &p, &config(), &mut pages).is_err(), "deployments take no date");
 }

@@ -28,13 +28,7 @@ enum Walk {
 }
 
 impl Walker {
-    pub(super) fn new(
-        report: &'static Report,
-        params: Params,
-        endpoint: &Url,
-        now: i64,
-        dated: bool,
-    ) -> Result<Walker> {
+    pub(super) fn new(report: &'static Report, params: Params, endpoint: &Url, now: i64, dated: bool) -> Result<Walker> {
         let walk = match report.fan_out.filter(|f| !params.contains_key(f.param)) {
             Some(fan) => Walk::FanOut(Box::new(FanOutWalk::new(fan, &params, endpoint, now)?)),
             None => Walk::Pages(Box::new(Pages::new(report, &params, endpoint, now)?)),
