@@ -5,10 +5,9 @@ pub const REPORT: Report = Report {
     id: "branches",
     title: "Branches of a repository",
     aliases: &[],
-    summary: "Branches and their head commits, of a repository or of every repository of the workspace; their date is the head commit's (target.date).",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL],
+    summary: "Branches and their head commits, of a repository or of every repository of the workspace; their date \
+is the head commit's (target.date).",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: REF_COLUMNS,
     primary_key: &["repository", "name"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
@@ -24,34 +23,9 @@ pub const REPORT: Report = Report {
 pub const REF_COLUMNS: &[Column] = &[
     param_col("repository", "repository", "Slug of the repository."),
     col("name", Text, "name", "Ref name."),
-    opt(
-        "target_hash",
-        Text,
-        "target.hash",
-        "Commit the ref points at.",
-    ),
-    opt(
-        "target_date",
-        Timestamp,
-        "target.date",
-        "Date of that commit.",
-    ),
-    opt(
-        "target_author_raw",
-        Text,
-        "target.author.raw",
-        "Author of that commit, as recorded in git.",
-    ),
-    opt(
-        "target_author_uuid",
-        Text,
-        "target.author.user.uuid",
-        "UUID of that author's account, when known.",
-    ),
-    opt(
-        "target_message",
-        Text,
-        "target.message",
-        "Message of that commit.",
-    ),
+    opt("target_hash", Text, "target.hash", "Commit the ref points at."),
+    opt("target_date", Timestamp, "target.date", "Date of that commit."),
+    opt("target_author_raw", Text, "target.author.raw", "Author of that commit, as recorded in git."),
+    opt("target_author_uuid", Text, "target.author.user.uuid", "UUID of that author's account, when known."),
+    opt("target_message", Text, "target.message", "Message of that commit."),
 ];

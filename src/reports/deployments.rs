@@ -10,44 +10,16 @@ pub const REPORT: Report = Report {
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col("uuid", Text, "uuid", "Deployment UUID."),
-        opt(
-            "state",
-            Text,
-            "state.name",
-            "UNDEPLOYED, IN_PROGRESS, COMPLETED.",
-        ),
-        opt(
-            "status",
-            Text,
-            "state.status.name",
-            "SUCCESSFUL, FAILED, STOPPED once completed.",
-        ),
-        opt(
-            "environment_uuid",
-            Text,
-            "environment.uuid",
-            "Environment deployed to (see the environments report).",
-        ),
+        opt("state", Text, "state.name", "UNDEPLOYED, IN_PROGRESS, COMPLETED."),
+        opt("status", Text, "state.status.name", "SUCCESSFUL, FAILED, STOPPED once completed."),
+        opt("environment_uuid", Text, "environment.uuid", "Environment deployed to (see the environments report)."),
         opt("release_name", Text, "release.name", "Release name."),
         opt("commit", Text, "release.commit.hash", "Commit deployed."),
-        opt(
-            "started_on",
-            Timestamp,
-            "state.started_on",
-            "When it started.",
-        ),
-        opt(
-            "completed_on",
-            Timestamp,
-            "state.completed_on",
-            "When it completed.",
-        ),
+        opt("started_on", Timestamp, "state.started_on", "When it started."),
+        opt("completed_on", Timestamp, "state.completed_on", "When it completed."),
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
-        endpoint: "/repositories/{workspace}/{repository}/deployments",
-        ..Cloud::LIST
-    },
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/deployments", ..Cloud::LIST },
     ..LIST
 };

@@ -5,7 +5,8 @@ pub const REPORT: Report = Report {
     id: "directory-contents",
     title: "Directory contents at a commit",
     aliases: &["Get Directory Contents"],
-    summary: "Files and directories in one directory of a repository at a commit or branch (the root when `path` is omitted).",
+    summary: "Files and directories in one directory of a repository at a commit or branch (the root when `path` \
+is omitted).",
     params: &[
         WORKSPACE,
         REPOSITORY,
@@ -22,9 +23,6 @@ pub const REPORT: Report = Report {
         opt("commit_hash", Text, "commit.hash", "Commit the listing was read at."),
     ],
     primary_key: &["repository", "commit", "path"],
-    cloud: Cloud {
-        endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}",
-        ..Cloud::LIST
-    },
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}", ..Cloud::LIST },
     ..LIST
 };

@@ -1,5 +1,15 @@
-//! The catalog: one file per report, each a declarative `Report`. Adding a
-//! report is adding a file and one line to `ALL`.
+//! The catalog: one file per report, each a declarative `Report` (the DSL
+//! is `crate::catalog`). A new report touches:
+//!
+//! 1. `reports/<module>.rs`: `pub const REPORT: Report`, with a summary (the
+//!    "Read from GET …, N per page" and date sentences are generated, and the
+//!    date parameters follow from the date filter);
+//! 2. this file: the module's name in `catalog!` (its place in the list is
+//!    its place in `list-reports`).
+//!
+//! The tests below check the invariants. The modules are declared inside a
+//! macro, which `cargo fmt` does not follow: format them with
+//! `rustfmt --edition 2021 src/reports/*.rs`.
 
 use crate::catalog::Report;
 

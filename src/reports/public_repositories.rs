@@ -4,7 +4,8 @@ pub const REPORT: Report = Report {
     id: "public-repositories",
     title: "Public repositories of a workspace",
     aliases: &["List All Public Repositories"],
-    summary: "The public repositories of a workspace (q=is_private=false). The global GET /repositories listing was removed by Atlassian (CHANGE-2770, 410 Gone since 2026), so this is per workspace.",
+    summary: "The public repositories of a workspace (q=is_private=false). The global GET /repositories listing \
+was removed by Atlassian (CHANGE-2770, 410 Gone since 2026), so this is per workspace.",
     params: &[WORKSPACE],
     columns: super::repositories::COLUMNS,
     primary_key: &["uuid"],

@@ -5,14 +5,12 @@ pub const REPORT: Report = Report {
     id: "repository-group-permissions",
     title: "Group permissions of a repository",
     aliases: &["List Group Privileges on a Repository"],
-    summary: "Permissions granted to groups on a repository (see `repository-group-permission` for one group). Needs repository admin.",
+    summary: "Permissions granted to groups on a repository (see `repository-group-permission` for one group). \
+Needs repository admin.",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "group_slug"],
-    cloud: Cloud {
-        endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups",
-        ..Cloud::LIST
-    },
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups", ..Cloud::LIST },
     ..LIST
 };
 

@@ -10,17 +10,9 @@ pub const REPORT: Report = Report {
         col("workspace_uuid", Text, "workspace.uuid", "Workspace UUID."),
         col("workspace_slug", Text, "workspace.slug", "Workspace slug."),
         opt("workspace_name", Text, "workspace.name", "Display name."),
-        opt(
-            "administrator",
-            Boolean,
-            "administrator",
-            "Whether the user administers it.",
-        ),
+        opt("administrator", Boolean, "administrator", "Whether the user administers it."),
     ],
     primary_key: &["workspace_uuid"],
-    cloud: Cloud {
-        endpoint: "/user/workspaces",
-        ..Cloud::LIST
-    },
+    cloud: Cloud { endpoint: "/user/workspaces", ..Cloud::LIST },
     ..LIST
 };

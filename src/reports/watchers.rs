@@ -16,9 +16,6 @@ pub const REPORT: Report = Report {
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
-        endpoint: "/repositories/{workspace}/{repository}/watchers",
-        ..Cloud::LIST
-    },
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/watchers", ..Cloud::LIST },
     ..LIST
 };

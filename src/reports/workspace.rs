@@ -11,30 +11,11 @@ pub const REPORT: Report = Report {
         col("uuid", Text, "uuid", "Workspace UUID."),
         col("slug", Text, "slug", "Workspace slug."),
         col("name", Text, "name", "Display name."),
-        opt(
-            "is_private",
-            Boolean,
-            "is_private",
-            "Whether the workspace is private.",
-        ),
-        opt(
-            "created_on",
-            Timestamp,
-            "created_on",
-            "When it was created.",
-        ),
-        opt(
-            "html_url",
-            Text,
-            "links.html.href",
-            "Web page of the workspace.",
-        ),
+        opt("is_private", Boolean, "is_private", "Whether the workspace is private."),
+        opt("created_on", Timestamp, "created_on", "When it was created."),
+        opt("html_url", Text, "links.html.href", "Web page of the workspace."),
     ],
     primary_key: &["uuid"],
-    cloud: Cloud {
-        endpoint: "/workspaces/{workspace}",
-        shape: Shape::Object,
-        ..Cloud::LIST
-    },
+    cloud: Cloud { endpoint: "/workspaces/{workspace}", shape: Shape::Object, ..Cloud::LIST },
     ..LIST
 };
