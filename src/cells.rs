@@ -26,12 +26,7 @@ pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// Converts the JSON value found for `column` to a cell of type `ty`.
-pub fn to_cell(
-    column: &str,
-    ty: ColumnType,
-    nullable: bool,
-    value: Option<&Value>,
-) -> Result<Cell> {
+pub fn to_cell(column: &str, ty: ColumnType, nullable: bool, value: Option<&Value>) -> Result<Cell> {
     let value = match value {
         None | Some(Value::Null) if nullable => return Ok(Cell::Null),
         None | Some(Value::Null) => {
@@ -41,12 +36,8 @@ pub fn to_cell(
         }
         Some(v) => v,
     };
-    let wrong = || {
-        Error::invalid_response(format!(
-            "column `{column}`: expected {ty:?} in the API response, got {}",
-            kind_of(value)
-        ))
-    };
+    let wrong =
+        || Error::invalid_response(format!("column `{column}`: expected {ty:?} in the API response, got {}", kind_of(value)));
     Ok(match ty {
         ColumnType::Boolean => Cell::Boolean(value.as_bool().ok_or_else(wrong)?),
         ColumnType::Integer => Cell::Integer(value.as_i64().ok_or_else(wrong)?),
@@ -80,8 +71,7 @@ fn kind_of(value: &Value) -> &'static str {
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, as Bitbucket sends.
 pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     if b.len() < 20
         || !digits(0..4)
         || b[4] != b'-'
@@ -135,26 +125,14 @@ mod tests {
         assert_eq!(cell("f", ColumnType::Float), Cell::Float(1.5));
         assert_eq!(cell("i", ColumnType::Float), Cell::Float(42.0));
         assert_eq!(cell("t", ColumnType::Text), Cell::Text("x".into()));
-        assert_eq!(
-            cell("ts", ColumnType::Timestamp),
-            Cell::Timestamp("2026-03-04T10:22:31.123456+00:00".into())
-        );
-        assert_eq!(
-            cell("j", ColumnType::Json),
-            Cell::Json(r#"{"a":[1]}"#.into())
-        );
+        assert_eq!(cell("ts", ColumnType::Timestamp), Cell::Timestamp("2026-03-04T10:22:31.123456+00:00".into()));
+        assert_eq!(cell("j", ColumnType::Json), Cell::Json(r#"{"a":[1]}"#.into()));
     }
 
     #[test]
     fn null_or_missing_is_null_only_when_nullable() {
-        assert_eq!(
-            to_cell("c", ColumnType::Text, true, None).unwrap(),
-            Cell::Null
-        );
-        assert_eq!(
-            to_cell("c", ColumnType::Text, true, Some(&Value::Null)).unwrap(),
-            Cell::Null
-        );
+        assert_eq!(to_cell("c", ColumnType::Text, true, None).unwrap(), Cell::Null);
+        assert_eq!(to_cell("c", ColumnType::Text, true, Some(&Value::Null)).unwrap(), Cell::Null);
         let e = to_cell("c", ColumnType::Text, false, None).unwrap_err();
         assert_eq!(e.code, crate::error::ErrorCode::InvalidResponse);
         assert!(e.message.contains("`c`"));
@@ -178,20 +156,12 @@ mod tests {
 
     #[test]
     fn rfc3339_shapes() {
-        for ok in [
-            "2026-03-04T10:22:31Z",
-            "2026-03-04T10:22:31.1+00:00",
-            "2026-03-04T10:22:31-05:30",
-        ] {
+        for ok in ["2026-03-04T10:22:31Z", "2026-03-04T10:22:31.1+00:00", "2026-03-04T10:22:31-05:30"] {
             assert!(is_rfc3339(ok), "{ok}");
         }
-        for bad in [
-            "2026-03-04",
-            "2026-03-04T10:22:31",
-            "2026-03-04T10:22:31.+00:00",
-            "2026-3-04T10:22:31Z",
-            "2026-03-04T10:22:31+0000",
-        ] {
+        for bad in
+            ["2026-03-04", "2026-03-04T10:22:31", "2026-03-04T10:22:31.+00:00", "2026-3-04T10:22:31Z", "2026-03-04T10:22:31+0000"]
+        {
             assert!(!is_rfc3339(bad), "{bad}");
         }
     }

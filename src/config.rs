@@ -44,11 +44,7 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts {
-            connect: Duration::from_secs(10),
-            first_byte: Duration::from_secs(60),
-            between_bytes: Duration::from_secs(30),
-        }
+        Timeouts { connect: Duration::from_secs(10), first_byte: Duration::from_secs(60), between_bytes: Duration::from_secs(30) }
     }
 }
 
@@ -87,19 +83,14 @@ impl OAuth {
     /// `Basic base64(client_id:client_secret)`, how the consumer authenticates
     /// to the token endpoint.
     pub fn client_authorization(&self) -> String {
-        format!(
-            "Basic {}",
-            base64_encode(format!("{}:{}", self.client_id, self.client_secret).as_bytes())
-        )
+        format!("Basic {}", base64_encode(format!("{}:{}", self.client_id, self.client_secret).as_bytes()))
     }
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Auth::ApiToken { .. } => {
-                f.write_str("ApiToken { email: [redacted], token: [redacted] }")
-            }
+            Auth::ApiToken { .. } => f.write_str("ApiToken { email: [redacted], token: [redacted] }"),
             Auth::Bearer { .. } => f.write_str("Bearer { token: [redacted] }"),
             Auth::OAuth(_) => f.write_str("OAuth { [redacted] }"),
         }
@@ -124,17 +115,9 @@ impl Auth {
     /// has been fetched.
     pub fn header_value(&self) -> Option<String> {
         match self {
-            Auth::ApiToken { email, token } => Some(format!(
-                "Basic {}",
-                base64_encode(format!("{email}:{token}").as_bytes())
-            )),
+            Auth::ApiToken { email, token } => Some(format!("Basic {}", base64_encode(format!("{email}:{token}").as_bytes()))),
             Auth::Bearer { token } => Some(format!("Bearer {token}")),
-            Auth::OAuth(oauth) => oauth
-                .tokens
-                .borrow()
-                .access_token
-                .as_ref()
-                .map(|t| format!("Bearer {t}")),
+            Auth::OAuth(oauth) => oauth.tokens.borrow().access_token.as_ref().map(|t| format!("Bearer {t}")),
         }
     }
 
@@ -147,13 +130,7 @@ impl Auth {
             Auth::OAuth(oauth) => {
                 let tokens = oauth.tokens.borrow();
                 secrets.extend([oauth.client_secret.clone(), oauth.client_authorization()]);
-                secrets.extend(
-                    tokens
-                        .access_token
-                        .iter()
-                        .chain(&tokens.refresh_token)
-                        .cloned(),
-                );
+                secrets.extend(tokens.access_token.iter().chain(&tokens.refresh_token).cloned());
             }
         }
         secrets
@@ -177,18 +154,7 @@ impl Config {
         let Value::Object(root) = value else {
             return Err(Error::config("(root)", "expected a JSON object"));
         };
-        reject_unknown(
-            &root,
-            "",
-            &[
-                "endpoint",
-                "auth",
-                "retries",
-                "timeouts",
-                "max_requests_per_hour",
-                "concurrency",
-            ],
-        )?;
+        reject_unknown(&root, "", &["endpoint", "auth", "retries", "timeouts", "max_requests_per_hour", "concurrency"])?;
 
         let endpoint = match root.get("endpoint") {
             None | Some(Value::Null) => DEFAULT_ENDPOINT,
@@ -219,15 +185,7 @@ impl Config {
         }
         let mut timeouts = Timeouts::default();
         if let Some(t) = object(&root, "timeouts")? {
-            reject_unknown(
-                t,
-                "timeouts.",
-                &[
-                    "connect_seconds",
-                    "first_byte_seconds",
-                    "between_bytes_seconds",
-                ],
-            )?;
+            reject_unknown(t, "timeouts.", &["connect_seconds", "first_byte_seconds", "between_bytes_seconds"])?;
             for (key, slot) in [
                 ("connect_seconds", &mut timeouts.connect),
                 ("first_byte_seconds", &mut timeouts.first_byte),
@@ -238,18 +196,9 @@ impl Config {
                 }
             }
         }
-        let max_requests_per_hour =
-            number(&root, "", "max_requests_per_hour", 1, 1_000_000)?.map(|n| n as u32);
-        let concurrency = number(&root, "", "concurrency", 1, MAX_CONCURRENCY)?
-            .map_or(DEFAULT_CONCURRENCY, |n| n as usize);
-        Ok(Config {
-            endpoint,
-            auth,
-            retry,
-            timeouts,
-            max_requests_per_hour,
-            concurrency,
-        })
+        let max_requests_per_hour = number(&root, "", "max_requests_per_hour", 1, 1_000_000)?.map(|n| n as u32);
+        let concurrency = number(&root, "", "concurrency", 1, MAX_CONCURRENCY)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize);
+        Ok(Config { endpoint, auth, retry, timeouts, max_requests_per_hour, concurrency })
     }
 }
 
@@ -261,21 +210,12 @@ fn object<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a Map<S
     }
 }
 
-fn number(
-    obj: &Map<String, Value>,
-    prefix: &str,
-    key: &str,
-    min: u64,
-    max: u64,
-) -> Result<Option<u64>> {
+fn number(obj: &Map<String, Value>, prefix: &str, key: &str, min: u64, max: u64) -> Result<Option<u64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_u64() {
             Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(Error::config(
-                &format!("{prefix}{key}"),
-                format!("expected a whole number from {min} to {max}"),
-            )),
+            _ => Err(Error::config(&format!("{prefix}{key}"), format!("expected a whole number from {min} to {max}"))),
         },
     }
 }
@@ -295,25 +235,16 @@ fn parse_endpoint(raw: &str) -> Result<Url> {
         ));
     }
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(Error::config(
-            "endpoint",
-            format!("scheme `{}` is not supported; use https", url.scheme()),
-        ));
+        return Err(Error::config("endpoint", format!("scheme `{}` is not supported; use https", url.scheme())));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::config("endpoint", "the URL has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config(
-            "endpoint",
-            "must not carry credentials; put them in `auth`",
-        ));
+        return Err(Error::config("endpoint", "must not carry credentials; put them in `auth`"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config(
-            "endpoint",
-            "must not have a query or fragment",
-        ));
+        return Err(Error::config("endpoint", "must not have a query or fragment"));
     }
     // Normalise: no trailing slash, so report paths can be appended.
     let mut url = url;
@@ -326,31 +257,16 @@ fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
     let kind = match auth.get("type") {
         Some(Value::String(s)) => s.as_str(),
         // Old configs often had {"username": ..., "app_password": ...} without a type.
-        None if auth.contains_key("app_password") || auth.contains_key("password") => {
-            "app-password"
-        }
-        None => {
-            return Err(Error::config(
-                "auth.type",
-                "missing; use \"api-token\" or \"bearer\"",
-            ))
-        }
-        Some(_) => {
-            return Err(Error::config(
-                "auth.type",
-                "expected a string: \"api-token\" or \"bearer\"",
-            ))
-        }
+        None if auth.contains_key("app_password") || auth.contains_key("password") => "app-password",
+        None => return Err(Error::config("auth.type", "missing; use \"api-token\" or \"bearer\"")),
+        Some(_) => return Err(Error::config("auth.type", "expected a string: \"api-token\" or \"bearer\"")),
     };
     match kind {
         "api-token" => {
             reject_unknown(auth, "auth.", &["type", "email", "token"])?;
             let email = required_string(auth, "auth.", "email")?;
             if !email.contains('@') {
-                return Err(Error::config(
-                    "auth.email",
-                    "expected the Atlassian account email the API token belongs to",
-                ));
+                return Err(Error::config("auth.email", "expected the Atlassian account email the API token belongs to"));
             }
             let token = required_string(auth, "auth.", "token")?;
             Ok(Auth::ApiToken { email, token })
@@ -370,36 +286,21 @@ fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
     }
 }
 
-const OAUTH_FIELDS: &[&str] = &[
-    "type",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "token_url",
-];
+const OAUTH_FIELDS: &[&str] = &["type", "client_id", "client_secret", "refresh_token", "access_token", "token_url"];
 
 fn parse_oauth(auth: &Map<String, Value>) -> Result<Auth> {
     reject_unknown(auth, "auth.", OAUTH_FIELDS)?;
     let optional = |key: &str| match auth.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
-        Some(_) => Err(Error::config(
-            &format!("auth.{key}"),
-            "expected a non-empty string",
-        )),
+        Some(_) => Err(Error::config(&format!("auth.{key}"), "expected a non-empty string")),
     };
     let token_url = match optional("token_url")? {
         None => Url::parse(DEFAULT_TOKEN_URL).expect("the default token URL parses"),
         Some(raw) => match Url::parse(&raw) {
-            Ok(url) if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)) => {
-                url
-            }
+            Ok(url) if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)) => url,
             _ => {
-                return Err(Error::config(
-                    "auth.token_url",
-                    "not an absolute https URL (http only for 127.0.0.1 and localhost)",
-                ))
+                return Err(Error::config("auth.token_url", "not an absolute https URL (http only for 127.0.0.1 and localhost)"))
             }
         },
     };
@@ -426,23 +327,15 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 fn is_app_password(auth: &Map<String, Value>) -> bool {
-    auth.contains_key("app_password")
-        || auth.contains_key("password")
-        || auth.contains_key("username")
+    auth.contains_key("app_password") || auth.contains_key("password") || auth.contains_key("username")
 }
 
 fn required_string(obj: &Map<String, Value>, prefix: &str, key: &str) -> Result<String> {
     match obj.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-        Some(Value::String(_)) => Err(Error::config(
-            &format!("{prefix}{key}"),
-            "must not be empty",
-        )),
+        Some(Value::String(_)) => Err(Error::config(&format!("{prefix}{key}"), "must not be empty")),
         None | Some(Value::Null) => Err(Error::config(&format!("{prefix}{key}"), "missing")),
-        Some(_) => Err(Error::config(
-            &format!("{prefix}{key}"),
-            "expected a string",
-        )),
+        Some(_) => Err(Error::config(&format!("{prefix}{key}"), "expected a string")),
     }
 }
 
@@ -450,10 +343,7 @@ fn reject_unknown(obj: &Map<String, Value>, prefix: &str, allowed: &[&str]) -> R
     for key in obj.keys() {
         if !allowed.contains(&key.as_str()) {
             if key == "app_password" || key == "password" {
-                return Err(Error::config(
-                    &format!("{prefix}{key}"),
-                    APP_PASSWORD_REMOVED,
-                ));
+                return Err(Error::config(&format!("{prefix}{key}"), APP_PASSWORD_REMOVED));
             }
             return Err(Error::config(
                 &format!("{prefix}{key}"),
@@ -469,11 +359,7 @@ pub fn base64_encode(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -497,33 +383,17 @@ mod tests {
 
     #[test]
     fn api_token_config_with_default_endpoint() {
-        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"t0k"}}"#)
-            .unwrap();
+        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"t0k"}}"#).unwrap();
         assert_eq!(c.endpoint.as_str(), "https://api.bitbucket.org/2.0");
-        assert_eq!(
-            c.auth,
-            Auth::ApiToken {
-                email: "a@b.c".into(),
-                token: "t0k".into()
-            }
-        );
-        assert_eq!(
-            c.auth.header_value().unwrap(),
-            format!("Basic {}", base64_encode(b"a@b.c:t0k"))
-        );
+        assert_eq!(c.auth, Auth::ApiToken { email: "a@b.c".into(), token: "t0k".into() });
+        assert_eq!(c.auth.header_value().unwrap(), format!("Basic {}", base64_encode(b"a@b.c:t0k")));
     }
 
     #[test]
     fn endpoint_with_and_without_prefix_is_normalised() {
-        let c = Config::parse(
-            r#"{"endpoint":"http://127.0.0.1:8080/2.0/","auth":{"type":"bearer","token":"x"}}"#,
-        )
-        .unwrap();
+        let c = Config::parse(r#"{"endpoint":"http://127.0.0.1:8080/2.0/","auth":{"type":"bearer","token":"x"}}"#).unwrap();
         assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:8080/2.0");
-        let c = Config::parse(
-            r#"{"endpoint":"http://127.0.0.1:8080","auth":{"type":"bearer","token":"x"}}"#,
-        )
-        .unwrap();
+        let c = Config::parse(r#"{"endpoint":"http://127.0.0.1:8080","auth":{"type":"bearer","token":"x"}}"#).unwrap();
         assert_eq!(c.endpoint.path(), "/");
     }
 
@@ -531,36 +401,15 @@ mod tests {
     fn errors_name_the_field() {
         let cases = [
             (r#"{}"#, "`auth`"),
-            (
-                r#"{"endpoint":"not a url","auth":{"type":"bearer","token":"x"}}"#,
-                "`endpoint`",
-            ),
-            (
-                r#"{"endpoint":"http://api.example.com/2.0","auth":{"type":"bearer","token":"x"}}"#,
-                "`endpoint`",
-            ),
-            (
-                r#"{"endpoint":"ftp://h/2.0","auth":{"type":"bearer","token":"x"}}"#,
-                "`endpoint`",
-            ),
-            (
-                r#"{"endpoint":"https://u:p@h/2.0","auth":{"type":"bearer","token":"x"}}"#,
-                "`endpoint`",
-            ),
-            (
-                r#"{"auth":{"type":"api-token","token":"x"}}"#,
-                "`auth.email`",
-            ),
-            (
-                r#"{"auth":{"type":"api-token","email":"nope","token":"x"}}"#,
-                "`auth.email`",
-            ),
+            (r#"{"endpoint":"not a url","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
+            (r#"{"endpoint":"http://api.example.com/2.0","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
+            (r#"{"endpoint":"ftp://h/2.0","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
+            (r#"{"endpoint":"https://u:p@h/2.0","auth":{"type":"bearer","token":"x"}}"#, "`endpoint`"),
+            (r#"{"auth":{"type":"api-token","token":"x"}}"#, "`auth.email`"),
+            (r#"{"auth":{"type":"api-token","email":"nope","token":"x"}}"#, "`auth.email`"),
             (r#"{"auth":{"type":"bearer","token":""}}"#, "`auth.token`"),
             (r#"{"auth":{"type":"kerberos"}}"#, "`auth.type`"),
-            (
-                r#"{"auth":{"type":"bearer","token":"x"},"endpiont":"x"}"#,
-                "`endpiont`",
-            ),
+            (r#"{"auth":{"type":"bearer","token":"x"},"endpiont":"x"}"#, "`endpiont`"),
             (r#"[1]"#, "`(root)`"),
         ];
         for (json, field) in cases {
@@ -595,38 +444,17 @@ mod tests {
         assert_eq!(c.concurrency, 3);
         let defaults = Config::parse(r#"{"auth":{"type":"bearer","token":"x"}}"#).unwrap();
         assert_eq!(defaults.concurrency, DEFAULT_CONCURRENCY);
-        assert_eq!(
-            (c.retry.max_attempts, c.retry.max_total_wait),
-            (3, Duration::from_secs(20))
-        );
+        assert_eq!((c.retry.max_attempts, c.retry.max_total_wait), (3, Duration::from_secs(20)));
         assert_eq!(c.timeouts.connect, Duration::from_secs(2));
         assert_eq!(c.timeouts.first_byte, Timeouts::default().first_byte);
         assert_eq!(c.max_requests_per_hour, Some(900));
         for (json, field) in [
-            (
-                r#"{"auth":{"type":"bearer","token":"x"},"retries":{"max_attempts":0}}"#,
-                "`retries.max_attempts`",
-            ),
-            (
-                r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"connect_seconds":"10"}}"#,
-                "`timeouts.connect_seconds`",
-            ),
-            (
-                r#"{"auth":{"type":"bearer","token":"x"},"max_requests_per_hour":-5}"#,
-                "`max_requests_per_hour`",
-            ),
-            (
-                r#"{"auth":{"type":"bearer","token":"x"},"concurrency":0}"#,
-                "`concurrency`",
-            ),
-            (
-                r#"{"auth":{"type":"bearer","token":"x"},"concurrency":33}"#,
-                "`concurrency`",
-            ),
-            (
-                r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"read":1}}"#,
-                "`timeouts.read`",
-            ),
+            (r#"{"auth":{"type":"bearer","token":"x"},"retries":{"max_attempts":0}}"#, "`retries.max_attempts`"),
+            (r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"connect_seconds":"10"}}"#, "`timeouts.connect_seconds`"),
+            (r#"{"auth":{"type":"bearer","token":"x"},"max_requests_per_hour":-5}"#, "`max_requests_per_hour`"),
+            (r#"{"auth":{"type":"bearer","token":"x"},"concurrency":0}"#, "`concurrency`"),
+            (r#"{"auth":{"type":"bearer","token":"x"},"concurrency":33}"#, "`concurrency`"),
+            (r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"read":1}}"#, "`timeouts.read`"),
         ] {
             let e = err(json);
             assert!(e.message.contains(field), "{json}: {}", e.message);
@@ -640,25 +468,14 @@ mod tests {
 
     #[test]
     fn debug_never_prints_secrets() {
-        let c =
-            Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"SUPERSECRET"}}"#)
-                .unwrap();
+        let c = Config::parse(r#"{"auth":{"type":"api-token","email":"a@b.c","token":"SUPERSECRET"}}"#).unwrap();
         let shown = format!("{c:?}");
-        assert!(
-            !shown.contains("SUPERSECRET") && !shown.contains("a@b.c"),
-            "{shown}"
-        );
+        assert!(!shown.contains("SUPERSECRET") && !shown.contains("a@b.c"), "{shown}");
     }
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
+        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
             assert_eq!(base64_encode(input.as_bytes()), expected);
         }
     }

@@ -22,13 +22,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            message: message.into(),
-            http_status: None,
-            retry_after_seconds: None,
-            retryable: false,
-        }
+        Error { code, message: message.into(), http_status: None, retry_after_seconds: None, retryable: false }
     }
 
     pub fn retryable(mut self) -> Self {
@@ -42,17 +36,11 @@ impl Error {
     }
 
     pub fn config(field: &str, problem: impl fmt::Display) -> Self {
-        Error::new(
-            ErrorCode::InvalidConfig,
-            format!("config field `{field}`: {problem}"),
-        )
+        Error::new(ErrorCode::InvalidConfig, format!("config field `{field}`: {problem}"))
     }
 
     pub fn param(name: &str, problem: impl fmt::Display) -> Self {
-        Error::new(
-            ErrorCode::InvalidParameter,
-            format!("parameter `{name}`: {problem}"),
-        )
+        Error::new(ErrorCode::InvalidParameter, format!("parameter `{name}`: {problem}"))
     }
 
     pub fn invalid_response(problem: impl fmt::Display) -> Self {

@@ -10,8 +10,8 @@ use url::Url;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
-    http_error_code, ErrorCode as HttpErrorCode, Fields, FutureIncomingResponse, IncomingResponse,
-    Method, OutgoingRequest, Scheme,
+    http_error_code, ErrorCode as HttpErrorCode, Fields, FutureIncomingResponse, IncomingResponse, Method, OutgoingRequest,
+    Scheme,
 };
 use wasi::http::types::{OutgoingBody, RequestOptions};
 use wasi::io::poll::{poll, Pollable};
@@ -49,8 +49,7 @@ impl Transport for WasiHttp {
     }
 
     fn sleep(&mut self, duration: Duration) {
-        monotonic_clock::subscribe_duration(duration.as_nanos().min(u64::MAX.into()) as u64)
-            .block();
+        monotonic_clock::subscribe_duration(duration.as_nanos().min(u64::MAX.into()) as u64).block();
     }
 
     fn send(&mut self, url: &Url, headers: &[(&str, &str)]) -> Self::Pending {
@@ -71,9 +70,7 @@ impl Transport for WasiHttp {
                 match request {
                     Err(e) => answers[i] = Some(Err(e.clone())),
                     Ok((authority, pending)) => match pending.get() {
-                        Some(result) => {
-                            answers[i] = Some(head(authority, result).and_then(read_response))
-                        }
+                        Some(result) => answers[i] = Some(head(authority, result).and_then(read_response)),
                         None => waiting.push(pending.subscribe()),
                     },
                 }
@@ -83,10 +80,7 @@ impl Transport for WasiHttp {
             }
             poll(&waiting.iter().collect::<Vec<_>>());
         }
-        answers
-            .into_iter()
-            .map(|a| a.expect("every request answered"))
-            .collect()
+        answers.into_iter().map(|a| a.expect("every request answered")).collect()
     }
 
     fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse> {
@@ -105,10 +99,7 @@ fn head(
     match result {
         Ok(Ok(response)) => Ok(response),
         Ok(Err(e)) => Err(transport_error(authority, &e)),
-        Err(()) => Err(Error::new(
-            ErrorCode::Transport,
-            "the response was already taken",
-        )),
+        Err(()) => Err(Error::new(ErrorCode::Transport, "the response was already taken")),
     }
 }
 
@@ -122,22 +113,11 @@ impl WasiHttp {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Result<(String, FutureIncomingResponse)> {
-        let fields: Vec<(String, Vec<u8>)> = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
-            .collect();
-        let fields = Fields::from_list(&fields).map_err(|e| {
-            Error::new(
-                ErrorCode::Transport,
-                format!("the host refused a request header ({e:?})"),
-            )
-        })?;
+        let fields: Vec<(String, Vec<u8>)> = headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
+        let fields = Fields::from_list(&fields)
+            .map_err(|e| Error::new(ErrorCode::Transport, format!("the host refused a request header ({e:?})")))?;
         let request = OutgoingRequest::new(fields);
-        let scheme = if url.scheme() == "https" {
-            Scheme::Https
-        } else {
-            Scheme::Http
-        };
+        let scheme = if url.scheme() == "https" { Scheme::Https } else { Scheme::Http };
         let authority = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
@@ -151,32 +131,18 @@ impl WasiHttp {
             && request.set_authority(Some(&authority)).is_ok()
             && request.set_path_with_query(Some(&path_with_query)).is_ok();
         if !built {
-            return Err(Error::new(
-                ErrorCode::Transport,
-                format!("cannot build a request for {authority}"),
-            ));
+            return Err(Error::new(ErrorCode::Transport, format!("cannot build a request for {authority}")));
         }
 
-        let outgoing = request
-            .body()
-            .map_err(|()| Error::new(ErrorCode::Transport, "the request body was already taken"))?;
-        let pending = outgoing_handler::handle(request, Some(self.options()))
-            .map_err(|e| transport_error(&authority, &e))?;
+        let outgoing = request.body().map_err(|()| Error::new(ErrorCode::Transport, "the request body was already taken"))?;
+        let pending = outgoing_handler::handle(request, Some(self.options())).map_err(|e| transport_error(&authority, &e))?;
         if let Some(body) = body {
-            let stream = outgoing.write().map_err(|()| {
-                Error::new(
-                    ErrorCode::Transport,
-                    "the request body stream was already taken",
-                )
-            })?;
+            let stream =
+                outgoing.write().map_err(|()| Error::new(ErrorCode::Transport, "the request body stream was already taken"))?;
             // Small bodies only (a token request): one blocking write and flush.
-            stream.blocking_write_and_flush(body).map_err(|e| {
-                Error::new(
-                    ErrorCode::Transport,
-                    format!("sending the request body failed ({e:?})"),
-                )
-                .retryable()
-            })?;
+            stream
+                .blocking_write_and_flush(body)
+                .map_err(|e| Error::new(ErrorCode::Transport, format!("sending the request body failed ({e:?})")).retryable())?;
             drop(stream);
         }
         OutgoingBody::finish(outgoing, None).map_err(|e| transport_error(&authority, &e))?;
@@ -187,29 +153,17 @@ impl WasiHttp {
 fn read_response(response: IncomingResponse) -> Result<RawResponse> {
     let status = response.status();
     let headers = response.headers();
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .into_iter()
-            .next()
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
-    };
+    let header = |name: &str| headers.get(name).into_iter().next().map(|v| String::from_utf8_lossy(&v).into_owned());
     let content_type = header("content-type");
     let retry_after = header("retry-after");
     let rate_limit_reset = header("x-ratelimit-reset");
     drop(headers);
 
-    let body = response
-        .consume()
-        .map_err(|()| Error::new(ErrorCode::Transport, "the response body was already taken"))?;
+    let body = response.consume().map_err(|()| Error::new(ErrorCode::Transport, "the response body was already taken"))?;
     let mut bytes = Vec::new();
     {
-        let stream = body.stream().map_err(|()| {
-            Error::new(
-                ErrorCode::Transport,
-                "the response body stream was already taken",
-            )
-        })?;
+        let stream =
+            body.stream().map_err(|()| Error::new(ErrorCode::Transport, "the response body stream was already taken"))?;
         loop {
             match stream.blocking_read(64 * 1024) {
                 Ok(chunk) => {
@@ -226,10 +180,8 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
                 Err(StreamError::LastOperationFailed(e)) => {
                     // wasmtime 48 does not expose a body error's code through
                     // `http-error-code`, so its text is checked as well.
-                    let over_cap = matches!(
-                        http_error_code(&e),
-                        Some(HttpErrorCode::HttpResponseBodySize(_))
-                    ) || e.to_debug_string().contains("body size");
+                    let over_cap = matches!(http_error_code(&e), Some(HttpErrorCode::HttpResponseBodySize(_)))
+                        || e.to_debug_string().contains("body size");
                     if over_cap {
                         return Err(Error::new(
                             ErrorCode::LimitExceeded,
@@ -239,10 +191,7 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
                     }
                     return Err(Error::new(
                         ErrorCode::Transport,
-                        format!(
-                            "the connection failed while reading the response body ({})",
-                            e.to_debug_string()
-                        ),
+                        format!("the connection failed while reading the response body ({})", e.to_debug_string()),
                     )
                     .with_status(status)
                     .retryable());
@@ -251,13 +200,7 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
         }
     }
     drop(body);
-    Ok(RawResponse {
-        status,
-        content_type,
-        retry_after,
-        rate_limit_reset,
-        body: bytes,
-    })
+    Ok(RawResponse { status, content_type, retry_after, rate_limit_reset, body: bytes })
 }
 
 fn transport_error(authority: &str, error: &HttpErrorCode) -> Error {
@@ -269,27 +212,18 @@ fn transport_error(authority: &str, error: &HttpErrorCode) -> Error {
         );
     }
     let (what, transient) = match error {
-        HttpErrorCode::HttpRequestDenied => (
-            "the host does not allow this connector to reach it".to_string(),
-            false,
-        ),
+        HttpErrorCode::HttpRequestDenied => ("the host does not allow this connector to reach it".to_string(), false),
         HttpErrorCode::ConnectionRefused => ("the connection was refused".to_string(), true),
         HttpErrorCode::DnsError(_) => ("the host name did not resolve".to_string(), false),
-        HttpErrorCode::ConnectionTimeout
-        | HttpErrorCode::HttpResponseTimeout
-        | HttpErrorCode::ConnectionReadTimeout => (
-            "it timed out (see `timeouts` in the configuration)".to_string(),
-            true,
-        ),
-        HttpErrorCode::ConnectionTerminated
-        | HttpErrorCode::HttpResponseIncomplete
-        | HttpErrorCode::HttpProtocolError => (format!("the connection dropped ({error:?})"), true),
+        HttpErrorCode::ConnectionTimeout | HttpErrorCode::HttpResponseTimeout | HttpErrorCode::ConnectionReadTimeout => {
+            ("it timed out (see `timeouts` in the configuration)".to_string(), true)
+        }
+        HttpErrorCode::ConnectionTerminated | HttpErrorCode::HttpResponseIncomplete | HttpErrorCode::HttpProtocolError => {
+            (format!("the connection dropped ({error:?})"), true)
+        }
         other => (format!("{other:?}"), false),
     };
-    let error = Error::new(
-        ErrorCode::Transport,
-        format!("request to {authority} failed: {what}"),
-    );
+    let error = Error::new(ErrorCode::Transport, format!("request to {authority} failed: {what}"));
     if transient {
         error.retryable()
     } else {

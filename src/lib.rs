@@ -3,11 +3,16 @@
 //! (`wit/connector.wit`) and the modules that do the work:
 //!
 //! - `config`: the configuration document, validated offline;
-//! - `client`: auth, origin wall, error envelope, pagination envelope;
-//! - `http`: the wire, over the host's wasi:http (component only);
-//! - `catalog` + `reports/`: one declarative definition per report;
-//! - `cells`: JSON to typed cells;
-//! - `run`: a report run, one page of rows per batch.
+//! - `catalog`: what a report is (the DSL), its parameters checked, its
+//!   first request planned, its API objects mapped to rows;
+//! - `reports/`: the catalog, one declarative definition per report;
+//! - `run`: a report run, one round of requests (and its rows) per batch:
+//!   a collection's pages, or a fan-out over a parent report's rows;
+//! - `client`: authenticated requests behind the origin wall, Bitbucket's
+//!   envelopes, OAuth; the wire is its `Transport` trait;
+//! - `retry`: the one retry loop, backoff and the request budget;
+//! - `http`: the `Transport` over the host's wasi:http (component only);
+//! - `cells`: JSON to typed cells; `time`: dates; `error`: typed errors.
 
 pub mod catalog;
 pub mod cells;
@@ -17,6 +22,8 @@ pub mod error;
 pub mod reports;
 pub mod retry;
 pub mod run;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
@@ -68,10 +75,7 @@ mod component {
             // A rejected configuration also clears the previous one: fail
             // closed rather than keep running on credentials the host replaced.
             let config = Config::parse(&config);
-            let result = config
-                .as_ref()
-                .map(|_| ())
-                .map_err(|e| to_wit_error(e.clone()));
+            let result = config.as_ref().map(|_| ()).map_err(|e| to_wit_error(e.clone()));
             CONFIG.with(|c| *c.borrow_mut() = config.ok());
             result
         }
@@ -80,10 +84,7 @@ mod component {
             CONFIG.with(|c| match &c.borrow().as_ref()?.auth {
                 crate::config::Auth::OAuth(oauth) => {
                     let tokens = oauth.tokens.borrow();
-                    tokens
-                        .rotated
-                        .then(|| tokens.refresh_token.clone())
-                        .flatten()
+                    tokens.rotated.then(|| tokens.refresh_token.clone()).flatten()
                 }
                 _ => None,
             })
@@ -93,26 +94,19 @@ mod component {
             reports::ALL.iter().map(|r| report_info(r)).collect()
         }
 
-        fn run_report(
-            report_id: String,
-            params: Vec<(String, String)>,
-        ) -> Result<api::Run, wit::ConnectorError> {
+        fn run_report(report_id: String, params: Vec<(String, String)>) -> Result<api::Run, wit::ConnectorError> {
             let report = reports::find(&report_id).ok_or_else(|| {
                 to_wit_error(Error::new(
                     ErrorCode::UnknownReport,
                     format!("no report `{report_id}`; list-reports gives the catalog"),
                 ))
             })?;
-            crate::run::ensure_available(report).map_err(to_wit_error)?;
+            crate::catalog::ensure_available(report).map_err(to_wit_error)?;
             let config = CONFIG.with(|c| c.borrow().clone()).ok_or_else(|| {
-                to_wit_error(Error::new(
-                    ErrorCode::NotConfigured,
-                    "call configure with a configuration before running a report",
-                ))
+                to_wit_error(Error::new(ErrorCode::NotConfigured, "call configure with a configuration before running a report"))
             })?;
             let transport = WasiHttp::new(config.timeouts);
-            let run = crate::run::Run::start(report, &params, &config, transport)
-                .map_err(to_wit_error)?;
+            let run = crate::run::Run::start(report, &params, &config, transport).map_err(to_wit_error)?;
             Ok(api::Run::new(RunResource(RefCell::new(run))))
         }
     }
@@ -120,11 +114,7 @@ mod component {
     impl api::GuestRun for RunResource {
         fn progress(&self) -> wit::RunProgress {
             let stats = self.0.borrow().stats();
-            wit::RunProgress {
-                requests: stats.requests,
-                retries: stats.retries,
-                pages: stats.pages,
-            }
+            wit::RunProgress { requests: stats.requests, retries: stats.retries, pages: stats.pages }
         }
 
         fn checkpoint(&self) -> Option<String> {
@@ -133,11 +123,7 @@ mod component {
 
         fn next_batch(&self) -> Result<Option<Vec<wit::Row>>, wit::ConnectorError> {
             let batch = self.0.borrow_mut().next_batch().map_err(to_wit_error)?;
-            Ok(batch.map(|rows| {
-                rows.into_iter()
-                    .map(|row| row.into_iter().map(to_wit_cell).collect())
-                    .collect()
-            }))
+            Ok(batch.map(|rows| rows.into_iter().map(|row| row.into_iter().map(to_wit_cell).collect()).collect()))
         }
     }
 
@@ -169,12 +155,7 @@ mod component {
             ErrorCode::InvalidResponse => wit::ErrorCode::InvalidResponse,
             ErrorCode::LimitExceeded => wit::ErrorCode::LimitExceeded,
         };
-        wit::ConnectorError {
-            code,
-            message: e.message,
-            http_status: e.http_status,
-            retry_after_seconds: e.retry_after_seconds,
-        }
+        wit::ConnectorError { code, message: e.message, http_status: e.http_status, retry_after_seconds: e.retry_after_seconds }
     }
 
     fn report_info(r: &Report) -> wit::ReportInfo {
@@ -182,11 +163,10 @@ mod component {
             id: r.id.into(),
             title: r.title.into(),
             aliases: r.aliases.iter().map(|a| a.to_string()).collect(),
-            description: r.description.into(),
-            endpoint: r.endpoint.into(),
+            description: r.description(),
+            endpoint: r.cloud.endpoint.into(),
             params: r
-                .params
-                .iter()
+                .accepts()
                 .map(|p| wit::ParamInfo {
                     name: p.name.into(),
                     kind: match p.kind {
@@ -219,11 +199,7 @@ mod component {
             primary_key: r.primary_key.iter().map(|k| k.to_string()).collect(),
             status: match r.status {
                 Status::Available => wit::ReportStatus::Available,
-                Status::RetiredUpstream {
-                    since,
-                    reason,
-                    replacement,
-                } => wit::ReportStatus::RetiredUpstream(wit::Retirement {
+                Status::RetiredUpstream { since, reason, replacement } => wit::ReportStatus::RetiredUpstream(wit::Retirement {
                     since: since.into(),
                     reason: reason.into(),
                     replacement: replacement.map(Into::into),

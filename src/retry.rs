@@ -1,7 +1,10 @@
-//! When to try again and when to wait: exponential backoff with jitter that
-//! defers to the server's own hint, and a token bucket that keeps a run under
-//! an hourly request budget. Pure policy; the client does the sleeping.
+//! When to try again and when to wait, and the one retry loop: exponential
+//! backoff with jitter that defers to the server's own hint, a wait budget,
+//! and a token bucket that keeps a run under an hourly request budget. The
+//! client (API requests and the OAuth token request alike) retries through
+//! [`with_retries`] and does the sleeping.
 
+use crate::error::{Error, Result};
 use std::time::Duration;
 
 /// How failed requests are retried (config key `retries`).
@@ -37,17 +40,10 @@ impl RetryPolicy {
         if let Some(hint) = hint {
             return hint;
         }
-        let step = self
-            .base_delay
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
-            .min(self.max_delay);
+        let step = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(16)).min(self.max_delay);
         let half = step / 2;
         let jitter = half.as_nanos() as u64;
-        half + Duration::from_nanos(if jitter == 0 {
-            0
-        } else {
-            splitmix(entropy) % jitter
-        })
+        half + Duration::from_nanos(if jitter == 0 { 0 } else { splitmix(entropy) % jitter })
     }
 }
 
@@ -65,12 +61,7 @@ pub struct Pacer {
 impl Pacer {
     pub fn new(per_hour: u32) -> Pacer {
         let capacity = (f64::from(per_hour) / 20.0).max(1.0);
-        Pacer {
-            capacity,
-            tokens: capacity,
-            per_second: f64::from(per_hour) / 3600.0,
-            last: None,
-        }
+        Pacer { capacity, tokens: capacity, per_second: f64::from(per_hour) / 3600.0, last: None }
     }
 
     /// Takes a token for a request about to be sent at monotonic time `now`;
@@ -101,6 +92,67 @@ fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// What the retry loop needs of whoever sends the requests.
+pub trait Retrier {
+    fn policy(&self) -> &RetryPolicy;
+    /// Monotonic time (also the jitter's entropy).
+    fn now(&self) -> Duration;
+    /// Waits `delay` before `count` requests are tried again.
+    fn wait_to_retry(&mut self, delay: Duration, count: usize);
+}
+
+/// Runs `attempt` for `count` requests (it gets the indexes still to
+/// answer, sends them if they are not on their way already, and answers
+/// each) until each succeeds, fails for good, or the retry policy gives up.
+/// Failed requests are retried together after one shared wait.
+pub fn with_retries<C: Retrier, R>(
+    sender: &mut C,
+    count: usize,
+    mut attempt: impl FnMut(&mut C, &[usize]) -> Vec<Result<R>>,
+) -> Vec<Result<R>> {
+    let mut results: Vec<Option<Result<R>>> = (0..count).map(|_| None).collect();
+    let mut pending: Vec<usize> = (0..count).collect();
+    let mut waited = Duration::ZERO;
+    let mut attempts = 1;
+    while !pending.is_empty() {
+        let answers = attempt(sender, &pending);
+        let policy = *sender.policy();
+        let mut retry = Vec::new();
+        let mut delay = Duration::ZERO;
+        for (i, answer) in pending.iter().zip(answers) {
+            match answer {
+                Err(e) if e.retryable && attempts < policy.max_attempts => {
+                    let hint = e.retry_after_seconds.map(|s| Duration::from_secs(s.into()));
+                    let entropy = sender.now().as_nanos() as u64 ^ *i as u64;
+                    delay = delay.max(policy.delay(attempts, hint, entropy));
+                    retry.push((*i, e));
+                }
+                Err(e) if e.retryable => results[*i] = Some(Err(gave_up(e, attempts))),
+                answer => results[*i] = Some(answer),
+            }
+        }
+        if waited + delay > policy.max_total_wait {
+            for (i, e) in retry.drain(..) {
+                results[i] = Some(Err(gave_up(e, attempts)));
+            }
+        }
+        pending = retry.iter().map(|(i, _)| *i).collect();
+        if !pending.is_empty() {
+            sender.wait_to_retry(delay, pending.len());
+            waited += delay;
+            attempts += 1;
+        }
+    }
+    results.into_iter().map(|r| r.expect("every request answered")).collect()
+}
+
+fn gave_up(mut error: Error, attempts: u32) -> Error {
+    if attempts > 1 {
+        error.message = format!("{} (gave up after {attempts} attempts)", error.message);
+    }
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,10 +174,7 @@ mod tests {
     #[test]
     fn a_server_hint_wins() {
         let p = RetryPolicy::default();
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(42)), 7),
-            Duration::from_secs(42)
-        );
+        assert_eq!(p.delay(1, Some(Duration::from_secs(42)), 7), Duration::from_secs(42));
     }
 
     #[test]
@@ -138,10 +187,7 @@ mod tests {
             now += pacer.acquire(now);
             sent += 1;
         }
-        assert!(
-            (779..=781).contains(&sent),
-            "{sent} requests in 600 s at 1/s with a burst of 180"
-        );
+        assert!((779..=781).contains(&sent), "{sent} requests in 600 s at 1/s with a burst of 180");
         // Over an hour the total stays within rate + burst.
         let mut pacer = Pacer::new(100);
         let mut now = Duration::ZERO;

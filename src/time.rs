@@ -17,12 +17,7 @@ pub fn parse(s: &str) -> Option<i64> {
     let num = |r: std::ops::Range<usize>| s[r].parse::<i64>().ok();
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let offset = match s.rfind(['+', '-']).filter(|&i| i >= 19) {
@@ -55,12 +50,7 @@ pub fn parse_precise(s: &str) -> Option<Instant> {
 pub fn format_utc(seconds: i64) -> String {
     let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
 /// Now, in Unix seconds, from the host's wall clock.
@@ -71,9 +61,7 @@ pub fn now() -> i64 {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
     }
 }
 
@@ -96,15 +84,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
 #[cfg(test)]
@@ -124,12 +104,9 @@ mod tests {
 
     #[test]
     fn format_round_trips() {
-        for s in [
-            "1970-01-01T00:00:00+00:00",
-            "2024-02-29T12:00:00+00:00",
-            "2026-11-23T23:59:59+00:00",
-            "1999-12-31T00:00:01+00:00",
-        ] {
+        for s in
+            ["1970-01-01T00:00:00+00:00", "2024-02-29T12:00:00+00:00", "2026-11-23T23:59:59+00:00", "1999-12-31T00:00:01+00:00"]
+        {
             assert_eq!(format_utc(parse(s).unwrap()), s);
         }
     }

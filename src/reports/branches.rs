@@ -5,21 +5,17 @@ pub const REPORT: Report = Report {
     id: "branches",
     title: "Branches of a repository",
     aliases: &[],
-    description: "Branches and their head commits, of a repository or of every repository of the \
-workspace, from GET /repositories/{workspace}/{repo_slug}/refs/branches. `since`/`days-back` \
-filter server side on the head commit's date (BBQL target.date).",
-    endpoint: "/repositories/{workspace}/{repository}/refs/branches",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+    summary: "Branches and their head commits, of a repository or of every repository of the workspace; their date \
+is the head commit's (target.date).",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: REF_COLUMNS,
     primary_key: &["repository", "name"],
-    date_filter: DateFilter::Bbql("target.date"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/refs/branches",
+        date_filter: DateFilter::Bbql("target.date"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 
@@ -27,34 +23,9 @@ filter server side on the head commit's date (BBQL target.date).",
 pub const REF_COLUMNS: &[Column] = &[
     param_col("repository", "repository", "Slug of the repository."),
     col("name", Text, "name", "Ref name."),
-    opt(
-        "target_hash",
-        Text,
-        "target.hash",
-        "Commit the ref points at.",
-    ),
-    opt(
-        "target_date",
-        Timestamp,
-        "target.date",
-        "Date of that commit.",
-    ),
-    opt(
-        "target_author_raw",
-        Text,
-        "target.author.raw",
-        "Author of that commit, as recorded in git.",
-    ),
-    opt(
-        "target_author_uuid",
-        Text,
-        "target.author.user.uuid",
-        "UUID of that author's account, when known.",
-    ),
-    opt(
-        "target_message",
-        Text,
-        "target.message",
-        "Message of that commit.",
-    ),
+    opt("target_hash", Text, "target.hash", "Commit the ref points at."),
+    opt("target_date", Timestamp, "target.date", "Date of that commit."),
+    opt("target_author_raw", Text, "target.author.raw", "Author of that commit, as recorded in git."),
+    opt("target_author_uuid", Text, "target.author.user.uuid", "UUID of that author's account, when known."),
+    opt("target_message", Text, "target.message", "Message of that commit."),
 ];

@@ -5,23 +5,17 @@ pub const REPORT: Report = Report {
     id: "current-user",
     title: "The authenticated user",
     aliases: &["List Users"],
-    description: "The account the credentials belong to, from GET /user. Bitbucket has no \
-listing of all users; for the users of a workspace use `workspace-members`.",
-    endpoint: "/user",
+    summary: "The account the credentials belong to. Bitbucket has no listing of all users; for the users of a \
+workspace use `workspace-members`.",
     columns: &[
         col("uuid", Text, "uuid", "UUID of the account."),
         opt("account_id", Text, "account_id", "Atlassian account id."),
         opt("display_name", Text, "display_name", "Display name."),
         opt("nickname", Text, "nickname", "Nickname."),
-        opt(
-            "created_on",
-            Timestamp,
-            "created_on",
-            "When the account was created.",
-        ),
+        opt("created_on", Timestamp, "created_on", "When the account was created."),
         opt("html_url", Text, "links.html.href", "Profile page."),
     ],
     primary_key: &["uuid"],
-    shape: Shape::Object,
+    cloud: Cloud { endpoint: "/user", shape: Shape::Object, ..Cloud::LIST },
     ..LIST
 };

@@ -5,14 +5,13 @@ pub const REPORT: Report = Report {
     id: "directory-contents",
     title: "Directory contents at a commit",
     aliases: &["Get Directory Contents"],
-    description: "Files and directories in one directory of a repository at a commit or branch, \
-from GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path} (the root when `path` is omitted).",
-    endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}",
+    summary: "Files and directories in one directory of a repository at a commit or branch (the root when `path` \
+is omitted).",
     params: &[
         WORKSPACE,
         REPOSITORY,
-        Param { name: "commit", kind: ParamKind::Text, required: true, default: None, description: "Commit hash or branch name." },
-        Param { name: "path", kind: ParamKind::Text, required: false, default: None, description: "Directory within the repository; omit for the root." },
+        Param { text: TextRule::RefName, ..slug_param("commit", true, "Commit hash or branch name.") },
+        Param { text: TextRule::RepoPath, ..slug_param("path", false, "Directory within the repository; omit for the root.") },
     ],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
@@ -24,5 +23,6 @@ from GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path} (the root whe
         opt("commit_hash", Text, "commit.hash", "Commit the listing was read at."),
     ],
     primary_key: &["repository", "commit", "path"],
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}", ..Cloud::LIST },
     ..LIST
 };

@@ -5,24 +5,19 @@ pub const REPORT: Report = Report {
     id: "environments",
     title: "Deployment environments of a repository",
     aliases: &[],
-    description: "Deployment environments (Test, Staging, Production, ...) of a repository or of \
-every repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/environments.",
-    endpoint: "/repositories/{workspace}/{repository}/environments",
+    summary: "Deployment environments (Test, Staging, Production, ...) of a repository or of every repository of \
+the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col("uuid", Text, "uuid", "Environment UUID."),
         col("name", Text, "name", "Name."),
         opt("slug", Text, "slug", "Slug."),
-        opt(
-            "environment_type",
-            Text,
-            "environment_type.name",
-            "Test, Staging or Production.",
-        ),
+        opt("environment_type", Text, "environment_type.name", "Test, Staging or Production."),
         opt("rank", Integer, "rank", "Order of the environment."),
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/environments", ..Cloud::LIST },
     ..LIST
 };

@@ -5,65 +5,26 @@ pub const REPORT: Report = Report {
     id: "forks",
     title: "Forks of a repository",
     aliases: &["List Forks on a Repository for Owner"],
-    description: "Forks of a repository (or of every repository of the workspace), from \
-GET /repositories/{workspace}/{repo_slug}/forks. `since`/`days-back` filter server side on \
-updated_on (BBQL).",
-    endpoint: "/repositories/{workspace}/{repository}/forks",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+    summary: "Forks of a repository (or of every repository of the workspace).",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
-        param_col(
-            "repository",
-            "repository",
-            "Slug of the repository that was forked.",
-        ),
+        param_col("repository", "repository", "Slug of the repository that was forked."),
         col("uuid", Text, "uuid", "UUID of the fork."),
-        col(
-            "full_name",
-            Text,
-            "full_name",
-            "workspace/slug of the fork.",
-        ),
+        col("full_name", Text, "full_name", "workspace/slug of the fork."),
         col("name", Text, "name", "Display name of the fork."),
-        col(
-            "is_private",
-            Boolean,
-            "is_private",
-            "Whether the fork is private.",
-        ),
-        opt(
-            "owner_uuid",
-            Text,
-            "owner.uuid",
-            "UUID of the fork's owner.",
-        ),
-        opt(
-            "owner_display_name",
-            Text,
-            "owner.display_name",
-            "Display name of the fork's owner.",
-        ),
-        col(
-            "created_on",
-            Timestamp,
-            "created_on",
-            "When the fork was made.",
-        ),
-        opt(
-            "updated_on",
-            Timestamp,
-            "updated_on",
-            "When the fork was last updated.",
-        ),
+        col("is_private", Boolean, "is_private", "Whether the fork is private."),
+        opt("owner_uuid", Text, "owner.uuid", "UUID of the fork's owner."),
+        opt("owner_display_name", Text, "owner.display_name", "Display name of the fork's owner."),
+        col("created_on", Timestamp, "created_on", "When the fork was made."),
+        opt("updated_on", Timestamp, "updated_on", "When the fork was last updated."),
         opt("html_url", Text, "links.html.href", "Web page of the fork."),
     ],
     primary_key: &["repository", "uuid"],
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/forks",
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -1,82 +1,73 @@
-//! The catalog: one file per report, each a declarative `Report`. Adding a
-//! report is adding a file and one line to `ALL`.
+//! The catalog: one file per report, each a declarative `Report` (the DSL
+//! is `crate::catalog`). A new report touches:
+//!
+//! 1. `reports/<module>.rs`: `pub const REPORT: Report`, with a summary (the
+//!    "Read from GET …, N per page" and date sentences are generated, and the
+//!    date parameters follow from the date filter);
+//! 2. this file: the module's name in `catalog!` (its place in the list is
+//!    its place in `list-reports`).
+//!
+//! The tests below check the invariants. The modules are declared inside a
+//! macro, which `cargo fmt` does not follow: format them with
+//! `rustfmt --edition 2021 src/reports/*.rs`.
 
 use crate::catalog::Report;
 
-mod branch_restrictions;
-mod branches;
-mod commits;
-mod current_user;
-mod deployments;
-mod directory_contents;
-mod environments;
-mod forks;
-mod pipeline_steps;
-mod pipelines;
-mod projects;
-mod public_repositories;
-mod pull_request_activity;
-mod pull_request_comments;
-mod pull_request_commits;
-mod pull_request_participants;
-mod pull_requests;
-mod repositories;
-mod repository_group_permission;
-mod repository_group_permissions;
-mod repository_permissions;
-mod repository_user_permissions;
-mod retired;
-mod tags;
-mod user_emails;
-mod user_workspaces;
-mod watchers;
-mod workspace;
-mod workspace_members;
-mod workspace_permissions;
+/// Declares each report's module (`<module>.rs`, which defines `REPORT`)
+/// and lists it in `ALL`, in this order.
+macro_rules! catalog {
+    ($($module:ident,)*; retired: $($retired:ident,)*) => {
+        $(mod $module;)*
+        mod retired;
 
-/// Every report, in catalog order: available first, then retired upstream.
-pub static ALL: &[&Report] = &[
-    &repositories::REPORT,
-    &public_repositories::REPORT,
-    &pull_requests::REPORT,
-    &pull_request_participants::REPORT,
-    &pull_request_comments::REPORT,
-    &pull_request_commits::REPORT,
-    &pull_request_activity::REPORT,
-    &commits::REPORT,
-    &branches::REPORT,
-    &tags::REPORT,
-    &forks::REPORT,
-    &watchers::REPORT,
-    &pipelines::REPORT,
-    &pipeline_steps::REPORT,
-    &deployments::REPORT,
-    &environments::REPORT,
-    &directory_contents::REPORT,
-    &branch_restrictions::REPORT,
-    &repository_permissions::REPORT,
-    &repository_user_permissions::REPORT,
-    &repository_group_permissions::REPORT,
-    &repository_group_permission::REPORT,
-    &workspace::REPORT,
-    &workspace_members::REPORT,
-    &workspace_permissions::REPORT,
-    &projects::REPORT,
-    &current_user::REPORT,
-    &user_emails::REPORT,
-    &user_workspaces::REPORT,
-    &retired::FOLLOWERS,
-    &retired::FOLLOWINGS,
-    &retired::TEAM_FOLLOWERS,
-    &retired::TEAM_FOLLOWING,
-    &retired::REPOSITORY_EVENTS,
-    &retired::ACCOUNT_EVENTS,
-    &retired::ISSUE_COMPONENTS,
-    &retired::ISSUE_VERSIONS,
-    &retired::ISSUE_MILESTONES,
-    &retired::ISSUES,
-    &retired::ISSUE_COMMENTS,
-];
+        /// Every report, in catalog order: available first, then retired upstream.
+        pub static ALL: &[&Report] = &[$(&$module::REPORT,)* $(&retired::$retired,)*];
+    };
+}
+
+catalog! {
+    repositories,
+    public_repositories,
+    pull_requests,
+    pull_request_participants,
+    pull_request_comments,
+    pull_request_commits,
+    pull_request_activity,
+    commits,
+    branches,
+    tags,
+    forks,
+    watchers,
+    pipelines,
+    pipeline_steps,
+    deployments,
+    environments,
+    directory_contents,
+    branch_restrictions,
+    repository_permissions,
+    repository_user_permissions,
+    repository_group_permissions,
+    repository_group_permission,
+    workspace,
+    workspace_members,
+    workspace_permissions,
+    projects,
+    current_user,
+    user_emails,
+    user_workspaces,;
+    retired:
+    FOLLOWERS,
+    FOLLOWINGS,
+    TEAM_FOLLOWERS,
+    TEAM_FOLLOWING,
+    REPOSITORY_EVENTS,
+    ACCOUNT_EVENTS,
+    ISSUE_COMPONENTS,
+    ISSUE_VERSIONS,
+    ISSUE_MILESTONES,
+    ISSUES,
+    ISSUE_COMMENTS,
+}
 
 /// The report with this id.
 pub fn find(id: &str) -> Option<&'static Report> {
@@ -93,39 +84,15 @@ mod tests {
         let mut ids = HashSet::new();
         for report in ALL {
             assert!(ids.insert(report.id), "duplicate id {}", report.id);
-            assert!(
-                report
-                    .id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "{}",
-                report.id
-            );
-            if matches!(
-                report.status,
-                crate::catalog::Status::RetiredUpstream { .. }
-            ) {
+            assert!(report.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", report.id);
+            if matches!(report.status, crate::catalog::Status::RetiredUpstream { .. }) {
                 continue;
             }
-            assert!(
-                !report.primary_key.is_empty(),
-                "{} has no primary key",
-                report.id
-            );
+            assert!(!report.primary_key.is_empty(), "{} has no primary key", report.id);
             let mut names = HashSet::new();
             for column in report.columns {
-                assert!(
-                    names.insert(column.name),
-                    "{}: duplicate column {}",
-                    report.id,
-                    column.name
-                );
-                assert!(
-                    !column.description.is_empty(),
-                    "{}.{} has no description",
-                    report.id,
-                    column.name
-                );
+                assert!(names.insert(column.name), "{}: duplicate column {}", report.id, column.name);
+                assert!(!column.description.is_empty(), "{}.{} has no description", report.id, column.name);
             }
             for key in report.primary_key {
                 let column = report
@@ -133,24 +100,15 @@ mod tests {
                     .iter()
                     .find(|c| c.name == *key)
                     .unwrap_or_else(|| panic!("{}: key {key} is not a column", report.id));
-                assert!(
-                    !column.nullable,
-                    "{}: key column {key} is nullable",
-                    report.id
-                );
+                assert!(!column.nullable, "{}: key column {key} is nullable", report.id);
             }
             for param in report.params {
                 let placeholder = format!("{{{}}}", param.name);
                 if param.required {
-                    assert!(
-                        report.endpoint.contains(&placeholder),
-                        "{}: required {} unused",
-                        report.id,
-                        param.name
-                    );
+                    assert!(report.cloud.endpoint.contains(&placeholder), "{}: required {} unused", report.id, param.name);
                 }
             }
-            assert!((1..=100).contains(&report.page_len));
+            assert!((1..=100).contains(&report.cloud.page_len));
         }
     }
 
@@ -158,24 +116,11 @@ mod tests {
     fn fan_outs_bind_declared_parameters_from_existing_parent_columns() {
         for report in ALL {
             let Some(fan) = report.fan_out else { continue };
-            let declared = |name: &str| report.params.iter().any(|p| p.name == name && !p.required);
-            assert!(
-                declared(fan.param),
-                "{}: fans out on an optional {}",
-                report.id,
-                fan.param
-            );
+            let declared = |name: &str| report.accepts().any(|p| p.name == name && !p.required);
+            assert!(declared(fan.param), "{}: fans out on an optional {}", report.id, fan.param);
             for (param, column) in fan.binds {
-                assert!(
-                    report.params.iter().any(|p| p.name == *param),
-                    "{}: binds undeclared {param}",
-                    report.id
-                );
-                assert!(
-                    fan.parent.columns.iter().any(|c| c.name == *column),
-                    "{}: parent has no {column}",
-                    report.id
-                );
+                assert!(report.param(param).is_some(), "{}: binds undeclared {param}", report.id);
+                assert!(fan.parent.columns.iter().any(|c| c.name == *column), "{}: parent has no {column}", report.id);
             }
         }
     }

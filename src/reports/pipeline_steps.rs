@@ -5,59 +5,24 @@ pub const REPORT: Report = Report {
     id: "pipeline-steps",
     title: "Steps of pipelines",
     aliases: &[],
-    description: "The steps of a pipeline, or of every pipeline (of a repository or of the whole \
-workspace), from GET /repositories/{workspace}/{repo_slug}/pipelines/{uuid}/steps. \
-`since`/`days-back` select the pipelines created since (newest first, paging stops at the cutoff).",
-    endpoint: "/repositories/{workspace}/{repository}/pipelines/{pipeline}/steps",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL,
-        PIPELINE,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+    summary: "The steps of a pipeline, or of every pipeline (of a repository or of the whole workspace).",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL, PIPELINE],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         param_col("pipeline_uuid", "pipeline", "The pipeline."),
         col("uuid", Text, "uuid", "Step UUID."),
         opt("name", Text, "name", "Step name."),
-        opt(
-            "state",
-            Text,
-            "state.name",
-            "PENDING, IN_PROGRESS, COMPLETED, ...",
-        ),
-        opt(
-            "result",
-            Text,
-            "state.result.name",
-            "SUCCESSFUL, FAILED, ... once completed.",
-        ),
+        opt("state", Text, "state.name", "PENDING, IN_PROGRESS, COMPLETED, ..."),
+        opt("result", Text, "state.result.name", "SUCCESSFUL, FAILED, ... once completed."),
         opt("image", Text, "image.name", "Build image."),
         opt("started_on", Timestamp, "started_on", "When it started."),
-        opt(
-            "completed_on",
-            Timestamp,
-            "completed_on",
-            "When it completed.",
-        ),
-        opt(
-            "duration_seconds",
-            Integer,
-            "duration_in_seconds",
-            "Wall time.",
-        ),
+        opt("completed_on", Timestamp, "completed_on", "When it completed."),
+        opt("duration_seconds", Integer, "duration_in_seconds", "Wall time."),
     ],
     primary_key: &["repository", "pipeline_uuid", "uuid"],
     fan_out: Some(super::pipelines::EVERY_PIPELINE),
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pipelines/{pipeline}/steps", ..Cloud::LIST },
     ..LIST
 };
 
-const PIPELINE: Param = Param {
-    name: "pipeline",
-    kind: ParamKind::Text,
-    required: false,
-    default: None,
-    description: "Pipeline {UUID}; omit it to cover every pipeline.",
-};
+const PIPELINE: Param = slug_param("pipeline", false, "Pipeline {UUID}; omit it to cover every pipeline.");

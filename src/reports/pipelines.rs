@@ -5,88 +5,34 @@ pub const REPORT: Report = Report {
     id: "pipelines",
     title: "Pipelines of a repository",
     aliases: &[],
-    description: "Pipeline runs, newest first (sort=-created_on), of a repository or of every \
-repository of the workspace, from GET /repositories/{workspace}/{repo_slug}/pipelines. Bitbucket \
-ignores BBQL here, so `since`/`days-back` stop paging at the first older pipeline (client side).",
-    endpoint: "/repositories/{workspace}/{repository}/pipelines",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
-    query: &[("sort", "-created_on")],
+    summary: "Pipeline runs, newest first (sort=-created_on), of a repository or of every repository of the \
+workspace. Bitbucket ignores BBQL here.",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         col("uuid", Text, "uuid", "Pipeline UUID."),
-        col(
-            "build_number",
-            Integer,
-            "build_number",
-            "Build number within the repository.",
-        ),
-        opt(
-            "state",
-            Text,
-            "state.name",
-            "PENDING, IN_PROGRESS, COMPLETED, ...",
-        ),
-        opt(
-            "result",
-            Text,
-            "state.result.name",
-            "SUCCESSFUL, FAILED, STOPPED, ... once completed.",
-        ),
-        opt(
-            "trigger",
-            Text,
-            "trigger.name",
-            "PUSH, MANUAL, SCHEDULE, ...",
-        ),
+        col("build_number", Integer, "build_number", "Build number within the repository."),
+        opt("state", Text, "state.name", "PENDING, IN_PROGRESS, COMPLETED, ..."),
+        opt("result", Text, "state.result.name", "SUCCESSFUL, FAILED, STOPPED, ... once completed."),
+        opt("trigger", Text, "trigger.name", "PUSH, MANUAL, SCHEDULE, ..."),
         opt("ref_type", Text, "target.ref_type", "branch, tag, ..."),
         opt("ref_name", Text, "target.ref_name", "Branch or tag name."),
         opt("commit", Text, "target.commit.hash", "Commit built."),
-        opt(
-            "creator_uuid",
-            Text,
-            "creator.uuid",
-            "UUID of who started it.",
-        ),
-        opt(
-            "creator_display_name",
-            Text,
-            "creator.display_name",
-            "Display name of who started it.",
-        ),
-        col(
-            "created_on",
-            Timestamp,
-            "created_on",
-            "When it was created.",
-        ),
-        opt(
-            "completed_on",
-            Timestamp,
-            "completed_on",
-            "When it completed.",
-        ),
-        opt(
-            "duration_seconds",
-            Integer,
-            "duration_in_seconds",
-            "Wall time.",
-        ),
-        opt(
-            "build_seconds_used",
-            Integer,
-            "build_seconds_used",
-            "Build minutes charged, in seconds.",
-        ),
+        opt("creator_uuid", Text, "creator.uuid", "UUID of who started it."),
+        opt("creator_display_name", Text, "creator.display_name", "Display name of who started it."),
+        col("created_on", Timestamp, "created_on", "When it was created."),
+        opt("completed_on", Timestamp, "completed_on", "When it completed."),
+        opt("duration_seconds", Integer, "duration_in_seconds", "Wall time."),
+        opt("build_seconds_used", Integer, "build_seconds_used", "Build minutes charged, in seconds."),
     ],
     primary_key: &["repository", "uuid"],
-    date_filter: DateFilter::Cutoff("created_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pipelines",
+        query: &[("sort", "-created_on")],
+        date_filter: DateFilter::Cutoff("created_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 

@@ -5,8 +5,7 @@ pub const REPORT: Report = Report {
     id: "projects",
     title: "Projects of a workspace",
     aliases: &[],
-    description: "Projects of a workspace, from GET /workspaces/{workspace}/projects.",
-    endpoint: "/workspaces/{workspace}/projects",
+    summary: "Projects of a workspace.",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),
@@ -14,31 +13,12 @@ pub const REPORT: Report = Report {
         col("key", Text, "key", "Project key."),
         col("name", Text, "name", "Name."),
         opt("description", Text, "description", "Description."),
-        opt(
-            "is_private",
-            Boolean,
-            "is_private",
-            "Whether the project is private.",
-        ),
-        opt(
-            "created_on",
-            Timestamp,
-            "created_on",
-            "When it was created.",
-        ),
-        opt(
-            "updated_on",
-            Timestamp,
-            "updated_on",
-            "When it was last updated.",
-        ),
-        opt(
-            "html_url",
-            Text,
-            "links.html.href",
-            "Web page of the project.",
-        ),
+        opt("is_private", Boolean, "is_private", "Whether the project is private."),
+        opt("created_on", Timestamp, "created_on", "When it was created."),
+        opt("updated_on", Timestamp, "updated_on", "When it was last updated."),
+        opt("html_url", Text, "links.html.href", "Web page of the project."),
     ],
     primary_key: &["workspace", "uuid"],
+    cloud: Cloud { endpoint: "/workspaces/{workspace}/projects", ..Cloud::LIST },
     ..LIST
 };

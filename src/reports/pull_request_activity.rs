@@ -5,38 +5,20 @@ pub const REPORT: Report = Report {
     id: "pull-request-activity",
     title: "Pull request activity",
     aliases: &["List Pullrequest Activity"],
-    description: "Updates, approvals, comments and change requests on pull requests: for one pull \
-request (GET …/pullrequests/{id}/activity) or for a whole repository in one stream \
-(GET /repositories/{workspace}/{repo_slug}/pullrequests/activity), or for every repository of the \
-workspace. The endpoint has no date filter.",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests/activity",
+    summary: "Updates, approvals, comments and change requests on pull requests: for one pull request, for a whole \
+repository in one stream, or for every repository of the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL, PULL_REQUEST],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
-        col(
-            "pull_request_id",
-            Integer,
-            "pull_request.id",
-            "The pull request.",
-        ),
+        col("pull_request_id", Integer, "pull_request.id", "The pull request."),
         Column {
             nullable: false,
             source: Source::KeyOf(KINDS),
-            ..opt(
-                "kind",
-                Text,
-                "",
-                "update, approval, comment or changes_requested.",
-            )
+            ..opt("kind", Text, "", "update, approval, comment or changes_requested.")
         },
         Column {
             nullable: false,
-            source: Source::FirstOf(&[
-                "update.date",
-                "approval.date",
-                "comment.created_on",
-                "changes_requested.date",
-            ]),
+            source: Source::FirstOf(&["update.date", "approval.date", "comment.created_on", "changes_requested.date"]),
             ..opt("occurred_on", Timestamp, "", "When it happened.")
         },
         Column {
@@ -58,44 +40,23 @@ workspace. The endpoint has no date filter.",
             ]),
             ..opt("user_display_name", Text, "", "Display name of who did it.")
         },
-        opt(
-            "update_state",
-            Text,
-            "update.state",
-            "For updates: the pull request's state after it.",
-        ),
-        opt(
-            "comment_id",
-            Integer,
-            "comment.id",
-            "For comments: the comment id.",
-        ),
-        opt(
-            "comment_content",
-            Text,
-            "comment.content.raw",
-            "For comments: the text.",
-        ),
+        opt("update_state", Text, "update.state", "For updates: the pull request's state after it."),
+        opt("comment_id", Integer, "comment.id", "For comments: the comment id."),
+        opt("comment_content", Text, "comment.content.raw", "For comments: the text."),
     ],
-    primary_key: &[
-        "repository",
-        "pull_request_id",
-        "kind",
-        "occurred_on",
-        "user_uuid",
-    ],
+    primary_key: &["repository", "pull_request_id", "kind", "occurred_on", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    narrowed_by: Some((
-        "pull-request",
-        "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity",
-    )),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests/activity",
+        narrowed_by: Some(("pull-request", "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity")),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 
 const KINDS: &[&str] = &["update", "approval", "comment", "changes_requested"];
 
 const PULL_REQUEST: Param = Param {
-    description:
-        "Pull request id; omit it for the activity of every pull request of the repository.",
+    description: "Pull request id; omit it for the activity of every pull request of the repository.",
     ..PULL_REQUEST_OR_ALL
 };

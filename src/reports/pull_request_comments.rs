@@ -5,84 +5,30 @@ pub const REPORT: Report = Report {
     id: "pull-request-comments",
     title: "Comments on pull requests",
     aliases: &[],
-    description: "Global and inline comments and replies on a pull request, or on every pull \
-request (of a repository or of the whole workspace), from \
-GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments. `since`/`days-back` filter \
-server side on updated_on (BBQL), for the comments and for the pull requests visited.",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/comments",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL,
-        PULL_REQUEST_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
+    summary: "Global and inline comments and replies on a pull request, or on every pull request (of a repository \
+or of the whole workspace). A date narrows the pull requests visited too.",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL, PULL_REQUEST_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
-        Column {
-            ty: Integer,
-            ..param_col("pull_request_id", "pull-request", "The pull request.")
-        },
+        Column { ty: Integer, ..param_col("pull_request_id", "pull-request", "The pull request.") },
         col("id", Integer, "id", "Comment id."),
-        opt(
-            "parent_id",
-            Integer,
-            "parent.id",
-            "The comment this one replies to.",
-        ),
-        opt(
-            "content",
-            Text,
-            "content.raw",
-            "Text of the comment (Markdown).",
-        ),
+        opt("parent_id", Integer, "parent.id", "The comment this one replies to."),
+        opt("content", Text, "content.raw", "Text of the comment (Markdown)."),
         opt("user_uuid", Text, "user.uuid", "UUID of the author."),
-        opt(
-            "user_display_name",
-            Text,
-            "user.display_name",
-            "Display name of the author.",
-        ),
-        opt(
-            "inline_path",
-            Text,
-            "inline.path",
-            "File an inline comment is on.",
-        ),
-        opt(
-            "inline_from",
-            Integer,
-            "inline.from",
-            "Old line number of an inline comment.",
-        ),
-        opt(
-            "inline_to",
-            Integer,
-            "inline.to",
-            "New line number of an inline comment.",
-        ),
-        opt(
-            "deleted",
-            Boolean,
-            "deleted",
-            "Whether the comment was deleted.",
-        ),
-        col(
-            "created_on",
-            Timestamp,
-            "created_on",
-            "When it was written.",
-        ),
-        opt(
-            "updated_on",
-            Timestamp,
-            "updated_on",
-            "When it was last edited.",
-        ),
+        opt("user_display_name", Text, "user.display_name", "Display name of the author."),
+        opt("inline_path", Text, "inline.path", "File an inline comment is on."),
+        opt("inline_from", Integer, "inline.from", "Old line number of an inline comment."),
+        opt("inline_to", Integer, "inline.to", "New line number of an inline comment."),
+        opt("deleted", Boolean, "deleted", "Whether the comment was deleted."),
+        col("created_on", Timestamp, "created_on", "When it was written."),
+        opt("updated_on", Timestamp, "updated_on", "When it was last edited."),
     ],
     primary_key: &["repository", "pull_request_id", "id"],
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/comments",
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };

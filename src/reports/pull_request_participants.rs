@@ -5,67 +5,33 @@ pub const REPORT: Report = Report {
     id: "pull-request-participants",
     title: "Pull request reviewers and approvals",
     aliases: &[],
-    description: "One row per participant of each pull request: reviewers and commenters, their \
-role, whether they approved or requested changes. Read from the pull request list with \
-fields=+values.participants (one request per 50 pull requests, not one per pull request). \
-`since`/`days-back` filter server side on the pull request's updated_on (BBQL).",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
-    query: &[
-        ("state", "OPEN"),
-        ("state", "MERGED"),
-        ("state", "DECLINED"),
-        ("state", "SUPERSEDED"),
-        ("fields", "+values.participants"),
-    ],
-    page_len: 50,
+    summary: "One row per participant of each pull request: reviewers and commenters, their role, whether they \
+approved or requested changes, from the pull request list: one request per 50 pull requests, not one \
+per pull request.",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
         parent_col("pull_request_id", Integer, "id", "The pull request."),
-        parent_col(
-            "pull_request_state",
-            Text,
-            "state",
-            "State of the pull request.",
-        ),
+        parent_col("pull_request_state", Text, "state", "State of the pull request."),
         col("user_uuid", Text, "user.uuid", "UUID of the participant."),
-        opt(
-            "user_account_id",
-            Text,
-            "user.account_id",
-            "Atlassian account id of the participant.",
-        ),
-        opt(
-            "user_display_name",
-            Text,
-            "user.display_name",
-            "Display name of the participant.",
-        ),
+        opt("user_account_id", Text, "user.account_id", "Atlassian account id of the participant."),
+        opt("user_display_name", Text, "user.display_name", "Display name of the participant."),
         col("role", Text, "role", "REVIEWER or PARTICIPANT."),
         col("approved", Boolean, "approved", "Whether they approved."),
-        opt(
-            "state",
-            Text,
-            "state",
-            "approved, changes_requested, or null.",
-        ),
-        opt(
-            "participated_on",
-            Timestamp,
-            "participated_on",
-            "When they last took part.",
-        ),
+        opt("state", Text, "state", "approved, changes_requested, or null."),
+        opt("participated_on", Timestamp, "participated_on", "When they last took part."),
     ],
     primary_key: &["repository", "pull_request_id", "user_uuid"],
-    each: Some("participants"),
-    filter: Some(super::pull_requests::STATES_BBQL),
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests",
+        expand: &["+values.participants"],
+        query: &[("state", "OPEN"), ("state", "MERGED"), ("state", "DECLINED"), ("state", "SUPERSEDED")],
+        page_len: 50,
+        each: Some("participants"),
+        filter: Some(super::pull_requests::STATES_BBQL),
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };

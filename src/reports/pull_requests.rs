@@ -5,149 +5,53 @@ pub const REPORT: Report = Report {
     id: "pull-requests",
     title: "Pull requests of a repository",
     aliases: &["List Pullrequest"],
-    description:
-        "Every pull request in every state (OPEN, MERGED, DECLINED, SUPERSEDED; Bitbucket \
-returns only OPEN unless asked), of a repository or of every repository of the workspace, from \
-GET /repositories/{workspace}/{repo_slug}/pullrequests, 50 per page (the endpoint's maximum). \
-`since`/`days-back` filter server side on updated_on (BBQL, with the states in the query too).",
-    endpoint: "/repositories/{workspace}/{repository}/pullrequests",
-    params: &[
-        WORKSPACE,
-        REPOSITORY_OR_ALL,
-        SINCE,
-        DAYS_BACK,
-        CHANGED_AFTER,
-    ],
-    query: ALL_STATES,
-    page_len: 50,
+    summary: "Every pull request in every state (OPEN, MERGED, DECLINED, SUPERSEDED; Bitbucket returns only OPEN \
+unless asked), of a repository or of every repository of the workspace. 50 per page is the \
+endpoint's maximum; with BBQL the states are in the query too.",
+    params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
-        col(
-            "id",
-            Integer,
-            "id",
-            "Pull request number within the repository.",
-        ),
+        col("id", Integer, "id", "Pull request number within the repository."),
         col("title", Text, "title", "Title."),
-        opt(
-            "description",
-            Text,
-            "description",
-            "Description (Markdown).",
-        ),
-        col(
-            "state",
-            Text,
-            "state",
-            "OPEN, MERGED, DECLINED or SUPERSEDED.",
-        ),
+        opt("description", Text, "description", "Description (Markdown)."),
+        col("state", Text, "state", "OPEN, MERGED, DECLINED or SUPERSEDED."),
         opt("author_uuid", Text, "author.uuid", "UUID of the author."),
-        opt(
-            "author_account_id",
-            Text,
-            "author.account_id",
-            "Atlassian account id of the author.",
-        ),
-        opt(
-            "author_display_name",
-            Text,
-            "author.display_name",
-            "Display name of the author.",
-        ),
-        opt(
-            "source_branch",
-            Text,
-            "source.branch.name",
-            "Branch the changes come from.",
-        ),
-        opt(
-            "source_commit",
-            Text,
-            "source.commit.hash",
-            "Head commit of the source branch.",
-        ),
-        opt(
-            "source_repository",
-            Text,
-            "source.repository.full_name",
-            "Repository the changes come from (differs for forks).",
-        ),
-        opt(
-            "destination_branch",
-            Text,
-            "destination.branch.name",
-            "Branch the changes go into.",
-        ),
-        opt(
-            "destination_commit",
-            Text,
-            "destination.commit.hash",
-            "Commit of the destination branch.",
-        ),
-        opt(
-            "merge_commit",
-            Text,
-            "merge_commit.hash",
-            "The merge commit, once merged.",
-        ),
-        opt(
-            "close_source_branch",
-            Boolean,
-            "close_source_branch",
-            "Whether the source branch closes on merge.",
-        ),
-        opt(
-            "closed_by_uuid",
-            Text,
-            "closed_by.uuid",
-            "UUID of who merged or declined it.",
-        ),
-        opt(
-            "closed_by_display_name",
-            Text,
-            "closed_by.display_name",
-            "Display name of who merged or declined it.",
-        ),
+        opt("author_account_id", Text, "author.account_id", "Atlassian account id of the author."),
+        opt("author_display_name", Text, "author.display_name", "Display name of the author."),
+        opt("source_branch", Text, "source.branch.name", "Branch the changes come from."),
+        opt("source_commit", Text, "source.commit.hash", "Head commit of the source branch."),
+        opt("source_repository", Text, "source.repository.full_name", "Repository the changes come from (differs for forks)."),
+        opt("destination_branch", Text, "destination.branch.name", "Branch the changes go into."),
+        opt("destination_commit", Text, "destination.commit.hash", "Commit of the destination branch."),
+        opt("merge_commit", Text, "merge_commit.hash", "The merge commit, once merged."),
+        opt("close_source_branch", Boolean, "close_source_branch", "Whether the source branch closes on merge."),
+        opt("closed_by_uuid", Text, "closed_by.uuid", "UUID of who merged or declined it."),
+        opt("closed_by_display_name", Text, "closed_by.display_name", "Display name of who merged or declined it."),
         opt("reason", Text, "reason", "Reason given when declined."),
-        opt(
-            "comment_count",
-            Integer,
-            "comment_count",
-            "Number of comments.",
-        ),
+        opt("comment_count", Integer, "comment_count", "Number of comments."),
         opt("task_count", Integer, "task_count", "Number of open tasks."),
         col("created_on", Timestamp, "created_on", "When it was opened."),
-        col(
-            "updated_on",
-            Timestamp,
-            "updated_on",
-            "When it last changed.",
-        ),
-        opt(
-            "html_url",
-            Text,
-            "links.html.href",
-            "Web page of the pull request.",
-        ),
+        col("updated_on", Timestamp, "updated_on", "When it last changed."),
+        opt("html_url", Text, "links.html.href", "Web page of the pull request."),
     ],
     primary_key: &["repository", "id"],
-    filter: Some(STATES_BBQL),
-    date_filter: DateFilter::Bbql("updated_on"),
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/pullrequests",
+        query: ALL_STATES,
+        page_len: 50,
+        filter: Some(STATES_BBQL),
+        date_filter: DateFilter::Bbql("updated_on"),
+        ..Cloud::LIST
+    },
     ..LIST
 };
 
 /// Bitbucket lists only OPEN pull requests unless each state is asked for.
-pub const ALL_STATES: &[(&str, &str)] = &[
-    ("state", "OPEN"),
-    ("state", "MERGED"),
-    ("state", "DECLINED"),
-    ("state", "SUPERSEDED"),
-];
+pub const ALL_STATES: &[(&str, &str)] = &[("state", "OPEN"), ("state", "MERGED"), ("state", "DECLINED"), ("state", "SUPERSEDED")];
 
 /// With `q`, Bitbucket ignores `state`: the states go into the query too.
-pub const STATES_BBQL: &str =
-    r#"(state = "OPEN" OR state = "MERGED" OR state = "DECLINED" OR state = "SUPERSEDED")"#;
+pub const STATES_BBQL: &str = r#"(state = "OPEN" OR state = "MERGED" OR state = "DECLINED" OR state = "SUPERSEDED")"#;
 
 /// Per-pull-request reports cover every pull request (of the repository,
 /// or of every repository) when `pull-request` is omitted.

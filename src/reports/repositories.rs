@@ -5,14 +5,11 @@ pub const REPORT: Report = Report {
     id: "repositories",
     title: "Repositories of a workspace",
     aliases: &["List All Repositories for Owner", "List Team Repositories"],
-    description: "Every repository in a workspace that the credentials can see, from \
-GET /repositories/{workspace}, 100 per page. `since`/`days-back` filter server side on \
-updated_on (BBQL).",
-    endpoint: "/repositories/{workspace}",
-    params: &[WORKSPACE, SINCE, DAYS_BACK, CHANGED_AFTER],
+    summary: "Every repository in a workspace that the credentials can see.",
+    params: &[WORKSPACE],
     columns: COLUMNS,
     primary_key: &["uuid"],
-    date_filter: DateFilter::Bbql("updated_on"),
+    cloud: Cloud { endpoint: "/repositories/{workspace}", date_filter: DateFilter::Bbql("updated_on"), ..Cloud::LIST },
     ..LIST
 };
 
@@ -24,85 +21,21 @@ pub const COLUMNS: &[Column] = &[
     col("slug", Text, "slug", "Repository slug, as used in URLs."),
     col("name", Text, "name", "Display name."),
     opt("description", Text, "description", "Description."),
-    col(
-        "is_private",
-        Boolean,
-        "is_private",
-        "Whether the repository is private.",
-    ),
-    opt(
-        "fork_policy",
-        Text,
-        "fork_policy",
-        "allow_forks, no_public_forks or no_forks.",
-    ),
-    opt(
-        "language",
-        Text,
-        "language",
-        "Main language, as set by the owner.",
-    ),
-    opt(
-        "size_bytes",
-        Integer,
-        "size",
-        "Size of the repository in bytes.",
-    ),
-    opt(
-        "main_branch",
-        Text,
-        "mainbranch.name",
-        "Name of the main branch.",
-    ),
-    opt(
-        "project_key",
-        Text,
-        "project.key",
-        "Key of the project the repository belongs to.",
-    ),
-    opt(
-        "project_name",
-        Text,
-        "project.name",
-        "Name of that project.",
-    ),
-    opt(
-        "owner_uuid",
-        Text,
-        "owner.uuid",
-        "UUID of the owning account.",
-    ),
-    opt(
-        "owner_display_name",
-        Text,
-        "owner.display_name",
-        "Display name of the owning account.",
-    ),
-    col(
-        "created_on",
-        Timestamp,
-        "created_on",
-        "When the repository was created.",
-    ),
-    opt(
-        "updated_on",
-        Timestamp,
-        "updated_on",
-        "When the repository was last updated.",
-    ),
-    opt(
-        "html_url",
-        Text,
-        "links.html.href",
-        "Web page of the repository.",
-    ),
+    col("is_private", Boolean, "is_private", "Whether the repository is private."),
+    opt("fork_policy", Text, "fork_policy", "allow_forks, no_public_forks or no_forks."),
+    opt("language", Text, "language", "Main language, as set by the owner."),
+    opt("size_bytes", Integer, "size", "Size of the repository in bytes."),
+    opt("main_branch", Text, "mainbranch.name", "Name of the main branch."),
+    opt("project_key", Text, "project.key", "Key of the project the repository belongs to."),
+    opt("project_name", Text, "project.name", "Name of that project."),
+    opt("owner_uuid", Text, "owner.uuid", "UUID of the owning account."),
+    opt("owner_display_name", Text, "owner.display_name", "Display name of the owning account."),
+    col("created_on", Timestamp, "created_on", "When the repository was created."),
+    opt("updated_on", Timestamp, "updated_on", "When the repository was last updated."),
+    opt("html_url", Text, "links.html.href", "Web page of the repository."),
 ];
 
 /// Per-repository reports cover every repository of the workspace when
 /// `repository` is omitted.
-pub const EVERY_REPOSITORY: FanOut = FanOut {
-    param: "repository",
-    parent: &REPORT,
-    binds: &[("repository", "slug")],
-    dates_narrow_parent: false,
-};
+pub const EVERY_REPOSITORY: FanOut =
+    FanOut { param: "repository", parent: &REPORT, binds: &[("repository", "slug")], dates_narrow_parent: false };

@@ -4,23 +4,15 @@ pub const REPORT: Report = Report {
     id: "repository-group-permission",
     title: "One group's permission on a repository",
     aliases: &["List Group Privileges on a Repository"],
-    description: "The permission of one group on a repository, from \
-GET /repositories/{workspace}/{repo_slug}/permissions-config/groups/{group_slug} (the replacement \
-for the 1.0 group-privileges endpoint). Needs repository admin.",
-    endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups/{group}",
-    params: &[
-        WORKSPACE,
-        REPOSITORY,
-        Param {
-            name: "group",
-            kind: ParamKind::Text,
-            required: true,
-            default: None,
-            description: "Group slug.",
-        },
-    ],
+    summary: "The permission of one group on a repository (the replacement for the 1.0 group-privileges endpoint). \
+Needs repository admin.",
+    params: &[WORKSPACE, REPOSITORY, slug_param("group", true, "Group slug.")],
     columns: super::repository_group_permissions::COLUMNS,
     primary_key: &["repository", "group_slug"],
-    shape: Shape::Object,
+    cloud: Cloud {
+        endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups/{group}",
+        shape: Shape::Object,
+        ..Cloud::LIST
+    },
     ..LIST
 };

@@ -5,13 +5,12 @@ pub const REPORT: Report = Report {
     id: "repository-group-permissions",
     title: "Group permissions of a repository",
     aliases: &["List Group Privileges on a Repository"],
-    description: "Permissions granted to groups on a repository, from \
-GET /repositories/{workspace}/{repo_slug}/permissions-config/groups, or for one group \
-(see `repository-group-permission` for one group). Needs repository admin.",
-    endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups",
+    summary: "Permissions granted to groups on a repository (see `repository-group-permission` for one group). \
+Needs repository admin.",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "group_slug"],
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups", ..Cloud::LIST },
     ..LIST
 };
 

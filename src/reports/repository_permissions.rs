@@ -4,11 +4,10 @@ pub const REPORT: Report = Report {
     id: "repository-permissions",
     title: "Effective repository permissions",
     aliases: &[],
-    description: "Each user's effective permission on a repository (direct, via groups or the \
-workspace), from GET /workspaces/{workspace}/permissions/repositories/{repo_slug}. Needs admin.",
-    endpoint: "/workspaces/{workspace}/permissions/repositories/{repository}",
+    summary: "Each user's effective permission on a repository (direct, via groups or the workspace). Needs admin.",
     params: &[WORKSPACE, REPOSITORY],
     columns: super::repository_user_permissions::COLUMNS,
     primary_key: &["repository", "user_uuid"],
+    cloud: Cloud { endpoint: "/workspaces/{workspace}/permissions/repositories/{repository}", ..Cloud::LIST },
     ..LIST
 };

@@ -5,13 +5,12 @@ pub const REPORT: Report = Report {
     id: "repository-user-permissions",
     title: "Explicit user permissions of a repository",
     aliases: &["List Repository Privileges"],
-    description: "Permissions granted to users directly on a repository, from \
-GET /repositories/{workspace}/{repo_slug}/permissions-config/users (the replacement for the 1.0 \
-privileges endpoint). Needs repository admin.",
-    endpoint: "/repositories/{workspace}/{repository}/permissions-config/users",
+    summary: "Permissions granted to users directly on a repository (the replacement for the 1.0 privileges \
+endpoint). Needs repository admin.",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "user_uuid"],
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/permissions-config/users", ..Cloud::LIST },
     ..LIST
 };
 
@@ -19,17 +18,7 @@ privileges endpoint). Needs repository admin.",
 pub const COLUMNS: &[Column] = &[
     param_col("repository", "repository", "Slug of the repository."),
     col("user_uuid", Text, "user.uuid", "UUID of the user."),
-    opt(
-        "user_display_name",
-        Text,
-        "user.display_name",
-        "Display name.",
-    ),
-    opt(
-        "user_account_id",
-        Text,
-        "user.account_id",
-        "Atlassian account id.",
-    ),
+    opt("user_display_name", Text, "user.display_name", "Display name."),
+    opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
     col("permission", Text, "permission", "admin, write or read."),
 ];

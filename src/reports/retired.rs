@@ -16,19 +16,14 @@ const fn retired(
         id,
         title,
         aliases: &[],
-        description: reason,
-        endpoint,
-        status: Status::RetiredUpstream {
-            since,
-            reason,
-            replacement,
-        },
+        summary: reason,
+        status: Status::RetiredUpstream { since, reason, replacement },
+        cloud: Cloud { endpoint, ..Cloud::LIST },
         ..LIST
     }
 }
 
-const USERNAMES_GONE: &str =
-    "Bitbucket removed follower listings with the GDPR username removal and \
+const USERNAMES_GONE: &str = "Bitbucket removed follower listings with the GDPR username removal and \
 the /2.0/users and /2.0/teams endpoints (removed by 2020-10-14); there is no replacement";
 const TEAMS_GONE: &str = "Bitbucket removed /2.0/teams (teams are workspaces now) on 2020-10-14, \
 and workspaces have no followers";
@@ -109,14 +104,8 @@ pub const ISSUE_MILESTONES: Report = retired(
     ISSUES_GONE,
     None,
 );
-pub const ISSUES: Report = retired(
-    "issues",
-    "Issues of a repository",
-    "/repositories/{workspace}/{repo_slug}/issues",
-    "2026-08-20",
-    ISSUES_GONE,
-    None,
-);
+pub const ISSUES: Report =
+    retired("issues", "Issues of a repository", "/repositories/{workspace}/{repo_slug}/issues", "2026-08-20", ISSUES_GONE, None);
 pub const ISSUE_COMMENTS: Report = retired(
     "issue-comments",
     "Comments on issues",

@@ -5,24 +5,14 @@ pub const REPORT: Report = Report {
     id: "user-emails",
     title: "Email addresses of the authenticated user",
     aliases: &["List Account Emails"],
-    description: "The authenticated user's email addresses, from GET /user/emails (API tokens \
-only; another account's addresses cannot be read).",
-    endpoint: "/user/emails",
+    summary: "The authenticated user's email addresses (API tokens only; another account's addresses cannot be \
+read).",
     columns: &[
         col("email", Text, "email", "Address."),
-        opt(
-            "is_primary",
-            Boolean,
-            "is_primary",
-            "Whether it is the primary address.",
-        ),
-        opt(
-            "is_confirmed",
-            Boolean,
-            "is_confirmed",
-            "Whether it was confirmed.",
-        ),
+        opt("is_primary", Boolean, "is_primary", "Whether it is the primary address."),
+        opt("is_confirmed", Boolean, "is_confirmed", "Whether it was confirmed."),
     ],
     primary_key: &["email"],
+    cloud: Cloud { endpoint: "/user/emails", ..Cloud::LIST },
     ..LIST
 };

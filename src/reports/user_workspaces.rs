@@ -5,20 +5,14 @@ pub const REPORT: Report = Report {
     id: "user-workspaces",
     title: "Workspaces of the authenticated user",
     aliases: &[],
-    description: "The workspaces the credentials can access, from GET /user/workspaces (the \
-replacement for the removed GET /workspaces listing).",
-    endpoint: "/user/workspaces",
+    summary: "The workspaces the credentials can access (the replacement for the removed GET /workspaces listing).",
     columns: &[
         col("workspace_uuid", Text, "workspace.uuid", "Workspace UUID."),
         col("workspace_slug", Text, "workspace.slug", "Workspace slug."),
         opt("workspace_name", Text, "workspace.name", "Display name."),
-        opt(
-            "administrator",
-            Boolean,
-            "administrator",
-            "Whether the user administers it.",
-        ),
+        opt("administrator", Boolean, "administrator", "Whether the user administers it."),
     ],
     primary_key: &["workspace_uuid"],
+    cloud: Cloud { endpoint: "/user/workspaces", ..Cloud::LIST },
     ..LIST
 };

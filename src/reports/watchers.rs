@@ -5,9 +5,7 @@ pub const REPORT: Report = Report {
     id: "watchers",
     title: "Watchers of a repository",
     aliases: &["List Watchers on a Repository for Owner"],
-    description: "Accounts watching a repository (or every repository of the workspace), from \
-GET /repositories/{workspace}/{repo_slug}/watchers.",
-    endpoint: "/repositories/{workspace}/{repository}/watchers",
+    summary: "Accounts watching a repository (or every repository of the workspace).",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
         param_col("repository", "repository", "Slug of the repository."),
@@ -18,5 +16,6 @@ GET /repositories/{workspace}/{repo_slug}/watchers.",
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
+    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/watchers", ..Cloud::LIST },
     ..LIST
 };

@@ -5,33 +5,17 @@ pub const REPORT: Report = Report {
     id: "workspace",
     title: "Workspace details",
     aliases: &["List Team Details"],
-    description: "One workspace (formerly a team), from GET /workspaces/{workspace}.",
-    endpoint: "/workspaces/{workspace}",
+    summary: "One workspace (formerly a team).",
     params: &[WORKSPACE],
     columns: &[
         col("uuid", Text, "uuid", "Workspace UUID."),
         col("slug", Text, "slug", "Workspace slug."),
         col("name", Text, "name", "Display name."),
-        opt(
-            "is_private",
-            Boolean,
-            "is_private",
-            "Whether the workspace is private.",
-        ),
-        opt(
-            "created_on",
-            Timestamp,
-            "created_on",
-            "When it was created.",
-        ),
-        opt(
-            "html_url",
-            Text,
-            "links.html.href",
-            "Web page of the workspace.",
-        ),
+        opt("is_private", Boolean, "is_private", "Whether the workspace is private."),
+        opt("created_on", Timestamp, "created_on", "When it was created."),
+        opt("html_url", Text, "links.html.href", "Web page of the workspace."),
     ],
     primary_key: &["uuid"],
-    shape: Shape::Object,
+    cloud: Cloud { endpoint: "/workspaces/{workspace}", shape: Shape::Object, ..Cloud::LIST },
     ..LIST
 };

@@ -5,44 +5,18 @@ pub const REPORT: Report = Report {
     id: "workspace-permissions",
     title: "Workspace permissions",
     aliases: &[],
-    description: "Each member's role in a workspace (owner, member, collaborator), from \
-GET /workspaces/{workspace}/permissions.",
-    endpoint: "/workspaces/{workspace}/permissions",
+    summary: "Each member's role in a workspace (owner, member, collaborator).",
     params: &[WORKSPACE],
     columns: &[
         param_col("workspace", "workspace", "Workspace slug."),
         col("user_uuid", Text, "user.uuid", "UUID of the member."),
-        opt(
-            "user_account_id",
-            Text,
-            "user.account_id",
-            "Atlassian account id.",
-        ),
-        opt(
-            "user_display_name",
-            Text,
-            "user.display_name",
-            "Display name.",
-        ),
-        col(
-            "permission",
-            Text,
-            "permission",
-            "owner, member or collaborator.",
-        ),
-        opt(
-            "added_on",
-            Timestamp,
-            "added_on",
-            "When they joined (absent for workspaces administered in admin.atlassian.com).",
-        ),
-        opt(
-            "last_accessed",
-            Timestamp,
-            "last_accessed",
-            "When they last used the workspace (same caveat).",
-        ),
+        opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
+        opt("user_display_name", Text, "user.display_name", "Display name."),
+        col("permission", Text, "permission", "owner, member or collaborator."),
+        opt("added_on", Timestamp, "added_on", "When they joined (absent for workspaces administered in admin.atlassian.com)."),
+        opt("last_accessed", Timestamp, "last_accessed", "When they last used the workspace (same caveat)."),
     ],
     primary_key: &["workspace", "user_uuid"],
+    cloud: Cloud { endpoint: "/workspaces/{workspace}/permissions", ..Cloud::LIST },
     ..LIST
 };

@@ -1,0 +1,59 @@
+//! A report's description as `list-reports` gives it: the hand-written
+//! summary, then what follows from the structured fields (the endpoint
+//! read, the page size, how the date parameters apply), so those sentences
+//! cannot drift from what the connector does.
+
+use super::dsl::{DateFilter, Report, Shape, Status};
+
+impl Report {
+    /// The summary, where the rows are read from, and how dates apply.
+    pub fn description(&self) -> String {
+        if let Status::RetiredUpstream { .. } = self.status {
+            return self.summary.to_string();
+        }
+        let cloud = &self.cloud;
+        let mut text = format!("{} Read from GET {}", self.summary, cloud.endpoint);
+        if let Some((param, endpoint)) = cloud.narrowed_by {
+            text += &format!(" (GET {endpoint} when `{param}` is given)");
+        }
+        if !cloud.expand.is_empty() {
+            text += &format!(" with fields={}", cloud.expand.join(","));
+        }
+        if cloud.shape == Shape::List {
+            text += &format!(", {} per page", cloud.page_len);
+        }
+        if let Some(each) = cloud.each {
+            text += &format!(", one row per element of each object's `{each}`");
+        }
+        text += ".";
+        if let Some(dates) = self.date_sentence() {
+            text += " ";
+            text += &dates;
+        }
+        text
+    }
+
+    /// How `since`, `days-back` and `changed-after` narrow the report.
+    fn date_sentence(&self) -> Option<String> {
+        const DATES: &str = "`since`/`days-back`/`changed-after`";
+        match self.cloud.date_filter {
+            DateFilter::Bbql(field) => Some(format!("{DATES} filter server side on {field} (BBQL).")),
+            DateFilter::Cutoff(field) => Some(format!(
+                "The endpoint has no date filter and lists newest first, so {DATES} stop paging at the first object \
+                 older than the date (client side, on {field})."
+            )),
+            DateFilter::None => match self.fan_out.filter(|f| f.dates_narrow_parent) {
+                Some(fan) => {
+                    let how = match fan.parent.cloud.date_filter {
+                        DateFilter::Bbql(field) => format!("server side on their {field} (BBQL)"),
+                        DateFilter::Cutoff(field) => format!("client side on their {field}, newest first"),
+                        DateFilter::None => "not at all".to_string(),
+                    };
+                    Some(format!("{DATES} select the {} visited when `{}` is omitted, {how}.", fan.parent.id, fan.param))
+                }
+                None if self.cloud.shape == Shape::List => Some("The endpoint has no date filter.".into()),
+                None => None,
+            },
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The report DSL: the types a report definition in `reports/` is made of
+//! (what it is called, which parameters it takes, which columns it has and
+//! where each is read from) and the constructors that keep a definition
+//! short. What Bitbucket Cloud needs to serve a report (path, paging,
+//! filters) is grouped in [`Cloud`], so another backend can sit beside it.
+
+use crate::cells::ColumnType;
+
+pub use connector_vocabulary::ParamKind;
+
+/// A report definition.
+pub struct Report {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Other names people know the report by.
+    pub aliases: &'static [&'static str],
+    /// What the report holds, by hand; `description()` adds where it is
+    /// read from and how the date parameters apply.
+    pub summary: &'static str,
+    /// The parameters beyond the date parameters, which follow from the
+    /// date filter (see `accepts`).
+    pub params: &'static [Param],
+    pub columns: &'static [Column],
+    pub primary_key: &'static [&'static str],
+    pub status: Status,
+    /// When a parameter is omitted, run once per row of another report.
+    pub fan_out: Option<FanOut>,
+    /// How Bitbucket Cloud serves the report. (A Bitbucket Data Center
+    /// sibling, with its own paths, paging and field sources, goes beside
+    /// it.)
+    pub cloud: Cloud,
+}
+
+/// The defaults every report definition starts from (`..LIST`).
+pub const LIST: Report = Report {
+    id: "",
+    title: "",
+    aliases: &[],
+    summary: "",
+    params: &[],
+    columns: &[],
+    primary_key: &[],
+    status: Status::Available,
+    fan_out: None,
+    cloud: Cloud::LIST,
+};
+
+/// Where and how Bitbucket Cloud serves a report.
+pub struct Cloud {
+    /// Path template relative to the endpoint, with `{param}` placeholders.
+    pub endpoint: &'static str,
+    /// Fixed query parameters sent with the first request (repeatable keys allowed).
+    pub query: &'static [(&'static str, &'static str)],
+    /// Expansions added to the `fields` parameter (e.g. `+values.participants`).
+    pub expand: &'static [&'static str],
+    /// The largest `pagelen` the endpoint accepts.
+    pub page_len: u32,
+    /// A paginated list, or a single object (one row).
+    pub shape: Shape,
+    /// When set, each object yields one row per element of this array
+    /// (e.g. a pull request's `participants`); `Source::Parent` reads the object.
+    pub each: Option<&'static str>,
+    /// A fixed BBQL filter (`q`), combined with the date filter by AND.
+    pub filter: Option<&'static str>,
+    /// How `since` / `days-back` narrow what is fetched.
+    pub date_filter: DateFilter,
+    /// When this parameter is given, read this endpoint instead.
+    pub narrowed_by: Option<(&'static str, &'static str)>,
+}
+
+impl Cloud {
+    /// A paginated collection of 100 a page, with no filter.
+    pub const LIST: Cloud = Cloud {
+        endpoint: "",
+        query: &[],
+        expand: &[],
+        page_len: 100,
+        shape: Shape::List,
+        each: None,
+        filter: None,
+        date_filter: DateFilter::None,
+        narrowed_by: None,
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Bitbucket's paginated envelope.
+    List,
+    /// One JSON object, one row.
+    Object,
+}
+
+/// How the date parameters apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateFilter {
+    /// The report takes no date parameters.
+    None,
+    /// Server side: `q=<field> >= <date>` (BBQL).
+    Bbql(&'static str),
+    /// Client side, for collections that come newest first without BBQL:
+    /// paging stops at the first object whose field is older than the date.
+    Cutoff(&'static str),
+}
+
+/// Run a report once per row of `parent` when `param` is omitted, binding
+/// parameters from the parent's columns (e.g. every repository of a
+/// workspace: `repository` from the `slug` column).
+#[derive(Clone, Copy)]
+pub struct FanOut {
+    pub param: &'static str,
+    pub parent: &'static Report,
+    /// `(parameter, parent column)` pairs.
+    pub binds: &'static [(&'static str, &'static str)],
+    /// Whether `since`/`days-back` also narrow the parent: yes for pull
+    /// requests and pipelines (what changed since), no for repositories (a
+    /// repository not pushed to lately still has new pull requests).
+    pub dates_narrow_parent: bool,
+}
+
+/// Whether a report can run.
+pub enum Status {
+    Available,
+    RetiredUpstream { since: &'static str, reason: &'static str, replacement: Option<&'static str> },
+}
+
+/// A parameter a report accepts.
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    /// For text: what the value may hold, as it lands in a URL path.
+    pub text: TextRule,
+    pub required: bool,
+    pub default: Option<&'static str>,
+    pub description: &'static str,
+}
+
+/// What a text parameter's value may hold: values land in URL paths, so a
+/// stray `/`, `?` or `..` must never change which endpoint is called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextRule {
+    /// A slug or {UUID}: one path segment.
+    Slug,
+    /// A commit hash or branch name: one path segment that may hold `/`
+    /// (branch names do; it is percent-encoded).
+    RefName,
+    /// A path inside the repository: spans segments, and, omitted, leaves
+    /// the trailing slash of the root.
+    RepoPath,
+}
+
+/// Where a column's value comes from.
+pub enum Source {
+    /// A dotted path into the API object (`author.user.uuid`), or into the
+    /// array element when the report has `each`.
+    Field(&'static str),
+    /// A dotted path into the enclosing object, for reports with `each`.
+    Parent(&'static str),
+    /// The value of a run parameter (e.g. the repository slug).
+    Param(&'static str),
+    /// The first of several paths that has a value (objects whose shape
+    /// depends on their kind, like pull-request activity).
+    FirstOf(&'static [&'static str]),
+    /// The name of the first of these keys the object has (its kind).
+    KeyOf(&'static [&'static str]),
+}
+
+/// A column and how it is filled.
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColumnType,
+    pub nullable: bool,
+    pub source: Source,
+    pub description: &'static str,
+}
+
+/// A column that is always present in the API object.
+pub const fn col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
+    Column { name, ty, nullable: false, source: Source::Field(path), description }
+}
+
+/// A column that may be null or absent in the API object.
+pub const fn opt(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
+    Column { name, ty, nullable: true, source: Source::Field(path), description }
+}
+
+/// A column with the value of a run parameter.
+pub const fn param_col(name: &'static str, param: &'static str, description: &'static str) -> Column {
+    Column { name, ty: ColumnType::Text, nullable: false, source: Source::Param(param), description }
+}
+
+/// A column read from the enclosing object of a report with `each`.
+pub const fn parent_col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
+    Column { name, ty, nullable: false, source: Source::Parent(path), description }
+}

@@ -1,0 +1,91 @@
+//! Row mapping: one API object to its rows, one cell per column, read from
+//! the object, the enclosing object (`each`) or the run's parameters.
+
+use super::dsl::{Report, Source};
+use super::params::Params;
+use crate::cells::{lookup, to_cell, Cell, ColumnType};
+use crate::error::{Error, Result};
+use serde_json::Value;
+
+impl Report {
+    /// Maps one API object to its rows: one, or one per element of `each`.
+    pub fn rows(&self, object: &Value, params: &Params) -> Result<Vec<Vec<Cell>>> {
+        let Some(each) = self.cloud.each else {
+            return Ok(vec![self.row(object, object, params)?]);
+        };
+        match lookup(object, each) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items.iter().map(|item| self.row(item, object, params)).collect(),
+            Some(_) => Err(Error::invalid_response(format!("`{each}` in the API response is not a list"))),
+        }
+    }
+
+    fn row(&self, object: &Value, parent: &Value, params: &Params) -> Result<Vec<Cell>> {
+        self.columns
+            .iter()
+            .map(|c| match c.source {
+                Source::Field(path) => to_cell(c.name, c.ty, c.nullable, lookup(object, path)),
+                Source::Parent(path) => to_cell(c.name, c.ty, c.nullable, lookup(parent, path)),
+                Source::Param(name) => Ok(match (params.get(name), c.ty) {
+                    (None, _) => Cell::Null,
+                    (Some(v), ColumnType::Integer) => v.parse().map_or(Cell::Null, Cell::Integer),
+                    (Some(v), _) => Cell::Text(v.clone()),
+                }),
+                Source::FirstOf(paths) => {
+                    let value = paths.iter().find_map(|p| lookup(object, p).filter(|v| !v.is_null()));
+                    to_cell(c.name, c.ty, c.nullable, value)
+                }
+                Source::KeyOf(keys) => {
+                    let key = keys.iter().find(|k| object.get(**k).is_some_and(|v| !v.is_null()));
+                    to_cell(c.name, c.ty, c.nullable, key.map(|k| Value::String(k.to_string())).as_ref())
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::*;
+    use crate::cells::{Cell, ColumnType};
+    use crate::error::ErrorCode;
+    use crate::test_support::{given, TEST_REPORT as REPORT};
+    use serde_json::json;
+
+    #[test]
+    fn rows_map_columns_in_order() {
+        let p = REPORT.resolve_params(&given(&[("workspace", "acme"), ("repository", "web")])).unwrap();
+        assert_eq!(
+            REPORT.rows(&json!({"id": 7, "author": {"display_name": "Zoë"}}), &p).unwrap(),
+            vec![vec![Cell::Integer(7), Cell::Text("Zoë".into()), Cell::Text("web".into())]]
+        );
+        assert_eq!(REPORT.rows(&json!({"id": 8}), &p).unwrap()[0][..2], [Cell::Integer(8), Cell::Null]);
+        assert_eq!(REPORT.rows(&json!({"id": "8"}), &p).unwrap_err().code, ErrorCode::InvalidResponse);
+    }
+
+    #[test]
+    fn each_gives_one_row_per_element_with_parent_fields() {
+        const EACH: Report = Report {
+            columns: &[parent_col("pr", ColumnType::Integer, "id", ""), col("who", ColumnType::Text, "user.uuid", "")],
+            cloud: Cloud { each: Some("participants"), ..REPORT.cloud },
+            ..REPORT
+        };
+        let p = Params::new();
+        let rows = EACH.rows(&json!({"id": 3, "participants": [{"user": {"uuid": "a"}}, {"user": {"uuid": "b"}}]}), &p).unwrap();
+        assert_eq!(rows, vec![vec![Cell::Integer(3), Cell::Text("a".into())], vec![Cell::Integer(3), Cell::Text("b".into())]]);
+        assert!(EACH.rows(&json!({"id": 3}), &p).unwrap().is_empty());
+    }
+
+    #[test]
+    fn first_of_and_key_of_read_kind_dependent_objects() {
+        const KIND: Report = Report {
+            columns: &[
+                Column { source: Source::KeyOf(&["update", "approval"]), ..col("kind", ColumnType::Text, "", "") },
+                Column { source: Source::FirstOf(&["update.date", "approval.date"]), ..col("when", ColumnType::Text, "", "") },
+            ],
+            ..REPORT
+        };
+        let rows = KIND.rows(&json!({"approval": {"date": "d"}}), &Params::new()).unwrap();
+        assert_eq!(rows[0], [Cell::Text("approval".into()), Cell::Text("d".into())]);
+    }
+}

@@ -1,0 +1,204 @@
+//! Request planning: the URL of a run's first request (the endpoint path
+//! with parameters substituted, the page size, the fixed query, the BBQL
+//! filters) and the `fields` parameter that asks only for what the columns
+//! read.
+
+use super::dsl::{DateFilter, Report, Shape, Source, TextRule};
+use super::params::Params;
+use crate::error::{Error, Result};
+use url::Url;
+
+impl Report {
+    /// The endpoint template this run reads, given its parameters.
+    pub fn endpoint_for(&self, params: &Params) -> &'static str {
+        match self.cloud.narrowed_by {
+            Some((param, endpoint)) if params.contains_key(param) => endpoint,
+            _ => self.cloud.endpoint,
+        }
+    }
+
+    /// The field the date parameters filter on, if the report has one.
+    pub fn date_field(&self) -> Option<&'static str> {
+        match self.cloud.date_filter {
+            DateFilter::None => None,
+            DateFilter::Bbql(field) | DateFilter::Cutoff(field) => Some(field),
+        }
+    }
+
+    /// The URL of the first request: the endpoint path with parameters
+    /// substituted, the largest page size, the fixed query and the filters.
+    pub fn first_url(&self, endpoint: &Url, params: &Params, now: i64) -> Result<Url> {
+        let cloud = &self.cloud;
+        let mut url = endpoint.clone();
+        let mut segments = url.path_segments_mut().map_err(|()| Error::config("endpoint", "cannot be a base URL"))?;
+        segments.pop_if_empty();
+        for segment in self.endpoint_for(params).trim_start_matches('/').split('/') {
+            let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+                segments.push(segment);
+                continue;
+            };
+            let value = params.get(name);
+            if self.param(name).is_some_and(|p| p.text == TextRule::RepoPath) {
+                // A path parameter may span segments; omitted, it leaves a
+                // trailing slash (the root of a directory listing).
+                segments.extend(value.map_or("", String::as_str).split('/'));
+            } else {
+                segments.push(value.ok_or_else(|| Error::param(name, "required"))?);
+            }
+        }
+        drop(segments);
+        let mut bbql: Vec<String> = cloud.filter.iter().map(|f| f.to_string()).collect();
+        if let (DateFilter::Bbql(field), Some(bound)) = (cloud.date_filter, self.date_bound(params, now)) {
+            let op = if bound.exclusive { ">" } else { ">=" };
+            bbql.push(format!("{field} {op} {}", bound.text));
+        }
+        let mut query = url.query_pairs_mut();
+        if cloud.shape == Shape::List {
+            query.append_pair("pagelen", &cloud.page_len.to_string());
+        }
+        for (key, value) in cloud.query {
+            query.append_pair(key, value);
+        }
+        if !bbql.is_empty() {
+            query.append_pair("q", &bbql.join(" AND "));
+        }
+        query.append_pair("fields", &self.fields());
+        drop(query);
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        Ok(url)
+    }
+
+    /// The `fields` parameter: only the parts of each object that a column
+    /// (or the date cutoff) reads, plus the envelope's paging fields, so
+    /// Bitbucket sends no more than the report uses, and the definition's
+    /// expansions (`expand`, e.g. `+values.participants`).
+    pub fn fields(&self) -> String {
+        let (values, envelope) = match self.cloud.shape {
+            Shape::List => ("values.", crate::client::PAGE_FIELDS.as_slice()),
+            Shape::Object => ("", [].as_slice()),
+        };
+        let item = match self.cloud.each {
+            Some(each) => format!("{values}{each}."),
+            None => values.to_string(),
+        };
+        let mut fields: Vec<String> = envelope.iter().map(|f| f.to_string()).collect();
+        for column in self.columns {
+            match column.source {
+                Source::Field(path) => fields.push(format!("{item}{path}")),
+                Source::Parent(path) => fields.push(format!("{values}{path}")),
+                Source::Param(_) => {}
+                Source::FirstOf(paths) => fields.extend(paths.iter().map(|p| format!("{item}{p}"))),
+                Source::KeyOf(keys) => fields.extend(keys.iter().map(|k| format!("{item}{k}"))),
+            }
+        }
+        // The date field: for the cutoff, and for the run's checkpoint.
+        if let Some(field) = self.date_field() {
+            fields.push(format!("{values}{field}"));
+        }
+        fields.extend(self.cloud.expand.iter().map(|e| e.to_string()));
+        let mut seen = std::collections::BTreeSet::new();
+        fields.retain(|f| seen.insert(f.clone()));
+        fields.join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::*;
+    use crate::cells::ColumnType;
+    use crate::error::ErrorCode;
+    use crate::test_support::{given, TEST_REPORT as REPORT};
+    use url::Url;
+
+    #[test]
+    fn first_url_substitutes_and_keeps_the_endpoint_prefix() {
+        let p = REPORT.resolve_params(&given(&[("workspace", "acme"), ("repository", "{abc-1}")])).unwrap();
+        for (endpoint, expected) in [
+            ("http://127.0.0.1:8080/2.0", "http://127.0.0.1:8080/2.0/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name%2Cvalues.updated_on"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/repositories/acme/%7Babc-1%7D/things?pagelen=50&state=A&state=B&q=kind+%3D+%22x%22&fields=next%2Cpage%2Cpagelen%2Csize%2Cvalues.id%2Cvalues.author.display_name%2Cvalues.updated_on"),
+        ] {
+            let url = REPORT.first_url(&Url::parse(endpoint).unwrap(), &p, 0).unwrap();
+            assert_eq!(url.as_str(), expected);
+        }
+    }
+
+    #[test]
+    fn fields_name_only_what_columns_read() {
+        const EACH: Report = Report {
+            columns: &[
+                parent_col("pr", ColumnType::Integer, "id", ""),
+                col("who", ColumnType::Text, "user.uuid", ""),
+                Column { source: Source::FirstOf(&["a.b", "c"]), ..opt("either", ColumnType::Text, "", "") },
+                Column { source: Source::KeyOf(&["approval", "comment"]), ..opt("kind", ColumnType::Text, "", "") },
+                param_col("repository", "repository", ""),
+            ],
+            cloud: Cloud {
+                expand: &["+values.participants"],
+                each: Some("participants"),
+                date_filter: DateFilter::Cutoff("created_on"),
+                ..REPORT.cloud
+            },
+            ..REPORT
+        };
+        assert_eq!(
+            EACH.fields(),
+            "next,page,pagelen,size,values.id,values.participants.user.uuid,\
+             values.participants.a.b,values.participants.c,values.participants.approval,\
+             values.participants.comment,values.created_on,+values.participants"
+        );
+        let p = EACH.resolve_params(&given(&[("workspace", "acme"), ("repository", "web")])).unwrap();
+        let url = EACH.first_url(&Url::parse("http://h/2.0").unwrap(), &p, 0).unwrap();
+        let fields: Vec<_> = url.query_pairs().filter(|(k, _)| k == "fields").collect();
+        assert_eq!(fields.len(), 1, "one fields parameter: {url}");
+
+        const OBJECT: Report =
+            Report { cloud: Cloud { shape: Shape::Object, date_filter: DateFilter::None, ..REPORT.cloud }, ..REPORT };
+        assert_eq!(OBJECT.fields(), "id,author.display_name");
+    }
+
+    #[test]
+    fn date_parameters_become_bbql_combined_with_the_fixed_filter() {
+        let q = |pairs: &[(&str, &str)]| {
+            let p = REPORT.resolve_params(&given(pairs)).unwrap();
+            let url = REPORT.first_url(&Url::parse("http://h/2.0").unwrap(), &p, 1_795_392_000).unwrap();
+            url.query_pairs().find(|(k, _)| k == "q").map(|(_, v)| v.into_owned())
+        };
+        let (w, r) = (("workspace", "acme"), ("repository", "web"));
+        assert_eq!(q(&[w, r]).as_deref(), Some("kind = \"x\""));
+        assert_eq!(
+            q(&[w, r, ("since", "2026-05-01")]).as_deref(),
+            Some("kind = \"x\" AND updated_on >= 2026-05-01T00:00:00+00:00")
+        );
+        assert_eq!(q(&[w, r, ("days-back", "2")]).as_deref(), Some("kind = \"x\" AND updated_on >= 2026-11-21T00:00:00+00:00"));
+        assert_eq!(
+            q(&[w, r, ("changed-after", "2026-05-01T10:00:00.123456+00:00")]).as_deref(),
+            Some("kind = \"x\" AND updated_on > 2026-05-01T10:00:00.123456+00:00"),
+            "exclusive, and as precise as the checkpoint"
+        );
+    }
+
+    #[test]
+    fn an_omitted_path_leaves_the_trailing_slash_of_a_root_listing() {
+        const SRC: Report = Report {
+            params: &[
+                WORKSPACE,
+                REPOSITORY,
+                Param { text: TextRule::RefName, ..slug_param("commit", true, "") },
+                Param { text: TextRule::RepoPath, ..slug_param("path", false, "") },
+            ],
+            cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}", ..REPORT.cloud },
+            ..REPORT
+        };
+        let url = |pairs: &[(&str, &str)]| {
+            let p = SRC.resolve_params(&given(pairs)).unwrap();
+            SRC.first_url(&Url::parse("http://h/2.0").unwrap(), &p, 0).unwrap().path().to_string()
+        };
+        let base = [("workspace", "a"), ("repository", "b"), ("commit", "feature/x")];
+        assert_eq!(url(&base), "/2.0/repositories/a/b/src/feature%2Fx/");
+        assert_eq!(url(&[base[0], base[1], base[2], ("path", "/src/lib/")]), "/2.0/repositories/a/b/src/feature%2Fx/src/lib");
+        let e = SRC.resolve_params(&given(&[base[0], base[1], base[2], ("path", "src/../../x")])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidParameter);
+    }
+}

@@ -1,0 +1,126 @@
+//! A report run once per row of its parent report (e.g. commits of every
+//! repository of a workspace): the parent walked as its own walk, each of
+//! its rows bound into a child's parameters (validated like parameters the
+//! user gave), children walked side by side in the parent's order.
+
+use super::walker::{Bodies, Walker};
+use super::{HighWater, Row};
+use crate::catalog::{FanOut, Params, Report, DATE_PARAMS};
+use crate::cells::Cell;
+use crate::error::{Error, Result};
+use std::collections::VecDeque;
+use url::Url;
+
+pub(super) struct FanOutWalk {
+    /// `(parameter, index of the parent column)` pairs.
+    binds: Vec<(&'static str, usize)>,
+    parent: Walker,
+    /// The rounds in flight that asked something of the parent.
+    parent_asked: VecDeque<u64>,
+    /// Parameters of children not started yet, in the parent's order.
+    pending: VecDeque<Params>,
+    /// Children being walked, in the parent's order.
+    children: Vec<Walker>,
+    endpoint: Url,
+    now: i64,
+}
+
+impl FanOutWalk {
+    pub(super) fn new(fan: FanOut, params: &Params, endpoint: &Url, now: i64) -> Result<FanOutWalk> {
+        // The parent gets the parameters it accepts (workspace, dates, ...).
+        let given: Vec<(String, String)> = params
+            .iter()
+            .filter(|(name, _)| fan.parent.param(name).is_some())
+            .filter(|(name, _)| fan.dates_narrow_parent || !DATE_PARAMS.contains(name))
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let parent_params = fan.parent.resolve_params(&given)?;
+        let column = |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
+        let binds = fan.binds.iter().map(|(param, name)| (*param, column(name))).collect();
+        let parent = Walker::new(fan.parent, parent_params, endpoint, now, fan.dates_narrow_parent)?;
+        Ok(FanOutWalk {
+            binds,
+            parent,
+            parent_asked: VecDeque::new(),
+            pending: VecDeque::new(),
+            children: Vec::new(),
+            endpoint: endpoint.clone(),
+            now,
+        })
+    }
+
+    pub(super) fn done(&self) -> bool {
+        self.parent.done() && self.pending.is_empty() && self.children.is_empty()
+    }
+
+    pub(super) fn awaits_answers(&self) -> bool {
+        !self.parent_asked.is_empty() || self.children.iter().any(Walker::awaits_answers)
+    }
+
+    /// The children's requests first, then new children, then the parent's.
+    pub(super) fn wants(&mut self, report: &'static Report, room: usize, urls: &mut Vec<Url>, round: u64) -> Result<()> {
+        for child in &mut self.children {
+            child.wants(room, urls, round)?;
+        }
+        // Up to two rounds' worth of children: those whose answers
+        // are still to be fed, and those starting now.
+        while urls.len() < room && self.children.len() < 2 * room {
+            let Some(params) = self.pending.pop_front() else {
+                break;
+            };
+            let mut child = Walker::new(report, params, &self.endpoint, self.now, true)?;
+            child.wants(room, urls, round)?;
+            self.children.push(child);
+        }
+        // More parents only when the children queued run low, so
+        // the queue stays within a round's worth of parent pages.
+        let before = urls.len();
+        if self.pending.len() < room && !self.parent.done() {
+            self.parent.wants(room, urls, round)?;
+        }
+        if urls.len() > before {
+            self.parent_asked.push_back(round);
+        }
+        Ok(())
+    }
+
+    /// The children's rows; the parent's rows become children to start.
+    pub(super) fn feed(
+        &mut self,
+        report: &Report,
+        params: &Params,
+        bodies: &mut Bodies,
+        round: u64,
+        high_water: &mut HighWater,
+    ) -> Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        for child in &mut self.children {
+            rows.extend(child.feed(bodies, round, high_water)?);
+        }
+        self.children.retain(|child| !child.done() || child.awaits_answers());
+        if self.parent_asked.front() == Some(&round) {
+            self.parent_asked.pop_front();
+            for row in self.parent.feed(bodies, round, high_water)? {
+                let mut params = params.clone();
+                for (param, i) in &self.binds {
+                    params.insert(param, bound_value(report, param, &row[*i])?);
+                }
+                self.pending.push_back(params);
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// A parent row's value as a parameter of the child, validated like a
+/// parameter the user gave: it lands in a URL path.
+fn bound_value(report: &Report, param: &str, cell: &Cell) -> Result<String> {
+    let value = match cell {
+        Cell::Integer(n) => n.to_string(),
+        Cell::Text(s) => s.clone(),
+        _ => return Err(Error::invalid_response(format!("`{param}` for report `{}` is missing in the API response", report.id))),
+    };
+    report
+        .validate_value(param, &value)
+        .map_err(|e| Error::invalid_response(format!("the API returned an unusable {param} ({})", e.message)))
+}

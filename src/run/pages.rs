@@ -1,0 +1,189 @@
+//! The pages of one collection (or the one object of an object endpoint):
+//! `next` links followed one at a time, a numbered collection's remaining
+//! pages fetched side by side once the first says how many there are, a
+//! newest-first date cutoff, and the loop guard on `next`.
+
+use super::walker::Bodies;
+use super::{HighWater, Row};
+use crate::catalog::{DateBound, DateFilter, Params, Report, Shape};
+use crate::cells::lookup;
+use crate::client::{parse_object, parse_page, Page};
+use crate::error::{Error, Result};
+use serde_json::Value;
+use std::collections::{BTreeSet, VecDeque};
+use url::Url;
+
+pub(super) struct Pages {
+    /// The next page to read by following links, one at a time.
+    next: Option<Url>,
+    /// Pages already fetched by link, so a `next` that points back is caught.
+    visited: BTreeSet<String>,
+    /// Once the first page says how many there are: the pages still to
+    /// read, which can be fetched side by side.
+    numbered: Option<PageRange>,
+    /// For `DateFilter::Cutoff`: the earliest instant wanted.
+    cutoff: Option<DateBound>,
+    /// What the rounds in flight asked of this walk, oldest first.
+    asked: VecDeque<Asked>,
+}
+
+/// The requests one round holds for one walk.
+struct Asked {
+    round: u64,
+    count: usize,
+    /// Whether the last of them is the last planned page of the range.
+    ends_range: bool,
+}
+
+/// Pages `next..=last` of a numbered collection; `template` is a `next`
+/// link of the collection, whose `page` parameter is replaced.
+struct PageRange {
+    template: Url,
+    next: u64,
+    last: u64,
+}
+
+impl PageRange {
+    fn url(&self, page: u64) -> Url {
+        let pairs: Vec<(String, String)> = self
+            .template
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "page" { page.to_string() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
+        let mut url = self.template.clone();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        url
+    }
+}
+
+impl Pages {
+    /// The walk of `report`'s collection, from its first page.
+    pub(super) fn new(report: &Report, params: &Params, endpoint: &Url, now: i64) -> Result<Pages> {
+        let cutoff = match report.cloud.date_filter {
+            DateFilter::Cutoff(_) => report.date_bound(params, now),
+            _ => None,
+        };
+        let first = report.first_url(endpoint, params, now)?;
+        Ok(Pages { next: Some(first), visited: BTreeSet::new(), numbered: None, cutoff, asked: VecDeque::new() })
+    }
+
+    pub(super) fn done(&self) -> bool {
+        self.next.is_none() && self.numbered.as_ref().is_none_or(|r| r.next > r.last)
+    }
+
+    pub(super) fn awaits_answers(&self) -> bool {
+        !self.asked.is_empty()
+    }
+
+    pub(super) fn wants(&mut self, room: usize, urls: &mut Vec<Url>, round: u64) -> Result<()> {
+        let free = room.saturating_sub(urls.len()) as u64;
+        if free == 0 {
+            return Ok(());
+        }
+        let before = urls.len();
+        let mut ends_range = false;
+        if let Some(range) = self.numbered.as_mut().filter(|r| r.next <= r.last) {
+            let last = range.last.min(range.next + free - 1);
+            for page in range.next..=last {
+                urls.push(range.url(page));
+            }
+            range.next = last + 1;
+            ends_range = last == range.last;
+        } else if let Some(url) = self.next.take() {
+            if !self.visited.insert(url.to_string()) {
+                return Err(Error::invalid_response(format!(
+                    "pagination loop: the `next` link points back to a page already read ({})",
+                    url.path()
+                )));
+            }
+            urls.push(url);
+        }
+        let count = urls.len() - before;
+        if count > 0 {
+            self.asked.push_back(Asked { round, count, ends_range });
+        }
+        Ok(())
+    }
+
+    /// Maps the answers of `round` to rows; `dated`: the date field that
+    /// counts towards the checkpoint.
+    pub(super) fn feed(
+        &mut self,
+        report: &Report,
+        params: &Params,
+        dated: Option<&str>,
+        bodies: &mut Bodies,
+        round: u64,
+        high_water: &mut HighWater,
+    ) -> Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        let Some(asked) = self.asked.front().filter(|a| a.round == round) else {
+            return Ok(rows);
+        };
+        let (count, ends_range) = (asked.count, asked.ends_range);
+        self.asked.pop_front();
+        for k in 1..=count {
+            let body = bodies.next().expect("an answer for every request")?;
+            let objects = match report.cloud.shape {
+                Shape::Object => vec![parse_object(&body)?],
+                Shape::List => self.take_page(parse_page(&body)?, ends_range && k == count),
+            };
+            drop(body);
+            for object in &objects {
+                if self.before_cutoff(report, object) {
+                    break;
+                }
+                rows.extend(report.rows(object, params)?);
+                if let Some(when) = dated.and_then(|f| lookup(object, f)?.as_str()) {
+                    high_water.see(when);
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Takes one page's links: follows `next`, or, once a numbered page
+    /// says how many pages there are, plans the rest for side-by-side
+    /// fetching. `ends_range`: this is the last planned page. Returns the
+    /// page's objects.
+    fn take_page(&mut self, page: Page, ends_range: bool) -> Vec<Value> {
+        if self.numbered.is_some() && !ends_range {
+            // A planned page: its own links add nothing.
+            return page.values;
+        }
+        // The last planned page: its `next`, if the collection grew
+        // meanwhile, is followed below like any other.
+        self.numbered = None;
+        self.next = page.next;
+        // A newest-first cutoff must stop at the first older object, so
+        // those collections are read one page at a time.
+        if self.cutoff.is_some() {
+            return page.values;
+        }
+        if let (Some(next), Some(position)) = (&self.next, page.numbered) {
+            let follows = next.query_pairs().any(|(k, v)| k == "page" && v.parse() == Ok(position.page + 1));
+            if follows && position.last_page() > position.page {
+                self.numbered = Some(PageRange { template: next.clone(), next: position.page + 1, last: position.last_page() });
+                self.next = None;
+            }
+        }
+        page.values
+    }
+
+    /// Whether `object` is older than the cutoff; if so, nothing after it
+    /// is wanted (newest first) and paging stops.
+    fn before_cutoff(&mut self, report: &Report, object: &Value) -> bool {
+        let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.cloud.date_filter) else {
+            return false;
+        };
+        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_precise);
+        let older = when.is_some_and(|t| cutoff.excludes(t));
+        if older {
+            self.next = None;
+        }
+        older
+    }
+}
