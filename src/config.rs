@@ -28,11 +28,10 @@ pub struct Config {
     pub concurrency: usize,
 }
 
-/// Requests in flight at once unless the configuration says otherwise:
-/// enough to hide round trips, few enough to stay polite to Bitbucket.
-pub const DEFAULT_CONCURRENCY: usize = 8;
-/// The most requests a run may keep in flight at once.
-pub const MAX_CONCURRENCY: u64 = 32;
+/// Requests in flight at once unless the configuration says otherwise
+/// (enough to hide round trips, few enough to stay polite to Bitbucket),
+/// and the most a run may keep in flight: the contract's vocabulary.
+pub use connector_vocabulary::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 
 /// Request timeouts, passed through wasi:http request options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,7 +196,8 @@ impl Config {
             }
         }
         let max_requests_per_hour = number(&root, "", "max_requests_per_hour", 1, 1_000_000)?.map(|n| n as u32);
-        let concurrency = number(&root, "", "concurrency", 1, MAX_CONCURRENCY)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize);
+        let concurrency =
+            number(&root, "", "concurrency", 1, MAX_CONCURRENCY as u64)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize);
         Ok(Config { endpoint, auth, retry, timeouts, max_requests_per_hour, concurrency })
     }
 }

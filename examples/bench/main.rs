@@ -44,23 +44,14 @@ fn main() -> anyhow::Result<()> {
             title: "pull-requests, one repository, 5,000 pull requests (all states)",
             fake: &big,
             report: "pull-requests",
-            params: vec![
-                ("workspace", "acme".into()),
-                ("repository", big_repo.clone()),
-            ],
-            minimum: big
-                .dataset()
-                .pull_request_count("acme", &big_repo)
-                .div_ceil(50),
+            params: vec![("workspace", "acme".into()), ("repository", big_repo.clone())],
+            minimum: big.dataset().pull_request_count("acme", &big_repo).div_ceil(50),
         },
         Scenario {
             title: "pull-request-comments, every pull request of a 200-PR repository",
             fake: &wide,
             report: "pull-request-comments",
-            params: vec![
-                ("workspace", "acme".into()),
-                ("repository", wide_repo.clone()),
-            ],
+            params: vec![("workspace", "acme".into()), ("repository", wide_repo.clone())],
             minimum: comment_requests(&wide, &wide_repo),
         },
         Scenario {
@@ -130,10 +121,7 @@ fn main() -> anyhow::Result<()> {
     native::report(&host)?;
 
     let size = std::fs::metadata(&wasm)?.len();
-    println!(
-        "\n## Size\n\nRelease component: {size} bytes ({:.0} KiB).",
-        size as f64 / 1024.0
-    );
+    println!("\n## Size\n\nRelease component: {size} bytes ({:.0} KiB).", size as f64 / 1024.0);
     Ok(())
 }
 
@@ -156,9 +144,7 @@ struct Measured {
 impl Scenario<'_> {
     /// Runs the report three times; the median wall time.
     fn run(&self, host: &Host, concurrency: usize) -> anyhow::Result<Measured> {
-        let mut runs = (0..3)
-            .map(|_| self.run_once(host, concurrency))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut runs = (0..3).map(|_| self.run_once(host, concurrency)).collect::<anyhow::Result<Vec<_>>>()?;
         runs.sort_by_key(|m| m.wall);
         Ok(runs.swap_remove(1))
     }
@@ -166,18 +152,10 @@ impl Scenario<'_> {
     fn run_once(&self, host: &Host, concurrency: usize) -> anyhow::Result<Measured> {
         self.fake.clear_requests();
         let mut session = host.session(&config(self.fake, concurrency))?;
-        let params: Vec<(String, String)> = self
-            .params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
+        let params: Vec<(String, String)> = self.params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         let started = Instant::now();
         let summary = session.run(self.report, &params, |_| Ok(()))?;
-        Ok(Measured {
-            rows: summary.rows,
-            requests: self.fake.requests().len(),
-            wall: started.elapsed(),
-        })
+        Ok(Measured { rows: summary.rows, requests: self.fake.requests().len(), wall: started.elapsed() })
     }
 }
 
@@ -186,13 +164,7 @@ impl Scenario<'_> {
 fn comment_requests(fake: &FakeBitbucket, repo: &str) -> usize {
     let data = fake.dataset();
     let prs = data.pull_request_count("acme", repo);
-    let pages: usize = (1..=prs as u64)
-        .map(|id| {
-            data.pull_request_comment_count("acme", repo, id)
-                .div_ceil(100)
-                .max(1)
-        })
-        .sum();
+    let pages: usize = (1..=prs as u64).map(|id| data.pull_request_comment_count("acme", repo, id).div_ceil(100).max(1)).sum();
     prs.div_ceil(50) + pages
 }
 
@@ -203,14 +175,7 @@ fn instantiation(wasm: &std::path::Path) -> anyhow::Result<()> {
     let limits = Limits::default();
     // From the .wasm every time: compile, link, instantiate, configure.
     let from_wasm = average(3, || {
-        let host = Host::load_with(
-            wasm,
-            limits.clone(),
-            LoadOptions {
-                precompiled: false,
-                pooling: false,
-            },
-        )?;
+        let host = Host::load_with(wasm, limits.clone(), LoadOptions { precompiled: false, pooling: false })?;
         host.session(&config)?;
         Ok(())
     })?;
@@ -223,36 +188,17 @@ fn instantiation(wasm: &std::path::Path) -> anyhow::Result<()> {
         host.session(&config)?;
         Ok(())
     })?;
-    let pooled = Host::load_with(
-        wasm,
-        limits,
-        LoadOptions {
-            precompiled: true,
-            pooling: true,
-        },
-    )?;
+    let pooled = Host::load_with(wasm, limits, LoadOptions { precompiled: true, pooling: true })?;
     let per_pooled = average(SESSIONS, || {
         pooled.session(&config)?;
         Ok(())
     })?;
     println!("| how | per run |");
     println!("|---|---:|");
-    println!(
-        "| compile the .wasm, link, instantiate, configure | {} |",
-        millis(from_wasm)
-    );
-    println!(
-        "| load the precompiled artefact (once per process) | {} |",
-        millis(load_cached)
-    );
-    println!(
-        "| instantiate from `InstancePre` + configure (on-demand allocator) | {} |",
-        millis(per_session)
-    );
-    println!(
-        "| instantiate from `InstancePre` + configure (pooling allocator) | {} |",
-        millis(per_pooled)
-    );
+    println!("| compile the .wasm, link, instantiate, configure | {} |", millis(from_wasm));
+    println!("| load the precompiled artefact (once per process) | {} |", millis(load_cached));
+    println!("| instantiate from `InstancePre` + configure (on-demand allocator) | {} |", millis(per_session));
+    println!("| instantiate from `InstancePre` + configure (pooling allocator) | {} |", millis(per_pooled));
     println!(
         "\nA session from the precompiled `InstancePre` costs 1/{:.0} of compiling each time; pooling: {:.2}x the on-demand allocator's time.",
         ratio(from_wasm, per_session),
@@ -280,11 +226,7 @@ pub fn spec(repos: usize, pull_requests: usize, commits: usize) -> DatasetSpec {
 }
 
 pub fn fake(spec: DatasetSpec, latency: Duration) -> anyhow::Result<FakeBitbucket> {
-    FakeBitbucket::start(FakeOptions {
-        dataset: fake_bitbucket::Dataset::generate(spec),
-        latency,
-        ..FakeOptions::default()
-    })
+    FakeBitbucket::start(FakeOptions { dataset: fake_bitbucket::Dataset::generate(spec), latency, ..FakeOptions::default() })
 }
 
 pub fn config(fake: &FakeBitbucket, concurrency: usize) -> String {
@@ -298,10 +240,7 @@ pub fn config(fake: &FakeBitbucket, concurrency: usize) -> String {
 }
 
 fn slug(repo: &serde_json::Value) -> String {
-    repo["slug"]
-        .as_str()
-        .expect("repositories have slugs")
-        .to_string()
+    repo["slug"].as_str().expect("repositories have slugs").to_string()
 }
 
 pub fn first_repo(fake: &FakeBitbucket) -> String {

@@ -25,24 +25,11 @@ pub fn report() -> anyhow::Result<()> {
     for commits in [1_000, 100_000] {
         let fake = fake(spec(1, 10, commits), Duration::ZERO)?;
         let repo = first_repo(&fake);
-        let output = Command::new(std::env::current_exe()?)
-            .args([FLAG, &config(&fake, 1), &repo])
-            .output()?;
-        anyhow::ensure!(
-            output.status.success(),
-            "memory child failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let output = Command::new(std::env::current_exe()?).args([FLAG, &config(&fake, 1), &repo]).output()?;
+        anyhow::ensure!(output.status.success(), "memory child failed: {}", String::from_utf8_lossy(&output.stderr));
         let text = String::from_utf8(output.stdout)?;
-        let numbers: Vec<u64> = text
-            .split_whitespace()
-            .map(str::parse)
-            .collect::<Result<_, _>>()?;
-        let child = Child {
-            rows: numbers[0],
-            guest_peak: numbers[1] as usize,
-            host_peak_kib: numbers[2],
-        };
+        let numbers: Vec<u64> = text.split_whitespace().map(str::parse).collect::<Result<_, _>>()?;
+        let child = Child { rows: numbers[0], guest_peak: numbers[1] as usize, host_peak_kib: numbers[2] };
         println!(
             "| commits, {} | {} | {:.1} MiB | {:.1} MiB |",
             commits,
@@ -72,26 +59,16 @@ pub fn child_main() -> anyhow::Result<Option<i32>> {
     let (config, repo) = (&args[2], &args[3]);
     let host = Host::load(&component::default_path(), Limits::default())?;
     let mut session = host.session(config)?;
-    let params = [
-        ("workspace".to_string(), "acme".to_string()),
-        ("repository".to_string(), repo.clone()),
-    ];
+    let params = [("workspace".to_string(), "acme".to_string()), ("repository".to_string(), repo.clone())];
     let summary = session.run("commits", &params, |_| Ok(()))?;
-    println!(
-        "{} {} {}",
-        summary.rows,
-        session.guest_memory_peak(),
-        peak_rss_kib()?
-    );
+    println!("{} {} {}", summary.rows, session.guest_memory_peak(), peak_rss_kib()?);
     Ok(Some(0))
 }
 
 /// This process's peak resident set (`VmHWM`), in KiB.
 fn peak_rss_kib() -> anyhow::Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
+    let line =
+        status.lines().find(|l| l.starts_with("VmHWM:")).ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
     Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }

@@ -18,10 +18,7 @@ pub fn report(host: &Host) -> anyhow::Result<()> {
     println!("| report | rows | component | native | component / native |");
     println!("|---|---:|---:|---:|---:|");
     for report in ["pull-requests", "commits"] {
-        let params = vec![
-            ("workspace".to_string(), "acme".to_string()),
-            ("repository".to_string(), repo.clone()),
-        ];
+        let params = vec![("workspace".to_string(), "acme".to_string()), ("repository".to_string(), repo.clone())];
         let mut session = host.session(&config)?;
         let started = Instant::now();
         let rows = session.run(report, &params, |_| Ok(()))?.rows;
@@ -30,8 +27,7 @@ pub fn report(host: &Host) -> anyhow::Result<()> {
         let definition = reports::find(report).expect("the report exists");
         let parsed = Config::parse(&config).map_err(|e| anyhow::anyhow!(e.message))?;
         let started = Instant::now();
-        let mut run = Run::start(definition, &params, &parsed, Ureq::new())
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let mut run = Run::start(definition, &params, &parsed, Ureq::new()).map_err(|e| anyhow::anyhow!(e.message))?;
         let mut native_rows = 0;
         while let Some(batch) = run.next_batch().map_err(|e| anyhow::anyhow!(e.message))? {
             native_rows += batch.len() as u64;
@@ -57,10 +53,7 @@ struct Ureq {
 
 impl Ureq {
     fn new() -> Ureq {
-        Ureq {
-            agent: ureq::AgentBuilder::new().build(),
-            started: Instant::now(),
-        }
+        Ureq { agent: ureq::AgentBuilder::new().build(), started: Instant::now() }
     }
 
     fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<RawResponse> {
@@ -78,13 +71,7 @@ impl Ureq {
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
             .map_err(|e| Error::new(ErrorCode::Transport, e.to_string()).retryable())?;
-        Ok(RawResponse {
-            status,
-            content_type,
-            retry_after,
-            rate_limit_reset,
-            body,
-        })
+        Ok(RawResponse { status, content_type, retry_after, rate_limit_reset, body })
     }
 }
 
@@ -101,10 +88,7 @@ impl Transport for Ureq {
     }
 
     fn post(&mut self, _: &Url, _: &[(&str, &str)], _: &[u8]) -> Result<RawResponse> {
-        Err(Error::new(
-            ErrorCode::Transport,
-            "no OAuth in the benchmark",
-        ))
+        Err(Error::new(ErrorCode::Transport, "no OAuth in the benchmark"))
     }
 
     fn now(&self) -> Duration {

@@ -7,8 +7,8 @@
 //! each (5,501 requests for 5,000 pull requests instead of 501).
 
 use anyhow::Context as _;
-use host_harness::component::workspace_dir;
 use fake_bitbucket::FakeBitbucket;
+use host_harness::component::workspace_dir;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -33,17 +33,9 @@ pub fn run(fake: &FakeBitbucket, workspace: &str, repo: &str) -> anyhow::Result<
         .args(["--mode", "paged"])
         .output()
         .context("running the peer script")?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the peer failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line: serde_json::Value = serde_json::from_slice(&output.stdout).with_context(|| {
-        format!(
-            "the peer printed {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })?;
+    anyhow::ensure!(output.status.success(), "the peer failed: {}", String::from_utf8_lossy(&output.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("the peer printed {}", String::from_utf8_lossy(&output.stdout)))?;
     Ok(Peer {
         rows: line["rows"].as_u64().unwrap_or(0),
         wall: Duration::from_secs_f64(line["seconds"].as_f64().unwrap_or(0.0)),
@@ -59,27 +51,15 @@ fn venv() -> anyhow::Result<PathBuf> {
     if marker.exists() {
         return Ok(python);
     }
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&dir)
-        .status()
-        .context("python3 is needed for the peer benchmark")?;
+    let status =
+        Command::new("python3").args(["-m", "venv"]).arg(&dir).status().context("python3 is needed for the peer benchmark")?;
     anyhow::ensure!(status.success(), "python3 -m venv failed");
     let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
         .arg(format!("atlassian-python-api=={VERSION}"))
         .status()
         .context("running pip")?;
-    anyhow::ensure!(
-        status.success(),
-        "pip could not install atlassian-python-api"
-    );
+    anyhow::ensure!(status.success(), "pip could not install atlassian-python-api");
     std::fs::write(&marker, "")?;
     Ok(python)
 }

@@ -58,23 +58,13 @@ mod tests {
     ];
 
     fn error(code: ErrorCode, retry_after_seconds: Option<u32>) -> HostError {
-        HostError::Connector(ConnectorError {
-            code,
-            message: String::new(),
-            http_status: None,
-            retry_after_seconds,
-        })
+        HostError::Connector(ConnectorError { code, message: String::new(), http_status: None, retry_after_seconds })
     }
 
     #[test]
     fn every_code_has_its_own_sentence() {
-        let sentences: std::collections::BTreeSet<String> =
-            CODES.iter().map(|c| what_to_do(&error(*c, None))).collect();
-        assert_eq!(
-            sentences.len(),
-            CODES.len(),
-            "one distinct sentence per code"
-        );
+        let sentences: std::collections::BTreeSet<String> = CODES.iter().map(|c| what_to_do(&error(*c, None))).collect();
+        assert_eq!(sentences.len(), CODES.len(), "one distinct sentence per code");
         assert!(sentences.iter().all(|s| s.ends_with('.')));
     }
 

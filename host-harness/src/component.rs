@@ -10,10 +10,7 @@ use std::sync::OnceLock;
 
 /// The repository root (the workspace that contains this crate).
 pub fn workspace_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host-harness sits in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host-harness sits in the workspace").to_path_buf()
 }
 
 /// The component this repository builds (its own `component` profile: LTO,
@@ -26,26 +23,14 @@ pub fn default_path() -> PathBuf {
 /// path. Runs cargo at most once per process.
 pub fn build() -> anyhow::Result<PathBuf> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| build_uncached().map_err(|e| format!("{e:#}")))
-        .clone()
-        .map_err(anyhow::Error::msg)
+    BUILT.get_or_init(|| build_uncached().map_err(|e| format!("{e:#}"))).clone().map_err(anyhow::Error::msg)
 }
 
 fn build_uncached() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace_dir())
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "component",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            "bitbucket-connector",
-        ])
+        .args(["build", "--quiet", "--profile", "component", "--target", "wasm32-wasip2", "-p", "bitbucket-connector"])
         .env("CARGO_TARGET_DIR", workspace_dir().join("target/component"))
         .status()
         .context("running cargo to build the component")?;
@@ -88,10 +73,7 @@ pub fn build_hostile(attack: &str) -> anyhow::Result<PathBuf> {
         bail!("no hostile guest `{attack}`; known: {HOSTILE_ATTACKS:?}");
     }
     // One build at a time in this process (they share a target directory).
-    let mut built = BUILT
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     built
         .entry(attack.to_string())
         .or_insert_with(|| build_hostile_uncached(attack).map_err(|e| format!("{e:#}")))
@@ -115,18 +97,13 @@ fn build_hostile_uncached(attack: &str) -> anyhow::Result<PathBuf> {
     if attack != "none" {
         command.args(["--features", attack]);
     }
-    let status = command
-        .status()
-        .context("running cargo to build the hostile guest")?;
+    let status = command.status().context("running cargo to build the hostile guest")?;
     if !status.success() {
         bail!("building the hostile guest `{attack}` failed");
     }
     let dir = root.join(attack);
     std::fs::create_dir_all(&dir)?;
     let wasm = dir.join("hostile_guest.wasm");
-    std::fs::copy(
-        target_dir.join("wasm32-wasip2/release/hostile_guest.wasm"),
-        &wasm,
-    )?;
+    std::fs::copy(target_dir.join("wasm32-wasip2/release/hostile_guest.wasm"), &wasm)?;
     Ok(wasm)
 }

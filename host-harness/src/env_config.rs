@@ -14,14 +14,7 @@ use anyhow::{bail, Context as _};
 use serde_json::{json, Map, Value};
 
 /// `auth` fields that may come from the environment.
-const FROM_ENV: [&str; 6] = [
-    "email",
-    "token",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-];
+const FROM_ENV: [&str; 6] = ["email", "token", "client_id", "client_secret", "refresh_token", "access_token"];
 
 /// The standard variables for a run without a config file.
 pub const EMAIL: &str = "BITBUCKET_EMAIL";
@@ -32,8 +25,7 @@ pub const ENDPOINT: &str = "BITBUCKET_ENDPOINT";
 /// Replaces every `auth.<field>_env` of `config` with `auth.<field>`, read
 /// from the variable it names. Errors name the variable, never a value.
 pub fn resolve(config: &str, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
-    let mut value: Value =
-        serde_json::from_str(config).context("the configuration is not valid JSON")?;
+    let mut value: Value = serde_json::from_str(config).context("the configuration is not valid JSON")?;
     let Some(auth) = value.get_mut("auth").and_then(Value::as_object_mut) else {
         return Ok(config.to_string());
     };
@@ -94,27 +86,15 @@ mod tests {
     use super::*;
 
     fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     }
 
     #[test]
     fn named_variables_fill_the_auth_fields() {
         let config = r#"{"endpoint":"https://api.bitbucket.org/2.0","auth":{"type":"api-token","email_env":"MY_EMAIL","token_env":"MY_TOKEN"}}"#;
-        let resolved = resolve(
-            config,
-            vars(&[("MY_EMAIL", "a@b.c"), ("MY_TOKEN", " s3cret\n")]),
-        )
-        .unwrap();
+        let resolved = resolve(config, vars(&[("MY_EMAIL", "a@b.c"), ("MY_TOKEN", " s3cret\n")])).unwrap();
         let value: Value = serde_json::from_str(&resolved).unwrap();
-        assert_eq!(
-            value["auth"],
-            json!({"type": "api-token", "email": "a@b.c", "token": "s3cret"})
-        );
+        assert_eq!(value["auth"], json!({"type": "api-token", "email": "a@b.c", "token": "s3cret"}));
         assert_eq!(value["endpoint"], "https://api.bitbucket.org/2.0");
         let untouched = r#"{"auth":{"type":"bearer","token":"t"}}"#;
         assert_eq!(resolve(untouched, vars(&[])).unwrap(), untouched);
@@ -124,11 +104,7 @@ mod tests {
     fn a_missing_variable_or_a_conflict_is_an_error_naming_it() {
         let e = resolve(r#"{"auth":{"token_env":"NOPE"}}"#, vars(&[])).unwrap_err();
         assert!(e.to_string().contains("NOPE"), "{e}");
-        let e = resolve(
-            r#"{"auth":{"token":"x","token_env":"T"}}"#,
-            vars(&[("T", "SECRETVALUE")]),
-        )
-        .unwrap_err();
+        let e = resolve(r#"{"auth":{"token":"x","token_env":"T"}}"#, vars(&[("T", "SECRETVALUE")])).unwrap_err();
         assert!(e.to_string().contains("not both"), "{e}");
         assert!(!e.to_string().contains("SECRETVALUE"));
         assert!(resolve(r#"{"auth":{"token_env":7}}"#, vars(&[])).is_err());
@@ -138,20 +114,10 @@ mod tests {
     fn the_standard_variables_make_a_configuration() {
         let api = from_standard_vars(vars(&[(EMAIL, "a@b.c"), (API_TOKEN, "tok")])).unwrap();
         let api: Value = serde_json::from_str(&api).unwrap();
-        assert_eq!(
-            api,
-            json!({"auth": {"type": "api-token", "email": "a@b.c", "token": "tok"}})
-        );
-        let bearer = from_standard_vars(vars(&[
-            (ACCESS_TOKEN, "at"),
-            (ENDPOINT, "http://127.0.0.1:9/2.0"),
-        ]))
-        .unwrap();
+        assert_eq!(api, json!({"auth": {"type": "api-token", "email": "a@b.c", "token": "tok"}}));
+        let bearer = from_standard_vars(vars(&[(ACCESS_TOKEN, "at"), (ENDPOINT, "http://127.0.0.1:9/2.0")])).unwrap();
         let bearer: Value = serde_json::from_str(&bearer).unwrap();
-        assert_eq!(
-            bearer,
-            json!({"auth": {"type": "bearer", "token": "at"}, "endpoint": "http://127.0.0.1:9/2.0"})
-        );
+        assert_eq!(bearer, json!({"auth": {"type": "bearer", "token": "at"}, "endpoint": "http://127.0.0.1:9/2.0"}));
         for missing in [vec![], vec![(API_TOKEN, "tok")]] {
             let e = from_standard_vars(vars(&missing)).unwrap_err();
             assert!(e.to_string().contains(EMAIL), "{e}");

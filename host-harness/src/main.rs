@@ -3,12 +3,12 @@
 use anyhow::bail;
 use clap::{Parser, Subcommand};
 use connector_vocabulary::date_params;
+use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::cli::catalog_view::{catalog_json, describe, print_catalog};
 use host_harness::cli::config_file::{self, save_refresh_token};
 use host_harness::cli::limit_flags::LimitFlags;
 use host_harness::cli::run::{parse_param, run_report};
 use host_harness::cli::state::State;
-use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::output::Format;
 use host_harness::{advice, component, Host, HostError};
 use serde_json::json;
@@ -17,11 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "connector-harness",
-    version,
-    about = "Run the Bitbucket connector component under wasmtime"
-)]
+#[command(name = "connector-harness", version, about = "Run the Bitbucket connector component under wasmtime")]
 struct Cli {
     /// The component to load (default: the one this repository builds, built if needed).
     #[arg(long, global = true, value_name = "PATH")]
@@ -129,20 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_catalog(&mut out, &reports)?;
             }
         }
-        Command::Run {
-            report,
-            config,
-            params,
-            format,
-            output,
-            state,
-            quiet,
-        } => {
+        Command::Run { report, config, params, format, output, state, quiet } => {
             let config = config_file::load(config)?;
-            let mut params = params
-                .iter()
-                .map(|p| parse_param(p))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let mut params = params.iter().map(|p| parse_param(p)).collect::<anyhow::Result<Vec<_>>>()?;
             let info = host.list_reports()?.into_iter().find(|r| r.id == report);
             let mut state = match (&state, &info) {
                 (Some(path), Some(info)) => Some(State::load(path, info, &params)?),
@@ -152,15 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 params.push((date_params::CHANGED_AFTER.into(), after));
             }
             let mut session = host.session(&config.resolved)?;
-            let result = run_report(
-                &host,
-                &mut session,
-                &report,
-                &params,
-                format,
-                output.as_deref(),
-                quiet,
-            );
+            let result = run_report(&host, &mut session, &report, &params, format, output.as_deref(), quiet);
             // Bitbucket expires a refresh token once it has rotated it: keep
             // the new one, whether or not the run succeeded.
             if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &config.path) {
@@ -174,9 +151,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Describe { report, json } => {
             let reports = host.list_reports()?;
-            let Some(info) = reports.iter().find(|r| {
-                r.id == report || r.aliases.iter().any(|a| a.eq_ignore_ascii_case(&report))
-            }) else {
+            let Some(info) = reports.iter().find(|r| r.id == report || r.aliases.iter().any(|a| a.eq_ignore_ascii_case(&report)))
+            else {
                 bail!("no report `{report}`; `connector-harness reports` lists them");
             };
             let mut out = std::io::stdout().lock();
@@ -195,24 +171,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = json!({"endpoint": fake.base_url(), "auth": auth}).to_string();
             let mut params = vec![("workspace".to_string(), "acme".to_string())];
             let info = host.list_reports()?.into_iter().find(|r| r.id == report);
-            if info
-                .as_ref()
-                .is_some_and(|r| r.params.iter().any(|p| p.name == "repository"))
-            {
+            if info.as_ref().is_some_and(|r| r.params.iter().any(|p| p.name == "repository")) {
                 params.push(("repository".into(), "web-app".into()));
             }
-            eprintln!(
-                "fake Bitbucket at {} (workspace `acme`); running `{report}`…",
-                fake.base_url()
-            );
+            eprintln!("fake Bitbucket at {} (workspace `acme`); running `{report}`…", fake.base_url());
             let mut session = host.session(&config)?;
             let summary = run_report(&host, &mut session, &report, &params, format, None, false)?;
-            eprintln!(
-                "{} rows in {} batches from {} requests",
-                summary.rows,
-                summary.batches,
-                fake.requests().len()
-            );
+            eprintln!("{} rows in {} batches from {} requests", summary.rows, summary.batches, fake.requests().len());
         }
     }
     Ok(())

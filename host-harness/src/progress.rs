@@ -20,11 +20,7 @@ pub struct Progress {
 impl Progress {
     /// Draws on stderr if it is a terminal and `quiet` is off.
     pub fn new(quiet: bool) -> Progress {
-        Progress {
-            enabled: !quiet && std::io::stderr().is_terminal(),
-            started: Instant::now(),
-            drawn: None,
-        }
+        Progress { enabled: !quiet && std::io::stderr().is_terminal(), started: Instant::now(), drawn: None }
     }
 
     /// After each batch.
@@ -86,27 +82,10 @@ mod tests {
 
     #[test]
     fn the_line_counts_rows_pages_requests_retries_and_time() {
-        let summary = RunSummary {
-            rows: 12_345,
-            pages: 124,
-            requests: 127,
-            retries: 3,
-            ..RunSummary::default()
-        };
-        assert_eq!(
-            line(&summary, Duration::from_millis(3_450)),
-            "12,345 rows · 124 pages · 127 requests (3 retries) · 3.5 s"
-        );
-        let quiet = RunSummary {
-            rows: 7,
-            pages: 1,
-            requests: 1,
-            ..RunSummary::default()
-        };
-        assert_eq!(
-            line(&quiet, Duration::ZERO),
-            "7 rows · 1 page · 1 request · 0.0 s"
-        );
+        let summary = RunSummary { rows: 12_345, pages: 124, requests: 127, retries: 3, ..RunSummary::default() };
+        assert_eq!(line(&summary, Duration::from_millis(3_450)), "12,345 rows · 124 pages · 127 requests (3 retries) · 3.5 s");
+        let quiet = RunSummary { rows: 7, pages: 1, requests: 1, ..RunSummary::default() };
+        assert_eq!(line(&quiet, Duration::ZERO), "7 rows · 1 page · 1 request · 0.0 s");
     }
 
     #[test]

@@ -19,13 +19,7 @@ fn harness_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("BITBUCKET_")) {
         command.env_remove(name);
     }
-    command
-        .envs(vars.iter().copied())
-        .arg("--component")
-        .arg(component)
-        .args(args)
-        .output()
-        .expect("the harness runs")
+    command.envs(vars.iter().copied()).arg("--component").arg(component).args(args).output().expect("the harness runs")
 }
 
 #[test]
@@ -62,35 +56,20 @@ fn secrets_come_from_the_environment_with_or_without_a_config_file() {
     // No config file: the standard variables.
     let out = harness_with_env(
         &args,
-        &[
-            ("BITBUCKET_EMAIL", &c.email),
-            ("BITBUCKET_API_TOKEN", &c.api_token),
-            ("BITBUCKET_ENDPOINT", &base),
-        ],
+        &[("BITBUCKET_EMAIL", &c.email), ("BITBUCKET_API_TOKEN", &c.api_token), ("BITBUCKET_ENDPOINT", &base)],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
 
     // A config file that names the variables.
-    let path =
-        std::env::temp_dir().join(format!("connector-harness-{}-env.json", std::process::id()));
-    let config = serde_json::json!({"endpoint": base, "auth": {"type": "api-token", "email_env": "MY_EMAIL", "token_env": "MY_TOKEN"}});
+    let path = std::env::temp_dir().join(format!("connector-harness-{}-env.json", std::process::id()));
+    let config =
+        serde_json::json!({"endpoint": base, "auth": {"type": "api-token", "email_env": "MY_EMAIL", "token_env": "MY_TOKEN"}});
     std::fs::write(&path, config.to_string()).unwrap();
     let mut with_file = args.to_vec();
     with_file.extend(["--config", path.to_str().unwrap()]);
-    let out = harness_with_env(
-        &with_file,
-        &[("MY_EMAIL", &c.email), ("MY_TOKEN", &c.api_token)],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = harness_with_env(&with_file, &[("MY_EMAIL", &c.email), ("MY_TOKEN", &c.api_token)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 3);
 
     // A variable that is not set: the error names it.
@@ -100,19 +79,15 @@ fn secrets_come_from_the_environment_with_or_without_a_config_file() {
     assert!(stderr.contains("MY_TOKEN"), "{stderr}");
     // Nothing at all: says which variables to set.
     let out = harness_with_env(&args, &[]);
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("BITBUCKET_API_TOKEN"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("BITBUCKET_API_TOKEN"));
     std::fs::remove_file(&path).unwrap();
 }
 
 fn config_file(fake: &FakeBitbucket, name: &str) -> PathBuf {
     let c = fake.credentials();
-    let config = serde_json::json!({"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}});
-    let path = std::env::temp_dir().join(format!(
-        "connector-harness-{}-{name}.json",
-        std::process::id()
-    ));
+    let config =
+        serde_json::json!({"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}});
+    let path = std::env::temp_dir().join(format!("connector-harness-{}-{name}.json", std::process::id()));
     std::fs::write(&path, config.to_string()).unwrap();
     path
 }
@@ -124,36 +99,23 @@ fn reports_json_is_the_catalog() {
     let catalog: Value = serde_json::from_slice(&out.stdout).unwrap();
     let reports = catalog.as_array().unwrap();
     for id in ["repositories", "pull-requests", "commits"] {
-        let r = reports
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap_or_else(|| panic!("{id}"));
+        let r = reports.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id}"));
         assert_eq!(r["status"], "available");
         assert!(r["title"].is_string() && r["description"].is_string());
         assert!(r["params"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|p| p["name"].is_string()
-                && p["required"].is_boolean()
-                && p["description"].is_string()));
-        assert!(r["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["name"].is_string() && c["type"].is_string()));
+            .all(|p| p["name"].is_string() && p["required"].is_boolean() && p["description"].is_string()));
+        assert!(r["columns"].as_array().unwrap().iter().all(|c| c["name"].is_string() && c["type"].is_string()));
     }
     let table = harness(&["reports"]);
-    assert!(String::from_utf8(table.stdout)
-        .unwrap()
-        .lines()
-        .any(|l| l.starts_with("pull-requests")));
+    assert!(String::from_utf8(table.stdout).unwrap().lines().any(|l| l.starts_with("pull-requests")));
 }
 
 /// The case names `wit/connector.wit` declares for one of its enums.
 fn wit_cases(name: &str) -> Vec<String> {
-    let wit =
-        std::fs::read_to_string(component::workspace_dir().join("wit/connector.wit")).unwrap();
+    let wit = std::fs::read_to_string(component::workspace_dir().join("wit/connector.wit")).unwrap();
     connector_vocabulary::wit_enum_cases(&wit, name).unwrap_or_else(|| panic!("no enum {name}"))
 }
 
@@ -166,22 +128,12 @@ fn reports_and_describe_print_the_wits_names() {
     for r in catalog.as_array().unwrap() {
         for c in r["columns"].as_array().unwrap() {
             let ty = c["type"].as_str().unwrap();
-            assert!(
-                types.iter().any(|t| t == ty),
-                "{}.{}: type {ty:?} is not one of {types:?}",
-                r["id"],
-                c["name"]
-            );
+            assert!(types.iter().any(|t| t == ty), "{}.{}: type {ty:?} is not one of {types:?}", r["id"], c["name"]);
             seen_types.insert(ty.to_string());
         }
         for p in r["params"].as_array().unwrap() {
             let kind = p["kind"].as_str().unwrap();
-            assert!(
-                kinds.iter().any(|k| k == kind),
-                "{}.{}: kind {kind:?} is not one of {kinds:?}",
-                r["id"],
-                p["name"]
-            );
+            assert!(kinds.iter().any(|k| k == kind), "{}.{}: kind {kind:?} is not one of {kinds:?}", r["id"], p["name"]);
         }
     }
     // Every column type but `float` occurs in today's catalog.
@@ -189,30 +141,9 @@ fn reports_and_describe_print_the_wits_names() {
         assert!(seen_types.contains(ty), "no {ty} column in the catalog");
     }
     // Exact values for known columns and parameters.
-    let prs = catalog
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "pull-requests")
-        .unwrap();
-    let column = |name: &str| {
-        prs["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()["type"]
-            .clone()
-    };
-    let param = |name: &str| {
-        prs["params"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == name)
-            .unwrap()["kind"]
-            .clone()
-    };
+    let prs = catalog.as_array().unwrap().iter().find(|r| r["id"] == "pull-requests").unwrap();
+    let column = |name: &str| prs["columns"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["type"].clone();
+    let param = |name: &str| prs["params"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["kind"].clone();
     assert_eq!(column("id"), "integer");
     assert_eq!(column("title"), "text");
     assert_eq!(column("updated_on"), "timestamp");
@@ -224,15 +155,9 @@ fn reports_and_describe_print_the_wits_names() {
     let described: Value = serde_json::from_slice(&described.stdout).unwrap();
     assert_eq!(&described, prs);
     let text = String::from_utf8(harness(&["describe", "pull-requests"]).stdout).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("updated_on"))
-        .unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("updated_on")).unwrap();
     assert_eq!(line.split_whitespace().nth(1), Some("timestamp"), "{line}");
-    let line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("days-back"))
-        .unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("days-back")).unwrap();
     assert_eq!(line.split_whitespace().nth(1), Some("integer"), "{line}");
     assert!(!text.contains("::"), "no Rust paths in describe:\n{text}");
 }
@@ -251,16 +176,8 @@ fn run_writes_json_lines_keyed_by_column_in_column_order() {
         "--param",
         "repository=web-app",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let expected = fake.dataset().pull_requests("acme", "web-app");
     assert_eq!(lines.len(), expected.len());
     let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
@@ -272,8 +189,7 @@ fn run_writes_json_lines_keyed_by_column_in_column_order() {
 fn run_writes_csv_with_quoting_to_a_file() {
     let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
     let config = config_file(&fake, "csv");
-    let output =
-        std::env::temp_dir().join(format!("connector-harness-{}-prs.csv", std::process::id()));
+    let output = std::env::temp_dir().join(format!("connector-harness-{}-prs.csv", std::process::id()));
     let out = harness(&[
         "run",
         "pull-requests",
@@ -288,26 +204,15 @@ fn run_writes_csv_with_quoting_to_a_file() {
         "--output",
         output.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = std::fs::read_to_string(&output).unwrap();
     assert!(csv.starts_with("repository,id,title,"));
     // The title with a comma, quotes and a newline is quoted, quotes doubled.
-    let awkward = fake
-        .dataset()
-        .pull_requests("acme", "web-app")
-        .into_iter()
-        .find(|p| p["title"].as_str().unwrap().contains('"'))
-        .unwrap();
+    let awkward =
+        fake.dataset().pull_requests("acme", "web-app").into_iter().find(|p| p["title"].as_str().unwrap().contains('"')).unwrap();
     let title = awkward["title"].as_str().unwrap();
     assert!(title.contains(',') && title.contains('\n'));
-    assert!(
-        csv.contains(&format!("\"{}\"", title.replace('"', "\"\""))),
-        "quoted title in CSV"
-    );
+    assert!(csv.contains(&format!("\"{}\"", title.replace('"', "\"\""))), "quoted title in CSV");
 }
 
 #[test]
@@ -316,20 +221,10 @@ fn failures_exit_non_zero_with_the_code_first_then_what_to_do() {
     let config = config_file(&fake, "fail");
     let cases: [(&[&str], &str); 3] = [
         (
-            &[
-                "run",
-                "repository-user-permissions",
-                "--config",
-                config.to_str().unwrap(),
-                "--param",
-                "workspace=acme",
-            ],
+            &["run", "repository-user-permissions", "--config", config.to_str().unwrap(), "--param", "workspace=acme"],
             "invalid-parameter: ",
         ),
-        (
-            &["run", "nope", "--config", config.to_str().unwrap()],
-            "unknown-report: ",
-        ),
+        (&["run", "nope", "--config", config.to_str().unwrap()], "unknown-report: "),
         (
             &[
                 "run",
@@ -358,11 +253,7 @@ fn failures_exit_non_zero_with_the_code_first_then_what_to_do() {
 #[test]
 fn demo_prints_real_rows_from_the_embedded_fake() {
     let out = harness(&["demo"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.lines().next().unwrap().starts_with("repository"));
     assert!(stdout.lines().filter(|l| l.starts_with("web-app ")).count() >= 50);
@@ -375,40 +266,19 @@ fn a_rotated_oauth_refresh_token_is_saved_back_to_the_config_file() {
         client_secret: "secret".into(),
         refresh_token: "refresh-0".into(),
     };
-    let fake = FakeBitbucket::start(FakeOptions {
-        oauth: Some(oauth),
-        ..FakeOptions::default()
-    })
-    .unwrap();
+    let fake = FakeBitbucket::start(FakeOptions { oauth: Some(oauth), ..FakeOptions::default() }).unwrap();
     let config = serde_json::json!({"endpoint": fake.base_url(), "auth": {
         "type": "oauth", "client_id": "key", "client_secret": "secret", "refresh_token": "refresh-0",
         "access_token": "expired", "token_url": format!("{}/site/oauth2/access_token", fake.origin()),
     }});
-    let path = std::env::temp_dir().join(format!(
-        "connector-harness-{}-oauth.json",
-        std::process::id()
-    ));
+    let path = std::env::temp_dir().join(format!("connector-harness-{}-oauth.json", std::process::id()));
     std::fs::write(&path, config.to_string()).unwrap();
-    let out = harness(&[
-        "run",
-        "repositories",
-        "--config",
-        path.to_str().unwrap(),
-        "--param",
-        "workspace=acme",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = harness(&["run", "repositories", "--config", path.to_str().unwrap(), "--param", "workspace=acme"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(saved["auth"]["refresh_token"], "oauth-refresh-1");
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains("saved") && !stderr.contains("oauth-refresh-1"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("saved") && !stderr.contains("oauth-refresh-1"), "{stderr}");
 }
 
 #[test]
@@ -433,37 +303,20 @@ fn sqlite_output_has_typed_columns_and_the_primary_key_and_reruns_upsert() {
     ];
     for _ in 0..2 {
         let out = harness(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let conn = rusqlite::Connection::open(&db).unwrap();
     let expected = fake.dataset().pull_requests("acme", "web-app");
-    let count: i64 = conn
-        .query_row("SELECT count(*) FROM pull_requests", [], |r| r.get(0))
-        .unwrap();
+    let count: i64 = conn.query_row("SELECT count(*) FROM pull_requests", [], |r| r.get(0)).unwrap();
     assert_eq!(count as usize, expected.len(), "two runs, no duplicates");
-    let schema: String = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE name = 'pull_requests'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let schema: String = conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'pull_requests'", [], |r| r.get(0)).unwrap();
     assert!(schema.contains("\"id\" INTEGER NOT NULL"), "{schema}");
-    assert!(
-        schema.contains("PRIMARY KEY (\"repository\", \"id\")"),
-        "{schema}"
-    );
+    assert!(schema.contains("PRIMARY KEY (\"repository\", \"id\")"), "{schema}");
     let first = &expected[0];
     let (title, id_type): (String, String) = conn
-        .query_row(
-            "SELECT title, typeof(id) FROM pull_requests WHERE id = ?1",
-            [first["id"].as_i64().unwrap()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT title, typeof(id) FROM pull_requests WHERE id = ?1", [first["id"].as_i64().unwrap()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!(title, first["title"].as_str().unwrap());
     assert_eq!(id_type, "integer");
@@ -479,10 +332,7 @@ fn state_files_make_runs_incremental() {
     let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
     let config = config_file(&fake, "state");
     let dir = std::env::temp_dir();
-    let state = dir.join(format!(
-        "connector-harness-{}.state.json",
-        std::process::id()
-    ));
+    let state = dir.join(format!("connector-harness-{}.state.json", std::process::id()));
     let _ = std::fs::remove_file(&state);
     let args = [
         "run",
@@ -496,29 +346,14 @@ fn state_files_make_runs_incremental() {
         "--state",
         state.to_str().unwrap(),
     ];
-    let rows = |out: &Output| {
-        String::from_utf8(out.stdout.clone())
-            .unwrap()
-            .lines()
-            .count()
-    };
+    let rows = |out: &Output| String::from_utf8(out.stdout.clone()).unwrap().lines().count();
 
     let full = harness(&args);
-    assert!(
-        full.status.success(),
-        "{}",
-        String::from_utf8_lossy(&full.stderr)
-    );
-    assert_eq!(
-        rows(&full),
-        fake.dataset().pull_requests("acme", "web-app").len()
-    );
+    assert!(full.status.success(), "{}", String::from_utf8_lossy(&full.stderr));
+    assert_eq!(rows(&full), fake.dataset().pull_requests("acme", "web-app").len());
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     let key = "pull-requests repository=web-app workspace=acme";
-    let first = saved[key]
-        .as_str()
-        .expect("a checkpoint for the scope")
-        .to_string();
+    let first = saved[key].as_str().expect("a checkpoint for the scope").to_string();
 
     fake.update_pull_request("acme", "web-app", 3, "2026-10-09T10:00:00+00:00", "Changed");
     fake.clear_requests();
@@ -552,29 +387,13 @@ fn state_files_make_runs_incremental() {
 fn table_output_aligns_every_column_under_its_header() {
     let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
     let config = config_file(&fake, "table");
-    let out = harness(&[
-        "run",
-        "repositories",
-        "--config",
-        config.to_str().unwrap(),
-        "--param",
-        "workspace=acme",
-        "--format",
-        "table",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        harness(&["run", "repositories", "--config", config.to_str().unwrap(), "--param", "workspace=acme", "--format", "table"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
     let header: String = lines[0].iter().collect();
-    let at = |name: &str| {
-        header
-            .find(name)
-            .unwrap_or_else(|| panic!("{name} in {header}"))
-    };
+    let at = |name: &str| header.find(name).unwrap_or_else(|| panic!("{name} in {header}"));
     let (full_name, slug) = (at("full_name"), at("slug"));
     // Header, a rule under each column, the rows, then their count.
     let count = fake.dataset().repositories("acme").len();
@@ -602,9 +421,6 @@ fn every_subcommand_help_shows_an_example() {
         let out = harness(&[subcommand, "--help"]);
         assert!(out.status.success());
         let help = String::from_utf8(out.stdout).unwrap();
-        assert!(
-            help.contains("Example") && help.contains(&format!("connector-harness {subcommand}")),
-            "{subcommand}: {help}"
-        );
+        assert!(help.contains("Example") && help.contains(&format!("connector-harness {subcommand}")), "{subcommand}: {help}");
     }
 }

@@ -32,38 +32,20 @@ pub fn config(fake: &FakeBitbucket) -> String {
 }
 
 pub fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 pub fn report(id: &str) -> ReportInfo {
-    host()
-        .list_reports()
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == id)
-        .unwrap_or_else(|| panic!("no report {id}"))
+    host().list_reports().unwrap().into_iter().find(|r| r.id == id).unwrap_or_else(|| panic!("no report {id}"))
 }
 
 /// Runs a report to completion; rows as JSON objects keyed by column name.
 pub fn run(config: &str, report_id: &str, pairs: &[(&str, &str)]) -> Result<Vec<Value>, HostError> {
-    let columns = host()
-        .list_reports()
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == report_id)
-        .map(|r| r.columns)
-        .unwrap_or_default();
+    let columns = host().list_reports().unwrap().into_iter().find(|r| r.id == report_id).map(|r| r.columns).unwrap_or_default();
     let mut session = host().session(config)?;
     let mut rows = Vec::new();
     session.run(report_id, &params(pairs), |cells| {
-        assert_eq!(
-            cells.len(),
-            columns.len(),
-            "a row has one cell per declared column"
-        );
+        assert_eq!(cells.len(), columns.len(), "a row has one cell per declared column");
         rows.push(row_to_json(&columns, cells));
         Ok(())
     })?;
@@ -71,28 +53,20 @@ pub fn run(config: &str, report_id: &str, pairs: &[(&str, &str)]) -> Result<Vec<
 }
 
 /// The connector error of a failed call (panics on success or a trap).
-pub fn connector_error(
-    result: Result<impl std::fmt::Debug, HostError>,
-) -> host_harness::ConnectorError {
+pub fn connector_error(result: Result<impl std::fmt::Debug, HostError>) -> host_harness::ConnectorError {
     match result {
         Err(HostError::Connector(e)) => e,
         Err(other) => panic!("expected a connector error, got {other}"),
         Ok(value) => {
             let shown = format!("{value:?}");
-            panic!(
-                "expected a connector error, got Ok({}…)",
-                shown.chars().take(300).collect::<String>()
-            )
+            panic!("expected a connector error, got Ok({}…)", shown.chars().take(300).collect::<String>())
         }
     }
 }
 
 /// Requests that reached the fake with a given path suffix.
 pub fn requests_to(fake: &FakeBitbucket, path_suffix: &str) -> Vec<RecordedRequest> {
-    fake.requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with(path_suffix))
-        .collect()
+    fake.requests().into_iter().filter(|r| r.path.ends_with(path_suffix)).collect()
 }
 
 /// This process's peak resident memory (VmHWM), in KiB.
@@ -107,7 +81,5 @@ pub fn peak_rss_kib() -> u64 {
 
 /// This process's open file descriptors now.
 pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .map(|d| d.count())
-        .unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }

@@ -86,10 +86,7 @@ fn assert_conforms(fake: &FakeBitbucket) {
     for r in fake.requests() {
         let path = r.path.strip_prefix("/2.0").unwrap_or(&r.path);
         if let Err(why) = openapi().check(&r.method, path, &r.query) {
-            panic!(
-                "request {} {path}?{:?} matches no OpenAPI operation: {why}",
-                r.method, r.query
-            );
+            panic!("request {} {path}?{:?} matches no OpenAPI operation: {why}", r.method, r.query);
         }
     }
 }
@@ -98,9 +95,7 @@ fn assert_conforms(fake: &FakeBitbucket) {
 fn every_commercial_report_is_in_the_catalog_by_title_or_alias() {
     let catalog = catalog();
     for title in COMMERCIAL {
-        let found = catalog
-            .iter()
-            .any(|r| r.title == title || r.aliases.iter().any(|a| a == title));
+        let found = catalog.iter().any(|r| r.title == title || r.aliases.iter().any(|a| a == title));
         assert!(found, "{title} is not in the catalog");
     }
 }
@@ -116,22 +111,11 @@ fn every_entity_is_in_the_catalog_with_a_status() {
         if let ReportStatus::RetiredUpstream(t) = &r.status {
             assert!(t.since.len() == 10 && !t.reason.is_empty(), "{}", r.id);
             if let Some(replacement) = &t.replacement {
-                let target = catalog
-                    .iter()
-                    .find(|c| &c.id == replacement)
-                    .unwrap_or_else(|| panic!("{} -> {replacement}", r.id));
-                assert!(
-                    matches!(target.status, ReportStatus::Available),
-                    "{} points at a retired report",
-                    r.id
-                );
+                let target = catalog.iter().find(|c| &c.id == replacement).unwrap_or_else(|| panic!("{} -> {replacement}", r.id));
+                assert!(matches!(target.status, ReportStatus::Available), "{} points at a retired report", r.id);
             }
         } else {
-            assert!(
-                !r.primary_key.is_empty() && !r.columns.is_empty(),
-                "{}",
-                r.id
-            );
+            assert!(!r.primary_key.is_empty() && !r.columns.is_empty(), "{}", r.id);
         }
     }
 }
@@ -140,27 +124,16 @@ fn every_entity_is_in_the_catalog_with_a_status() {
 fn retired_reports_fail_fast_and_send_nothing() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
-    let retired: Vec<ReportInfo> = catalog()
-        .into_iter()
-        .filter(|r| matches!(r.status, ReportStatus::RetiredUpstream(_)))
-        .collect();
+    let retired: Vec<ReportInfo> =
+        catalog().into_iter().filter(|r| matches!(r.status, ReportStatus::RetiredUpstream(_))).collect();
     assert!(retired.len() >= 9);
     for r in retired {
-        let e = connector_error(run(
-            &config,
-            &r.id,
-            &[("workspace", "acme"), ("repository", "web-app")],
-        ));
+        let e = connector_error(run(&config, &r.id, &[("workspace", "acme"), ("repository", "web-app")]));
         assert_eq!(e.code, ErrorCode::RetiredUpstream, "{}", r.id);
         if let ReportStatus::RetiredUpstream(t) = &r.status {
             assert!(e.message.contains(&t.since), "{}: {}", r.id, e.message);
             if let Some(replacement) = &t.replacement {
-                assert!(
-                    e.message.contains(replacement.as_str()),
-                    "{}: {}",
-                    r.id,
-                    e.message
-                );
+                assert!(e.message.contains(replacement.as_str()), "{}: {}", r.id, e.message);
             }
         }
     }
@@ -169,10 +142,7 @@ fn retired_reports_fail_fast_and_send_nothing() {
 
 /// Parameters that make each available report runnable against the demo data.
 fn demo_params(report: &ReportInfo, fake: &FakeBitbucket) -> Vec<(String, String)> {
-    let main_commit = fake.dataset().commits("acme", "web-app")[0]["hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let main_commit = fake.dataset().commits("acme", "web-app")[0]["hash"].as_str().unwrap().to_string();
     let mut params = Vec::new();
     for p in &report.params {
         let value = match p.name.as_str() {
@@ -196,11 +166,7 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
     let per_pr = |count: &dyn Fn(u64) -> usize| (1..=prs).map(count).sum::<usize>();
     Some(match id {
         "repositories" => d.repositories(w).len(),
-        "public-repositories" => d
-            .repositories(w)
-            .iter()
-            .filter(|x| x["is_private"] == false)
-            .count(),
+        "public-repositories" => d.repositories(w).iter().filter(|x| x["is_private"] == false).count(),
         "pull-requests" => prs as usize,
         "commits" => d.commit_count(w, r),
         "pull-request-comments" => per_pr(&|id| d.pull_request_comment_count(w, r, id)),
@@ -216,9 +182,7 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
         "repository-group-permissions" => d.group_permission_count(w, r),
         "repository-permissions" => d.repository_permissions(w, r).len(),
         "pipelines" => d.pipeline_count(w, r),
-        "pipeline-steps" => (1..=d.pipeline_count(w, r))
-            .map(|n| d.pipeline_step_count(w, r, n))
-            .sum(),
+        "pipeline-steps" => (1..=d.pipeline_count(w, r)).map(|n| d.pipeline_step_count(w, r, n)).sum(),
         "deployments" => d.deployment_count(w, r),
         "environments" => d.environment_count(w, r),
         "directory-contents" => d.src_root_count(w, r),
@@ -234,12 +198,7 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
 
 fn first_group(fake: &FakeBitbucket) -> String {
     let config = config(fake);
-    let rows = run(
-        &config,
-        "repository-group-permissions",
-        &[("workspace", "acme"), ("repository", "web-app")],
-    )
-    .unwrap();
+    let rows = run(&config, "repository-group-permissions", &[("workspace", "acme"), ("repository", "web-app")]).unwrap();
     rows[0]["group_slug"].as_str().unwrap().to_string()
 }
 
@@ -247,53 +206,25 @@ fn first_group(fake: &FakeBitbucket) -> String {
 fn every_available_report_runs_with_its_declared_columns_and_a_unique_key() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
-    for report in catalog()
-        .into_iter()
-        .filter(|r| matches!(r.status, ReportStatus::Available))
-    {
+    for report in catalog().into_iter().filter(|r| matches!(r.status, ReportStatus::Available)) {
         let params = demo_params(&report, &fake);
-        let pairs: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let rows =
-            run(&config, &report.id, &pairs).unwrap_or_else(|e| panic!("{}: {e}", report.id));
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let rows = run(&config, &report.id, &pairs).unwrap_or_else(|e| panic!("{}: {e}", report.id));
         assert!(!rows.is_empty(), "{} returned no rows", report.id);
         if let Some(expected) = expected_rows(&report.id, &fake) {
-            assert_eq!(
-                rows.len(),
-                expected,
-                "{}: rows against the seeded data",
-                report.id
-            );
+            assert_eq!(rows.len(), expected, "{}: rows against the seeded data", report.id);
         }
         let mut keys = BTreeSet::new();
         for row in &rows {
             let object = row.as_object().unwrap();
             assert_eq!(object.len(), report.columns.len(), "{}", report.id);
-            let key: Vec<String> = report
-                .primary_key
-                .iter()
-                .map(|k| object[k].to_string())
-                .collect();
-            assert!(
-                report.primary_key.iter().all(|k| !object[k].is_null()),
-                "{}: null key in {row}",
-                report.id
-            );
-            assert!(
-                keys.insert(key.clone()),
-                "{}: duplicate key {key:?}",
-                report.id
-            );
+            let key: Vec<String> = report.primary_key.iter().map(|k| object[k].to_string()).collect();
+            assert!(report.primary_key.iter().all(|k| !object[k].is_null()), "{}: null key in {row}", report.id);
+            assert!(keys.insert(key.clone()), "{}: duplicate key {key:?}", report.id);
         }
         for column in &report.columns {
             let all_null = rows.iter().all(|r| r[&column.name].is_null());
-            assert!(
-                !all_null,
-                "{}.{} is null in every row",
-                report.id, column.name
-            );
+            assert!(!all_null, "{}.{} is null in every row", report.id, column.name);
         }
     }
     assert_conforms(&fake);
@@ -301,33 +232,13 @@ fn every_available_report_runs_with_its_declared_columns_and_a_unique_key() {
 
 #[test]
 fn the_conformance_check_rejects_paths_the_document_does_not_have() {
-    let q = |pairs: &[(&str, &str)]| {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<Vec<_>>()
-    };
+    let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
     assert!(openapi()
-        .check(
-            "GET",
-            "/repositories/acme/web-app/pullrequests",
-            &q(&[("pagelen", "50"), ("state", "OPEN")])
-        )
+        .check("GET", "/repositories/acme/web-app/pullrequests", &q(&[("pagelen", "50"), ("state", "OPEN")]))
         .is_ok());
-    assert!(openapi()
-        .check("GET", "/repositories/acme/web-app/pull-requests", &q(&[]))
-        .is_err());
-    assert!(openapi()
-        .check(
-            "GET",
-            "/repositories/acme/web-app/commits",
-            &q(&[("q", "date >= 2026-01-01")])
-        )
-        .is_err());
-    assert!(
-        openapi().check("GET", "/repositories", &q(&[])).is_err(),
-        "deprecated and removed"
-    );
+    assert!(openapi().check("GET", "/repositories/acme/web-app/pull-requests", &q(&[])).is_err());
+    assert!(openapi().check("GET", "/repositories/acme/web-app/commits", &q(&[("q", "date >= 2026-01-01")])).is_err());
+    assert!(openapi().check("GET", "/repositories", &q(&[])).is_err(), "deprecated and removed");
 }
 
 #[test]
@@ -348,21 +259,13 @@ fn removed_endpoints_answer_as_bitbucket_does_today() {
 fn raw_get(url: &str, authorization: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let url = url::Url::parse(url).unwrap();
-    let mut stream =
-        std::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).unwrap();
-    write!(
-        stream,
-        "GET {} HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n",
-        url.path()
-    )
-    .unwrap();
+    let mut stream = std::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).unwrap();
+    write!(stream, "GET {} HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n", url.path())
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
 }
 
@@ -375,38 +278,20 @@ fn omitting_the_repository_covers_every_repository_of_the_workspace() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
     let dataset = fake.dataset();
-    let repos: Vec<String> = dataset
-        .repositories("acme")
-        .iter()
-        .map(|r| r["slug"].as_str().unwrap().to_string())
-        .collect();
+    let repos: Vec<String> = dataset.repositories("acme").iter().map(|r| r["slug"].as_str().unwrap().to_string()).collect();
     let rows = rows_of(&config, "commits", &[("workspace", "acme")]);
     let expected: usize = repos.iter().map(|r| dataset.commits("acme", r).len()).sum();
     assert_eq!(rows.len(), expected);
-    let seen: BTreeSet<&str> = rows
-        .iter()
-        .map(|r| r["repository"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        seen.len(),
-        repos
-            .iter()
-            .filter(|r| !dataset.commits("acme", r).is_empty())
-            .count()
-    );
+    let seen: BTreeSet<&str> = rows.iter().map(|r| r["repository"].as_str().unwrap()).collect();
+    assert_eq!(seen.len(), repos.iter().filter(|r| !dataset.commits("acme", r).is_empty()).count());
     // One listing of the repositories, then each repository's pages.
-    let pages: usize = repos
-        .iter()
-        .map(|r| dataset.commits("acme", r).len().div_ceil(100).max(1))
-        .sum();
+    let pages: usize = repos.iter().map(|r| dataset.commits("acme", r).len().div_ceil(100).max(1)).sum();
     assert_eq!(fake.requests().len(), 1 + pages);
     assert_conforms(&fake);
 }
 
 fn timestamp(row: &Value, column: &str) -> i64 {
-    let text = row[column]
-        .as_str()
-        .unwrap_or_else(|| panic!("{column} in {row}"));
+    let text = row[column].as_str().unwrap_or_else(|| panic!("{column} in {row}"));
     // RFC 3339 as the fake writes it; compare as text after normalising to UTC seconds.
     chrono_free_seconds(text)
 }
@@ -428,11 +313,7 @@ fn chrono_free_seconds(s: &str) -> i64 {
 
 /// Runs a report with and without `since`, returning (all rows, filtered
 /// rows, requests for all, requests for filtered).
-fn with_and_without_since(
-    report: &str,
-    pairs: &[(&str, &str)],
-    since: &str,
-) -> (Vec<Value>, Vec<Value>, usize, usize) {
+fn with_and_without_since(report: &str, pairs: &[(&str, &str)], since: &str) -> (Vec<Value>, Vec<Value>, usize, usize) {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
     let all = rows_of(&config, report, pairs);
@@ -451,16 +332,9 @@ fn since_becomes_a_server_side_filter_for_pull_requests() {
     let since = "2026-07-01";
     let cutoff = chrono_free_seconds("2026-07-01T00:00:00+00:00");
     let pairs = [("workspace", "acme"), ("repository", "web-app")];
-    let (all, filtered, all_requests, filtered_requests) =
-        with_and_without_since("pull-requests", &pairs, since);
-    let expected: Vec<&Value> = all
-        .iter()
-        .filter(|r| timestamp(r, "updated_on") >= cutoff)
-        .collect();
-    assert!(
-        !expected.is_empty() && expected.len() < all.len(),
-        "the date splits the demo data"
-    );
+    let (all, filtered, all_requests, filtered_requests) = with_and_without_since("pull-requests", &pairs, since);
+    let expected: Vec<&Value> = all.iter().filter(|r| timestamp(r, "updated_on") >= cutoff).collect();
+    assert!(!expected.is_empty() && expected.len() < all.len(), "the date splits the demo data");
     assert_eq!(filtered.iter().collect::<Vec<_>>(), expected);
     assert_eq!(all_requests, all.len().div_ceil(50));
     assert_eq!(filtered_requests, expected.len().div_ceil(50).max(1));
@@ -470,12 +344,8 @@ fn since_becomes_a_server_side_filter_for_pull_requests() {
 fn since_stops_commit_paging_at_the_cutoff() {
     let cutoff = chrono_free_seconds("2026-07-01T00:00:00+00:00");
     let pairs = [("workspace", "acme"), ("repository", "web-app")];
-    let (all, filtered, all_requests, filtered_requests) =
-        with_and_without_since("commits", &pairs, "2026-07-01");
-    let expected: Vec<&Value> = all
-        .iter()
-        .filter(|r| timestamp(r, "date") >= cutoff)
-        .collect();
+    let (all, filtered, all_requests, filtered_requests) = with_and_without_since("commits", &pairs, "2026-07-01");
+    let expected: Vec<&Value> = all.iter().filter(|r| timestamp(r, "date") >= cutoff).collect();
     assert!(!expected.is_empty() && expected.len() < all.len());
     assert_eq!(filtered.iter().collect::<Vec<_>>(), expected);
     assert_eq!(all_requests, all.len().div_ceil(100));
@@ -488,12 +358,8 @@ fn since_stops_commit_paging_at_the_cutoff() {
 fn since_stops_pipeline_paging_newest_first() {
     let cutoff = chrono_free_seconds("2026-08-01T00:00:00+00:00");
     let pairs = [("workspace", "acme"), ("repository", "web-app")];
-    let (all, filtered, _, filtered_requests) =
-        with_and_without_since("pipelines", &pairs, "2026-08-01");
-    let expected: Vec<&Value> = all
-        .iter()
-        .filter(|r| timestamp(r, "created_on") >= cutoff)
-        .collect();
+    let (all, filtered, _, filtered_requests) = with_and_without_since("pipelines", &pairs, "2026-08-01");
+    let expected: Vec<&Value> = all.iter().filter(|r| timestamp(r, "created_on") >= cutoff).collect();
     assert!(!expected.is_empty() && expected.len() < all.len());
     assert_eq!(filtered.len(), expected.len());
     assert_eq!(filtered_requests, expected.len() / 100 + 1);
@@ -504,83 +370,41 @@ fn days_back_means_since_now_minus_n_days() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
     // Every demo object is older than a day.
-    let rows = rows_of(
-        &config,
-        "pull-requests",
-        &[
-            ("workspace", "acme"),
-            ("repository", "web-app"),
-            ("days-back", "1"),
-        ],
-    );
+    let rows = rows_of(&config, "pull-requests", &[("workspace", "acme"), ("repository", "web-app"), ("days-back", "1")]);
     assert!(rows.is_empty());
     let q = &fake.requests()[0].query;
-    let filter = q
-        .iter()
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v.as_str())
-        .unwrap();
+    let filter = q.iter().find(|(k, _)| k == "q").map(|(_, v)| v.as_str()).unwrap();
     assert!(filter.contains("updated_on >= 2"), "{filter}");
-    assert!(
-        filter.contains("state = \"MERGED\""),
-        "the states stay in the query: {filter}"
-    );
+    assert!(filter.contains("state = \"MERGED\""), "the states stay in the query: {filter}");
 }
 
 #[test]
 fn per_pull_request_reports_cover_a_whole_workspace() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
-    let one = rows_of(
-        &config,
-        "pull-request-comments",
-        &[
-            ("workspace", "acme"),
-            ("repository", "web-app"),
-            ("pull-request", "1"),
-        ],
-    );
-    assert!(one
-        .iter()
-        .all(|r| r["pull_request_id"] == 1 && r["repository"] == "web-app"));
+    let one =
+        rows_of(&config, "pull-request-comments", &[("workspace", "acme"), ("repository", "web-app"), ("pull-request", "1")]);
+    assert!(one.iter().all(|r| r["pull_request_id"] == 1 && r["repository"] == "web-app"));
     let all = rows_of(&config, "pull-request-comments", &[("workspace", "acme")]);
-    let repos: BTreeSet<&str> = all
-        .iter()
-        .map(|r| r["repository"].as_str().unwrap())
-        .collect();
+    let repos: BTreeSet<&str> = all.iter().map(|r| r["repository"].as_str().unwrap()).collect();
     assert_eq!(repos.len(), 3, "every repository of the workspace");
-    let from_pr1: Vec<&Value> = all
-        .iter()
-        .filter(|r| r["repository"] == "web-app" && r["pull_request_id"] == 1)
-        .collect();
+    let from_pr1: Vec<&Value> = all.iter().filter(|r| r["repository"] == "web-app" && r["pull_request_id"] == 1).collect();
     assert_eq!(from_pr1, one.iter().collect::<Vec<_>>());
     assert_conforms(&fake);
 }
 
 #[test]
 fn the_readme_lists_every_report() {
-    let readme =
-        std::fs::read_to_string(host_harness::component::workspace_dir().join("README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(host_harness::component::workspace_dir().join("README.md")).unwrap();
     for r in catalog() {
         let row = readme
             .lines()
             .find(|l| l.starts_with(&format!("| `{}` |", r.id)))
             .unwrap_or_else(|| panic!("README has no row for {}", r.id));
         let cells: Vec<&str> = row.split(" | ").collect();
-        assert_eq!(
-            cells[4],
-            r.columns.len().to_string(),
-            "{}: column count in the README",
-            r.id
-        );
+        assert_eq!(cells[4], r.columns.len().to_string(), "{}: column count in the README", r.id);
         let retired = matches!(r.status, ReportStatus::RetiredUpstream(_));
-        assert_eq!(
-            cells[5].starts_with("retired"),
-            retired,
-            "{}: status in the README",
-            r.id
-        );
+        assert_eq!(cells[5].starts_with("retired"), retired, "{}: status in the README", r.id);
     }
 }
 
@@ -589,33 +413,14 @@ fn a_workspace_wide_run_with_since_still_visits_every_repository() {
     let fake = start(FakeOptions::default());
     let config = config(&fake);
     let since = "2026-07-01";
-    let whole = rows_of(
-        &config,
-        "pull-requests",
-        &[("workspace", "acme"), ("since", since)],
-    );
+    let whole = rows_of(&config, "pull-requests", &[("workspace", "acme"), ("since", since)]);
     let mut per_repo = Vec::new();
     for repo in fake.dataset().repositories("acme") {
         let slug = repo["slug"].as_str().unwrap();
-        per_repo.extend(rows_of(
-            &config,
-            "pull-requests",
-            &[
-                ("workspace", "acme"),
-                ("repository", slug),
-                ("since", since),
-            ],
-        ));
+        per_repo.extend(rows_of(&config, "pull-requests", &[("workspace", "acme"), ("repository", slug), ("since", since)]));
     }
     assert!(!whole.is_empty());
-    assert_eq!(
-        whole, per_repo,
-        "the repository listing is not narrowed by the date"
-    );
-    let listing = fake
-        .requests()
-        .into_iter()
-        .find(|r| r.path == "/2.0/repositories/acme")
-        .unwrap();
+    assert_eq!(whole, per_repo, "the repository listing is not narrowed by the date");
+    let listing = fake.requests().into_iter().find(|r| r.path == "/2.0/repositories/acme").unwrap();
     assert!(listing.query_values("q").is_empty(), "{:?}", listing.query);
 }

@@ -44,48 +44,16 @@ const FIELDS_FULL: &str = "total size of fields exceeds limit";
 
 fn expectations() -> Vec<Expect> {
     let call = tight_limits().call_deadline + SLACK;
-    let e = |attack, ends, within| Expect {
-        attack,
-        ends,
-        within,
-    };
+    let e = |attack, ends, within| Expect { attack, ends, within };
     vec![
-        e(
-            "sleep-forever",
-            &["host-limit: call-deadline exceeded"],
-            call,
-        ),
-        e(
-            "hang-request",
-            &["host-limit: call-deadline exceeded"],
-            call,
-        ),
+        e("sleep-forever", &["host-limit: call-deadline exceeded"], call),
+        e("hang-request", &["host-limit: call-deadline exceeded"], call),
         e("spin", &["host-limit: call-deadline exceeded"], call),
-        e(
-            "endless-empty",
-            &["host-limit: max-empty-batches exceeded"],
-            call,
-        ),
+        e("endless-empty", &["host-limit: max-empty-batches exceeded"], call),
         // 10,000 requests need more host resources than a session may hold.
-        e(
-            "flood",
-            &[TABLE_FULL, "host-limit: call-deadline exceeded"],
-            call,
-        ),
-        e(
-            "leak-headers",
-            &[
-                FIELDS_FULL,
-                TABLE_FULL,
-                "host-limit: call-deadline exceeded",
-            ],
-            call,
-        ),
-        e(
-            "leak-bodies",
-            &[TABLE_FULL, "host-limit: call-deadline exceeded"],
-            call,
-        ),
+        e("flood", &[TABLE_FULL, "host-limit: call-deadline exceeded"], call),
+        e("leak-headers", &[FIELDS_FULL, TABLE_FULL, "host-limit: call-deadline exceeded"], call),
+        e("leak-bodies", &[TABLE_FULL, "host-limit: call-deadline exceeded"], call),
         e("origin-tricks", &["rows"], call),
     ]
 }
@@ -103,24 +71,12 @@ fn every_hostile_guest_ends_within_its_bound_and_the_host_keeps_serving() {
         // Built here, once, so the child does not race other builds.
         component::build_hostile(expect.attack).unwrap();
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "hostile_sandbox::one_attack_in_this_process",
-                "--ignored",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
+            .args(["--exact", "hostile_sandbox::one_attack_in_this_process", "--ignored", "--nocapture", "--test-threads", "1"])
             .env(ATTACK, expect.attack)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{}: {stdout}\n{}",
-            expect.attack,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}: {stdout}\n{}", expect.attack, String::from_utf8_lossy(&out.stderr));
         let line = stdout
             .lines()
             .find_map(|l| Some(l.split_once("ATTACK ")?.1))
@@ -136,10 +92,7 @@ fn every_hostile_guest_ends_within_its_bound_and_the_host_keeps_serving() {
 #[ignore = "run in a child process by every_hostile_guest_ends_within_its_bound_..."]
 fn one_attack_in_this_process() {
     let attack = std::env::var(ATTACK).expect("run by every_hostile_guest_...");
-    let expect = expectations()
-        .into_iter()
-        .find(|e| e.attack == attack)
-        .unwrap();
+    let expect = expectations().into_iter().find(|e| e.attack == attack).unwrap();
     let fake = start(FakeOptions::default());
     let hostile = Host::load(&component::build_hostile(&attack).unwrap(), tight_limits()).unwrap();
     let fds_before = open_fds();
@@ -157,8 +110,7 @@ fn one_attack_in_this_process() {
             let mut served = 0;
             let until = Instant::now() + tight_limits().call_deadline;
             while Instant::now() < until || served == 0 {
-                let rows = run(&config(&fake), "repositories", &[("workspace", "acme")])
-                    .expect("the neighbour is served");
+                let rows = run(&config(&fake), "repositories", &[("workspace", "acme")]).expect("the neighbour is served");
                 assert_eq!(rows.len(), 3);
                 served += 1;
             }
@@ -182,20 +134,14 @@ fn one_attack_in_this_process() {
     let described = match &outcome {
         Err(e) => {
             let text = e.to_string();
-            let matched = expect.ends.iter().find(|end| {
-                text.starts_with(**end)
-                    || ([TABLE_FULL, FIELDS_FULL].contains(*end) && text.contains(**end))
-            });
+            let matched = expect
+                .ends
+                .iter()
+                .find(|end| text.starts_with(**end) || ([TABLE_FULL, FIELDS_FULL].contains(*end) && text.contains(**end)));
             let Some(matched) = matched else {
-                panic!(
-                    "{attack}: ended with {text:?}, expected one of {:?}",
-                    expect.ends
-                );
+                panic!("{attack}: ended with {text:?}, expected one of {:?}", expect.ends);
             };
-            assert!(
-                matches!(e, HostError::Limit { .. } | HostError::Trap(_)),
-                "{e:?}"
-            );
+            assert!(matches!(e, HostError::Limit { .. } | HostError::Trap(_)), "{e:?}");
             matched.to_string()
         }
         Ok(rows) => {
@@ -203,33 +149,20 @@ fn one_attack_in_this_process() {
             // Every trick was refused by the wall: none got a response.
             assert_eq!(rows.len(), 8, "{rows:?}");
             for row in rows {
-                assert!(
-                    row.contains("refused") && !row.contains("response"),
-                    "{row}"
-                );
+                assert!(row.contains("refused") && !row.contains("response"), "{row}");
             }
             "all 8 refused".to_string()
         }
     };
-    assert!(
-        took <= expect.within,
-        "{attack} took {took:?}, bound {:?}",
-        expect.within
-    );
-    assert!(
-        served >= 1,
-        "{attack}: the neighbour was served {served} times"
-    );
+    assert!(took <= expect.within, "{attack} took {took:?}, bound {:?}", expect.within);
+    assert!(served >= 1, "{attack}: the neighbour was served {served} times");
     let rss_mib = peak_rss_kib() / 1024;
     let fds = peak_fds.load(std::sync::atomic::Ordering::Relaxed);
     // The host's own memory stays bounded outside the guest's 32 MiB cap.
     assert!(rss_mib < 400, "{attack}: peak RSS {rss_mib} MiB");
     // The flood holds at most concurrency + 2 connections (and their ends
     // in the fake); the rest never connect.
-    assert!(
-        fds < fds_before + 64,
-        "{attack}: {fds} fds, {fds_before} before"
-    );
+    assert!(fds < fds_before + 64, "{attack}: {fds} fds, {fds_before} before");
     println!(
         "ATTACK | {attack} | {described} | {:.1} s | {:.2} s | {rss_mib} MiB | {fds} |",
         expect.within.as_secs_f64(),

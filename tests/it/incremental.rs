@@ -10,20 +10,13 @@ use serde_json::Value;
 
 fn fake() -> FakeBitbucket {
     start(FakeOptions {
-        dataset: Dataset::generate(DatasetSpec {
-            pull_requests_per_repo: 120,
-            ..DatasetSpec::demo()
-        }),
+        dataset: Dataset::generate(DatasetSpec { pull_requests_per_repo: 120, ..DatasetSpec::demo() }),
         ..FakeOptions::default()
     })
 }
 
 /// Runs a report; its rows (as JSON) and summary.
-fn run_report(
-    fake: &FakeBitbucket,
-    report_id: &str,
-    pairs: &[(&str, &str)],
-) -> (Vec<Value>, RunSummary) {
+fn run_report(fake: &FakeBitbucket, report_id: &str, pairs: &[(&str, &str)]) -> (Vec<Value>, RunSummary) {
     let columns = report(report_id).columns;
     let mut session = host().session(&config(fake)).unwrap();
     let mut rows = Vec::new();
@@ -44,11 +37,7 @@ fn after_a_change_only_the_changed_pull_requests_are_fetched() {
     let (all, first) = run_report(&fake, "pull-requests", &REPO);
     assert_eq!(all.len(), 120);
     let checkpoint = first.checkpoint.expect("a complete run has a checkpoint");
-    let newest = all
-        .iter()
-        .filter_map(|r| r["updated_on"].as_str())
-        .max()
-        .unwrap();
+    let newest = all.iter().filter_map(|r| r["updated_on"].as_str()).max().unwrap();
     assert_eq!(checkpoint, newest, "the greatest updated_on read");
 
     // Nothing changed: one request, no rows, the same checkpoint back.
@@ -57,25 +46,10 @@ fn after_a_change_only_the_changed_pull_requests_are_fetched() {
     let (rows, unchanged) = run_report(&fake, "pull-requests", &incremental);
     assert!(rows.is_empty());
     assert_eq!(fake.requests().len(), 1);
-    assert_eq!(
-        unchanged.checkpoint, None,
-        "no rows: the host keeps its checkpoint"
-    );
+    assert_eq!(unchanged.checkpoint, None, "no rows: the host keeps its checkpoint");
 
-    fake.update_pull_request(
-        "acme",
-        "web-app",
-        7,
-        "2026-10-05T12:00:00+00:00",
-        "Renamed seven",
-    );
-    fake.update_pull_request(
-        "acme",
-        "web-app",
-        93,
-        "2026-10-06T08:30:00+00:00",
-        "Renamed ninety-three",
-    );
+    fake.update_pull_request("acme", "web-app", 7, "2026-10-05T12:00:00+00:00", "Renamed seven");
+    fake.update_pull_request("acme", "web-app", 93, "2026-10-06T08:30:00+00:00", "Renamed ninety-three");
     fake.clear_requests();
     let (rows, next) = run_report(&fake, "pull-requests", &incremental);
     let ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
@@ -93,21 +67,11 @@ fn a_new_comment_fetches_that_pull_requests_comments_only() {
     let fake = fake();
     let (_, first) = run_report(&fake, "pull-request-comments", &REPO);
     let checkpoint = first.checkpoint.unwrap();
-    fake.add_pull_request_comment(
-        "acme",
-        "web-app",
-        42,
-        "2026-10-07T09:00:00+00:00",
-        "A new comment",
-    );
+    fake.add_pull_request_comment("acme", "web-app", 42, "2026-10-07T09:00:00+00:00", "A new comment");
     fake.clear_requests();
     let pairs = [REPO[0], REPO[1], ("changed-after", checkpoint.as_str())];
     let (rows, _) = run_report(&fake, "pull-request-comments", &pairs);
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["pull_request_id"], 42);
-    assert_eq!(
-        fake.requests().len(),
-        2,
-        "the changed pull requests, then that one's new comments"
-    );
+    assert_eq!(fake.requests().len(), 2, "the changed pull requests, then that one's new comments");
 }

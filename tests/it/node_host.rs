@@ -17,10 +17,7 @@
 //! `a_truncated_body_is_retried_under_node` then fails with the trap.
 
 use crate::common::*;
-use fake_bitbucket::{
-    Dataset, DatasetSpec, FakeBitbucket, FakeOptions, Fault, FaultRule, OAuthClient,
-    RecordedRequest,
-};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions, Fault, FaultRule, OAuthClient, RecordedRequest};
 use host_harness::output::row_to_json;
 
 use host_harness::{component, Cell};
@@ -67,10 +64,7 @@ fn read(path: &Path) -> Vec<u8> {
 
 /// Runs a setup command; panics with its output when it fails.
 fn run_checked(command: &mut Command, what: &str) {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: could not start it: {e}"));
+    let output = command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: could not start it: {e}"));
     assert!(
         output.status.success(),
         "{what} failed ({}):\n{}\n{}",
@@ -82,21 +76,13 @@ fn run_checked(command: &mut Command, what: &str) {
 
 /// `tool --version`, or a failure that says what to install.
 fn tool_version(tool: &str) -> String {
-    let output = Command::new(tool)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "`{tool}` is not available ({e}): the Node.js host test needs Node.js 20 or later \
+    let output = Command::new(tool).arg("--version").stdin(Stdio::null()).output().unwrap_or_else(|e| {
+        panic!(
+            "`{tool}` is not available ({e}): the Node.js host test needs Node.js 20 or later \
                  and npm on PATH (CI has them); install them, e.g. `apt-get install nodejs npm`"
-            )
-        });
-    assert!(
-        output.status.success(),
-        "`{tool} --version` failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        )
+    });
+    assert!(output.status.success(), "`{tool} --version` failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
@@ -106,16 +92,8 @@ fn transpiled() -> &'static Path {
     static MODULE: OnceLock<PathBuf> = OnceLock::new();
     MODULE.get_or_init(|| {
         let node = tool_version("node");
-        let major: u32 = node
-            .trim_start_matches('v')
-            .split('.')
-            .next()
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(0);
-        assert!(
-            major >= 20,
-            "Node.js {node} is too old: the Node.js host test needs 20 or later"
-        );
+        let major: u32 = node.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+        assert!(major >= 20, "Node.js {node} is too old: the Node.js host test needs 20 or later");
         tool_version("npm");
 
         let dir = node_dir();
@@ -150,22 +128,13 @@ fn transpiled() -> &'static Path {
                 );
                 run_checked(
                     Command::new("npm")
-                        .args([
-                            "install",
-                            "--no-save",
-                            "--no-audit",
-                            "--no-fund",
-                            "--loglevel=error",
-                        ])
+                        .args(["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error"])
                         .current_dir(&dir),
                     "`npm install --no-save` in tests/node",
                 );
             }
             std::fs::write(&stamp, &packages).expect("writing the npm stamp");
-            eprintln!(
-                "node host: installing the npm packages took {:.1?}",
-                started.elapsed()
-            );
+            eprintln!("node host: installing the npm packages took {:.1?}", started.elapsed());
         }
 
         let wasm = component::build().expect("the component builds");
@@ -178,12 +147,7 @@ fn transpiled() -> &'static Path {
             let started = Instant::now();
             let _ = std::fs::remove_dir_all(&out);
             let mut jco = Command::new("npx");
-            jco.args(["--no", "jco", "transpile"])
-                .arg(&wasm)
-                .arg("-o")
-                .arg(&out)
-                .args(JCO_FLAGS)
-                .current_dir(&dir);
+            jco.args(["--no", "jco", "transpile"]).arg(&wasm).arg("-o").arg(&out).args(JCO_FLAGS).current_dir(&dir);
             run_checked(&mut jco, "`npx jco transpile`");
             std::fs::write(&stamp, &key).expect("writing the transpile stamp");
             eprintln!("node host: jco transpile took {:.1?}", started.elapsed());
@@ -232,12 +196,7 @@ fn run_node(config: &str, report_id: &str, pairs: &[(&str, &str)]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("node starts");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(config.as_bytes())
-        .expect("the config goes to node's stdin");
+    child.stdin.take().unwrap().write_all(config.as_bytes()).expect("the config goes to node's stdin");
     child.wait_with_output().expect("node runs")
 }
 
@@ -246,10 +205,7 @@ fn show(output: &Output) -> String {
         "exit {}\nstderr:\n{}\nstdout (start):\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-            .chars()
-            .take(2_000)
-            .collect::<String>()
+        String::from_utf8_lossy(&output.stdout).chars().take(2_000).collect::<String>()
     )
 }
 
@@ -290,18 +246,12 @@ fn node(config: &str, report_id: &str, pairs: &[(&str, &str)]) -> Result<NodeRun
         _ => panic!("the Node host failed:\n{}", show(&output)),
     }
     let columns_info = report(report_id).columns;
-    let mut run = NodeRun {
-        reports: 0,
-        columns: Vec::new(),
-        rows: Vec::new(),
-        batches: 0,
-        rotated_refresh_token: None,
-        in_flight: 0,
-    };
+    let mut run =
+        NodeRun { reports: 0, columns: Vec::new(), rows: Vec::new(), batches: 0, rotated_refresh_token: None, in_flight: 0 };
     let mut done = false;
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let value: Value = serde_json::from_str(line)
-            .unwrap_or_else(|e| panic!("node printed a line that is not JSON ({e}): {line}"));
+        let value: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("node printed a line that is not JSON ({e}): {line}"));
         if let Some(cells) = value.get("row") {
             let cells: Vec<Cell> = cells.as_array().unwrap().iter().map(cell).collect();
             run.rows.push(row_to_json(&columns_info, &cells));
@@ -325,26 +275,18 @@ fn run_wasmtime(config: &str, report_id: &str, pairs: &[(&str, &str)]) -> Vec<Va
 
 /// The requests a run made, in a comparable order: method, path, query.
 fn targets(requests: &[RecordedRequest]) -> Vec<String> {
-    let mut targets: Vec<String> = requests
-        .iter()
-        .map(|r| format!("{} {} {:?} -> {}", r.method, r.path, r.query, r.status))
-        .collect();
+    let mut targets: Vec<String> =
+        requests.iter().map(|r| format!("{} {} {:?} -> {}", r.method, r.path, r.query, r.status)).collect();
     targets.sort();
     targets
 }
 
 /// Runs the report under Node, then under wasmtime against the same fake,
 /// and checks both hosts got the same rows from the same requests.
-fn same_under_both_hosts(
-    fake: &FakeBitbucket,
-    config: &str,
-    report_id: &str,
-    pairs: &[(&str, &str)],
-) -> NodeRun {
+fn same_under_both_hosts(fake: &FakeBitbucket, config: &str, report_id: &str, pairs: &[(&str, &str)]) -> NodeRun {
     fake.clear_requests();
     let started = Instant::now();
-    let mut node_run = node(config, report_id, pairs)
-        .unwrap_or_else(|e| panic!("{report_id} under Node: {}", e.line));
+    let mut node_run = node(config, report_id, pairs).unwrap_or_else(|e| panic!("{report_id} under Node: {}", e.line));
     let node_time = started.elapsed();
     let node_requests = fake.requests();
     node_run.in_flight = fake.max_in_flight();
@@ -365,28 +307,13 @@ fn same_under_both_hosts(
     );
 
     let catalog = host().list_reports().unwrap();
-    assert_eq!(
-        node_run.reports,
-        catalog.len(),
-        "the same catalog under Node"
-    );
-    let columns: Vec<String> = report(report_id)
-        .columns
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    assert_eq!(node_run.reports, catalog.len(), "the same catalog under Node");
+    let columns: Vec<String> = report(report_id).columns.into_iter().map(|c| c.name).collect();
     assert_eq!(node_run.columns, columns, "the same columns under Node");
     assert!(!node_run.rows.is_empty(), "{report_id} has rows");
-    assert_eq!(
-        node_run.rows.len(),
-        wasmtime_rows.len(),
-        "as many rows under both hosts"
-    );
+    assert_eq!(node_run.rows.len(), wasmtime_rows.len(), "as many rows under both hosts");
     for (i, (a, b)) in node_run.rows.iter().zip(&wasmtime_rows).enumerate() {
-        assert_eq!(
-            a, b,
-            "row {i} of {report_id}: Node (left) and wasmtime (right) differ"
-        );
+        assert_eq!(a, b, "row {i} of {report_id}: Node (left) and wasmtime (right) differ");
     }
 
     assert!(!node_requests.is_empty(), "the fake saw Node's requests");
@@ -394,17 +321,9 @@ fn same_under_both_hosts(
     for request in &node_requests {
         assert_eq!(request.method, "GET");
         assert_eq!(request.status, 200, "{request:?}");
-        assert_eq!(
-            request.authorization.as_deref(),
-            Some(expected_auth.as_str()),
-            "Node sent the credentials"
-        );
+        assert_eq!(request.authorization.as_deref(), Some(expected_auth.as_str()), "Node sent the credentials");
     }
-    assert_eq!(
-        targets(&node_requests),
-        targets(&wasmtime_requests),
-        "both hosts made the same requests"
-    );
+    assert_eq!(targets(&node_requests), targets(&wasmtime_requests), "both hosts made the same requests");
     node_run
 }
 
@@ -426,17 +345,9 @@ fn pull_requests_are_the_same_under_node_and_wasmtime() {
     let params = [("workspace", "acme"), ("repository", "web-app")];
     let run = same_under_both_hosts(&fake, &config, "pull-requests", &params);
     let ids: Vec<i64> = run.rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
-    assert!(
-        ids.windows(2).all(|w| w[0] < w[1]),
-        "in ascending id order: {ids:?}"
-    );
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in ascending id order: {ids:?}");
     for request in fake.requests() {
-        assert!(
-            request
-                .path
-                .ends_with("/repositories/acme/web-app/pullrequests"),
-            "{request:?}"
-        );
+        assert!(request.path.ends_with("/repositories/acme/web-app/pullrequests"), "{request:?}");
     }
 }
 
@@ -447,11 +358,7 @@ fn pull_requests_are_the_same_under_node_and_wasmtime() {
 #[test]
 fn pages_fetched_side_by_side_overlap_under_node() {
     let fake = start(FakeOptions {
-        dataset: Dataset::generate(DatasetSpec {
-            repos_per_workspace: 1,
-            pull_requests_per_repo: 400,
-            ..DatasetSpec::demo()
-        }),
+        dataset: Dataset::generate(DatasetSpec { repos_per_workspace: 1, pull_requests_per_repo: 400, ..DatasetSpec::demo() }),
         // Long enough that requests sent one after the other in a round are
         // seen together, whatever the shim's per-call overhead.
         latency: Duration::from_millis(100),
@@ -462,16 +369,8 @@ fn pages_fetched_side_by_side_overlap_under_node() {
     let config = config.to_string();
     let params = [("workspace", "acme"), ("repository", "web-app")];
     let run = same_under_both_hosts(&fake, &config, "pull-requests", &params);
-    assert!(
-        run.rows.len() > 50,
-        "more than one page: {}",
-        run.rows.len()
-    );
-    assert!(
-        (2..=4).contains(&run.in_flight),
-        "{} requests in flight at once under Node",
-        run.in_flight
-    );
+    assert!(run.rows.len() > 50, "more than one page: {}", run.rows.len());
+    assert!((2..=4).contains(&run.in_flight), "{} requests in flight at once under Node", run.in_flight);
 }
 
 /// A body cut off mid-way is retried under Node as under wasmtime. Without
@@ -480,26 +379,13 @@ fn pages_fetched_side_by_side_overlap_under_node() {
 #[test]
 fn a_truncated_body_is_retried_under_node() {
     let fake = start(FakeOptions {
-        faults: vec![FaultRule {
-            fault: Fault::TruncatedBody,
-            path_contains: None,
-            attempts: 1,
-        }],
+        faults: vec![FaultRule { fault: Fault::TruncatedBody, path_contains: None, attempts: 1 }],
         ..FakeOptions::default()
     });
     let params = [("workspace", "acme")];
-    let run = node(&config(&fake), "repositories", &params)
-        .unwrap_or_else(|e| panic!("under Node: {}", e.line));
-    let statuses: Vec<(u16, Option<String>)> = fake
-        .requests()
-        .into_iter()
-        .map(|r| (r.status, r.fault))
-        .collect();
-    assert_eq!(
-        statuses,
-        [(0, Some("truncated-body".to_string())), (200, None)],
-        "one truncated answer, then a retry"
-    );
+    let run = node(&config(&fake), "repositories", &params).unwrap_or_else(|e| panic!("under Node: {}", e.line));
+    let statuses: Vec<(u16, Option<String>)> = fake.requests().into_iter().map(|r| (r.status, r.fault)).collect();
+    assert_eq!(statuses, [(0, Some("truncated-body".to_string())), (200, None)], "one truncated answer, then a retry");
     let healthy = start(FakeOptions::default());
     let expected = run_wasmtime(&config(&healthy), "repositories", &params);
     assert_eq!(run.rows, expected);
@@ -531,32 +417,16 @@ fn oauth_refresh_works_under_node() {
     })
     .to_string();
     let params = [("workspace", "acme"), ("repository", "web-app")];
-    let run =
-        node(&config, "commits", &params).unwrap_or_else(|e| panic!("under Node: {}", e.line));
-    assert_eq!(
-        run.rows.len(),
-        fake.dataset().commits("acme", "web-app").len()
-    );
-    assert_eq!(
-        run.rotated_refresh_token.as_deref(),
-        Some("oauth-refresh-1")
-    );
+    let run = node(&config, "commits", &params).unwrap_or_else(|e| panic!("under Node: {}", e.line));
+    assert_eq!(run.rows.len(), fake.dataset().commits("acme", "web-app").len());
+    assert_eq!(run.rotated_refresh_token.as_deref(), Some("oauth-refresh-1"));
     let requests = fake.requests();
+    assert_eq!((requests[0].status, requests[0].authorization.as_deref()), (401, Some("Bearer expired")));
     assert_eq!(
-        (requests[0].status, requests[0].authorization.as_deref()),
-        (401, Some("Bearer expired"))
-    );
-    assert_eq!(
-        (
-            requests[1].method.as_str(),
-            requests[1].path.as_str(),
-            requests[1].status
-        ),
+        (requests[1].method.as_str(), requests[1].path.as_str(), requests[1].status),
         ("POST", "/site/oauth2/access_token", 200)
     );
-    assert!(requests[2..]
-        .iter()
-        .all(|r| r.authorization.as_deref() == Some("Bearer oauth-access-1") && r.status == 200));
+    assert!(requests[2..].iter().all(|r| r.authorization.as_deref() == Some("Bearer oauth-access-1") && r.status == 200));
 }
 
 #[test]
@@ -567,10 +437,7 @@ fn an_unknown_report_is_unknown_report_under_node() {
     assert_eq!(error.code, "unknown-report", "{}", error.line);
     assert_eq!(error.code, expected.code.name());
     assert!(error.line.starts_with("unknown-report: "), "{}", error.line);
-    assert!(
-        fake.requests().is_empty(),
-        "no request for an unknown report"
-    );
+    assert!(fake.requests().is_empty(), "no request for an unknown report");
 }
 
 #[test]
@@ -584,11 +451,7 @@ fn bad_credentials_are_unauthorized_under_node() {
     let error = node(&config, "repositories", &[("workspace", "acme")]).expect_err("a 401");
     assert_eq!(error.code, "unauthorized", "{}", error.line);
     assert_eq!(error.http_status, Some(401));
-    assert!(
-        !error.line.contains("not-the-token"),
-        "no secret in the error: {}",
-        error.line
-    );
+    assert!(!error.line.contains("not-the-token"), "no secret in the error: {}", error.line);
     let requests = fake.requests();
     assert!(!requests.is_empty(), "the fake saw the request");
     assert!(requests.iter().all(|r| r.status == 401), "{requests:?}");

@@ -33,35 +33,19 @@ const REPO: [(&str, &str); 2] = [("workspace", "acme"), ("repository", "web-app"
 #[test]
 fn pull_request_pages_go_out_side_by_side_with_the_fewest_requests_in_order() {
     let fake = fake(1_000, 10);
-    let expected: Vec<Value> = fake
-        .dataset()
-        .pull_requests("acme", "web-app")
-        .iter()
-        .map(|pr| pr["id"].clone())
-        .collect();
+    let expected: Vec<Value> = fake.dataset().pull_requests("acme", "web-app").iter().map(|pr| pr["id"].clone()).collect();
     for concurrency in [1, 4] {
         fake.clear_requests();
-        let rows = run(
-            &with_concurrency(&fake, concurrency),
-            "pull-requests",
-            &REPO,
-        )
-        .unwrap();
+        let rows = run(&with_concurrency(&fake, concurrency), "pull-requests", &REPO).unwrap();
         let ids: Vec<Value> = rows.iter().map(|r| r["id"].clone()).collect();
-        assert!(
-            ids == expected,
-            "concurrency {concurrency}: every pull request once, in order"
-        );
+        assert!(ids == expected, "concurrency {concurrency}: every pull request once, in order");
         let requests = fake.requests();
         assert_eq!(requests.len(), 1_000 / 50, "one request per page of 50");
         let in_flight = fake.max_in_flight();
         if concurrency == 1 {
             assert_eq!(in_flight, 1, "one at a time");
         } else {
-            assert!(
-                (2..=concurrency).contains(&in_flight),
-                "{in_flight} in flight at once"
-            );
+            assert!((2..=concurrency).contains(&in_flight), "{in_flight} in flight at once");
         }
         for request in &requests {
             let fields = request.query_values("fields").join(",");
@@ -69,10 +53,7 @@ fn pull_request_pages_go_out_side_by_side_with_the_fewest_requests_in_order() {
                 fields.contains("values.id") && fields.contains("next") && fields.contains("size"),
                 "every request trims the objects: {fields}"
             );
-            assert!(
-                !fields.contains("values.links.diff"),
-                "no unused parts: {fields}"
-            );
+            assert!(!fields.contains("values.links.diff"), "no unused parts: {fields}");
         }
     }
 }
@@ -81,27 +62,13 @@ fn pull_request_pages_go_out_side_by_side_with_the_fewest_requests_in_order() {
 fn children_of_a_fan_out_are_fetched_side_by_side_with_the_fewest_requests() {
     let fake = fake(30, 10);
     let data = fake.dataset();
-    let comment_pages: usize = (1..=30)
-        .map(|id| {
-            data.pull_request_comment_count("acme", "web-app", id)
-                .div_ceil(100)
-                .max(1)
-        })
-        .sum();
+    let comment_pages: usize =
+        (1..=30).map(|id| data.pull_request_comment_count("acme", "web-app", id).div_ceil(100).max(1)).sum();
     let mut by_concurrency = Vec::new();
     for concurrency in [1, 8] {
         fake.clear_requests();
-        let mut rows = run(
-            &with_concurrency(&fake, concurrency),
-            "pull-request-comments",
-            &REPO,
-        )
-        .unwrap();
-        assert_eq!(
-            fake.requests().len(),
-            1 + comment_pages,
-            "the PR page, then each PR's comments"
-        );
+        let mut rows = run(&with_concurrency(&fake, concurrency), "pull-request-comments", &REPO).unwrap();
+        assert_eq!(fake.requests().len(), 1 + comment_pages, "the PR page, then each PR's comments");
         let in_flight = fake.max_in_flight();
         assert!(
             (concurrency == 1) == (in_flight == 1) && in_flight <= concurrency,
@@ -112,10 +79,7 @@ fn children_of_a_fan_out_are_fetched_side_by_side_with_the_fewest_requests() {
         by_concurrency.push(rows);
     }
     assert!(!by_concurrency[0].is_empty());
-    assert!(
-        by_concurrency[0] == by_concurrency[1],
-        "the same rows either way"
-    );
+    assert!(by_concurrency[0] == by_concurrency[1], "the same rows either way");
 }
 
 #[test]
@@ -124,11 +88,7 @@ fn commits_follow_next_links_one_page_at_a_time() {
     let rows = run(&with_concurrency(&fake, 8), "commits", &REPO).unwrap();
     assert_eq!(rows.len(), 450);
     assert_eq!(fake.requests().len(), 5, "pages of 100");
-    assert_eq!(
-        fake.max_in_flight(),
-        1,
-        "a `next` link is known only once its page is in"
-    );
+    assert_eq!(fake.max_in_flight(), 1, "a `next` link is known only once its page is in");
 }
 
 #[test]
@@ -140,16 +100,7 @@ fn the_precompiled_artefact_is_reused_and_pooling_hosts_run_reports() {
     let first = Host::load(&wasm, Limits::default()).unwrap();
     assert!(!first.from_precompiled(), "nothing to reuse the first time");
     let artefacts = || {
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .ends_with(".cwasm")
-            })
-            .count()
+        std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".cwasm")).count()
     };
     assert_eq!(artefacts(), 1, "one artefact written next to the .wasm");
     let second = Host::load(&wasm, Limits::default()).unwrap();
@@ -163,24 +114,10 @@ fn the_precompiled_artefact_is_reused_and_pooling_hosts_run_reports() {
     assert!(!changed.from_precompiled());
     assert_eq!(artefacts(), 1, "the stale artefact is gone");
 
-    let pooled = Host::load_with(
-        &wasm,
-        Limits::default(),
-        LoadOptions {
-            precompiled: true,
-            pooling: true,
-        },
-    )
-    .unwrap();
+    let pooled = Host::load_with(&wasm, Limits::default(), LoadOptions { precompiled: true, pooling: true }).unwrap();
     let fake = start(FakeOptions::default());
     let mut session = pooled.session(&config(&fake)).unwrap();
-    let summary = session
-        .run(
-            "repositories",
-            &params(&[("workspace", "acme")]),
-            |_| Ok(()),
-        )
-        .unwrap();
+    let summary = session.run("repositories", &params(&[("workspace", "acme")]), |_| Ok(())).unwrap();
     assert_eq!(summary.rows, 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }

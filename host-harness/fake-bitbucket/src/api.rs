@@ -22,20 +22,12 @@ pub struct ApiRequest<'a> {
 impl ApiRequest<'_> {
     /// Last value of a query parameter.
     pub fn param(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a (repeatable) query parameter, in order.
     pub fn params(&self, key: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.query.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
     }
 
     /// Absolute URL of this request with `page` set to `page` (replacing the
@@ -56,9 +48,7 @@ impl ApiRequest<'_> {
         if !placed {
             pairs.push(("page", page));
         }
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
+        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
         format!("{}{}?{}", self.link_origin, self.raw_path, query)
     }
 }
@@ -76,12 +66,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            message: message.into(),
-            detail: None,
-            data: None,
-        }
+        ApiError { status, message: message.into(), detail: None, data: None }
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(400, message)
@@ -109,28 +94,17 @@ impl ApiError {
 pub type ApiResult = Result<String, ApiError>;
 
 pub(crate) fn resolve_workspace(req: &ApiRequest, ws: &str) -> Result<usize, ApiError> {
-    req.dataset
-        .find_workspace(ws)
-        .ok_or_else(|| ApiError::not_found(format!("No workspace with identifier '{ws}'.")))
+    req.dataset.find_workspace(ws).ok_or_else(|| ApiError::not_found(format!("No workspace with identifier '{ws}'.")))
 }
 
-pub(crate) fn resolve_repo(
-    req: &ApiRequest,
-    ws: &str,
-    repo: &str,
-) -> Result<(usize, usize), ApiError> {
+pub(crate) fn resolve_repo(req: &ApiRequest, ws: &str, repo: &str) -> Result<(usize, usize), ApiError> {
     resolve_workspace(req, ws)?;
-    req.dataset
-        .find_repo(ws, repo)
-        .ok_or_else(|| ApiError::not_found(format!("Repository {ws}/{repo} not found")))
+    req.dataset.find_repo(ws, repo).ok_or_else(|| ApiError::not_found(format!("Repository {ws}/{repo} not found")))
 }
 
 /// The request's non-blank `q`.
 pub(crate) fn query(req: &ApiRequest) -> Option<String> {
-    req.param("q")
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(str::to_string)
+    req.param("q").map(str::trim).filter(|q| !q.is_empty()).map(str::to_string)
 }
 
 /// A list of `total` objects written by `gen`; with `allowed` field names the
@@ -146,10 +120,7 @@ pub(crate) fn list(
     match (allowed, query(req)) {
         (Some(allowed), Some(q)) => {
             let expr = bbql::parse(&q, allowed)?;
-            let kept: Vec<String> = (0..total)
-                .map(&gen)
-                .filter(|j| expr.matches_json(&parse(j)))
-                .collect();
+            let kept: Vec<String> = (0..total).map(&gen).filter(|j| expr.matches_json(&parse(j))).collect();
             paginate(req, paging, kept.len(), |range| kept[range].to_vec())
         }
         _ => paginate(req, paging, total, |range| range.map(gen).collect()),

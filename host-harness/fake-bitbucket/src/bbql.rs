@@ -41,16 +41,8 @@ pub enum Op {
 pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
-    Cmp {
-        field: String,
-        op: Op,
-        value: Lit,
-    },
-    In {
-        field: String,
-        values: Vec<Lit>,
-        negated: bool,
-    },
+    Cmp { field: String, op: Op, value: Lit },
+    In { field: String, values: Vec<Lit>, negated: bool },
 }
 
 /// A field value of one object, as the evaluator sees it.
@@ -68,11 +60,7 @@ pub enum Val {
 pub fn parse(q: &str, allowed: &[&str]) -> Result<Expr, ApiError> {
     let text = restore_plus(q);
     let tokens = tokenize(&text)?;
-    let mut p = Parser {
-        tokens,
-        pos: 0,
-        allowed,
-    };
+    let mut p = Parser { tokens, pos: 0, allowed };
     let expr = p.or()?;
     match p.peek() {
         None => Ok(expr),
@@ -102,18 +90,12 @@ impl Expr {
                     _ => vals.iter().any(|v| compare(v, *op, value)),
                 }
             }
-            Expr::In {
-                field,
-                values,
-                negated,
-            } => {
+            Expr::In { field, values, negated } => {
                 let mut vals = get(field);
                 if vals.is_empty() {
                     vals.push(Val::Null);
                 }
-                let hit = vals
-                    .iter()
-                    .any(|v| values.iter().any(|l| compare(v, Op::Eq, l)));
+                let hit = vals.iter().any(|v| values.iter().any(|l| compare(v, Op::Eq, l)));
                 hit != *negated
             }
         }
@@ -332,21 +314,15 @@ fn restore_plus(q: &str) -> String {
         if b[i] != b' ' {
             continue;
         }
-        let word_start = b[..i]
-            .iter()
-            .rposition(|c| c.is_ascii_whitespace() || SPECIAL.contains(c))
-            .map_or(0, |p| p + 1);
+        let word_start = b[..i].iter().rposition(|c| c.is_ascii_whitespace() || SPECIAL.contains(c)).map_or(0, |p| p + 1);
         let word = &q[word_start..i];
         let tail = &b[i + 1..];
         let offset_follows = tail.len() >= 5
             && tail[..2].iter().all(u8::is_ascii_digit)
             && tail[2] == b':'
             && tail[3..5].iter().all(u8::is_ascii_digit)
-            && tail
-                .get(5)
-                .is_none_or(|c| c.is_ascii_whitespace() || *c == b')');
-        if offset_follows && word.len() > 10 && word.contains('T') && parse_instant(word).is_some()
-        {
+            && tail.get(5).is_none_or(|c| c.is_ascii_whitespace() || *c == b')');
+        if offset_follows && word.len() > 10 && word.contains('T') && parse_instant(word).is_some() {
             out.push_str(&q[last..i]);
             out.push('+');
             last = i + 1;
@@ -407,14 +383,11 @@ impl Parser<'_> {
                 }
             }
             Some(Tok::Word(field)) => {
-                let valid_name = field.split('.').all(|s| {
-                    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                });
+                let valid_name =
+                    field.split('.').all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
                 let head = field.split('.').next().unwrap_or("");
                 if !valid_name || !self.allowed.contains(&head) {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid field name: {field}"
-                    )));
+                    return Err(ApiError::bad_request(format!("Invalid field name: {field}")));
                 }
                 let negated = self.keyword("NOT");
                 if negated {
@@ -455,11 +428,7 @@ impl Parser<'_> {
                 _ => return Err(syntax("expected ',' or ')' in a list")),
             }
         }
-        Ok(Expr::In {
-            field,
-            values,
-            negated,
-        })
+        Ok(Expr::In { field, values, negated })
     }
 
     fn value(&mut self) -> Result<Lit, ApiError> {
@@ -480,10 +449,7 @@ impl Parser<'_> {
                     Err(syntax(&format!("invalid value '{w}'")))
                 }
             }
-            other => Err(syntax(&format!(
-                "expected a value, found {}",
-                other.map_or("the end".to_string(), |t| t.describe())
-            ))),
+            other => Err(syntax(&format!("expected a value, found {}", other.map_or("the end".to_string(), |t| t.describe())))),
         }
     }
 }
@@ -493,14 +459,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const F: &[&str] = &[
-        "state",
-        "updated_on",
-        "is_private",
-        "size",
-        "target",
-        "name",
-    ];
+    const F: &[&str] = &["state", "updated_on", "is_private", "size", "target", "name"];
 
     fn m(q: &str, v: &Value) -> bool {
         parse(q, F).unwrap().matches_json(v)
@@ -527,14 +486,8 @@ mod tests {
         assert!(!m("target.parents.hash != \"b\"", &pr));
         assert!(m("name ~ \"feature\"", &pr) && m("name !~ \"bug\"", &pr));
         assert!(m("size > 10 AND size <= 12", &pr));
-        assert!(m(
-            "(state = \"MERGED\" OR state = \"OPEN\") AND updated_on >= 2026-01-01",
-            &pr
-        ));
-        assert!(!m(
-            "state = \"MERGED\" OR state = \"DECLINED\" and size = 12",
-            &pr
-        ));
+        assert!(m("(state = \"MERGED\" OR state = \"OPEN\") AND updated_on >= 2026-01-01", &pr));
+        assert!(!m("state = \"MERGED\" OR state = \"DECLINED\" and size = 12", &pr));
         assert!(m("state IN (\"MERGED\", \"OPEN\")", &pr));
         assert!(m("state not in (\"MERGED\")", &pr));
         assert!(m("size = null", &json!({})) && !m("size != null", &json!({})));
@@ -545,21 +498,10 @@ mod tests {
     #[test]
     fn errors() {
         let e = parse("nope = 1", F).unwrap_err();
-        assert_eq!(
-            (e.status, e.message.as_str()),
-            (400, "Invalid field name: nope")
-        );
+        assert_eq!((e.status, e.message.as_str()), (400, "Invalid field name: nope"));
         let e = parse("state = \"OPEN\" AND title ~ \"x\"", F).unwrap_err();
         assert_eq!(e.message, "Invalid field name: title");
-        for bad in [
-            "state =",
-            "(state = \"OPEN\"",
-            "state \"OPEN\"",
-            "state = \"OPEN",
-            "= 1",
-            "state = yesterday",
-            "",
-        ] {
+        for bad in ["state =", "(state = \"OPEN\"", "state \"OPEN\"", "state = \"OPEN", "= 1", "state = yesterday", ""] {
             let e = parse(bad, F).unwrap_err();
             assert_eq!(e.status, 400, "{bad}");
         }

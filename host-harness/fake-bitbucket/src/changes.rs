@@ -71,26 +71,17 @@ impl Dataset {
         if !self.has_changes.load(Ordering::SeqCst) {
             return None;
         }
-        self.changes
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .prs
-            .get(&(w, r, id))
-            .cloned()
+        self.changes.read().unwrap_or_else(|e| e.into_inner()).prs.get(&(w, r, id)).cloned()
     }
 
     /// A copy of every change, for `Clone` and `with_api_root`.
     pub(super) fn changes_snapshot(&self) -> Changes {
-        self.changes
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.changes.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Installs `changes` in a freshly generated dataset.
     pub(super) fn with_changes(self, changes: Changes) -> Dataset {
-        self.has_changes
-            .store(!changes.prs.is_empty(), Ordering::SeqCst);
+        self.has_changes.store(!changes.prs.is_empty(), Ordering::SeqCst);
         *self.changes.write().unwrap_or_else(|e| e.into_inner()) = changes;
         self
     }
@@ -106,14 +97,7 @@ impl Dataset {
     /// title (older updates keep the title they had). `updated_on` is the
     /// latest of the generated one and every change's `when`. Panics if the
     /// pull request is unknown or `when` is not such an instant.
-    pub fn update_pull_request(
-        &self,
-        workspace: &str,
-        repo: &str,
-        id: u64,
-        when: &str,
-        title: &str,
-    ) {
+    pub fn update_pull_request(&self, workspace: &str, repo: &str, id: u64, when: &str, title: &str) {
         let (w, r, id, t) = self.change_target(workspace, repo, id, when);
         self.edit_pr(w, r, id, |e, _| {
             let at = e.updates.partition_point(|u| u.0 <= t);
@@ -128,59 +112,28 @@ impl Dataset {
     /// `updated_on` filters see it), the activity gets a `comment` item, and
     /// the pull request's `comment_count` grows and its `updated_on` moves
     /// to `when` (if later). Panics like `update_pull_request`.
-    pub fn add_pull_request_comment(
-        &self,
-        workspace: &str,
-        repo: &str,
-        pr_id: u64,
-        when: &str,
-        text: &str,
-    ) -> u64 {
+    pub fn add_pull_request_comment(&self, workspace: &str, repo: &str, pr_id: u64, when: &str, text: &str) -> u64 {
         let (w, r, id, t) = self.change_target(workspace, repo, pr_id, when);
         self.edit_pr(w, r, id, |e, seq| {
-            let comment = AddedComment {
-                id: ADDED_COMMENT_ID_BASE + seq,
-                when: t,
-                text: text.to_string(),
-            };
+            let comment = AddedComment { id: ADDED_COMMENT_ID_BASE + seq, when: t, text: text.to_string() };
             let at = e.comments.partition_point(|c| c.when <= t);
             e.comments.insert(at, comment);
             ADDED_COMMENT_ID_BASE + seq
         })
     }
 
-    fn change_target(
-        &self,
-        workspace: &str,
-        repo: &str,
-        id: u64,
-        when: &str,
-    ) -> (usize, usize, u32, i64) {
-        let (w, r) = self
-            .find_repo(workspace, repo)
-            .unwrap_or_else(|| panic!("unknown repository {workspace}/{repo}"));
-        assert!(
-            id >= 1 && id <= self.n_pull_requests(w, r) as u64,
-            "unknown pull request {workspace}/{repo}#{id}"
-        );
+    fn change_target(&self, workspace: &str, repo: &str, id: u64, when: &str) -> (usize, usize, u32, i64) {
+        let (w, r) = self.find_repo(workspace, repo).unwrap_or_else(|| panic!("unknown repository {workspace}/{repo}"));
+        assert!(id >= 1 && id <= self.n_pull_requests(w, r) as u64, "unknown pull request {workspace}/{repo}#{id}");
         let t = parse_instant(when).unwrap_or_else(|| panic!("not an RFC 3339 instant: {when:?}"));
-        assert!(
-            t > end_secs() * 1_000_000,
-            "{when:?} is not later than every generated timestamp (2026-10-01T00:00:00Z)"
-        );
+        assert!(t > end_secs() * 1_000_000, "{when:?} is not later than every generated timestamp (2026-10-01T00:00:00Z)");
         (w, r, id as u32, t)
     }
 
     /// Applies `edit` (given the dataset-wide count of comments added so far)
     /// to pull request `id`'s changes, then drops the repository's cached
     /// BBQL results and activity totals.
-    fn edit_pr<T>(
-        &self,
-        w: usize,
-        r: usize,
-        id: u32,
-        edit: impl FnOnce(&mut PrEdits, u64) -> T,
-    ) -> T {
+    fn edit_pr<T>(&self, w: usize, r: usize, id: u32, edit: impl FnOnce(&mut PrEdits, u64) -> T) -> T {
         // The generated title, read before taking the write lock (pr_core reads).
         let original_title = match self.pr_edits(w, r, id) {
             Some(e) => e.original_title.clone(),
@@ -189,13 +142,10 @@ impl Dataset {
         let out = {
             let mut changes = self.changes.write().unwrap_or_else(|e| e.into_inner());
             let seq = changes.comments_added;
-            let entry = changes.prs.entry((w, r, id)).or_insert_with(|| {
-                Arc::new(PrEdits {
-                    original_title,
-                    updates: Vec::new(),
-                    comments: Vec::new(),
-                })
-            });
+            let entry = changes
+                .prs
+                .entry((w, r, id))
+                .or_insert_with(|| Arc::new(PrEdits { original_title, updates: Vec::new(), comments: Vec::new() }));
             let edits = Arc::make_mut(entry);
             let before = edits.comments.len();
             let out = edit(edits, seq);
@@ -208,14 +158,8 @@ impl Dataset {
         // generation first (computations that started earlier then skip
         // their insert), then drop what is cached already.
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.query_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|k, _| (k.0, k.1) != (w, r));
-        self.activity_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(w, r));
+        self.query_cache.lock().unwrap_or_else(|e| e.into_inner()).retain(|k, _| (k.0, k.1) != (w, r));
+        self.activity_cache.lock().unwrap_or_else(|e| e.into_inner()).remove(&(w, r));
         out
     }
 

@@ -106,8 +106,7 @@ pub struct Dataset {
 /// A clone carries the changes made so far (caches start empty).
 impl Clone for Dataset {
     fn clone(&self) -> Self {
-        Dataset::generate_at(self.spec.clone(), self.api_root.clone())
-            .with_changes(self.changes_snapshot())
+        Dataset::generate_at(self.spec.clone(), self.api_root.clone()).with_changes(self.changes_snapshot())
     }
 }
 
@@ -129,9 +128,7 @@ pub(crate) const DAY_S: i64 = 86_400;
 
 pub(crate) const THREE_YEARS_S: i64 = 3 * 365 * DAY_S;
 
-pub(crate) const VERBS: [&str; 8] = [
-    "Add", "Fix", "Refactor", "Update", "Remove", "Improve", "Bump", "Document",
-];
+pub(crate) const VERBS: [&str; 8] = ["Add", "Fix", "Refactor", "Update", "Remove", "Improve", "Bump", "Document"];
 
 /// (topic, its slug for branch names)
 pub(crate) const TOPICS: [(&str, &str); 16] = [
@@ -162,12 +159,7 @@ pub(crate) fn parse(json: &str) -> Value {
 }
 
 /// A deterministic selection of `n` distinct indexes out of `0..len`, ascending.
-pub(crate) fn pick_distinct(
-    rng: &mut Rng,
-    len: usize,
-    n: usize,
-    exclude: Option<usize>,
-) -> Vec<usize> {
+pub(crate) fn pick_distinct(rng: &mut Rng, len: usize, n: usize, exclude: Option<usize>) -> Vec<usize> {
     let mut pool: Vec<usize> = (0..len).filter(|&i| Some(i) != exclude).collect();
     let n = n.min(pool.len());
     for i in 0..n {
@@ -228,23 +220,11 @@ impl Dataset {
 
     fn generate_at(spec: DatasetSpec, api_root: String) -> Dataset {
         for slug in &spec.workspaces {
-            let ok = !slug.is_empty()
-                && slug
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            let ok = !slug.is_empty() && slug.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
             assert!(ok, "invalid workspace slug {slug:?}");
         }
-        let users = USERS
-            .iter()
-            .enumerate()
-            .map(|(i, u)| make_user(spec.seed, &api_root, i, *u))
-            .collect();
-        let workspaces = spec
-            .workspaces
-            .iter()
-            .enumerate()
-            .map(|(w, slug)| make_workspace(&spec, &api_root, w, slug))
-            .collect();
+        let users = USERS.iter().enumerate().map(|(i, u)| make_user(spec.seed, &api_root, i, *u)).collect();
+        let workspaces = spec.workspaces.iter().enumerate().map(|(w, slug)| make_workspace(&spec, &api_root, w, slug)).collect();
         Dataset {
             spec,
             api_root,

@@ -35,10 +35,7 @@ pub struct FaultRule {
 pub enum Fault {
     /// 429 with Bitbucket's body `{"type":"error","error":{"message":"Rate limit for this resource has been exceeded"}}`
     /// and, when Some, a `Retry-After: N` header and/or `X-RateLimit-Reset: N` header.
-    RateLimited {
-        retry_after: Option<u32>,
-        reset: Option<u32>,
-    },
+    RateLimited { retry_after: Option<u32>, reset: Option<u32> },
     /// That status (e.g. 500, 502, 503, 555) with an error envelope.
     ServerError(u16),
     /// Accept the request, then close the socket without writing any response.
@@ -105,11 +102,7 @@ pub(crate) struct FaultInjector {
 
 impl FaultInjector {
     pub fn new(rules: Vec<FaultRule>) -> FaultInjector {
-        FaultInjector {
-            rules,
-            attempts: Mutex::new(HashMap::new()),
-            injected: AtomicUsize::new(0),
-        }
+        FaultInjector { rules, attempts: Mutex::new(HashMap::new()), injected: AtomicUsize::new(0) }
     }
 
     /// The fault for a request with this `path` (no query) and `target` (path
@@ -120,11 +113,7 @@ impl FaultInjector {
         }
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         for (index, rule) in self.rules.iter().enumerate() {
-            if rule
-                .path_contains
-                .as_deref()
-                .is_some_and(|part| !path.contains(part))
-            {
+            if rule.path_contains.as_deref().is_some_and(|part| !path.contains(part)) {
                 continue;
             }
             let used = attempts.entry((index, target.to_string())).or_insert(0);
@@ -210,11 +199,7 @@ impl Reply {
     }
 
     fn with_type(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
-        Reply {
-            status,
-            headers: vec![("Content-Type", content_type.to_string())],
-            body: Body::Bytes(body.into()),
-        }
+        Reply { status, headers: vec![("Content-Type", content_type.to_string())], body: Body::Bytes(body.into()) }
     }
 
     /// This reply with its JSON body edited; unchanged unless it is a 200 JSON object.
@@ -258,18 +243,10 @@ impl Answer {
 
 /// The answer to a request that drew `fault`. `normal` computes the response
 /// it would get otherwise; `url` is its absolute URL (origin, path, query).
-pub(crate) fn answer(
-    fault: &Fault,
-    normal: impl FnOnce() -> Reply,
-    url: &str,
-    authorization: Option<&str>,
-) -> Answer {
+pub(crate) fn answer(fault: &Fault, normal: impl FnOnce() -> Reply, url: &str, authorization: Option<&str>) -> Answer {
     let reply = match fault {
         Fault::EchoAuthorization => {
-            let echoed = format!(
-                "Bad request; you sent Authorization: {}",
-                authorization.unwrap_or("")
-            );
+            let echoed = format!("Bad request; you sent Authorization: {}", authorization.unwrap_or(""));
             error_reply(400, &echoed)
         }
         Fault::RateLimited { retry_after, reset } => {
@@ -295,11 +272,9 @@ pub(crate) fn answer(
         Fault::LoopNext => normal().edit_json(|map| {
             map.insert("next".to_string(), Value::String(url.to_string()));
         }),
-        Fault::HugeBody(n) => Reply {
-            status: 200,
-            headers: vec![("Content-Type", "application/json".to_string())],
-            body: Body::Padding(*n),
-        },
+        Fault::HugeBody(n) => {
+            Reply { status: 200, headers: vec![("Content-Type", "application/json".to_string())], body: Body::Padding(*n) }
+        }
         Fault::Forbidden { scope } => Reply::json(
             403,
             json!({
@@ -360,9 +335,7 @@ fn html_not_found() -> String {
     );
     let mut i = 0;
     while page.len() < 24_500 {
-        page.push_str(&format!(
-            ".aui-page-panel-{i} {{ margin: 0 auto; padding: 20px; color: #172b4d; }}\n"
-        ));
+        page.push_str(&format!(".aui-page-panel-{i} {{ margin: 0 auto; padding: 20px; color: #172b4d; }}\n"));
         i += 1;
     }
     page.push_str(

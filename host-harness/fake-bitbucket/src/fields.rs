@@ -64,11 +64,7 @@ pub fn apply<'a>(body: String, fields: impl IntoIterator<Item = &'a str>) -> Str
         return body;
     };
     if restricting {
-        let keep: Vec<&[&str]> = entries
-            .iter()
-            .filter(|(op, _)| *op != Op::Remove)
-            .map(|(_, p)| p.as_slice())
-            .collect();
+        let keep: Vec<&[&str]> = entries.iter().filter(|(op, _)| *op != Op::Remove).map(|(_, p)| p.as_slice()).collect();
         value = keep_paths(&value, &keep).unwrap_or_else(|| Value::Object(Map::new()));
     }
     for (_, path) in entries.iter().filter(|(op, _)| *op == Op::Remove) {
@@ -94,11 +90,7 @@ fn keep_paths(value: &Value, paths: &[&[&str]]) -> Option<Value> {
         Value::Object(map) => {
             let mut out = Map::new();
             for (key, child) in map {
-                let sub: Vec<&[&str]> = paths
-                    .iter()
-                    .filter(|p| matches(p[0], key))
-                    .map(|p| &p[1..])
-                    .collect();
+                let sub: Vec<&[&str]> = paths.iter().filter(|p| matches(p[0], key)).map(|p| &p[1..]).collect();
                 if sub.is_empty() {
                     continue;
                 }
@@ -111,10 +103,7 @@ fn keep_paths(value: &Value, paths: &[&[&str]]) -> Option<Value> {
         Value::Array(items) => Some(Value::Array(
             items
                 .iter()
-                .filter_map(|item| {
-                    keep_paths(item, paths)
-                        .or_else(|| item.is_object().then(|| Value::Object(Map::new())))
-                })
+                .filter_map(|item| keep_paths(item, paths).or_else(|| item.is_object().then(|| Value::Object(Map::new()))))
                 .collect(),
         )),
         // A path that goes on below a scalar names nothing.
@@ -158,9 +147,7 @@ mod tests {
     use serde_json::json;
 
     fn run(value: Value, fields: &[&str]) -> Value {
-        apply(value.to_string(), fields.iter().copied())
-            .parse()
-            .unwrap()
+        apply(value.to_string(), fields.iter().copied()).parse().unwrap()
     }
 
     #[test]
@@ -168,12 +155,7 @@ mod tests {
         let e = parse(["a.b, +c", " d", "-e.*", "", "f..g", "+"]);
         assert_eq!(
             e,
-            vec![
-                (Op::Restrict, vec!["a", "b"]),
-                (Op::Add, vec!["c"]),
-                (Op::Add, vec!["d"]),
-                (Op::Remove, vec!["e", "*"]),
-            ]
+            vec![(Op::Restrict, vec!["a", "b"]), (Op::Add, vec!["c"]), (Op::Add, vec!["d"]), (Op::Remove, vec!["e", "*"]),]
         );
     }
 
@@ -195,10 +177,7 @@ mod tests {
     #[test]
     fn scalars_and_missing_parents() {
         let v = json!({"values": [{"id": 1, "author": {"raw": "x"}}, {"id": 2, "author": {"raw": "y", "user": {"uuid": "u"}}}], "n": 3});
-        assert_eq!(
-            run(v.clone(), &["values.author.user.uuid"]),
-            json!({"values": [{}, {"author": {"user": {"uuid": "u"}}}]})
-        );
+        assert_eq!(run(v.clone(), &["values.author.user.uuid"]), json!({"values": [{}, {"author": {"user": {"uuid": "u"}}}]}));
         assert_eq!(run(v.clone(), &["n.deeper"]), json!({}));
         assert_eq!(
             run(v, &["-values.author.user", "-n.deeper", "-nope"]),

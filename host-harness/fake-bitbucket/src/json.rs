@@ -59,10 +59,7 @@ pub fn object(f: impl FnOnce(&mut Obj)) -> String {
 
 pub fn write_object(out: &mut String, f: impl FnOnce(&mut Obj)) {
     out.push('{');
-    f(&mut Obj {
-        out: &mut *out,
-        empty: true,
-    });
+    f(&mut Obj { out: &mut *out, empty: true });
     out.push('}');
 }
 
@@ -164,18 +161,12 @@ mod tests {
     #[test]
     fn writes_valid_json() {
         let text = object(|o| {
-            o.str("s", "a \"q\", b\\c\nd\r\te\u{1}f ✨ Zoë")
-                .plain("p", "https://x")
-                .num("n", 42)
-                .bool("t", true)
-                .null("z");
+            o.str("s", "a \"q\", b\\c\nd\r\te\u{1}f ✨ Zoë").plain("p", "https://x").num("n", 42).bool("t", true).null("z");
             o.opt_str("none", None).opt_str("some", Some(""));
             o.obj("o", |i| {
                 i.href("self", "https://x/y?a=1&b=2");
             });
-            o.raw("r", "[1,2]")
-                .raw_array("a", &["{}", "3"])
-                .raw_array::<&str>("e", &[]);
+            o.raw("r", "[1,2]").raw_array("a", &["{}", "3"]).raw_array::<&str>("e", &[]);
             o.obj("empty", |_| {});
         });
         let v: Value = text.parse().unwrap();

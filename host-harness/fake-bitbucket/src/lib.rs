@@ -217,10 +217,7 @@ impl Default for Credentials {
 impl Credentials {
     /// The `Authorization` header value for the email/API-token pair.
     pub fn basic_header(&self) -> String {
-        format!(
-            "Basic {}",
-            util::base64_encode(format!("{}:{}", self.email, self.api_token).as_bytes())
-        )
+        format!("Basic {}", util::base64_encode(format!("{}:{}", self.email, self.api_token).as_bytes()))
     }
 
     /// The `Authorization` header value for the first bearer token, if any.
@@ -248,10 +245,6 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// Every value of query parameter `key`, in order.
     pub fn query_values(&self, key: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.query.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
     }
 }

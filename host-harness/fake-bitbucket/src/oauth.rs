@@ -34,37 +34,19 @@ struct Issued {
 
 impl TokenState {
     pub fn new(client: Option<&OAuthClient>) -> TokenState {
-        let issued = Issued {
-            refresh_token: client.map(|c| c.refresh_token.clone()),
-            ..Issued::default()
-        };
-        TokenState {
-            state: Mutex::new(issued),
-        }
+        let issued = Issued { refresh_token: client.map(|c| c.refresh_token.clone()), ..Issued::default() };
+        TokenState { state: Mutex::new(issued) }
     }
 
     /// Whether `token` is an access token this endpoint issued.
     pub fn accepts(&self, token: &str) -> bool {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .access_tokens
-            .iter()
-            .any(|t| t == token)
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).access_tokens.iter().any(|t| t == token)
     }
 
     /// Answers one token request.
-    pub fn grant(
-        &self,
-        client: Option<&OAuthClient>,
-        authorization: Option<&str>,
-        body: &str,
-    ) -> Reply {
+    pub fn grant(&self, client: Option<&OAuthClient>, authorization: Option<&str>, body: &str) -> Reply {
         let error = |status: u16, code: &str, description: &str| {
-            Reply::json(
-                status,
-                serde_json::json!({"error": code, "error_description": description}).to_string(),
-            )
+            Reply::json(status, serde_json::json!({"error": code, "error_description": description}).to_string())
         };
         let Some(client) = client else {
             return error(400, "invalid_client", "No OAuth consumers are configured.");
@@ -76,9 +58,7 @@ impl TokenState {
         if presented.as_deref() != Some(&format!("{}:{}", client.client_id, client.client_secret)) {
             return error(400, "invalid_client", "Invalid OAuth client credentials");
         }
-        let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
-            .into_owned()
-            .collect();
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
         let field = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let mut issued = self.state.lock().unwrap_or_else(|e| e.into_inner());
         issued.count += 1;
@@ -86,9 +66,7 @@ impl TokenState {
         let access_token = format!("oauth-access-{n}");
         let refresh_token = match field("grant_type") {
             Some("refresh_token") => {
-                if field("refresh_token").is_none()
-                    || field("refresh_token") != issued.refresh_token.as_deref()
-                {
+                if field("refresh_token").is_none() || field("refresh_token") != issued.refresh_token.as_deref() {
                     return error(400, "invalid_grant", "Invalid refresh_token");
                 }
                 let rotated = format!("oauth-refresh-{n}");

@@ -51,15 +51,10 @@ pub const GLOBAL_QUERY: &[&str] = &["page", "pagelen", "fields"];
 /// of the results") but which do not declare `q` or `sort`.
 pub const UNDECLARED_FILTERING: &[(&str, &str)] = &[
     ("get", "/repositories/{workspace}/{repo_slug}/pullrequests"),
-    (
-        "get",
-        "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments",
-    ),
+    ("get", "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments"),
 ];
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// The parsed document: path templates and their operations.
 #[derive(Debug, Clone)]
@@ -107,10 +102,8 @@ type Rank = (usize, bool, usize);
 impl OpenApi {
     /// Parses the document at `path`.
     pub fn load(path: &Path) -> anyhow::Result<OpenApi> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading OpenAPI document {}", path.display()))?;
-        let doc: Value = serde_json::from_str(&text)
-            .with_context(|| format!("parsing OpenAPI document {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading OpenAPI document {}", path.display()))?;
+        let doc: Value = serde_json::from_str(&text).with_context(|| format!("parsing OpenAPI document {}", path.display()))?;
         Self::from_value(&doc).with_context(|| format!("in OpenAPI document {}", path.display()))
     }
 
@@ -127,28 +120,20 @@ impl OpenApi {
     }
 
     fn from_value(doc: &Value) -> anyhow::Result<OpenApi> {
-        let paths = doc
-            .get("paths")
-            .and_then(Value::as_object)
-            .context("no `paths` object")?;
+        let paths = doc.get("paths").and_then(Value::as_object).context("no `paths` object")?;
         let mut templates = Vec::with_capacity(paths.len());
         for (raw, item) in paths {
             let item = resolve(doc, item).with_context(|| format!("path item {raw}"))?;
             let segments = parse_template(raw).with_context(|| format!("path template {raw}"))?;
-            let shared_params =
-                params_of(doc, item).with_context(|| format!("parameters of {raw}"))?;
+            let shared_params = params_of(doc, item).with_context(|| format!("parameters of {raw}"))?;
             let mut operations = BTreeMap::new();
             for &method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let mut operation = Operation {
-                    deprecated: op
-                        .get("deprecated")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
+                    deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
                     ..Operation::default()
                 };
-                let own = params_of(doc, op)
-                    .with_context(|| format!("parameters of {} {raw}", method.to_uppercase()))?;
+                let own = params_of(doc, op).with_context(|| format!("parameters of {} {raw}", method.to_uppercase()))?;
                 // Operation-level parameters override path-level ones with
                 // the same name and location.
                 let mut merged: BTreeMap<(String, String), bool> = BTreeMap::new();
@@ -165,11 +150,7 @@ impl OpenApi {
                 }
                 operations.insert(method.to_string(), operation);
             }
-            templates.push(Template {
-                raw: raw.clone(),
-                segments,
-                operations,
-            });
+            templates.push(Template { raw: raw.clone(), segments, operations });
         }
         Ok(OpenApi { templates })
     }
@@ -181,29 +162,17 @@ impl OpenApi {
 
     /// `Ok(template)`, e.g. `/repositories/{workspace}/{repo_slug}/pullrequests`,
     /// or `Err(reason)` naming the path, method or query parameter at fault.
-    pub fn check(
-        &self,
-        method: &str,
-        path: &str,
-        query: &[(String, String)],
-    ) -> Result<String, String> {
+    pub fn check(&self, method: &str, path: &str, query: &[(String, String)]) -> Result<String, String> {
         let segments = split_path(path)?;
         let template = self.match_path(&segments).ok_or_else(|| {
-            let hint = if path.starts_with("/2.0/") || path == "/2.0" {
-                " (strip the `/2.0` API prefix before checking)"
-            } else {
-                ""
-            };
+            let hint =
+                if path.starts_with("/2.0/") || path == "/2.0" { " (strip the `/2.0` API prefix before checking)" } else { "" };
             format!("path {path:?} matches no path template of the OpenAPI document{hint}")
         })?;
 
         let lower = method.to_ascii_lowercase();
         let operation = template.operations.get(&lower).ok_or_else(|| {
-            let allowed: Vec<String> = template
-                .operations
-                .keys()
-                .map(|m| m.to_uppercase())
-                .collect();
+            let allowed: Vec<String> = template.operations.keys().map(|m| m.to_uppercase()).collect();
             format!(
                 "{} {path:?}: the template {} has no {} operation (only {})",
                 method.to_uppercase(),
@@ -221,16 +190,13 @@ impl OpenApi {
             ));
         }
 
-        let filtering = UNDECLARED_FILTERING
-            .iter()
-            .any(|&(m, t)| m == lower && t == template.raw);
+        let filtering = UNDECLARED_FILTERING.iter().any(|&(m, t)| m == lower && t == template.raw);
         for (key, _) in query {
             let allowed = operation.query.contains(key)
                 || GLOBAL_QUERY.contains(&key.as_str())
                 || (filtering && (key == "q" || key == "sort"));
             if !allowed {
-                let mut declared: BTreeSet<&str> =
-                    operation.query.iter().map(String::as_str).collect();
+                let mut declared: BTreeSet<&str> = operation.query.iter().map(String::as_str).collect();
                 declared.extend(GLOBAL_QUERY);
                 if filtering {
                     declared.extend(["q", "sort"]);
@@ -287,9 +253,7 @@ fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> anyhow::Result<&'a Value
         let Some(pointer) = reference.strip_prefix('#') else {
             bail!("non-local $ref {reference:?} is not supported");
         };
-        value = doc
-            .pointer(pointer)
-            .with_context(|| format!("unresolvable $ref {reference:?}"))?;
+        value = doc.pointer(pointer).with_context(|| format!("unresolvable $ref {reference:?}"))?;
     }
     bail!("$ref chain too long")
 }
@@ -303,10 +267,7 @@ fn params_of(doc: &Value, holder: &Value) -> anyhow::Result<Vec<Param>> {
         .map(|p| {
             let p = resolve(doc, p)?;
             let field = |k: &str| {
-                p.get(k)
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .with_context(|| format!("parameter without `{k}`: {p}"))
+                p.get(k).and_then(Value::as_str).map(str::to_string).with_context(|| format!("parameter without `{k}`: {p}"))
             };
             Ok(Param {
                 name: field("name")?,
@@ -318,9 +279,7 @@ fn params_of(doc: &Value, holder: &Value) -> anyhow::Result<Vec<Param>> {
 }
 
 fn parse_template(raw: &str) -> anyhow::Result<Vec<Segment>> {
-    let Some(rest) = raw.strip_prefix('/') else {
-        bail!("does not start with '/'")
-    };
+    let Some(rest) = raw.strip_prefix('/') else { bail!("does not start with '/'") };
     let parts: Vec<&str> = rest.split('/').collect();
     let last = parts.len() - 1;
     parts
@@ -331,9 +290,7 @@ fn parse_template(raw: &str) -> anyhow::Result<Vec<Segment>> {
             Ok(match pieces.as_slice() {
                 [Piece::Literal(s)] => Segment::Literal(s.clone()),
                 [] => Segment::Literal(String::new()),
-                [Piece::Param] => Segment::Param {
-                    rest: i == last && *part == "{path}",
-                },
+                [Piece::Param] => Segment::Param { rest: i == last && *part == "{path}" },
                 _ => Segment::Pattern(pieces),
             })
         })
@@ -346,9 +303,7 @@ fn parse_pieces(segment: &str) -> anyhow::Result<Vec<Piece>> {
     while !rest.is_empty() {
         match rest.find('{') {
             Some(0) => {
-                let end = rest
-                    .find('}')
-                    .with_context(|| format!("unclosed '{{' in {segment:?}"))?;
+                let end = rest.find('}').with_context(|| format!("unclosed '{{' in {segment:?}"))?;
                 pieces.push(Piece::Param);
                 rest = &rest[end + 1..];
             }
@@ -372,16 +327,12 @@ fn parse_pieces(segment: &str) -> anyhow::Result<Vec<Piece>> {
 /// empty one).
 fn split_path(path: &str) -> Result<Vec<String>, String> {
     if path.contains(['?', '#']) {
-        return Err(format!(
-            "path {path:?} contains '?' or '#': pass the query separately"
-        ));
+        return Err(format!("path {path:?} contains '?' or '#': pass the query separately"));
     }
     let Some(rest) = path.strip_prefix('/') else {
         return Err(format!("path {path:?} does not start with '/'"));
     };
-    rest.split('/')
-        .map(|s| percent_decode(s).map_err(|e| format!("path {path:?}: {e}")))
-        .collect()
+    rest.split('/').map(|s| percent_decode(s).map_err(|e| format!("path {path:?}: {e}"))).collect()
 }
 
 fn percent_decode(segment: &str) -> Result<String, String> {
@@ -443,16 +394,7 @@ fn match_template(template: &[Segment], segments: &[String]) -> Option<Rank> {
                 if !match_pieces(pieces, segments.get(i)?) {
                     return None;
                 }
-                literal_chars += pieces
-                    .iter()
-                    .map(|p| {
-                        if let Piece::Literal(l) = p {
-                            l.len()
-                        } else {
-                            0
-                        }
-                    })
-                    .sum::<usize>();
+                literal_chars += pieces.iter().map(|p| if let Piece::Literal(l) = p { l.len() } else { 0 }).sum::<usize>();
             }
         }
     }
@@ -463,9 +405,7 @@ fn match_template(template: &[Segment], segments: &[String]) -> Option<Rank> {
 fn match_pieces(pieces: &[Piece], s: &str) -> bool {
     match pieces.split_first() {
         None => s.is_empty(),
-        Some((Piece::Literal(l), rest)) => s
-            .strip_prefix(l.as_str())
-            .is_some_and(|s| match_pieces(rest, s)),
+        Some((Piece::Literal(l), rest)) => s.strip_prefix(l.as_str()).is_some_and(|s| match_pieces(rest, s)),
         Some((Piece::Param, rest)) => s
             .char_indices()
             .skip(1)
@@ -487,16 +427,11 @@ mod tests {
     }
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn ok(method: &str, path: &str, query: &[(&str, &str)]) -> String {
-        api()
-            .check(method, path, &q(query))
-            .unwrap_or_else(|e| panic!("{method} {path} {query:?} should conform: {e}"))
+        api().check(method, path, &q(query)).unwrap_or_else(|e| panic!("{method} {path} {query:?} should conform: {e}"))
     }
 
     fn err(method: &str, path: &str, query: &[(&str, &str)]) -> String {
@@ -542,72 +477,28 @@ mod tests {
         let t = ok(
             "GET",
             "/repositories/acme/web-app/pullrequests/7/comments",
-            &[
-                ("q", "deleted=false"),
-                ("sort", "-created_on"),
-                ("pagelen", "50"),
-            ],
+            &[("q", "deleted=false"), ("sort", "-created_on"), ("pagelen", "50")],
         );
-        assert_eq!(
-            t,
-            "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments"
-        );
+        assert_eq!(t, "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments");
     }
 
     #[test]
     fn literal_segment_beats_parameter() {
-        let t = ok(
-            "GET",
-            "/repositories/acme/web-app/pullrequests/activity",
-            &[("pagelen", "50")],
-        );
-        assert_eq!(
-            t,
-            "/repositories/{workspace}/{repo_slug}/pullrequests/activity"
-        );
+        let t = ok("GET", "/repositories/acme/web-app/pullrequests/activity", &[("pagelen", "50")]);
+        assert_eq!(t, "/repositories/{workspace}/{repo_slug}/pullrequests/activity");
         let t = ok("GET", "/repositories/acme/web-app/pullrequests/42", &[]);
-        assert_eq!(
-            t,
-            "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}"
-        );
+        assert_eq!(t, "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}");
     }
 
     #[test]
     fn source_root_listing_and_nested_paths() {
         let src = "/repositories/{workspace}/{repo_slug}/src/{commit}/{path}";
-        assert_eq!(
-            ok(
-                "GET",
-                "/repositories/acme/web-app/src/abc123/",
-                &[("max_depth", "2")]
-            ),
-            src
-        );
-        assert_eq!(
-            ok("GET", "/repositories/acme/web-app/src/abc123/src/lib", &[]),
-            src
-        );
-        assert_eq!(
-            ok(
-                "GET",
-                "/repositories/acme/web-app/src/abc123/src/lib/x.rs",
-                &[("format", "meta")]
-            ),
-            src
-        );
-        assert_eq!(
-            ok(
-                "GET",
-                "/repositories/acme/web-app/src/abc123/README.md",
-                &[]
-            ),
-            src
-        );
+        assert_eq!(ok("GET", "/repositories/acme/web-app/src/abc123/", &[("max_depth", "2")]), src);
+        assert_eq!(ok("GET", "/repositories/acme/web-app/src/abc123/src/lib", &[]), src);
+        assert_eq!(ok("GET", "/repositories/acme/web-app/src/abc123/src/lib/x.rs", &[("format", "meta")]), src);
+        assert_eq!(ok("GET", "/repositories/acme/web-app/src/abc123/README.md", &[]), src);
         // Encoded slashes stay inside one segment.
-        assert_eq!(
-            ok("GET", "/repositories/acme/web-app/src/abc123/a%2Fb", &[]),
-            src
-        );
+        assert_eq!(ok("GET", "/repositories/acme/web-app/src/abc123/a%2Fb", &[]), src);
         // Empty segments elsewhere are not accepted.
         err("GET", "/repositories/acme/web-app/src/abc123/src//lib", &[]);
         err("GET", "/repositories/acme/web-app/src//", &[]);
@@ -624,30 +515,15 @@ mod tests {
 
     #[test]
     fn undeclared_query_parameter_is_rejected() {
-        let e = err(
-            "GET",
-            "/repositories/acme/web-app/commits",
-            &[("colour", "red")],
-        );
+        let e = err("GET", "/repositories/acme/web-app/commits", &[("colour", "red")]);
         assert!(e.contains("\"colour\""), "{e}");
-        assert!(
-            e.contains("/repositories/{workspace}/{repo_slug}/commits"),
-            "{e}"
-        );
-        ok(
-            "GET",
-            "/repositories/acme/web-app/commits",
-            &[("pagelen", "100"), ("page", "abc")],
-        );
+        assert!(e.contains("/repositories/{workspace}/{repo_slug}/commits"), "{e}");
+        ok("GET", "/repositories/acme/web-app/commits", &[("pagelen", "100"), ("page", "abc")]);
     }
 
     #[test]
     fn deprecated_operations_are_rejected() {
-        for path in [
-            "/repositories",
-            "/workspaces",
-            "/repositories/acme/web-app/issues",
-        ] {
+        for path in ["/repositories", "/workspaces", "/repositories/acme/web-app/issues"] {
             let e = err("GET", path, &[]);
             assert!(e.contains("deprecated"), "{e}");
         }
@@ -655,11 +531,7 @@ mod tests {
 
     #[test]
     fn workspace_permissions_accept_q() {
-        let t = ok(
-            "GET",
-            "/workspaces/acme/permissions",
-            &[("q", "permission=\"owner\""), ("pagelen", "100")],
-        );
+        let t = ok("GET", "/workspaces/acme/permissions", &[("q", "permission=\"owner\""), ("pagelen", "100")]);
         assert_eq!(t, "/workspaces/{workspace}/permissions");
     }
 
@@ -668,76 +540,38 @@ mod tests {
         let t = ok(
             "GET",
             "/repositories/acme/web-app/pipelines",
-            &[
-                ("sort", "-created_on"),
-                ("pagelen", "100"),
-                ("target.branch", "main"),
-            ],
+            &[("sort", "-created_on"), ("pagelen", "100"), ("target.branch", "main")],
         );
         assert_eq!(t, "/repositories/{workspace}/{repo_slug}/pipelines");
-        let e = err(
-            "GET",
-            "/repositories/acme/web-app/pipelines",
-            &[("q", "state.name=\"COMPLETED\"")],
-        );
+        let e = err("GET", "/repositories/acme/web-app/pipelines", &[("q", "state.name=\"COMPLETED\"")]);
         assert!(e.contains("\"q\"") && e.contains("pipelines"), "{e}");
     }
 
     #[test]
     fn q_is_not_accepted_where_not_declared() {
         err("GET", "/repositories/acme/web-app/commits", &[("q", "x")]);
-        err(
-            "GET",
-            "/repositories/acme/web-app/deployments",
-            &[("sort", "-created_on")],
-        );
-        ok(
-            "GET",
-            "/repositories/acme/web-app/refs/branches",
-            &[("q", "name~\"x\""), ("sort", "-name")],
-        );
+        err("GET", "/repositories/acme/web-app/deployments", &[("sort", "-created_on")]);
+        ok("GET", "/repositories/acme/web-app/refs/branches", &[("q", "name~\"x\""), ("sort", "-name")]);
     }
 
     #[test]
     fn mixed_segment_templates_match() {
         // Deprecated, but it proves the template was recognised.
-        let e = err(
-            "GET",
-            "/repositories/acme/web-app/issues/export/web-app-issues-12.zip",
-            &[],
-        );
-        assert!(
-            e.contains("{repo_name}-issues-{task_id}.zip") && e.contains("deprecated"),
-            "{e}"
-        );
+        let e = err("GET", "/repositories/acme/web-app/issues/export/web-app-issues-12.zip", &[]);
+        assert!(e.contains("{repo_name}-issues-{task_id}.zip") && e.contains("deprecated"), "{e}");
     }
 
     #[test]
     fn required_query_parameters_must_be_present() {
-        let e = err(
-            "DELETE",
-            "/repositories/acme/web-app/pipelines-config/caches",
-            &[],
-        );
+        let e = err("DELETE", "/repositories/acme/web-app/pipelines-config/caches", &[]);
         assert!(e.contains("\"name\""), "{e}");
-        ok(
-            "DELETE",
-            "/repositories/acme/web-app/pipelines-config/caches",
-            &[("name", "node")],
-        );
+        ok("DELETE", "/repositories/acme/web-app/pipelines-config/caches", &[("name", "node")]);
     }
 
     #[test]
     fn checked_request() {
         let query = q(&[("pagelen", "50")]);
-        let c = Checked {
-            method: "GET",
-            path: "/repositories/acme/%7Babc%7D/pullrequests",
-            query: &query,
-        };
-        assert_eq!(
-            api().check_request(&c).unwrap(),
-            "/repositories/{workspace}/{repo_slug}/pullrequests"
-        );
+        let c = Checked { method: "GET", path: "/repositories/acme/%7Babc%7D/pullrequests", query: &query };
+        assert_eq!(api().check_request(&c).unwrap(), "/repositories/{workspace}/{repo_slug}/pullrequests");
     }
 }

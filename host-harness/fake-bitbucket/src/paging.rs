@@ -33,48 +33,23 @@ pub struct Paging {
 }
 
 /// Generic list endpoints (`/repositories/{workspace}`, …): pagelen 1-100, default 10.
-pub const LIST: Paging = Paging {
-    style: Style::Numbered,
-    default_len: 10,
-    max_len: 100,
-};
+pub const LIST: Paging = Paging { style: Style::Numbered, default_len: 10, max_len: 100 };
 /// `…/pullrequests`: pagelen 1-50, default 10.
-pub const PULL_REQUESTS: Paging = Paging {
-    style: Style::Numbered,
-    default_len: 10,
-    max_len: 50,
-};
+pub const PULL_REQUESTS: Paging = Paging { style: Style::Numbered, default_len: 10, max_len: 50 };
 /// `…/commits`: iterator pagination, pagelen 1-100, default 30 (Bitbucket's default for commits).
-pub const COMMITS: Paging = Paging {
-    style: Style::Iterator,
-    default_len: 30,
-    max_len: 100,
-};
+pub const COMMITS: Paging = Paging { style: Style::Iterator, default_len: 30, max_len: 100 };
 
 /// `…/pipelines`, `…/pullrequests/{id}/comments`: pagelen 1-100, default 10.
 pub const PIPELINES: Paging = LIST;
 /// `…/pipelines/{uuid}/steps`: pagelen and page ignored.
-pub const STEPS: Paging = Paging {
-    style: Style::All,
-    default_len: 10,
-    max_len: 100,
-};
+pub const STEPS: Paging = Paging { style: Style::All, default_len: 10, max_len: 100 };
 /// `…/pullrequests[/{id}]/activity`: iterator pagination, pagelen 1-100, default 50.
-pub const ACTIVITY: Paging = Paging {
-    style: Style::Iterator,
-    default_len: 50,
-    max_len: 100,
-};
+pub const ACTIVITY: Paging = Paging { style: Style::Iterator, default_len: 50, max_len: 100 };
 
 /// Builds one page of a collection of `total` items. `fetch` receives the index
 /// range of the items on this page (clamped to `0..total`) and returns them as
 /// serialised JSON objects.
-pub fn paginate(
-    req: &ApiRequest,
-    paging: Paging,
-    total: usize,
-    fetch: impl FnOnce(Range<usize>) -> Vec<String>,
-) -> ApiResult {
+pub fn paginate(req: &ApiRequest, paging: Paging, total: usize, fetch: impl FnOnce(Range<usize>) -> Vec<String>) -> ApiResult {
     if paging.style == Style::All {
         let values = fetch(0..total);
         return Ok(object(|o| {
@@ -106,9 +81,7 @@ pub fn paginate(
             let end = start.saturating_add(pagelen);
             let values = fetch(start.min(total)..end.min(total));
             object(|o| {
-                o.num("size", total as u64)
-                    .num("page", page as u64)
-                    .num("pagelen", pagelen as u64);
+                o.num("size", total as u64).num("page", page as u64).num("pagelen", pagelen as u64);
                 if end < total {
                     o.str("next", &req.url_with_page(&(page + 1).to_string()));
                 }
@@ -122,15 +95,12 @@ pub fn paginate(
         Style::Iterator => {
             let start = match page_param {
                 None => 0,
-                Some(token) => {
-                    decode_token(token).ok_or_else(|| ApiError::bad_request("Invalid page"))?
-                }
+                Some(token) => decode_token(token).ok_or_else(|| ApiError::bad_request("Invalid page"))?,
             };
             let end = start.saturating_add(pagelen);
             let values = fetch(start.min(total)..end.min(total));
             object(|o| {
-                o.num("pagelen", pagelen as u64)
-                    .raw_array("values", &values);
+                o.num("pagelen", pagelen as u64).raw_array("values", &values);
                 if end < total {
                     o.str("next", &req.url_with_page(&encode_token(end)));
                 }
@@ -158,11 +128,7 @@ pub fn encode_token(offset: usize) -> String {
 /// Inverse of [`encode_token`]; `None` for anything it did not produce
 /// (including plain page numbers).
 pub fn decode_token(token: &str) -> Option<usize> {
-    if token.len() != 16
-        || !token
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+    if token.len() != 16 || !token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return None;
     }
     let v = u64::from_str_radix(token, 16).ok()?;

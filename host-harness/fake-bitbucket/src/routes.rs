@@ -9,8 +9,8 @@
 
 use crate::api::{ApiError, ApiRequest, ApiResult};
 use crate::families::{
-    accounts, commits, deployments, permissions, pipelines, pr_activity, pr_comments,
-    pull_requests, refs, repositories, retired, source, workspaces,
+    accounts, commits, deployments, permissions, pipelines, pr_activity, pr_comments, pull_requests, refs, repositories, retired,
+    source, workspaces,
 };
 
 /// Routes a request by method and decoded path segments (prefix stripped,
@@ -23,9 +23,7 @@ pub fn dispatch(req: &ApiRequest, method: &str, segments: &[&str]) -> ApiResult 
         // Removed: CHANGE-2770 cross-workspace APIs (410), teams, followers (404).
         ["repositories"] | ["workspaces"] => Err(retired::gone()),
         ["user", "permissions", "repositories" | "workspaces" | "teams"] => Err(retired::gone()),
-        ["teams", ..] | ["users", _, "followers" | "following"] => {
-            Err(ApiError::not_found("Resource not found"))
-        }
+        ["teams", ..] | ["users", _, "followers" | "following"] => Err(ApiError::not_found("Resource not found")),
 
         ["user"] => accounts::get_user(req),
         ["user", "emails"] => accounts::list_emails(req),
@@ -35,53 +33,31 @@ pub fn dispatch(req: &ApiRequest, method: &str, segments: &[&str]) -> ApiResult 
         ["workspaces", ws] => workspaces::get_workspace(req, ws),
         ["workspaces", ws, "members"] => workspaces::list_members(req, ws, false),
         ["workspaces", ws, "permissions"] => workspaces::list_members(req, ws, true),
-        ["workspaces", ws, "permissions", "repositories", repo] => {
-            permissions::list_workspace_repo_permissions(req, ws, repo)
-        }
+        ["workspaces", ws, "permissions", "repositories", repo] => permissions::list_workspace_repo_permissions(req, ws, repo),
         ["workspaces", ws, "projects"] => workspaces::list_projects(req, ws),
 
         ["repositories", ws] => repositories::list_repositories(req, ws),
         ["repositories", ws, repo] => repositories::get_repository(req, ws, repo),
-        ["repositories", ws, repo, "pullrequests"] => {
-            pull_requests::list_pull_requests(req, ws, repo)
-        }
-        ["repositories", ws, repo, "pullrequests", "activity"] => {
-            pr_activity::list_repo_activity(req, ws, repo)
-        }
-        ["repositories", ws, repo, "pullrequests", id] => {
-            pull_requests::get_pull_request(req, ws, repo, id)
-        }
-        ["repositories", ws, repo, "pullrequests", id, "activity"] => {
-            pr_activity::list_pr_activity(req, ws, repo, id)
-        }
-        ["repositories", ws, repo, "pullrequests", id, "comments"] => {
-            pr_comments::list_pr_comments(req, ws, repo, id)
-        }
-        ["repositories", ws, repo, "pullrequests", id, "commits"] => {
-            commits::list_pr_commits(req, ws, repo, id)
-        }
+        ["repositories", ws, repo, "pullrequests"] => pull_requests::list_pull_requests(req, ws, repo),
+        ["repositories", ws, repo, "pullrequests", "activity"] => pr_activity::list_repo_activity(req, ws, repo),
+        ["repositories", ws, repo, "pullrequests", id] => pull_requests::get_pull_request(req, ws, repo, id),
+        ["repositories", ws, repo, "pullrequests", id, "activity"] => pr_activity::list_pr_activity(req, ws, repo, id),
+        ["repositories", ws, repo, "pullrequests", id, "comments"] => pr_comments::list_pr_comments(req, ws, repo, id),
+        ["repositories", ws, repo, "pullrequests", id, "commits"] => commits::list_pr_commits(req, ws, repo, id),
         ["repositories", ws, repo, "commits"] => commits::list_commits(req, ws, repo),
         ["repositories", ws, repo, "refs", "branches"] => refs::list_branches(req, ws, repo),
         ["repositories", ws, repo, "refs", "tags"] => refs::list_tags(req, ws, repo),
         ["repositories", ws, repo, "forks"] => repositories::list_forks(req, ws, repo),
         ["repositories", ws, repo, "watchers"] => repositories::list_watchers(req, ws, repo),
-        ["repositories", ws, repo, "branch-restrictions"] => {
-            permissions::list_branch_restrictions(req, ws, repo)
-        }
-        ["repositories", ws, repo, "permissions-config", "users"] => {
-            permissions::list_user_permissions(req, ws, repo)
-        }
-        ["repositories", ws, repo, "permissions-config", "groups"] => {
-            permissions::list_group_permissions(req, ws, repo)
-        }
+        ["repositories", ws, repo, "branch-restrictions"] => permissions::list_branch_restrictions(req, ws, repo),
+        ["repositories", ws, repo, "permissions-config", "users"] => permissions::list_user_permissions(req, ws, repo),
+        ["repositories", ws, repo, "permissions-config", "groups"] => permissions::list_group_permissions(req, ws, repo),
         ["repositories", ws, repo, "permissions-config", "groups", group] => {
             permissions::get_group_permission(req, ws, repo, group)
         }
         ["repositories", ws, repo, "pipelines"] => pipelines::list_pipelines(req, ws, repo),
         ["repositories", ws, repo, "pipelines", id] => pipelines::get_pipeline(req, ws, repo, id),
-        ["repositories", ws, repo, "pipelines", id, "steps"] => {
-            pipelines::list_steps(req, ws, repo, id)
-        }
+        ["repositories", ws, repo, "pipelines", id, "steps"] => pipelines::list_steps(req, ws, repo, id),
         ["repositories", ws, repo, "deployments"] => deployments::list_deployments(req, ws, repo),
         ["repositories", ws, repo, "environments"] => deployments::list_environments(req, ws, repo),
         ["repositories", ws, repo, "src", rest @ ..] => source::get_src(req, ws, repo, rest),

@@ -63,19 +63,12 @@ impl FakeBitbucket {
     /// Binds `127.0.0.1:0` and serves from background threads, answering
     /// [`FakeOptions::workers`] requests at once.
     pub fn start(options: FakeOptions) -> anyhow::Result<FakeBitbucket> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")
-            .context("fake Bitbucket: cannot bind 127.0.0.1:0")?;
-        listener
-            .set_nonblocking(true)
-            .context("fake Bitbucket: cannot make the listener non-blocking")?;
-        let addr = listener
-            .local_addr()
-            .context("fake Bitbucket: listener has no address")?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("fake Bitbucket: cannot bind 127.0.0.1:0")?;
+        listener.set_nonblocking(true).context("fake Bitbucket: cannot make the listener non-blocking")?;
+        let addr = listener.local_addr().context("fake Bitbucket: listener has no address")?;
         let origin = format!("http://{addr}");
-        let link_origin = options
-            .next_origin_override
-            .map(|o| o.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| origin.clone());
+        let link_origin =
+            options.next_origin_override.map(|o| o.trim_end_matches('/').to_string()).unwrap_or_else(|| origin.clone());
 
         let prefix = normalise_prefix(&options.path_prefix);
         let shared = Arc::new(Shared {
@@ -102,8 +95,7 @@ impl FakeBitbucket {
             .context("fake Bitbucket: cannot start its runtime")?;
         let listener = {
             let _context = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)
-                .context("fake Bitbucket: cannot serve on 127.0.0.1:0")?
+            tokio::net::TcpListener::from_std(listener).context("fake Bitbucket: cannot serve on 127.0.0.1:0")?
         };
         let (stop, stopped) = oneshot::channel();
         let serving = shared.clone();
@@ -112,12 +104,7 @@ impl FakeBitbucket {
             .spawn(move || runtime.block_on(serve(listener, serving, stopped)))
             .context("fake Bitbucket: cannot spawn its thread")?;
 
-        Ok(FakeBitbucket {
-            shared,
-            stop: Some(stop),
-            thread: Some(thread),
-            origin,
-        })
+        Ok(FakeBitbucket { shared, stop: Some(stop), thread: Some(thread), origin })
     }
 
     /// Origin plus API prefix, e.g. `http://127.0.0.1:41234/2.0`.
@@ -144,17 +131,8 @@ impl FakeBitbucket {
     /// [`dataset`](Self::dataset)'s accessors reflect it from then on. See
     /// [`Dataset::update_pull_request`]; panics on an unknown pull request or
     /// a bad `when`.
-    pub fn update_pull_request(
-        &self,
-        workspace: &str,
-        repo: &str,
-        id: u64,
-        when: &str,
-        title: &str,
-    ) {
-        self.shared
-            .dataset
-            .update_pull_request(workspace, repo, id, when, title);
+    pub fn update_pull_request(&self, workspace: &str, repo: &str, id: u64, when: &str, title: &str) {
+        self.shared.dataset.update_pull_request(workspace, repo, id, when, title);
     }
 
     /// Adds a comment (by the pull request's author, created and updated at
@@ -163,17 +141,8 @@ impl FakeBitbucket {
     /// filters included) and the activity show it, and the pull request's
     /// `comment_count` grows and its `updated_on` moves to `when`. Returns the
     /// comment's id. See [`Dataset::add_pull_request_comment`].
-    pub fn add_pull_request_comment(
-        &self,
-        workspace: &str,
-        repo: &str,
-        pr_id: u64,
-        when: &str,
-        text: &str,
-    ) -> u64 {
-        self.shared
-            .dataset
-            .add_pull_request_comment(workspace, repo, pr_id, when, text)
+    pub fn add_pull_request_comment(&self, workspace: &str, repo: &str, pr_id: u64, when: &str, text: &str) -> u64 {
+        self.shared.dataset.add_pull_request_comment(workspace, repo, pr_id, when, text)
     }
 
     /// The accepted credentials.
@@ -183,11 +152,7 @@ impl FakeBitbucket {
 
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// How many requests got a fault so far (not reset by [`clear_requests`](Self::clear_requests)).
@@ -204,11 +169,7 @@ impl FakeBitbucket {
     /// Clears the request log and the in-flight high-water mark.
     pub fn clear_requests(&self) {
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
@@ -235,11 +196,7 @@ fn normalise_prefix(prefix: &str) -> String {
 }
 
 /// Accepts connections until `stopped`, each served by hyper on its own task.
-async fn serve(
-    listener: tokio::net::TcpListener,
-    shared: Arc<Shared>,
-    mut stopped: oneshot::Receiver<()>,
-) {
+async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
     loop {
         let accepted = tokio::select! {
             _ = &mut stopped => return,
@@ -255,14 +212,11 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
-            let service =
-                hyper::service::service_fn(move |request| handle(shared.clone(), request));
+            let service = hyper::service::service_fn(move |request| handle(shared.clone(), request));
             // A connection error (a client that went away, a fault that
             // drops the connection) just ends the connection.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .title_case_headers(true)
-                .serve_connection(Io(stream), service)
-                .await;
+            let _ =
+                hyper::server::conn::http1::Builder::new().title_case_headers(true).serve_connection(Io(stream), service).await;
         });
     }
 }
@@ -271,22 +225,10 @@ async fn serve(
 /// blocking thread), logs it, waits out the latency, and hands the answer
 /// to hyper. An `Err` makes hyper drop the connection without answering.
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<Response<WireBody>> {
-    let permit = shared
-        .workers
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(io::Error::other)?;
+    let permit = shared.workers.clone().acquire_owned().await.map_err(io::Error::other)?;
     let method = request.method().as_str().to_string();
-    let url = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().to_string(), |pq| pq.as_str().to_string());
-    let authorization = request
-        .headers()
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let url = request.uri().path_and_query().map_or_else(|| request.uri().to_string(), |pq| pq.as_str().to_string());
+    let authorization = request.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
 
     // The answer goes out `latency` after the request was taken up, however
     // long it took to compute (as over a network, where the server's own
@@ -306,10 +248,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<R
         String::new()
     };
     let computing = shared.clone();
-    let answer =
-        tokio::task::spawn_blocking(move || answer(&computing, method, &url, authorization, &body))
-            .await
-            .map_err(io::Error::other);
+    let answer = tokio::task::spawn_blocking(move || answer(&computing, method, &url, authorization, &body))
+        .await
+        .map_err(io::Error::other);
 
     if delayed {
         tokio::time::sleep(shared.latency.saturating_sub(arrived.elapsed())).await;
@@ -320,22 +261,13 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<R
 
 /// Authenticates, answers (the token endpoint, a fault, or the API), and
 /// logs the request.
-fn answer(
-    shared: &Shared,
-    method: String,
-    url: &str,
-    authorization: Option<String>,
-    body: &str,
-) -> Answer {
+fn answer(shared: &Shared, method: String, url: &str, authorization: Option<String>, body: &str) -> Answer {
     let (path, query_string) = url.split_once('?').unwrap_or((url, ""));
-    let query: Vec<(String, String)> = url::form_urlencoded::parse(query_string.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(query_string.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let authenticated = authenticate(&shared.credentials, authorization.as_deref()).or_else(|e| {
         // Access tokens the OAuth endpoint issued are accepted too.
-        let bearer = authorization
-            .as_deref()
-            .and_then(|h| h.strip_prefix("Bearer "));
+        let bearer = authorization.as_deref().and_then(|h| h.strip_prefix("Bearer "));
         if bearer.is_some_and(|t| shared.tokens.accepts(t.trim())) {
             Ok(())
         } else {
@@ -344,9 +276,7 @@ fn answer(
     });
     let (answer, fault) = match authenticated {
         _ if method == "POST" && path == TOKEN_PATH => {
-            let reply = shared
-                .tokens
-                .grant(shared.oauth.as_ref(), authorization.as_deref(), body);
+            let reply = shared.tokens.grant(shared.oauth.as_ref(), authorization.as_deref(), body);
             (Answer::Reply(reply), None)
         }
         Err(e) => (Answer::Reply(api_reply(Err(e))), None),
@@ -356,26 +286,21 @@ fn answer(
                 None => (Answer::Reply(normal()), None),
                 Some(fault) => {
                     let absolute_url = format!("{}{url}", shared.origin);
-                    let answer =
-                        faults::answer(&fault, normal, &absolute_url, authorization.as_deref());
+                    let answer = faults::answer(&fault, normal, &absolute_url, authorization.as_deref());
                     (answer, Some(fault.name().to_string()))
                 }
             }
         }
     };
 
-    shared
-        .log
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(RecordedRequest {
-            method,
-            path: path.to_string(),
-            query,
-            authorization,
-            status: answer.logged_status(),
-            fault,
-        });
+    shared.log.lock().unwrap_or_else(|e| e.into_inner()).push(RecordedRequest {
+        method,
+        path: path.to_string(),
+        query,
+        authorization,
+        status: answer.logged_status(),
+        fault,
+    });
     answer
 }
 
@@ -386,10 +311,7 @@ fn api_reply(result: ApiResult) -> Reply {
         Err(e) => {
             let mut reply = Reply::json(e.status, e.body());
             if e.status == 401 {
-                reply.headers.push((
-                    "WWW-Authenticate",
-                    "Basic realm=\"Bitbucket.org HTTP\"".to_string(),
-                ));
+                reply.headers.push(("WWW-Authenticate", "Basic realm=\"Bitbucket.org HTTP\"".to_string()));
             }
             reply
         }
@@ -404,10 +326,7 @@ const CUT_OFF_AFTER: Duration = Duration::from_millis(25);
 /// `Content-Length` and `Connection: close`: a truncated body stops half
 /// way and drops the connection, a slow one comes in 8 pieces with `delay`
 /// before each; [`Answer::Drop`] is an error, so nothing is written.
-fn response(
-    answer: Answer,
-    permit: tokio::sync::OwnedSemaphorePermit,
-) -> io::Result<Response<WireBody>> {
+fn response(answer: Answer, permit: tokio::sync::OwnedSemaphorePermit) -> io::Result<Response<WireBody>> {
     match answer {
         Answer::Reply(reply) => {
             let len = reply.body.len();
@@ -419,14 +338,7 @@ fn response(
             let bytes = reply.body.into_bytes();
             let half = Step::Data(bytes[..bytes.len() / 2].to_vec().into());
             let steps = vec![half, Step::Pause(CUT_OFF_AFTER), Step::Fail];
-            build(
-                reply.status,
-                &reply.headers,
-                bytes.len(),
-                true,
-                steps,
-                permit,
-            )
+            build(reply.status, &reply.headers, bytes.len(), true, steps, permit)
         }
         Answer::Slow(reply, delay) => {
             let bytes = reply.body.into_bytes();
@@ -473,32 +385,16 @@ fn route(shared: &Shared, method: &str, path: &str, query: &[(String, String)]) 
     let rest = if shared.prefix.is_empty() {
         Some(path)
     } else {
-        path.strip_prefix(shared.prefix.as_str())
-            .filter(|r| r.is_empty() || r.starts_with('/'))
+        path.strip_prefix(shared.prefix.as_str()).filter(|r| r.is_empty() || r.starts_with('/'))
     };
     let Some(rest) = rest else {
         return Err(ApiError::not_found("Resource not found"));
     };
-    let decoded: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
+    let decoded: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
-    let req = ApiRequest {
-        dataset: &shared.dataset,
-        raw_path: path,
-        query,
-        link_origin: &shared.link_origin,
-    };
+    let req = ApiRequest { dataset: &shared.dataset, raw_path: path, query, link_origin: &shared.link_origin };
     let body = dispatch(&req, method, &segments)?;
-    Ok(fields::apply(
-        body,
-        query
-            .iter()
-            .filter(|(k, _)| k == "fields")
-            .map(|(_, v)| v.as_str()),
-    ))
+    Ok(fields::apply(body, query.iter().filter(|(k, _)| k == "fields").map(|(_, v)| v.as_str())))
 }
 
 #[cfg(test)]

@@ -67,12 +67,7 @@ pub fn uuid(parts: &[u64]) -> String {
 /// A deterministic 40-hex-digit git object name.
 pub fn sha1_like(parts: &[u64]) -> String {
     let mut rng = Rng::new(parts);
-    let s = format!(
-        "{:016x}{:016x}{:016x}",
-        rng.next_u64(),
-        rng.next_u64(),
-        rng.next_u64()
-    );
+    let s = format!("{:016x}{:016x}{:016x}", rng.next_u64(), rng.next_u64(), rng.next_u64());
     s[..40].to_string()
 }
 
@@ -84,11 +79,7 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -184,21 +175,12 @@ fn rfc3339_parts(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60)
 }
 
 /// `2026-03-04T10:22:31.123456+00:00` (Bitbucket's style for PRs and repositories).
 pub fn rfc3339_micros(micros: i64) -> String {
-    format!(
-        "{}.{:06}+00:00",
-        rfc3339_parts(micros.div_euclid(1_000_000)),
-        micros.rem_euclid(1_000_000)
-    )
+    format!("{}.{:06}+00:00", rfc3339_parts(micros.div_euclid(1_000_000)), micros.rem_euclid(1_000_000))
 }
 
 /// `2026-03-04T10:22:31+00:00` (git commit dates have whole seconds).
@@ -214,9 +196,7 @@ pub fn parse_instant(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
         let part = b.get(from..from + len)?;
-        part.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+        part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
     };
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -325,15 +305,9 @@ mod tests {
 
     #[test]
     fn base64_round_trip_and_known_values() {
-        assert_eq!(
-            base64_encode(b"demo@example.com:demo-api-token"),
-            "ZGVtb0BleGFtcGxlLmNvbTpkZW1vLWFwaS10b2tlbg=="
-        );
+        assert_eq!(base64_encode(b"demo@example.com:demo-api-token"), "ZGVtb0BleGFtcGxlLmNvbTpkZW1vLWFwaS10b2tlbg==");
         for s in ["", "f", "fo", "foo", "foob", "fooba", "foobar", "a:b\u{e9}"] {
-            assert_eq!(
-                base64_decode(&base64_encode(s.as_bytes())).unwrap(),
-                s.as_bytes()
-            );
+            assert_eq!(base64_decode(&base64_encode(s.as_bytes())).unwrap(), s.as_bytes());
         }
         assert_eq!(base64_decode("Zm9vYg").unwrap(), b"foob"); // unpadded
         assert!(base64_decode("Zm9v!").is_none());
@@ -344,18 +318,9 @@ mod tests {
     fn timestamps() {
         assert_eq!(rfc3339_secs(0), "1970-01-01T00:00:00+00:00");
         let t = days_from_civil(2026, 3, 4) * 86_400 + 10 * 3600 + 22 * 60 + 31;
-        assert_eq!(
-            rfc3339_micros(t * 1_000_000 + 123_456),
-            "2026-03-04T10:22:31.123456+00:00"
-        );
-        assert_eq!(
-            rfc3339_secs(days_from_civil(2024, 2, 29) * 86_400),
-            "2024-02-29T00:00:00+00:00"
-        );
-        assert_eq!(
-            rfc3339_secs(days_from_civil(2000, 12, 31) * 86_400 + 86_399),
-            "2000-12-31T23:59:59+00:00"
-        );
+        assert_eq!(rfc3339_micros(t * 1_000_000 + 123_456), "2026-03-04T10:22:31.123456+00:00");
+        assert_eq!(rfc3339_secs(days_from_civil(2024, 2, 29) * 86_400), "2024-02-29T00:00:00+00:00");
+        assert_eq!(rfc3339_secs(days_from_civil(2000, 12, 31) * 86_400 + 86_399), "2000-12-31T23:59:59+00:00");
     }
 
     #[test]
@@ -382,17 +347,8 @@ mod tests {
             assert_eq!(parse_instant(s), Some(day), "{s}");
         }
         assert_eq!(parse_instant("2026-05-01T00:00:00.5Z"), Some(day + 500_000));
-        assert_eq!(
-            parse_instant(&rfc3339_micros(day / 1000 * 1000 + 123_456)),
-            Some(day + 123_456)
-        );
-        for bad in [
-            "2026-13-01",
-            "2026-05-01T",
-            "yesterday",
-            "2026-05-01T00:00:00+0",
-            "2026-05-01 00:00",
-        ] {
+        assert_eq!(parse_instant(&rfc3339_micros(day / 1000 * 1000 + 123_456)), Some(day + 123_456));
+        for bad in ["2026-13-01", "2026-05-01T", "yesterday", "2026-05-01T00:00:00+0", "2026-05-01 00:00"] {
             assert_eq!(parse_instant(bad), None, "{bad}");
         }
     }

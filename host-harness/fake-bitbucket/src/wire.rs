@@ -19,11 +19,7 @@ use tokio::sync::OwnedSemaphorePermit;
 pub(crate) struct Io(pub TcpStream);
 
 impl hyper::rt::Read for Io {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        mut buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, mut buf: hyper::rt::ReadBufCursor<'_>) -> Poll<io::Result<()>> {
         let mut scratch = [0u8; 16 * 1024];
         let n = buf.remaining().min(scratch.len());
         let mut read = ReadBuf::new(&mut scratch[..n]);
@@ -34,19 +30,11 @@ impl hyper::rt::Read for Io {
 }
 
 impl hyper::rt::Write for Io {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
     }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().0).poll_write_vectored(cx, bufs)
     }
 
@@ -88,11 +76,7 @@ pub(crate) struct WireBody {
 
 impl WireBody {
     pub fn new(steps: Vec<Step>, permit: Option<OwnedSemaphorePermit>) -> WireBody {
-        WireBody {
-            steps: steps.into(),
-            sleep: None,
-            _permit: permit,
-        }
+        WireBody { steps: steps.into(), sleep: None, _permit: permit }
     }
 }
 
@@ -100,10 +84,7 @@ impl Body for WireBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
         loop {
             if let Some(sleep) = &mut this.sleep {
@@ -116,9 +97,7 @@ impl Body for WireBody {
                     this.sleep = Some(Box::pin(tokio::time::sleep(delay)));
                     continue;
                 }
-                Some(Step::Fail) => {
-                    return Poll::Ready(Some(Err(io::Error::other("answer cut off"))))
-                }
+                Some(Step::Fail) => return Poll::Ready(Some(Err(io::Error::other("answer cut off")))),
                 Some(Step::Data(bytes)) if bytes.is_empty() => continue,
                 Some(Step::Data(bytes)) => bytes,
                 Some(Step::Padding(0)) => continue,

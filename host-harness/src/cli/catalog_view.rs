@@ -16,16 +16,8 @@ pub fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
     match &r.status {
         ReportStatus::Available => writeln!(out, "Status:      available")?,
         ReportStatus::RetiredUpstream(t) => {
-            let instead = t
-                .replacement
-                .as_deref()
-                .map(|r| format!("; use `{r}`"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "Status:      retired upstream since {}: {}{instead}",
-                t.since, t.reason
-            )?
+            let instead = t.replacement.as_deref().map(|r| format!("; use `{r}`")).unwrap_or_default();
+            writeln!(out, "Status:      retired upstream since {}: {}{instead}", t.since, t.reason)?
         }
     }
     writeln!(out, "Endpoint:    GET {}", r.endpoint)?;
@@ -39,22 +31,14 @@ pub fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
             (None, false) => "optional".to_string(),
         };
         let kind = p.kind.name();
-        writeln!(
-            out,
-            "  {:width$}  {kind:8}  {need:12}  {}",
-            p.name, p.description
-        )?;
+        writeln!(out, "  {:width$}  {kind:8}  {need:12}  {}", p.name, p.description)?;
     }
     writeln!(out, "\nColumns:")?;
     let width = r.columns.iter().map(|c| c.name.len()).max().unwrap_or(4);
     for c in &r.columns {
         let ty = c.type_.name();
         let null = if c.nullable { "null" } else { "" };
-        writeln!(
-            out,
-            "  {:width$}  {ty:9}  {null:4}  {}",
-            c.name, c.description
-        )?;
+        writeln!(out, "  {:width$}  {ty:9}  {null:4}  {}", c.name, c.description)?;
     }
     Ok(())
 }
@@ -66,10 +50,9 @@ pub fn catalog_json(reports: &[ReportInfo]) -> Value {
             .map(|r| {
                 let (status, retired) = match &r.status {
                     ReportStatus::Available => ("available", Value::Null),
-                    ReportStatus::RetiredUpstream(t) => (
-                        "retired-upstream",
-                        json!({"since": t.since, "reason": t.reason, "replacement": t.replacement}),
-                    ),
+                    ReportStatus::RetiredUpstream(t) => {
+                        ("retired-upstream", json!({"since": t.since, "reason": t.reason, "replacement": t.replacement}))
+                    }
                 };
                 json!({
                     "id": r.id,
@@ -101,23 +84,13 @@ pub fn catalog_json(reports: &[ReportInfo]) -> Value {
 
 pub fn print_catalog(out: &mut impl Write, reports: &[ReportInfo]) -> std::io::Result<()> {
     let id_width = reports.iter().map(|r| r.id.len()).max().unwrap_or(2);
-    writeln!(
-        out,
-        "{:id_width$}  {:16}  {:>7}  TITLE",
-        "ID", "STATUS", "COLUMNS"
-    )?;
+    writeln!(out, "{:id_width$}  {:16}  {:>7}  TITLE", "ID", "STATUS", "COLUMNS")?;
     for r in reports {
         let status = match r.status {
             ReportStatus::Available => "available",
             ReportStatus::RetiredUpstream(_) => "retired-upstream",
         };
-        writeln!(
-            out,
-            "{:id_width$}  {status:16}  {:>7}  {}",
-            r.id,
-            r.columns.len(),
-            r.title
-        )?;
+        writeln!(out, "{:id_width$}  {status:16}  {:>7}  {}", r.id, r.columns.len(), r.title)?;
     }
     Ok(())
 }

@@ -27,20 +27,11 @@ pub fn load(path: Option<PathBuf>) -> anyhow::Result<LoadedConfig> {
     let var = |name: &str| std::env::var(name).ok();
     Ok(match path {
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading the config file {}", path.display()))?;
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading the config file {}", path.display()))?;
             let resolved = env_config::resolve(&text, var)?;
-            LoadedConfig {
-                path: Some(path),
-                file_text: text,
-                resolved,
-            }
+            LoadedConfig { path: Some(path), file_text: text, resolved }
         }
-        None => LoadedConfig {
-            path: None,
-            file_text: String::new(),
-            resolved: env_config::from_standard_vars(var)?,
-        },
+        None => LoadedConfig { path: None, file_text: String::new(), resolved: env_config::from_standard_vars(var)? },
     })
 }
 
@@ -60,16 +51,8 @@ pub fn save_refresh_token(path: &Path, config: &str, token: &str) -> anyhow::Res
     }
     value[auth::KEY][auth::REFRESH_TOKEN] = Value::String(token.to_string());
     let text = serde_json::to_string_pretty(&value)? + "\n";
-    write_private(path, &text).with_context(|| {
-        format!(
-            "saving the rotated OAuth refresh token to {}",
-            path.display()
-        )
-    })?;
-    eprintln!(
-        "Bitbucket rotated the OAuth refresh token; the new one was saved to {}",
-        path.display()
-    );
+    write_private(path, &text).with_context(|| format!("saving the rotated OAuth refresh token to {}", path.display()))?;
+    eprintln!("Bitbucket rotated the OAuth refresh token; the new one was saved to {}", path.display());
     Ok(())
 }
 

@@ -40,9 +40,7 @@ impl LimitFlags {
             if s.is_finite() && s > 0.0 && s < 1e9 {
                 Ok(Duration::from_secs_f64(s))
             } else {
-                Err(anyhow::anyhow!(
-                    "--{flag} takes a positive number of seconds, got {s}"
-                ))
+                Err(anyhow::anyhow!("--{flag} takes a positive number of seconds, got {s}"))
             }
         };
         if let Some(s) = self.call_deadline {
@@ -69,24 +67,13 @@ mod tests {
 
     #[test]
     fn flags_override_defaults_and_name_the_limits() {
-        let flags = LimitFlags {
-            call_deadline: Some(1.5),
-            max_requests: Some(7),
-            ..LimitFlags::default()
-        };
+        let flags = LimitFlags { call_deadline: Some(1.5), max_requests: Some(7), ..LimitFlags::default() };
         let limits = flags.limits().unwrap();
         assert_eq!(limits.call_deadline, Duration::from_millis(1500));
         assert_eq!(limits.max_requests_per_run, 7);
         assert_eq!(limits.run_deadline, Limits::default().run_deadline);
-        let bad = LimitFlags {
-            run_deadline: Some(-1.0),
-            ..LimitFlags::default()
-        };
-        assert!(bad
-            .limits()
-            .unwrap_err()
-            .to_string()
-            .contains("--run-deadline"));
+        let bad = LimitFlags { run_deadline: Some(-1.0), ..LimitFlags::default() };
+        assert!(bad.limits().unwrap_err().to_string().contains("--run-deadline"));
         // The flag each limit's error names is a flag of this struct.
         let help = {
             use clap::CommandFactory;
@@ -97,13 +84,9 @@ mod tests {
             }
             Probe::command().render_long_help().to_string()
         };
-        for limit in [
-            HostLimit::CallDeadline,
-            HostLimit::RunDeadline,
-            HostLimit::Calls,
-            HostLimit::EmptyBatches,
-            HostLimit::Requests,
-        ] {
+        for limit in
+            [HostLimit::CallDeadline, HostLimit::RunDeadline, HostLimit::Calls, HostLimit::EmptyBatches, HostLimit::Requests]
+        {
             assert!(help.contains(&limit.flag()), "{} in\n{help}", limit.flag());
         }
     }

@@ -27,23 +27,13 @@ pub fn run_report(
             bail!("--format sqlite writes to a database file: give --output FILE")
         }
         (_, Some(path), _) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
             output::writer(format, &columns, Box::new(std::io::BufWriter::new(file)))?
         }
-        (_, None, _) => output::writer(
-            format,
-            &columns,
-            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-        )?,
+        (_, None, _) => output::writer(format, &columns, Box::new(std::io::BufWriter::new(std::io::stdout().lock())))?,
     };
     let mut progress = Progress::new(quiet);
-    let summary = session.run_observed(
-        report,
-        params,
-        |cells| Ok(writer.row(cells)?),
-        |counts| progress.update(counts),
-    )?;
+    let summary = session.run_observed(report, params, |cells| Ok(writer.row(cells)?), |counts| progress.update(counts))?;
     writer.finish()?;
     progress.finish(&summary);
     Ok(summary)

@@ -24,11 +24,7 @@ pub trait RowWriter {
 }
 
 /// A writer for `format` over `out`.
-pub fn writer<'a>(
-    format: Format,
-    columns: &'a [ColumnInfo],
-    out: Box<dyn Write + 'a>,
-) -> io::Result<Box<dyn RowWriter + 'a>> {
+pub fn writer<'a>(format: Format, columns: &'a [ColumnInfo], out: Box<dyn Write + 'a>) -> io::Result<Box<dyn RowWriter + 'a>> {
     Ok(match format {
         Format::Jsonl => Box::new(Jsonl { columns, out }),
         Format::Csv => {
@@ -37,16 +33,8 @@ pub fn writer<'a>(
             csv.line(header.iter().map(String::as_str))?;
             Box::new(csv)
         }
-        Format::Table => Box::new(Table {
-            columns,
-            rows: Vec::new(),
-            out,
-        }),
-        Format::Sqlite => {
-            return Err(io::Error::other(
-                "SQLite output goes to a database file: give --output FILE",
-            ))
-        }
+        Format::Table => Box::new(Table { columns, rows: Vec::new(), out }),
+        Format::Sqlite => return Err(io::Error::other("SQLite output goes to a database file: give --output FILE")),
     })
 }
 
@@ -56,9 +44,7 @@ pub fn cell_to_json(cell: &Cell) -> Value {
         Cell::Null => Value::Null,
         Cell::Boolean(b) => Value::Bool(*b),
         Cell::Integer(i) => Value::from(*i),
-        Cell::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
+        Cell::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
         Cell::Text(s) | Cell::Timestamp(s) => Value::String(s.clone()),
         Cell::Json(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
     }
@@ -77,11 +63,7 @@ pub fn cell_to_text(cell: &Cell) -> String {
 
 /// One row as a JSON object keyed by column name.
 pub fn row_to_json(columns: &[ColumnInfo], cells: &[Cell]) -> Value {
-    let object: Map<String, Value> = columns
-        .iter()
-        .zip(cells)
-        .map(|(c, v)| (c.name.clone(), cell_to_json(v)))
-        .collect();
+    let object: Map<String, Value> = columns.iter().zip(cells).map(|(c, v)| (c.name.clone(), cell_to_json(v))).collect();
     Value::Object(object)
 }
 
@@ -152,10 +134,7 @@ fn table_text(cell: &Cell) -> String {
         })
         .collect();
     if text.chars().count() > TABLE_CELL_MAX {
-        format!(
-            "{}…",
-            text.chars().take(TABLE_CELL_MAX - 1).collect::<String>()
-        )
+        format!("{}…", text.chars().take(TABLE_CELL_MAX - 1).collect::<String>())
     } else {
         text
     }
@@ -176,11 +155,8 @@ impl RowWriter for Table<'_> {
             }
         }
         let mut line = |cells: &[String]| -> io::Result<()> {
-            let padded: Vec<String> = cells
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-                .collect();
+            let padded: Vec<String> =
+                cells.iter().zip(&widths).map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count()))).collect();
             writeln!(self.out, "{}", padded.join("  ").trim_end())
         };
         line(&header)?;

@@ -69,22 +69,11 @@ impl SqliteWriter {
 
         let names: Vec<String> = report.columns.iter().map(|c| ident(&c.name)).collect();
         let slots = vec!["?"; names.len()].join(", ");
-        let mut insert = format!(
-            "INSERT INTO {table} ({}) VALUES ({slots})",
-            names.join(", ")
-        );
+        let mut insert = format!("INSERT INTO {table} ({}) VALUES ({slots})", names.join(", "));
         if !key.is_empty() {
-            let updates: Vec<String> = names
-                .iter()
-                .filter(|n| !key.contains(n))
-                .map(|n| format!("{n} = excluded.{n}"))
-                .collect();
+            let updates: Vec<String> = names.iter().filter(|n| !key.contains(n)).map(|n| format!("{n} = excluded.{n}")).collect();
             insert += &format!(" ON CONFLICT ({}) DO ", key.join(", "));
-            insert += &if updates.is_empty() {
-                "NOTHING".to_string()
-            } else {
-                format!("UPDATE SET {}", updates.join(", "))
-            };
+            insert += &if updates.is_empty() { "NOTHING".to_string() } else { format!("UPDATE SET {}", updates.join(", ")) };
         }
         connection.execute_batch("BEGIN").map_err(to_io)?;
         Ok(SqliteWriter { connection, insert })
@@ -100,13 +89,8 @@ impl RowWriter for SqliteWriter {
             Cell::Float(f) => Value::Real(*f),
             Cell::Text(s) | Cell::Timestamp(s) | Cell::Json(s) => Value::Text(s.clone()),
         });
-        let mut statement = self
-            .connection
-            .prepare_cached(&self.insert)
-            .map_err(to_io)?;
-        statement
-            .execute(rusqlite::params_from_iter(values))
-            .map_err(to_io)?;
+        let mut statement = self.connection.prepare_cached(&self.insert).map_err(to_io)?;
+        statement.execute(rusqlite::params_from_iter(values)).map_err(to_io)?;
         Ok(())
     }
 

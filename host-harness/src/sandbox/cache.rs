@@ -38,10 +38,7 @@ pub(crate) fn load_precompiled(engine: &Engine, path: &Path) -> anyhow::Result<(
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let other = entry.file_name();
             let other = other.to_string_lossy();
-            if other.starts_with(&prefix)
-                && other.ends_with(".cwasm")
-                && *other != *name.to_string_lossy()
-            {
+            if other.starts_with(&prefix) && other.ends_with(".cwasm") && *other != *name.to_string_lossy() {
                 let _ = std::fs::remove_file(entry.path());
             }
         }

@@ -25,10 +25,7 @@ pub enum HostError {
 impl HostError {
     /// A [`HostError::Limit`] for `limit`, saying what went past it.
     pub(crate) fn limit(limit: HostLimit, what: impl std::fmt::Display) -> HostError {
-        HostError::Limit {
-            limit,
-            message: format!("{what}; the session was stopped"),
-        }
+        HostError::Limit { limit, message: format!("{what}; the session was stopped") }
     }
 }
 
@@ -50,9 +47,7 @@ impl std::error::Error for HostError {}
 /// A wasmtime error (a trap, a host failure) as a [`HostError`].
 pub(crate) fn trap(error: wasmtime::Error) -> HostError {
     if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
-        return HostError::Trap(format!(
-            "the component trapped ({trap}); the session was ended"
-        ));
+        return HostError::Trap(format!("the component trapped ({trap}); the session was ended"));
     }
     HostError::Trap(format!("{error:#}"))
 }

@@ -24,10 +24,7 @@ pub(crate) struct Reach {
 impl Reach {
     /// No origin at all (the catalog, an unconfigured session).
     pub(crate) fn nowhere() -> Reach {
-        Reach {
-            origins: Vec::new(),
-            concurrency: DEFAULT_CONCURRENCY,
-        }
+        Reach { origins: Vec::new(), concurrency: DEFAULT_CONCURRENCY }
     }
 }
 
@@ -45,11 +42,7 @@ pub(crate) fn reach(config_json: &str) -> Reach {
     };
     let mut urls = vec![text(value.get("endpoint"), DEFAULT_ENDPOINT)];
     let auth_object = value.get(auth::KEY);
-    if auth_object
-        .and_then(|a| a.get(auth::TYPE))
-        .and_then(|t| t.as_str())
-        == Some(auth::OAUTH)
-    {
+    if auth_object.and_then(|a| a.get(auth::TYPE)).and_then(|t| t.as_str()) == Some(auth::OAUTH) {
         let token_url = auth_object.and_then(|a| a.get("token_url"));
         urls.push(text(token_url, DEFAULT_TOKEN_URL));
     }
@@ -60,14 +53,8 @@ pub(crate) fn reach(config_json: &str) -> Reach {
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .map(|u| u.origin().ascii_serialization())
         .collect();
-    let concurrency = value
-        .get("concurrency")
-        .and_then(serde_json::Value::as_u64)
-        .map_or(DEFAULT_CONCURRENCY, |n| n as usize);
-    Reach {
-        origins,
-        concurrency,
-    }
+    let concurrency = value.get("concurrency").and_then(serde_json::Value::as_u64).map_or(DEFAULT_CONCURRENCY, |n| n as usize);
+    Reach { origins, concurrency }
 }
 
 /// The counters a session reads after each call into the guest.
@@ -112,8 +99,7 @@ impl HttpWall {
     /// where it set none.
     fn clamp(&self, options: Option<RequestOptions>) -> RequestOptions {
         let options = options.unwrap_or_default();
-        let clamp =
-            |t: Option<Duration>| Some(t.unwrap_or(self.default_timeout).min(self.max_timeout));
+        let clamp = |t: Option<Duration>| Some(t.unwrap_or(self.default_timeout).min(self.max_timeout));
         RequestOptions {
             connect_timeout: clamp(options.connect_timeout),
             first_byte_timeout: clamp(options.first_byte_timeout),
@@ -130,12 +116,9 @@ impl WasiHttpHooks for HttpWall {
         request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         fut: BoxedFuture<Result<(), HttpError>>,
-    ) -> BoxedFuture<
-        wasmtime_wasi_http::Result<(http::Response<WasiBody>, BoxedFuture<Result<(), HttpError>>)>,
-    > {
+    ) -> BoxedFuture<wasmtime_wasi_http::Result<(http::Response<WasiBody>, BoxedFuture<Result<(), HttpError>>)>> {
         let _ = fut;
-        let allowed =
-            request_origin(request.uri()).is_some_and(|o| self.allowed_origins.contains(&o));
+        let allowed = request_origin(request.uri()).is_some_and(|o| self.allowed_origins.contains(&o));
         let sent = self.counters.requests.fetch_add(1, Ordering::Relaxed) + 1;
         let over_budget = sent > self.max_requests_per_run;
         if over_budget {
@@ -148,12 +131,8 @@ impl WasiHttpHooks for HttpWall {
             if !allowed || over_budget {
                 return Err(HttpError::HttpRequestDenied);
             }
-            let permit = in_flight
-                .acquire_owned()
-                .await
-                .map_err(|_| HttpError::HttpRequestDenied)?;
-            let (response, io) =
-                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let permit = in_flight.acquire_owned().await.map_err(|_| HttpError::HttpRequestDenied)?;
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
             // Refuse a declared oversize body up front (the guest sees a
             // typed body-size error); an undeclared one is cut off below.
             let declared = response.headers().get(http::header::CONTENT_LENGTH);
@@ -188,23 +167,15 @@ impl WasiHttpHooks for HttpWall {
 /// refuses outright: another scheme, no host, or userinfo in the authority
 /// (`http://a@b/` connects to `b` while it reads as `a`).
 fn request_origin(uri: &http::Uri) -> Option<String> {
-    let scheme = uri
-        .scheme_str()
-        .filter(|s| matches!(*s, "http" | "https"))?;
+    let scheme = uri.scheme_str().filter(|s| matches!(*s, "http" | "https"))?;
     let authority = uri.authority()?;
     if authority.as_str().contains('@') {
         return None;
     }
     let host = authority.host();
-    let port = authority
-        .port_u16()
-        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let port = authority.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
     let default = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
-    Some(if default {
-        format!("{scheme}://{host}")
-    } else {
-        format!("{scheme}://{host}:{port}")
-    })
+    Some(if default { format!("{scheme}://{host}") } else { format!("{scheme}://{host}:{port}") })
 }
 
 #[cfg(test)]
@@ -217,14 +188,8 @@ mod tests {
 
     #[test]
     fn the_whole_authority_is_compared_and_userinfo_refused() {
-        assert_eq!(
-            origin("http://127.0.0.1:8080/2.0/user").as_deref(),
-            Some("http://127.0.0.1:8080")
-        );
-        assert_eq!(
-            origin("https://api.bitbucket.org:443/2.0").as_deref(),
-            Some("https://api.bitbucket.org")
-        );
+        assert_eq!(origin("http://127.0.0.1:8080/2.0/user").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(origin("https://api.bitbucket.org:443/2.0").as_deref(), Some("https://api.bitbucket.org"));
         assert_eq!(origin("http://127.0.0.1:1@127.0.0.1:8080/"), None);
         assert_eq!(origin("http://user@127.0.0.1:8080/"), None);
         assert_eq!(origin("ftp://127.0.0.1:8080/"), None);
@@ -241,9 +206,7 @@ mod tests {
         assert_eq!(r.origins, ["https://api.bitbucket.org"]);
         assert_eq!(r.concurrency, DEFAULT_CONCURRENCY);
         assert!(reach("not json").origins.is_empty());
-        assert!(reach(r#"{"endpoint":"file:///etc/passwd"}"#)
-            .origins
-            .is_empty());
+        assert!(reach(r#"{"endpoint":"file:///etc/passwd"}"#).origins.is_empty());
     }
 
     #[test]

@@ -79,10 +79,7 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions {
-            precompiled: true,
-            pooling: false,
-        }
+        LoadOptions { precompiled: true, pooling: false }
     }
 }
 
@@ -113,9 +110,7 @@ impl Host {
         let (component, from_precompiled) = if options.precompiled {
             cache::load_precompiled(&engine, path)
         } else {
-            Component::from_file(&engine, path)
-                .map(|c| (c, false))
-                .map_err(anyhow::Error::from)
+            Component::from_file(&engine, path).map(|c| (c, false)).map_err(anyhow::Error::from)
         }
         .with_context(|| format!("loading the component from {}", path.display()))?;
 
@@ -140,15 +135,7 @@ impl Host {
                 }
             }
         });
-        Ok(Host {
-            engine,
-            component,
-            from_precompiled,
-            pre,
-            limits,
-            runtime: Arc::new(runtime),
-            ticker_stop,
-        })
+        Ok(Host { engine, component, from_precompiled, pre, limits, runtime: Arc::new(runtime), ticker_stop })
     }
 
     /// Whether this host's machine code came from a fresh precompiled
@@ -165,11 +152,7 @@ impl Host {
     /// The names of the interfaces the component imports: its whole reach
     /// into the host.
     pub fn imports(&self) -> Vec<String> {
-        self.component
-            .component_type()
-            .imports(&self.engine)
-            .map(|(name, _)| name.to_string())
-            .collect()
+        self.component.component_type().imports(&self.engine).map(|(name, _)| name.to_string()).collect()
     }
 
     /// The catalog (no configuration needed, no network).
@@ -225,13 +208,7 @@ impl Host {
         // calls the host.
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|store| {
-            if store
-                .data()
-                .wall
-                .counters
-                .over_budget
-                .load(Ordering::Relaxed)
-            {
+            if store.data().wall.counters.over_budget.load(Ordering::Relaxed) {
                 return Err(wasmtime::Error::msg("the run went past its request budget"));
             }
             Ok(wasmtime::UpdateDeadline::Yield(1))
@@ -245,13 +222,7 @@ impl Host {
             self.limits.call_deadline,
             self.pre.instantiate_async(&mut store),
         )?;
-        Ok(Session::new(
-            store,
-            bindings,
-            runtime,
-            self.limits.clone(),
-            counters,
-        ))
+        Ok(Session::new(store, bindings, runtime, self.limits.clone(), counters))
     }
 }
 
@@ -304,19 +275,12 @@ pub(crate) struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
 impl WasiHttpView for State {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: &mut self.wall,
-        }
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.wall }
     }
 }

@@ -65,10 +65,7 @@ pub(crate) fn guarded<T>(
                     HostLimit::RunDeadline => {
                         format!("the run took longer than {}", seconds(budget))
                     }
-                    _ => format!(
-                        "a call into the component took longer than {}",
-                        seconds(budget)
-                    ),
+                    _ => format!("a call into the component took longer than {}", seconds(budget)),
                 },
             )),
         }
@@ -100,15 +97,7 @@ impl Session {
         limits: Limits,
         counters: Arc<WallCounters>,
     ) -> Session {
-        Session {
-            store,
-            bindings,
-            runtime,
-            limits,
-            counters,
-            run: None,
-            stopped: None,
-        }
+        Session { store, bindings, runtime, limits, counters, run: None, stopped: None }
     }
 
     /// The most linear memory the guest has had, in bytes (wasm memory
@@ -166,8 +155,7 @@ impl Session {
         sink: &mut impl FnMut(&[Cell]) -> anyhow::Result<()>,
         observe: &mut impl FnMut(&RunSummary),
     ) -> Result<RunSummary, HostError> {
-        let run = call!(self, |c, s| c.call_run_report(s, report_id, params))?
-            .map_err(HostError::Connector)?;
+        let run = call!(self, |c, s| c.call_run_report(s, report_id, params))?.map_err(HostError::Connector)?;
         let result = self.drain(run, sink, observe);
         if self.stopped.is_none() {
             // Dropping the resource fails only if the instance trapped.
@@ -187,18 +175,13 @@ impl Session {
         loop {
             let batch = call!(self, |c, s| c.run().call_next_batch(s, run))?;
             let progress = call!(self, |c, s| c.run().call_progress(s, run))?;
-            (summary.requests, summary.retries, summary.pages) =
-                (progress.requests, progress.retries, progress.pages);
+            (summary.requests, summary.retries, summary.pages) = (progress.requests, progress.retries, progress.pages);
             let Some(rows) = batch.map_err(HostError::Connector)? else {
                 summary.checkpoint = call!(self, |c, s| c.run().call_checkpoint(s, run))?;
                 return Ok(summary);
             };
             summary.batches += 1;
-            empty_in_a_row = if rows.is_empty() {
-                empty_in_a_row + 1
-            } else {
-                0
-            };
+            empty_in_a_row = if rows.is_empty() { empty_in_a_row + 1 } else { 0 };
             if empty_in_a_row > self.limits.max_empty_batches {
                 return Err(self.stop(HostError::limit(
                     HostLimit::EmptyBatches,
@@ -206,8 +189,7 @@ impl Session {
                 )));
             }
             for row in &rows {
-                sink(row)
-                    .map_err(|e| HostError::Output(format!("writing the rows failed: {e:#}")))?;
+                sink(row).map_err(|e| HostError::Output(format!("writing the rows failed: {e:#}")))?;
                 summary.rows += 1;
             }
             observe(&summary);
@@ -218,33 +200,20 @@ impl Session {
     /// from; counts the call against the run's budget of calls.
     fn next_call(&mut self) -> Result<(Instant, HostLimit, Duration), HostError> {
         if let Some(why) = &self.stopped {
-            return Err(HostError::Trap(format!(
-                "the session was stopped earlier ({why})"
-            )));
+            return Err(HostError::Trap(format!("the session was stopped earlier ({why})")));
         }
         let now = Instant::now();
-        let call = (
-            now + self.limits.call_deadline,
-            HostLimit::CallDeadline,
-            self.limits.call_deadline,
-        );
+        let call = (now + self.limits.call_deadline, HostLimit::CallDeadline, self.limits.call_deadline);
         let Some((started, calls)) = &mut self.run else {
             return Ok(call);
         };
         *calls += 1;
         if *calls > self.limits.max_calls_per_run {
             let calls = *calls - 1;
-            return Err(self.stop(HostError::limit(
-                HostLimit::Calls,
-                format!("the run made {calls} calls into the component"),
-            )));
+            return Err(self.stop(HostError::limit(HostLimit::Calls, format!("the run made {calls} calls into the component"))));
         }
         let run_end = *started + self.limits.run_deadline;
-        Ok(if run_end < call.0 {
-            (run_end, HostLimit::RunDeadline, self.limits.run_deadline)
-        } else {
-            call
-        })
+        Ok(if run_end < call.0 { (run_end, HostLimit::RunDeadline, self.limits.run_deadline) } else { call })
     }
 
     /// A call's outcome, with the session stopped when the call was cut
@@ -253,10 +222,7 @@ impl Session {
         if self.counters.over_budget.swap(false, Ordering::Relaxed) {
             return Err(self.stop(HostError::limit(
                 HostLimit::Requests,
-                format!(
-                    "the run tried to send more requests than its budget of {}",
-                    self.limits.max_requests_per_run
-                ),
+                format!("the run tried to send more requests than its budget of {}", self.limits.max_requests_per_run),
             )));
         }
         result.map_err(|e| self.stop(e))

@@ -108,7 +108,7 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.bitbucket.org/2.0";
 pub const DEFAULT_TOKEN_URL: &str = "https://bitbucket.org/site/oauth2/access_token";
 
 /// The configuration's `concurrency` (requests in flight at once) when it is
-/// omitted, and the largest it may be.
+/// omitted.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The largest `concurrency` a configuration may ask for.
 pub const MAX_CONCURRENCY: usize = 32;
@@ -141,14 +141,7 @@ pub mod auth {
     pub const REFRESH_TOKEN: &str = "refresh_token";
     /// The secret and identity fields that may come from the environment:
     /// `<field>_env` names the variable that holds `<field>`.
-    pub const FROM_ENV: [&str; 6] = [
-        "email",
-        "token",
-        "client_id",
-        "client_secret",
-        REFRESH_TOKEN,
-        "access_token",
-    ];
+    pub const FROM_ENV: [&str; 6] = ["email", "token", "client_id", "client_secret", REFRESH_TOKEN, "access_token"];
     /// The suffix of a field naming an environment variable.
     pub const ENV_SUFFIX: &str = "_env";
 }
@@ -176,8 +169,7 @@ mod tests {
     const WIT: &str = include_str!("../../connector.wit");
 
     fn wit_cases(name: &str) -> Vec<String> {
-        super::wit_enum_cases(WIT, name)
-            .unwrap_or_else(|| panic!("wit/connector.wit declares no enum {name}"))
+        super::wit_enum_cases(WIT, name).unwrap_or_else(|| panic!("wit/connector.wit declares no enum {name}"))
     }
 
     fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
@@ -186,26 +178,17 @@ mod tests {
 
     #[test]
     fn error_codes_are_the_wits() {
-        assert_eq!(
-            names(ErrorCode::ALL, ErrorCode::as_str),
-            wit_cases("error-code")
-        );
+        assert_eq!(names(ErrorCode::ALL, ErrorCode::as_str), wit_cases("error-code"));
     }
 
     #[test]
     fn column_types_are_the_wits() {
-        assert_eq!(
-            names(ColumnType::ALL, ColumnType::as_str),
-            wit_cases("column-type")
-        );
+        assert_eq!(names(ColumnType::ALL, ColumnType::as_str), wit_cases("column-type"));
     }
 
     #[test]
     fn param_kinds_are_the_wits() {
-        assert_eq!(
-            names(ParamKind::ALL, ParamKind::as_str),
-            wit_cases("param-kind")
-        );
+        assert_eq!(names(ParamKind::ALL, ParamKind::as_str), wit_cases("param-kind"));
     }
 
     #[test]
@@ -213,10 +196,7 @@ mod tests {
         for code in ErrorCode::ALL {
             assert_eq!(ErrorCode::from_wit_name(code.as_str()), Some(*code));
         }
-        assert_eq!(
-            ColumnType::from_wit_name("timestamp"),
-            Some(ColumnType::Timestamp)
-        );
+        assert_eq!(ColumnType::from_wit_name("timestamp"), Some(ColumnType::Timestamp));
         assert_eq!(ParamKind::from_wit_name("columntype::text"), None);
         assert_eq!(ErrorCode::RateLimited.to_string(), "rate-limited");
     }

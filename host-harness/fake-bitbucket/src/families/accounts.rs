@@ -15,12 +15,7 @@ pub(crate) const USERS: [(&str, &str, &str, bool); 8] = [
     ("Alice Chen", "alice", "alice.chen@example.com", true),
     ("Bob Okafor", "bob.okafor", "bob@example.com", false),
     ("Zoë Ångström", "zoe", "zoe.angstrom@example.com", true),
-    (
-        "Dmitri Ivanov",
-        "dmitri",
-        "dmitri.ivanov@example.com",
-        false,
-    ),
+    ("Dmitri Ivanov", "dmitri", "dmitri.ivanov@example.com", false),
     ("Priya Raman", "priya", "priya.raman@example.com", true),
     ("José Álvarez", "jalvarez", "jose.alvarez@example.com", true),
     ("鈴木 花子", "hanako", "hanako.suzuki@example.com", false),
@@ -28,11 +23,8 @@ pub(crate) const USERS: [(&str, &str, &str, bool); 8] = [
 ];
 
 /// (email, is_primary, is_confirmed) of the authenticated user.
-const EMAILS: [(&str, bool, bool); 3] = [
-    ("demo@example.com", true, true),
-    ("demo.user@acme.example", false, true),
-    ("old-demo@example.org", false, false),
-];
+const EMAILS: [(&str, bool, bool); 3] =
+    [("demo@example.com", true, true), ("demo.user@acme.example", false, true), ("old-demo@example.org", false, false)];
 
 pub(crate) struct UserMeta {
     pub(crate) display_name: &'static str,
@@ -52,17 +44,10 @@ pub(crate) fn make_user(
     let account_id = if atlassian_id {
         format!("557058:{}", &uid[1..37])
     } else {
-        format!(
-            "{:016x}{:08x}",
-            mix(&[seed, Seed::User.key(), i as u64, 1]),
-            0x1f2e_3d4c
-        )
+        format!("{:016x}{:08x}", mix(&[seed, Seed::User.key(), i as u64, 1]), 0x1f2e_3d4c)
     };
     let enc = brace_encode(&uid);
-    let initials: String = display_name
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .collect();
+    let initials: String = display_name.split_whitespace().filter_map(|w| w.chars().next()).collect();
     let json = object(|o| {
         o.plain("type", "user")
             .str("display_name", display_name)
@@ -79,12 +64,7 @@ pub(crate) fn make_user(
                 );
             });
     });
-    UserMeta {
-        display_name,
-        email,
-        uuid: uid,
-        json,
-    }
+    UserMeta { display_name, email, uuid: uid, json }
 }
 
 impl Dataset {
@@ -107,17 +87,11 @@ impl Dataset {
                 .plain("account_status", "active")
                 .null("has_2fa_enabled")
                 .bool("is_staff", false)
-                .plain(
-                    "created_on",
-                    &rfc3339_micros((end_secs() - 4 * 365 * DAY_S) * 1_000_000 + 421_337),
-                )
+                .plain("created_on", &rfc3339_micros((end_secs() - 4 * 365 * DAY_S) * 1_000_000 + 421_337))
                 .obj("links", |l| {
                     l.href("self", &format!("{api_root}/users/{enc}"))
                         .href("html", &format!("{WEB}/{enc}/"))
-                        .href(
-                            "avatar",
-                            "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/initials/DU-3.png",
-                        )
+                        .href("avatar", "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/initials/DU-3.png")
                         .href("repositories", &format!("{api_root}/repositories/{enc}"));
                 });
         })
@@ -131,13 +105,12 @@ impl Dataset {
         let api_root = self.api_root.as_str();
         let (email, primary, confirmed) = EMAILS[i];
         object(|o| {
-            o.plain("type", "email")
-                .str("email", email)
-                .bool("is_primary", primary)
-                .bool("is_confirmed", confirmed)
-                .obj("links", |l| {
+            o.plain("type", "email").str("email", email).bool("is_primary", primary).bool("is_confirmed", confirmed).obj(
+                "links",
+                |l| {
                     l.href("self", &format!("{api_root}/user/emails/{email}"));
-                });
+                },
+            );
         })
     }
 
@@ -155,24 +128,17 @@ impl Dataset {
             o.plain("type", "workspace_access")
                 .bool("administrator", self.is_workspace_admin(w))
                 .obj("workspace", |x| {
-                    x.plain("type", "workspace")
-                        .plain("uuid", &ws.uuid)
-                        .plain("slug", slug)
-                        .str("name", &ws.name)
-                        .obj("links", |l| {
+                    x.plain("type", "workspace").plain("uuid", &ws.uuid).plain("slug", slug).str("name", &ws.name).obj(
+                        "links",
+                        |l| {
                             l.href("self", &format!("{api_root}/workspaces/{slug}"))
                                 .href("html", &format!("{WEB}/{slug}/"))
-                                .href(
-                                    "avatar",
-                                    &format!("{WEB}/workspaces/{slug}/avatar/?ts=1700000000"),
-                                );
-                        });
+                                .href("avatar", &format!("{WEB}/workspaces/{slug}/avatar/?ts=1700000000"));
+                        },
+                    );
                 })
                 .obj("links", |l| {
-                    l.href(
-                        "self",
-                        &format!("{api_root}/user/workspaces/{slug}/permission"),
-                    );
+                    l.href("self", &format!("{api_root}/user/workspaces/{slug}/permission"));
                 });
         })
     }
@@ -210,26 +176,14 @@ pub fn list_user_workspaces(req: &ApiRequest) -> ApiResult {
         None | Some("") => {}
         Some("slug") => order.sort_by(|&a, &b| ds.workspaces[a].slug.cmp(&ds.workspaces[b].slug)),
         Some("-slug") => order.sort_by(|&a, &b| ds.workspaces[b].slug.cmp(&ds.workspaces[a].slug)),
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid sort field: {other}"
-            )))
-        }
+        Some(other) => return Err(ApiError::bad_request(format!("Invalid sort field: {other}"))),
     }
     match req.param("administrator") {
         None => {}
-        Some(v @ ("true" | "false")) => {
-            order.retain(|&w| ds.is_workspace_admin(w) == (v == "true"))
-        }
-        Some(v) => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid administrator value: {v}"
-            )))
-        }
+        Some(v @ ("true" | "false")) => order.retain(|&w| ds.is_workspace_admin(w) == (v == "true")),
+        Some(v) => return Err(ApiError::bad_request(format!("Invalid administrator value: {v}"))),
     }
-    list(req, LIST, None, order.len(), |i| {
-        ds.workspace_access_json(order[i])
-    })
+    list(req, LIST, None, order.len(), |i| ds.workspace_access_json(order[i]))
 }
 
 impl Dataset {
@@ -245,16 +199,12 @@ impl Dataset {
 
     /// `GET /user/emails` (3, primary first).
     pub fn emails(&self) -> Vec<Value> {
-        (0..self.n_emails())
-            .map(|i| parse(&self.email_json(i)))
-            .collect()
+        (0..self.n_emails()).map(|i| parse(&self.email_json(i))).collect()
     }
 
     /// `GET /user/workspaces` items, in spec order (one per workspace; the
     /// caller administers the 1st, 3rd, … workspace).
     pub fn user_workspaces(&self) -> Vec<Value> {
-        (0..self.workspaces.len())
-            .map(|w| parse(&self.workspace_access_json(w)))
-            .collect()
+        (0..self.workspaces.len()).map(|w| parse(&self.workspace_access_json(w))).collect()
     }
 }

@@ -17,19 +17,12 @@ impl Dataset {
     }
 
     pub(crate) fn commit_hash(&self, w: usize, r: usize, i: usize) -> String {
-        sha1_like(&[
-            self.spec.seed,
-            Seed::CommitHash.key(),
-            w as u64,
-            r as u64,
-            i as u64,
-        ])
+        sha1_like(&[self.spec.seed, Seed::CommitHash.key(), w as u64, r as u64, i as u64])
     }
 
     /// A commit of the repository from around `micros`, if it has any.
     pub(crate) fn commit_hash_at(&self, w: usize, r: usize, micros: i64) -> Option<String> {
-        self.commit_index_at(w, r, micros)
-            .map(|i| self.commit_hash(w, r, i))
+        self.commit_index_at(w, r, micros).map(|i| self.commit_hash(w, r, i))
     }
 
     /// Index of a commit of the repository from around `micros`, if it has any.
@@ -58,10 +51,7 @@ impl Dataset {
         if let Some(t) = self.tags_meta(w, r).into_iter().find(|t| t.0 == key) {
             return Some(t.1);
         }
-        let hex = (7..=40).contains(&key.len())
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let hex = (7..=40).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if hex {
             return (0..n).find(|&i| self.commit_hash(w, r, i).starts_with(key));
         }
@@ -71,27 +61,16 @@ impl Dataset {
     /// `{"type":"commit","hash":…,"links":{self,html}}` members.
     pub(crate) fn write_commit_ref(&self, o: &mut Obj, hash: &str, full: &str) {
         let api_root = self.api_root.as_str();
-        o.plain("type", "commit")
-            .plain("hash", hash)
-            .obj("links", |l| {
-                l.href(
-                    "self",
-                    &format!("{api_root}/repositories/{full}/commit/{hash}"),
-                )
+        o.plain("type", "commit").plain("hash", hash).obj("links", |l| {
+            l.href("self", &format!("{api_root}/repositories/{full}/commit/{hash}"))
                 .href("html", &format!("{WEB}/{full}/commits/{hash}"));
-            });
+        });
     }
 
     /// Date (seconds) of commit `i`: the first draw of its PRNG stream.
     pub(crate) fn commit_date_s(&self, w: usize, r: usize, i: usize) -> i64 {
         let repo = &self.workspaces[w].repos[r];
-        let mut rng = Rng::new(&[
-            self.spec.seed,
-            Seed::Commit.key(),
-            w as u64,
-            r as u64,
-            i as u64,
-        ]);
+        let mut rng = Rng::new(&[self.spec.seed, Seed::Commit.key(), w as u64, r as u64, i as u64]);
         repo.commit_top_s - i as i64 * repo.commit_step_s - rng.range(0, repo.commit_step_s)
     }
 
@@ -123,9 +102,7 @@ impl Dataset {
                 self.user(rng.next_u64()).display_name
             )
         } else if i.is_multiple_of(5) {
-            format!(
-                "{verb} {topic}\n\nACME-{ticket}: {verb} the {topic}.\nSecond line of the body.\n"
-            )
+            format!("{verb} {topic}\n\nACME-{ticket}: {verb} the {topic}.\nSecond line of the body.\n")
         } else {
             format!("{verb} {topic}\n")
         };
@@ -145,9 +122,7 @@ impl Dataset {
                 .obj("author", |a| {
                     a.plain("type", "author");
                     match author {
-                        Some(u) => a
-                            .str("raw", &format!("{} <{}>", u.display_name, u.email))
-                            .raw("user", &u.json),
+                        Some(u) => a.str("raw", &format!("{} <{}>", u.display_name, u.email)).raw("user", &u.json),
                         None => a.str("raw", "build-bot <ci@acme.example>"),
                     };
                 })
@@ -163,14 +138,8 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href("self", &api)
                         .href("html", &format!("{WEB}/{full}/commits/{hash}"))
-                        .href(
-                            "diff",
-                            &format!("{api_root}/repositories/{full}/diff/{hash}"),
-                        )
-                        .href(
-                            "patch",
-                            &format!("{api_root}/repositories/{full}/patch/{hash}"),
-                        )
+                        .href("diff", &format!("{api_root}/repositories/{full}/diff/{hash}"))
+                        .href("patch", &format!("{api_root}/repositories/{full}/patch/{hash}"))
                         .href("approve", &format!("{api}/approve"))
                         .href("comments", &format!("{api}/comments"))
                         .href("statuses", &format!("{api}/statuses"));
@@ -184,20 +153,10 @@ impl Dataset {
         if repo.n_commits == 0 {
             return Vec::new();
         }
-        let n = (1
-            + (mix(&[
-                self.spec.seed,
-                Seed::PullRequestCommits.key(),
-                w as u64,
-                r as u64,
-                u64::from(id),
-            ]) % 4) as usize)
+        let n = (1 + (mix(&[self.spec.seed, Seed::PullRequestCommits.key(), w as u64, r as u64, u64::from(id)]) % 4) as usize)
             .min(repo.n_commits);
         let around = repo.pr_start_us + (i64::from(id) - 1) * repo.pr_step_us;
-        let start = self
-            .commit_index_at(w, r, around)
-            .unwrap_or(0)
-            .min(repo.n_commits - n);
+        let start = self.commit_index_at(w, r, around).unwrap_or(0).min(repo.n_commits - n);
         (start..start + n).collect()
     }
 }
@@ -208,9 +167,7 @@ impl Dataset {
 /// applied generically, in `server.rs`).
 pub(crate) fn list_commits(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
-    paginate(req, COMMITS, req.dataset.n_commits(w, r), |range| {
-        range.map(|i| req.dataset.commit_json(w, r, i)).collect()
-    })
+    paginate(req, COMMITS, req.dataset.n_commits(w, r), |range| range.map(|i| req.dataset.commit_json(w, r, i)).collect())
 }
 
 /// `…/pullrequests/{id}/commits`: newest first.
@@ -225,9 +182,7 @@ impl Dataset {
     /// Every commit, newest first, exactly as the API serves them. Empty if unknown.
     pub fn commits(&self, workspace: &str, repo: &str) -> Vec<Value> {
         match self.find_repo(workspace, repo) {
-            Some((w, r)) => (0..self.n_commits(w, r))
-                .map(|i| parse(&self.commit_json(w, r, i)))
-                .collect(),
+            Some((w, r)) => (0..self.n_commits(w, r)).map(|i| parse(&self.commit_json(w, r, i))).collect(),
             None => Vec::new(),
         }
     }
@@ -240,24 +195,18 @@ impl Dataset {
 
     /// Number of commits; 0 if unknown.
     pub fn commit_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.n_commits(w, r))
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.n_commits(w, r))
     }
 
     /// `…/pullrequests/{id}/commits`, newest first (1-4, taken from the
     /// repository's commits; 0 in a repository without commits).
     pub fn pull_request_commits(&self, workspace: &str, repo: &str, id: u64) -> Vec<Value> {
-        self.pr_index(workspace, repo, id)
-            .map_or_else(Vec::new, |(w, r, id)| {
-                self.pr_commit_indexes(w, r, id)
-                    .into_iter()
-                    .map(|i| parse(&self.commit_json(w, r, i)))
-                    .collect()
-            })
+        self.pr_index(workspace, repo, id).map_or_else(Vec::new, |(w, r, id)| {
+            self.pr_commit_indexes(w, r, id).into_iter().map(|i| parse(&self.commit_json(w, r, i))).collect()
+        })
     }
 
     pub fn pull_request_commit_count(&self, workspace: &str, repo: &str, id: u64) -> usize {
-        self.pr_index(workspace, repo, id)
-            .map_or(0, |(w, r, id)| self.pr_commit_indexes(w, r, id).len())
+        self.pr_index(workspace, repo, id).map_or(0, |(w, r, id)| self.pr_commit_indexes(w, r, id).len())
     }
 }

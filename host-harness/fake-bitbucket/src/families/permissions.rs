@@ -13,11 +13,7 @@ use crate::util::{mix, Rng};
 use serde_json::Value;
 
 /// Workspace groups: (slug, name).
-const GROUPS: [(&str, &str); 3] = [
-    ("administrators", "Administrators"),
-    ("developers", "Developers"),
-    ("qa", "QA"),
-];
+const GROUPS: [(&str, &str); 3] = [("administrators", "Administrators"), ("developers", "Developers"), ("qa", "QA")];
 
 impl Dataset {
     fn group_json(&self, w: usize, g: usize) -> String {
@@ -31,25 +27,14 @@ impl Dataset {
                 .plain("full_slug", &format!("{}:{slug}", ws.slug))
                 .raw("workspace", &ws.workspace_json)
                 .obj("links", |l| {
-                    l.href(
-                        "self",
-                        &format!("{api_root}/workspaces/{}/groups/{slug}", ws.slug),
-                    )
-                    .href(
-                        "html",
-                        &format!("{WEB}/{}/workspace/settings/groups/{slug}", ws.slug),
-                    );
+                    l.href("self", &format!("{api_root}/workspaces/{}/groups/{slug}", ws.slug))
+                        .href("html", &format!("{WEB}/{}/workspace/settings/groups/{slug}", ws.slug));
                 });
         })
     }
 
     pub(crate) fn n_branch_restrictions(&self, w: usize, r: usize) -> usize {
-        3 + (mix(&[
-            self.spec.seed,
-            Seed::BranchRestriction.key(),
-            w as u64,
-            r as u64,
-        ]) % 2) as usize
+        3 + (mix(&[self.spec.seed, Seed::BranchRestriction.key(), w as u64, r as u64]) % 2) as usize
     }
 
     /// Branch restriction `k`: push (main), require_approvals_to_merge (main),
@@ -58,43 +43,21 @@ impl Dataset {
         let api_root = self.api_root.as_str();
         let repo = self.repo(w, r);
         let full = &repo.full;
-        let mut rng = Rng::new(&[
-            self.spec.seed,
-            Seed::BranchRestriction.key(),
-            w as u64,
-            r as u64,
-            k as u64,
-        ]);
+        let mut rng = Rng::new(&[self.spec.seed, Seed::BranchRestriction.key(), w as u64, r as u64, k as u64]);
         let id = 20_000_000 + (w as u64 * 1000 + r as u64) * 10 + k as u64;
         let (kind, glob, pattern, value) = match k {
             0 => ("push", true, repo.mainbranch, None),
-            1 => (
-                "require_approvals_to_merge",
-                true,
-                repo.mainbranch,
-                Some(1 + rng.below(2)),
-            ),
+            1 => ("require_approvals_to_merge", true, repo.mainbranch, Some(1 + rng.below(2))),
             2 => ("delete", false, "", None),
             _ => ("force", true, "release/*", None),
         };
-        let users: Vec<&str> = if k == 0 {
-            vec![self.user(rng.next_u64()).json.as_str()]
-        } else {
-            Vec::new()
-        };
-        let groups: Vec<String> = if k == 0 {
-            vec![self.group_json(w, 0)]
-        } else {
-            Vec::new()
-        };
+        let users: Vec<&str> = if k == 0 { vec![self.user(rng.next_u64()).json.as_str()] } else { Vec::new() };
+        let groups: Vec<String> = if k == 0 { vec![self.group_json(w, 0)] } else { Vec::new() };
         object(|o| {
             o.plain("type", "branchrestriction")
                 .num("id", id)
                 .plain("kind", kind)
-                .plain(
-                    "branch_match_kind",
-                    if glob { "glob" } else { "branching_model" },
-                );
+                .plain("branch_match_kind", if glob { "glob" } else { "branching_model" });
             if !glob {
                 o.plain("branch_type", "production");
             }
@@ -103,14 +66,9 @@ impl Dataset {
                 Some(v) => o.num("value", v),
                 None => o.null("value"),
             };
-            o.raw_array("users", &users)
-                .raw_array("groups", &groups)
-                .obj("links", |l| {
-                    l.href(
-                        "self",
-                        &format!("{api_root}/repositories/{full}/branch-restrictions/{id}"),
-                    );
-                });
+            o.raw_array("users", &users).raw_array("groups", &groups).obj("links", |l| {
+                l.href("self", &format!("{api_root}/repositories/{full}/branch-restrictions/{id}"));
+            });
         })
     }
 
@@ -146,11 +104,7 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href(
                         "self",
-                        &format!(
-                            "{api_root}/repositories/{}/permissions-config/users/{}",
-                            repo.full,
-                            brace_encode(&user.uuid)
-                        ),
+                        &format!("{api_root}/repositories/{}/permissions-config/users/{}", repo.full, brace_encode(&user.uuid)),
                     );
                 });
         })
@@ -171,12 +125,7 @@ impl Dataset {
         GROUPS[g].0
     }
 
-    pub(crate) fn group_permission_json(
-        &self,
-        w: usize,
-        r: usize,
-        (g, p): (usize, &str),
-    ) -> String {
+    pub(crate) fn group_permission_json(&self, w: usize, r: usize, (g, p): (usize, &str)) -> String {
         let api_root = self.api_root.as_str();
         let repo = self.repo(w, r);
         object(|o| {
@@ -185,33 +134,16 @@ impl Dataset {
                 .raw("group", &self.group_json(w, g))
                 .raw("repository", &repo.ref_json)
                 .obj("links", |l| {
-                    l.href(
-                        "self",
-                        &format!(
-                            "{api_root}/repositories/{}/permissions-config/groups/{}",
-                            repo.full, GROUPS[g].0
-                        ),
-                    );
+                    l.href("self", &format!("{api_root}/repositories/{}/permissions-config/groups/{}", repo.full, GROUPS[g].0));
                 });
         })
     }
 
     /// `GET /workspaces/{workspace}/permissions/repositories/{repo_slug}`:
     /// one `repository_permission` per workspace member (owners are admins).
-    pub(crate) fn repo_permission_json(
-        &self,
-        w: usize,
-        r: usize,
-        member: (usize, WsRole),
-    ) -> String {
+    pub(crate) fn repo_permission_json(&self, w: usize, r: usize, member: (usize, WsRole)) -> String {
         let repo = &self.workspaces[w].repos[r];
-        let mut rng = Rng::new(&[
-            self.spec.seed,
-            Seed::WorkspaceRepoPermission.key(),
-            w as u64,
-            r as u64,
-            member.0 as u64,
-        ]);
+        let mut rng = Rng::new(&[self.spec.seed, Seed::WorkspaceRepoPermission.key(), w as u64, r as u64, member.0 as u64]);
         let permission = match member.1 {
             WsRole::Owner => "admin",
             WsRole::Collaborator => "read",
@@ -234,22 +166,14 @@ pub fn list_workspace_repo_permissions(req: &ApiRequest, ws: &str, repo: &str) -
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
     let members = ds.members_of(w);
-    list(
-        req,
-        LIST,
-        Some(REPO_PERMISSION_FIELDS),
-        members.len(),
-        |i| ds.repo_permission_json(w, r, members[i]),
-    )
+    list(req, LIST, Some(REPO_PERMISSION_FIELDS), members.len(), |i| ds.repo_permission_json(w, r, members[i]))
 }
 
 /// `…/branch-restrictions`: id order; `kind` and `pattern` filter exactly.
 pub fn list_branch_restrictions(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
-    let mut items: Vec<String> = (0..ds.n_branch_restrictions(w, r))
-        .map(|k| ds.branch_restriction_json(w, r, k))
-        .collect();
+    let mut items: Vec<String> = (0..ds.n_branch_restrictions(w, r)).map(|k| ds.branch_restriction_json(w, r, k)).collect();
     for key in ["kind", "pattern"] {
         if let Some(want) = req.param(key) {
             items.retain(|j| parse(j)[key] == want);
@@ -263,9 +187,7 @@ pub fn list_user_permissions(req: &ApiRequest, ws: &str, repo: &str) -> ApiResul
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
     let perms = ds.user_permissions_of(w, r);
-    list(req, LIST, None, perms.len(), |i| {
-        ds.user_permission_json(w, r, perms[i])
-    })
+    list(req, LIST, None, perms.len(), |i| ds.user_permission_json(w, r, perms[i]))
 }
 
 /// `…/permissions-config/groups` (no BBQL).
@@ -273,9 +195,7 @@ pub fn list_group_permissions(req: &ApiRequest, ws: &str, repo: &str) -> ApiResu
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
     let perms = ds.group_permissions_of(w, r);
-    list(req, LIST, None, perms.len(), |i| {
-        ds.group_permission_json(w, r, perms[i])
-    })
+    list(req, LIST, None, perms.len(), |i| ds.group_permission_json(w, r, perms[i]))
 }
 
 /// `…/permissions-config/groups/{group_slug}`.
@@ -292,60 +212,42 @@ pub fn get_group_permission(req: &ApiRequest, ws: &str, repo: &str, slug: &str) 
 impl Dataset {
     /// `…/branch-restrictions` (3-4).
     pub fn branch_restrictions(&self, workspace: &str, repo: &str) -> Vec<Value> {
-        self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                (0..self.n_branch_restrictions(w, r))
-                    .map(|k| parse(&self.branch_restriction_json(w, r, k)))
-                    .collect()
-            })
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
+            (0..self.n_branch_restrictions(w, r)).map(|k| parse(&self.branch_restriction_json(w, r, k))).collect()
+        })
     }
 
     pub fn branch_restriction_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.n_branch_restrictions(w, r))
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.n_branch_restrictions(w, r))
     }
 
     /// `…/permissions-config/users` (3-5).
     pub fn user_permissions(&self, workspace: &str, repo: &str) -> Vec<Value> {
-        self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                self.user_permissions_of(w, r)
-                    .into_iter()
-                    .map(|p| parse(&self.user_permission_json(w, r, p)))
-                    .collect()
-            })
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
+            self.user_permissions_of(w, r).into_iter().map(|p| parse(&self.user_permission_json(w, r, p))).collect()
+        })
     }
 
     pub fn user_permission_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.user_permissions_of(w, r).len())
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.user_permissions_of(w, r).len())
     }
 
     /// `…/permissions-config/groups` (2-3, by group slug).
     pub fn group_permissions(&self, workspace: &str, repo: &str) -> Vec<Value> {
-        self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                self.group_permissions_of(w, r)
-                    .into_iter()
-                    .map(|p| parse(&self.group_permission_json(w, r, p)))
-                    .collect()
-            })
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
+            self.group_permissions_of(w, r).into_iter().map(|p| parse(&self.group_permission_json(w, r, p))).collect()
+        })
     }
 
     pub fn group_permission_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.group_permissions_of(w, r).len())
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.group_permissions_of(w, r).len())
     }
 
     /// `GET /workspaces/{workspace}/permissions/repositories/{repo_slug}`
     /// (one per member, same order as `members`).
     pub fn repository_permissions(&self, workspace: &str, repo: &str) -> Vec<Value> {
-        self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                self.members_of(w)
-                    .into_iter()
-                    .map(|m| parse(&self.repo_permission_json(w, r, m)))
-                    .collect()
-            })
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
+            self.members_of(w).into_iter().map(|m| parse(&self.repo_permission_json(w, r, m))).collect()
+        })
     }
 }

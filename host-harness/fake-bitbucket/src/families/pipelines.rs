@@ -4,9 +4,7 @@
 //! page), and the accessors.
 
 use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
-use crate::dataset::{
-    brace_encode, end_secs, instant, parse, short_ref, Dataset, DAY_S, TOPICS, WEB,
-};
+use crate::dataset::{brace_encode, end_secs, instant, parse, short_ref, Dataset, DAY_S, TOPICS, WEB};
 use crate::json::object;
 use crate::paging::{PIPELINES, STEPS};
 use crate::seeds::Seed;
@@ -34,8 +32,7 @@ const RESULTS: [&str; 3] = ["SUCCESSFUL", "FAILED", "STOPPED"];
 fn result_json(prefix: &str, r: u8) -> String {
     let name = RESULTS[r as usize];
     object(|o| {
-        o.plain("name", name)
-            .plain("type", &format!("{prefix}_{}", name.to_lowercase()));
+        o.plain("name", name).plain("type", &format!("{prefix}_{}", name.to_lowercase()));
     })
 }
 
@@ -85,9 +82,9 @@ impl Dataset {
             12..=14 => "develop".to_string(),
             _ => format!("feature/ACME-{ticket}-{topic_slug}"),
         };
-        let commit = self.commit_hash_at(w, r, created_us).unwrap_or_else(|| {
-            sha1_like(&[seed, Seed::Pipeline.key(), w as u64, r as u64, build as u64])
-        });
+        let commit = self
+            .commit_hash_at(w, r, created_us)
+            .unwrap_or_else(|| sha1_like(&[seed, Seed::Pipeline.key(), w as u64, r as u64, build as u64]));
         let in_progress = build as i64 > n - 2 && rng.chance(1, 2);
         let result = if in_progress {
             None
@@ -108,14 +105,7 @@ impl Dataset {
             result,
             queue_s: rng.range(1, 40),
             duration_s: rng.range(45, 1500),
-            steps: 2
-                + (mix(&[
-                    seed,
-                    Seed::PipelineStep.key(),
-                    w as u64,
-                    r as u64,
-                    build as u64,
-                ]) % 3) as usize,
+            steps: 2 + (mix(&[seed, Seed::PipelineStep.key(), w as u64, r as u64, build as u64]) % 3) as usize,
         }
     }
 
@@ -123,13 +113,7 @@ impl Dataset {
     /// number, so [`Self::pipeline_by_uuid`] needs no table.
     pub(crate) fn pipeline_uuid(&self, w: usize, r: usize, build: usize) -> String {
         let seed = self.spec.seed;
-        let base = uuid(&[
-            seed,
-            Seed::PipelineUuid.key(),
-            w as u64,
-            r as u64,
-            build as u64,
-        ]);
+        let base = uuid(&[seed, Seed::PipelineUuid.key(), w as u64, r as u64, build as u64]);
         let mask = mix(&[seed, Seed::PipelineUuid.key(), w as u64, r as u64]) & MASK48;
         let tag = ((build as u64 ^ mask).wrapping_mul(SCRAMBLE)) & MASK48;
         format!("{}{tag:012x}}}", &base[..25])
@@ -142,10 +126,7 @@ impl Dataset {
         if let Ok(b) = key.parse::<usize>() {
             return (1..=n).contains(&b).then_some(b);
         }
-        let bare = key
-            .trim_start_matches('{')
-            .trim_end_matches('}')
-            .to_ascii_lowercase();
+        let bare = key.trim_start_matches('{').trim_end_matches('}').to_ascii_lowercase();
         if bare.len() != 36 {
             return None;
         }
@@ -169,9 +150,7 @@ impl Dataset {
         };
         let completed_us = m.created_us + (m.queue_s + m.duration_s) * 1_000_000;
         object(|o| {
-            o.plain("type", "pipeline")
-                .plain("uuid", &uid)
-                .num("build_number", build as u64);
+            o.plain("type", "pipeline").plain("uuid", &uid).num("build_number", build as u64);
             match m.creator {
                 Some(u) => o.raw("creator", &self.users[u].json),
                 None => o.null("creator"),
@@ -184,8 +163,7 @@ impl Dataset {
                         .obj("commit", |c| self.write_commit_ref(c, &m.commit, full))
                         .obj("selector", |s| {
                             if m.trigger == 1 {
-                                s.plain("type", "custom")
-                                    .plain("pattern", "deploy-to-production");
+                                s.plain("type", "custom").plain("pattern", "deploy-to-production");
                             } else if m.ref_name == repo.mainbranch {
                                 s.plain("type", "default");
                             } else {
@@ -198,12 +176,9 @@ impl Dataset {
                 })
                 .obj("state", |s| match m.result {
                     None => {
-                        s.plain("name", "IN_PROGRESS")
-                            .plain("type", "pipeline_state_in_progress")
-                            .obj("stage", |st| {
-                                st.plain("name", "RUNNING")
-                                    .plain("type", "pipeline_state_in_progress_running");
-                            });
+                        s.plain("name", "IN_PROGRESS").plain("type", "pipeline_state_in_progress").obj("stage", |st| {
+                            st.plain("name", "RUNNING").plain("type", "pipeline_state_in_progress_running");
+                        });
                     }
                     Some(res) => {
                         s.plain("name", "COMPLETED")
@@ -215,24 +190,15 @@ impl Dataset {
                 .plain("created_on", &rfc3339_micros(m.created_us));
             if m.result.is_some() {
                 o.plain("completed_on", &rfc3339_micros(completed_us))
-                    .num(
-                        "build_seconds_used",
-                        (m.duration_s * m.steps as i64 * 9 / 10) as u64,
-                    )
+                    .num("build_seconds_used", (m.duration_s * m.steps as i64 * 9 / 10) as u64)
                     .num("duration_in_seconds", m.duration_s as u64);
             } else {
                 o.num("build_seconds_used", 0);
             }
             o.obj("links", |l| {
-                l.href(
-                    "self",
-                    &format!("{api_root}/repositories/{full}/pipelines/{enc}"),
-                )
-                .href(
-                    "steps",
-                    &format!("{api_root}/repositories/{full}/pipelines/{enc}/steps"),
-                )
-                .href("html", &format!("{WEB}/{full}/pipelines/results/{build}"));
+                l.href("self", &format!("{api_root}/repositories/{full}/pipelines/{enc}"))
+                    .href("steps", &format!("{api_root}/repositories/{full}/pipelines/{enc}/steps"))
+                    .href("html", &format!("{WEB}/{full}/pipelines/results/{build}"));
             });
         })
     }
@@ -249,14 +215,7 @@ impl Dataset {
             3 => &["Lint", "Build and test", "Deploy to Test"],
             _ => &["Lint", "Build", "Unit tests", "Deploy to Staging"],
         };
-        let uid = uuid(&[
-            seed,
-            Seed::PipelineStep.key(),
-            w as u64,
-            r as u64,
-            m.build as u64,
-            j as u64 + 1,
-        ]);
+        let uid = uuid(&[seed, Seed::PipelineStep.key(), w as u64, r as u64, m.build as u64, j as u64 + 1]);
         let per = (m.duration_s / m.steps as i64).max(1);
         let start_us = m.created_us + (m.queue_s + per * j as i64) * 1_000_000;
         let end_us = start_us + per * 1_000_000;
@@ -278,8 +237,7 @@ impl Dataset {
                 })
                 .obj("state", |s| match state {
                     None => {
-                        s.plain("name", "IN_PROGRESS")
-                            .plain("type", "pipeline_step_state_in_progress");
+                        s.plain("name", "IN_PROGRESS").plain("type", "pipeline_step_state_in_progress");
                     }
                     Some(res) => {
                         s.plain("name", "COMPLETED")
@@ -296,18 +254,16 @@ impl Dataset {
                     .num("duration_in_seconds", per as u64)
                     .num("build_seconds_used", per as u64);
             }
-            o.num("run_number", 1)
-                .num("max_time", 120)
-                .obj("links", |l| {
-                    l.href(
-                        "self",
-                        &format!(
-                            "{api_root}/repositories/{full}/pipelines/{}/steps/{}",
-                            brace_encode(&pipe_uuid),
-                            brace_encode(&uid)
-                        ),
-                    );
-                });
+            o.num("run_number", 1).num("max_time", 120).obj("links", |l| {
+                l.href(
+                    "self",
+                    &format!(
+                        "{api_root}/repositories/{full}/pipelines/{}/steps/{}",
+                        brace_encode(&pipe_uuid),
+                        brace_encode(&uid)
+                    ),
+                );
+            });
         })
     }
 }
@@ -323,25 +279,18 @@ pub fn list_pipelines(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
         Some("-created_on") => true,
         Some(other) => {
             return Err(ApiError {
-                detail: Some(format!(
-                    "Invalid sort field '{other}': use created_on or -created_on"
-                )),
+                detail: Some(format!("Invalid sort field '{other}': use created_on or -created_on")),
                 ..ApiError::bad_request("Bad request")
             })
         }
     };
-    list(req, PIPELINES, None, n, |i| {
-        ds.pipeline_json(w, r, if newest_first { n - i } else { i + 1 })
-    })
+    list(req, PIPELINES, None, n, |i| ds.pipeline_json(w, r, if newest_first { n - i } else { i + 1 }))
 }
 
 fn resolve_pipeline(req: &ApiRequest, w: usize, r: usize, key: &str) -> Result<usize, ApiError> {
     req.dataset
         .pipeline_by_uuid(w, r, key)
-        .ok_or_else(|| ApiError {
-            detail: Some(format!("Pipeline {key} not found")),
-            ..ApiError::not_found("Not found")
-        })
+        .ok_or_else(|| ApiError { detail: Some(format!("Pipeline {key} not found")), ..ApiError::not_found("Not found") })
 }
 
 /// `…/pipelines/{pipeline_uuid}` (UUID with or without braces, or build number).
@@ -364,26 +313,18 @@ impl Dataset {
     /// `…/pipelines`, oldest first (build number 1 first).
     pub fn pipelines(&self, workspace: &str, repo: &str) -> Vec<Value> {
         self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                (1..=self.n_pipelines(w, r))
-                    .map(|b| parse(&self.pipeline_json(w, r, b)))
-                    .collect()
-            })
+            .map_or_else(Vec::new, |(w, r)| (1..=self.n_pipelines(w, r)).map(|b| parse(&self.pipeline_json(w, r, b))).collect())
     }
 
     pub fn pipeline_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.n_pipelines(w, r))
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.n_pipelines(w, r))
     }
 
     /// Pipelines whose `created_on` is on or after `since`. Panics if `since` does not parse.
     pub fn pipelines_created_since(&self, workspace: &str, repo: &str, since: &str) -> usize {
         let t = instant(since);
-        self.find_repo(workspace, repo).map_or(0, |(w, r)| {
-            (1..=self.n_pipelines(w, r))
-                .filter(|&b| self.pipeline_meta(w, r, b).created_us >= t)
-                .count()
-        })
+        self.find_repo(workspace, repo)
+            .map_or(0, |(w, r)| (1..=self.n_pipelines(w, r)).filter(|&b| self.pipeline_meta(w, r, b).created_us >= t).count())
     }
 
     /// `…/pipelines/{uuid}/steps` of pipeline `build_number` (2-4 steps); empty if unknown.
@@ -391,9 +332,7 @@ impl Dataset {
         match self.find_repo(workspace, repo) {
             Some((w, r)) if (1..=self.n_pipelines(w, r)).contains(&build_number) => {
                 let m = self.pipeline_meta(w, r, build_number);
-                (0..m.steps)
-                    .map(|j| parse(&self.step_json(w, r, &m, j)))
-                    .collect()
+                (0..m.steps).map(|j| parse(&self.step_json(w, r, &m, j))).collect()
             }
             _ => Vec::new(),
         }
@@ -401,9 +340,7 @@ impl Dataset {
 
     pub fn pipeline_step_count(&self, workspace: &str, repo: &str, build_number: usize) -> usize {
         match self.find_repo(workspace, repo) {
-            Some((w, r)) if (1..=self.n_pipelines(w, r)).contains(&build_number) => {
-                self.pipeline_meta(w, r, build_number).steps
-            }
+            Some((w, r)) if (1..=self.n_pipelines(w, r)).contains(&build_number) => self.pipeline_meta(w, r, build_number).steps,
             _ => 0,
         }
     }

@@ -68,12 +68,7 @@ impl Dataset {
             Act::Opened => 3,
         };
         acts.sort_by_key(|(t, a)| (Reverse(*t), rank(a)));
-        Activity {
-            core,
-            people,
-            comments,
-            acts,
-        }
+        Activity { core, people, comments, acts }
     }
 
     pub(crate) fn pr_activity_count(&self, w: usize, r: usize, id: u32) -> usize {
@@ -82,19 +77,11 @@ impl Dataset {
 
     /// Activity items of one pull request, newest first.
     pub(crate) fn pr_activity_json(&self, w: usize, r: usize, id: u32) -> Vec<String> {
-        let Activity {
-            core,
-            people,
-            comments,
-            acts,
-        } = self.pr_activity_meta(w, r, id);
+        let Activity { core, people, comments, acts } = self.pr_activity_meta(w, r, id);
         let pr_ref = self.pr_ref_json(w, r, id, &core.title);
         let author = &self.users[core.author].json;
         // Generated updates show the generated title, later ones their own.
-        let original_title = core
-            .edits
-            .as_ref()
-            .map_or(core.title.as_str(), |e| e.original_title.as_str());
+        let original_title = core.edits.as_ref().map_or(core.title.as_str(), |e| e.original_title.as_str());
         acts.iter()
             .map(|(t, act)| {
                 object(|o| {
@@ -103,10 +90,7 @@ impl Dataset {
                             let (state, title) = match act {
                                 Act::Opened => (PrState::Open, original_title),
                                 Act::Closed => (core.state, original_title),
-                                Act::Updated(j) => (
-                                    core.state,
-                                    core.edits.as_ref().map_or("", |e| e.updates[*j].1.as_str()),
-                                ),
+                                Act::Updated(j) => (core.state, core.edits.as_ref().map_or("", |e| e.updates[*j].1.as_str())),
                                 _ => unreachable!(),
                             };
                             o.obj("update", |u| {
@@ -132,11 +116,7 @@ impl Dataset {
                             o.raw("comment", &self.comment_json(w, r, &core, &comments[*k]));
                         }
                         Act::Approval(k) | Act::ChangesRequested(k) => {
-                            let key = if matches!(act, Act::Approval(_)) {
-                                "approval"
-                            } else {
-                                "changes_requested"
-                            };
+                            let key = if matches!(act, Act::Approval(_)) { "approval" } else { "changes_requested" };
                             o.obj(key, |a| {
                                 a.plain("date", &rfc3339_micros(*t))
                                     .raw("user", &self.users[people[*k].user].json)
@@ -155,12 +135,7 @@ impl Dataset {
     /// changes made while the fake runs drop the cached totals).
     pub(crate) fn repo_activity_totals(&self, w: usize, r: usize) -> Arc<Vec<usize>> {
         let generation = self.cache_generation();
-        if let Some(t) = self
-            .activity_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(w, r))
-        {
+        if let Some(t) = self.activity_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&(w, r)) {
             return t.clone();
         }
         let n = self.n_pull_requests(w, r) as u32;
@@ -172,10 +147,7 @@ impl Dataset {
             totals.push(sum);
         }
         let totals = Arc::new(totals);
-        let mut cache = self
-            .activity_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut cache = self.activity_cache.lock().unwrap_or_else(|e| e.into_inner());
         if self.cache_generation() == generation {
             cache.insert((w, r), totals.clone());
         }
@@ -184,19 +156,12 @@ impl Dataset {
 
     /// Activity items `range` of the whole repository (PRs newest first, each
     /// PR's items newest first).
-    pub(crate) fn repo_activity_json(
-        &self,
-        w: usize,
-        r: usize,
-        range: std::ops::Range<usize>,
-    ) -> Vec<String> {
+    pub(crate) fn repo_activity_json(&self, w: usize, r: usize, range: std::ops::Range<usize>) -> Vec<String> {
         let totals = self.repo_activity_totals(w, r);
         let n = self.n_pull_requests(w, r);
         let mut out = Vec::with_capacity(range.len());
         // First PR (position in newest-first order) whose items reach range.start.
-        let mut pos = totals
-            .partition_point(|&t| t <= range.start)
-            .saturating_sub(1);
+        let mut pos = totals.partition_point(|&t| t <= range.start).saturating_sub(1);
         let mut skip = range.start - totals[pos.min(n)];
         while out.len() < range.len() && pos < n {
             let id = (n - pos) as u32;
@@ -223,34 +188,24 @@ pub fn list_repo_activity(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
     let total = *ds.repo_activity_totals(w, r).last().unwrap_or(&0);
-    paginate(req, ACTIVITY, total, |range| {
-        ds.repo_activity_json(w, r, range)
-    })
+    paginate(req, ACTIVITY, total, |range| ds.repo_activity_json(w, r, range))
 }
 
 impl Dataset {
     /// `…/pullrequests/{id}/activity`, newest first.
     pub fn pull_request_activity(&self, workspace: &str, repo: &str, id: u64) -> Vec<Value> {
         self.pr_index(workspace, repo, id)
-            .map_or_else(Vec::new, |(w, r, id)| {
-                self.pr_activity_json(w, r, id)
-                    .iter()
-                    .map(|j| parse(j))
-                    .collect()
-            })
+            .map_or_else(Vec::new, |(w, r, id)| self.pr_activity_json(w, r, id).iter().map(|j| parse(j)).collect())
     }
 
     /// Activity items of one pull request: 1 opening update, 1 closing update
     /// unless OPEN, 1 per comment, 1 per approval or changes-requested.
     pub fn pull_request_activity_count(&self, workspace: &str, repo: &str, id: u64) -> usize {
-        self.pr_index(workspace, repo, id)
-            .map_or(0, |(w, r, id)| self.pr_activity_count(w, r, id))
+        self.pr_index(workspace, repo, id).map_or(0, |(w, r, id)| self.pr_activity_count(w, r, id))
     }
 
     /// Items of `…/pullrequests/activity` (the sum over every pull request).
     pub fn repository_activity_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo).map_or(0, |(w, r)| {
-            *self.repo_activity_totals(w, r).last().unwrap_or(&0)
-        })
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| *self.repo_activity_totals(w, r).last().unwrap_or(&0))
     }
 }

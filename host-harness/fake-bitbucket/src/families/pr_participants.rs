@@ -22,22 +22,11 @@ impl Dataset {
     /// Reviewers (0-2, at least 1 when MERGED) then other participants (0-2);
     /// never the author.
     pub(crate) fn pr_people(&self, w: usize, r: usize, core: &PrCore) -> Vec<Person> {
-        let mut rng = Rng::new(&[
-            self.spec.seed,
-            Seed::Participant.key(),
-            w as u64,
-            r as u64,
-            u64::from(core.id),
-        ]);
+        let mut rng = Rng::new(&[self.spec.seed, Seed::Participant.key(), w as u64, r as u64, u64::from(core.id)]);
         let merged = core.state == PrState::Merged;
         let n_rev = rng.below(3) as usize + usize::from(merged);
         let n_part = rng.below(3) as usize;
-        let users = pick_distinct(
-            &mut rng,
-            self.users.len(),
-            n_rev + n_part,
-            Some(core.author),
-        );
+        let users = pick_distinct(&mut rng, self.users.len(), n_rev + n_part, Some(core.author));
         let span = (core.updated - core.created).max(2);
         users
             .into_iter()
@@ -60,13 +49,7 @@ impl Dataset {
                 };
                 let active = approved || changes_requested || !reviewer || rng.chance(1, 2);
                 let participated_on = active.then(|| core.created + rng.range(span / 4, span));
-                Person {
-                    user,
-                    reviewer,
-                    approved,
-                    changes_requested,
-                    participated_on,
-                }
+                Person { user, reviewer, approved, changes_requested, participated_on }
             })
             .collect()
     }
@@ -75,14 +58,7 @@ impl Dataset {
         object(|o| {
             o.plain("type", "participant")
                 .raw("user", &self.users[p.user].json)
-                .plain(
-                    "role",
-                    if p.reviewer {
-                        "REVIEWER"
-                    } else {
-                        "PARTICIPANT"
-                    },
-                )
+                .plain("role", if p.reviewer { "REVIEWER" } else { "PARTICIPANT" })
                 .bool("approved", p.approved);
             if p.approved {
                 o.plain("state", "approved");
@@ -101,14 +77,10 @@ impl Dataset {
     /// `participants` of one pull request, as in the
     /// `fields=+values.participants` expansion (reviewers first).
     pub fn pull_request_participants(&self, workspace: &str, repo: &str, id: u64) -> Vec<Value> {
-        self.pr_index(workspace, repo, id)
-            .map_or_else(Vec::new, |(w, r, id)| {
-                let core = self.pr_core(w, r, id);
-                self.pr_people(w, r, &core)
-                    .iter()
-                    .map(|p| parse(&self.participant_json(p)))
-                    .collect()
-            })
+        self.pr_index(workspace, repo, id).map_or_else(Vec::new, |(w, r, id)| {
+            let core = self.pr_core(w, r, id);
+            self.pr_people(w, r, &core).iter().map(|p| parse(&self.participant_json(p))).collect()
+        })
     }
 
     pub fn pull_request_participant_count(&self, workspace: &str, repo: &str, id: u64) -> usize {

@@ -11,9 +11,7 @@ use crate::dataset::{parse, Dataset, DAY_S, TOPICS, VERBS, WEB};
 use crate::json::{object, Obj};
 use crate::paging::{paginate, PULL_REQUESTS};
 use crate::seeds::Seed;
-use crate::util::{
-    html_escape, mix, parse_instant, render_markdown, rfc3339_micros, sha1_like, Rng,
-};
+use crate::util::{html_escape, mix, parse_instant, render_markdown, rfc3339_micros, sha1_like, Rng};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -28,12 +26,7 @@ pub enum PrState {
 }
 
 impl PrState {
-    pub const ALL: [PrState; 4] = [
-        PrState::Open,
-        PrState::Merged,
-        PrState::Declined,
-        PrState::Superseded,
-    ];
+    pub const ALL: [PrState; 4] = [PrState::Open, PrState::Merged, PrState::Declined, PrState::Superseded];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -109,8 +102,7 @@ impl Dataset {
             .entry((w, r, mask))
             .or_insert_with(|| {
                 let states = &self.workspaces[w].repos[r].pr_states;
-                let ids = (1..=states.len() as u32)
-                    .filter(|&id| states[id as usize - 1].bit() & mask != 0);
+                let ids = (1..=states.len() as u32).filter(|&id| states[id as usize - 1].bit() & mask != 0);
                 Arc::new(ids.collect())
             })
             .clone()
@@ -122,20 +114,13 @@ impl Dataset {
         let seed = self.spec.seed;
         let repo = &self.workspaces[w].repos[r];
         let state = repo.pr_states[id as usize - 1];
-        let mut rng = Rng::new(&[
-            seed,
-            Seed::PullRequest.key(),
-            w as u64,
-            r as u64,
-            u64::from(id),
-        ]);
+        let mut rng = Rng::new(&[seed, Seed::PullRequest.key(), w as u64, r as u64, u64::from(id)]);
 
         let verb = *rng.pick(&VERBS);
         let (topic, topic_slug) = *rng.pick(&TOPICS);
         let ticket = 100 + rng.below(900);
         let title = match id {
-            4 => "Fix CSV export: handle \"quoted\" fields, commas\nand embedded newlines"
-                .to_string(),
+            4 => "Fix CSV export: handle \"quoted\" fields, commas\nand embedded newlines".to_string(),
             6 => "Übersetzungen: 日本語 locale hinzufügen ✨".to_string(),
             _ if rng.chance(1, 3) => format!("ACME-{ticket} {verb} {topic}"),
             _ => format!("{verb} {topic}"),
@@ -153,15 +138,9 @@ impl Dataset {
         let author = (rng.next_u64() % self.users.len() as u64) as usize;
         let prefix = if verb == "Fix" { "bugfix" } else { "feature" };
         let source_branch = format!("{prefix}/ACME-{ticket}-{topic_slug}");
-        let destination_branch = if rng.chance(1, 8) {
-            "develop"
-        } else {
-            repo.mainbranch
-        };
+        let destination_branch = if rng.chance(1, 8) { "develop" } else { repo.mainbranch };
 
-        let created = repo.pr_start_us
-            + (i64::from(id) - 1) * repo.pr_step_us
-            + rng.range(0, repo.pr_step_us);
+        let created = repo.pr_start_us + (i64::from(id) - 1) * repo.pr_step_us + rng.range(0, repo.pr_step_us);
         let updated = created
             + match state {
                 PrState::Open => rng.range(0, 2 * DAY_S * 1_000_000),
@@ -169,10 +148,7 @@ impl Dataset {
             };
         let edits = self.pr_edits(w, r, id);
         let (title, updated_on) = match &edits {
-            Some(e) => (
-                e.title().map_or(title, str::to_string),
-                e.last_change().map_or(updated, |t| t.max(updated)),
-            ),
+            Some(e) => (e.title().map_or(title, str::to_string), e.last_change().map_or(updated, |t| t.max(updated))),
             None => (title, updated),
         };
         PrCore {
@@ -198,14 +174,7 @@ impl Dataset {
 
     /// Pull request `id`; with `participants` / `reviewers` it also carries those
     /// arrays (the `fields=+values.participants,+values.reviewers` expansion).
-    pub(crate) fn pull_request_json_with(
-        &self,
-        w: usize,
-        r: usize,
-        id: u32,
-        participants: bool,
-        reviewers: bool,
-    ) -> String {
+    pub(crate) fn pull_request_json_with(&self, w: usize, r: usize, id: u32, participants: bool, reviewers: bool) -> String {
         let api_root = self.api_root.as_str();
         let seed = self.spec.seed;
         let repo = &self.workspaces[w].repos[r];
@@ -231,36 +200,18 @@ impl Dataset {
         let source_branch = source_branch.as_str();
         let raw = description.as_deref().unwrap_or("");
         let author = &self.users[author];
-        let source_hash = sha1_like(&[
-            seed,
-            Seed::PullRequestHash.key(),
-            w as u64,
-            r as u64,
-            u64::from(id),
-        ]);
-        let dest_hash = self
-            .commit_hash_at(w, r, created)
-            .unwrap_or_else(|| source_hash.clone());
+        let source_hash = sha1_like(&[seed, Seed::PullRequestHash.key(), w as u64, r as u64, u64::from(id)]);
+        let dest_hash = self.commit_hash_at(w, r, created).unwrap_or_else(|| source_hash.clone());
         let merge_hash = (state == PrState::Merged).then(|| {
-            self.commit_hash_at(w, r, updated).unwrap_or_else(|| {
-                sha1_like(&[
-                    seed,
-                    Seed::PullRequestHash.key(),
-                    w as u64,
-                    r as u64,
-                    u64::from(id),
-                    1,
-                ])
-            })
+            self.commit_hash_at(w, r, updated)
+                .unwrap_or_else(|| sha1_like(&[seed, Seed::PullRequestHash.key(), w as u64, r as u64, u64::from(id), 1]))
         });
         let closed_by = match state {
             PrState::Merged | PrState::Declined => Some(self.user(rng.next_u64())),
             _ => None,
         };
         let reason = match state {
-            PrState::Declined if rng.chance(2, 3) => {
-                "Superseded by a different approach, see discussion."
-            }
+            PrState::Declined if rng.chance(2, 3) => "Superseded by a different approach, see discussion.",
             _ => "",
         };
         let close_source_branch = rng.chance(3, 4);
@@ -276,11 +227,7 @@ impl Dataset {
             .obj("commit", |c| self.write_commit_ref(c, hash, full))
             .raw("repository", &repo.ref_json);
         };
-        let diff_spec = format!(
-            "{full}:{}%0D{}?from_pullrequest_id={id}&topic=true",
-            &source_hash[..12],
-            &dest_hash[..12]
-        );
+        let diff_spec = format!("{full}:{}%0D{}?from_pullrequest_id={id}&topic=true", &source_hash[..12], &dest_hash[..12]);
 
         object(|o| {
             o.plain("type", "pullrequest")
@@ -288,10 +235,7 @@ impl Dataset {
                 .str("title", title)
                 .opt_str("description", description.as_deref())
                 .obj("summary", |s| {
-                    s.plain("type", "rendered")
-                        .str("raw", raw)
-                        .plain("markup", "markdown")
-                        .str("html", &render_markdown(raw));
+                    s.plain("type", "rendered").str("raw", raw).plain("markup", "markdown").str("html", &render_markdown(raw));
                 })
                 .obj("rendered", |s| {
                     s.obj("title", |t| {
@@ -304,9 +248,7 @@ impl Dataset {
                 .plain("state", state.as_str())
                 .raw("author", &author.json)
                 .obj("source", |e| endpoint(e, source_branch, &source_hash))
-                .obj("destination", |e| {
-                    endpoint(e, destination_branch, &dest_hash)
-                });
+                .obj("destination", |e| endpoint(e, destination_branch, &dest_hash));
             match &merge_hash {
                 Some(h) => o.obj("merge_commit", |c| self.write_commit_ref(c, h, full)),
                 None => o.null("merge_commit"),
@@ -325,16 +267,12 @@ impl Dataset {
                 .plain("updated_on", &rfc3339_micros(updated_on));
             if let Some(people) = &people {
                 if reviewers {
-                    let accounts: Vec<&str> = people
-                        .iter()
-                        .filter(|p| p.reviewer)
-                        .map(|p| self.users[p.user].json.as_str())
-                        .collect();
+                    let accounts: Vec<&str> =
+                        people.iter().filter(|p| p.reviewer).map(|p| self.users[p.user].json.as_str()).collect();
                     o.raw_array("reviewers", &accounts);
                 }
                 if participants {
-                    let items: Vec<String> =
-                        people.iter().map(|p| self.participant_json(p)).collect();
+                    let items: Vec<String> = people.iter().map(|p| self.participant_json(p)).collect();
                     o.raw_array("participants", &items);
                 }
             }
@@ -344,14 +282,8 @@ impl Dataset {
                     .href("commits", &format!("{api}/commits"))
                     .href("approve", &format!("{api}/approve"))
                     .href("request-changes", &format!("{api}/request-changes"))
-                    .href(
-                        "diff",
-                        &format!("{api_root}/repositories/{full}/diff/{diff_spec}"),
-                    )
-                    .href(
-                        "diffstat",
-                        &format!("{api_root}/repositories/{full}/diffstat/{diff_spec}"),
-                    )
+                    .href("diff", &format!("{api_root}/repositories/{full}/diff/{diff_spec}"))
+                    .href("diffstat", &format!("{api_root}/repositories/{full}/diffstat/{diff_spec}"))
                     .href("comments", &format!("{api}/comments"))
                     .href("activity", &format!("{api}/activity"))
                     .href("merge", &format!("{api}/merge"))
@@ -361,12 +293,7 @@ impl Dataset {
         })
     }
 
-    pub(crate) fn pr_index(
-        &self,
-        workspace: &str,
-        repo: &str,
-        id: u64,
-    ) -> Option<(usize, usize, u32)> {
+    pub(crate) fn pr_index(&self, workspace: &str, repo: &str, id: u64) -> Option<(usize, usize, u32)> {
         let (w, r) = self.find_repo(workspace, repo)?;
         (id >= 1 && id <= self.n_pull_requests(w, r) as u64).then_some((w, r, id as u32))
     }
@@ -424,22 +351,15 @@ fn expansions(req: &ApiRequest, prefix: &str) -> (bool, bool) {
 pub(crate) fn list_pull_requests(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let (participants, reviewers) = expansions(req, "values.");
-    let write = |id: u32| {
-        req.dataset
-            .pull_request_json_with(w, r, id, participants, reviewers)
-    };
+    let write = |id: u32| req.dataset.pull_request_json_with(w, r, id, participants, reviewers);
     if let Some(q) = req.param("q").map(str::trim).filter(|q| !q.is_empty()) {
         let ids = pull_requests_matching(req.dataset, w, r, q)?;
-        return paginate(req, PULL_REQUESTS, ids.len(), |range| {
-            ids[range].iter().map(|&id| write(id)).collect()
-        });
+        return paginate(req, PULL_REQUESTS, ids.len(), |range| ids[range].iter().map(|&id| write(id)).collect());
     }
     let mut mask = 0u8;
     for s in req.params("state") {
         let state = PrState::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "Invalid state '{s}': expected one of OPEN, MERGED, DECLINED, SUPERSEDED"
-            ))
+            ApiError::bad_request(format!("Invalid state '{s}': expected one of OPEN, MERGED, DECLINED, SUPERSEDED"))
         })?;
         mask |= state.bit();
     }
@@ -447,9 +367,7 @@ pub(crate) fn list_pull_requests(req: &ApiRequest, ws: &str, repo: &str) -> ApiR
         mask = PrState::Open.bit();
     }
     let ids = req.dataset.pull_request_ids(w, r, mask);
-    paginate(req, PULL_REQUESTS, ids.len(), |range| {
-        ids[range].iter().map(|&id| write(id)).collect()
-    })
+    paginate(req, PULL_REQUESTS, ids.len(), |range| ids[range].iter().map(|&id| write(id)).collect())
 }
 
 /// `GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}` (any state),
@@ -458,19 +376,14 @@ pub(crate) fn get_pull_request(req: &ApiRequest, ws: &str, repo: &str, id: &str)
     let (w, r) = resolve_repo(req, ws, repo)?;
     let (participants, reviewers) = expansions(req, "");
     match id.parse::<u32>() {
-        Ok(n) if n >= 1 && (n as usize) <= req.dataset.n_pull_requests(w, r) => Ok(req
-            .dataset
-            .pull_request_json_with(w, r, n, participants, reviewers)),
+        Ok(n) if n >= 1 && (n as usize) <= req.dataset.n_pull_requests(w, r) => {
+            Ok(req.dataset.pull_request_json_with(w, r, n, participants, reviewers))
+        }
         _ => Err(ApiError::not_found(format!("Pull request {id} not found"))),
     }
 }
 
-pub(crate) fn resolve_pr(
-    req: &ApiRequest,
-    ws: &str,
-    repo: &str,
-    id: &str,
-) -> Result<(usize, usize, u32), ApiError> {
+pub(crate) fn resolve_pr(req: &ApiRequest, ws: &str, repo: &str, id: &str) -> Result<(usize, usize, u32), ApiError> {
     let (w, r) = resolve_repo(req, ws, repo)?;
     match id.parse::<u32>() {
         Ok(n) if n >= 1 && (n as usize) <= req.dataset.n_pull_requests(w, r) => Ok((w, r, n)),
@@ -484,19 +397,9 @@ pub(crate) fn resolve_pr(
 /// (participants and reviewers included). Changes made while the fake runs
 /// (`changes.rs`) are seen: they drop the repository's cached results, and a
 /// result computed across a change is not cached.
-pub fn pull_requests_matching(
-    ds: &Dataset,
-    w: usize,
-    r: usize,
-    q: &str,
-) -> Result<Arc<Vec<u32>>, ApiError> {
+pub fn pull_requests_matching(ds: &Dataset, w: usize, r: usize, q: &str) -> Result<Arc<Vec<u32>>, ApiError> {
     let key = (w, r, q.to_string());
-    if let Some(ids) = ds
-        .query_cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-    {
+    if let Some(ids) = ds.query_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Ok(ids.clone());
     }
     let generation = ds.cache_generation();
@@ -514,9 +417,7 @@ pub fn pull_requests_matching(
                 "source.branch.name" => vec![Val::Str(core.source_branch.clone())],
                 "destination.branch.name" => vec![Val::Str(core.destination_branch.to_string())],
                 _ => {
-                    let v = full.get_or_insert_with(|| {
-                        parse(&ds.pull_request_json_with(w, r, id, true, true))
-                    });
+                    let v = full.get_or_insert_with(|| parse(&ds.pull_request_json_with(w, r, id, true, true)));
                     bbql::json_values(v, field)
                 }
             })
@@ -540,9 +441,7 @@ impl Dataset {
     /// reorder the list). Empty if the workspace or repository is unknown.
     pub fn pull_requests(&self, workspace: &str, repo: &str) -> Vec<Value> {
         match self.find_repo(workspace, repo) {
-            Some((w, r)) => (1..=self.n_pull_requests(w, r) as u32)
-                .map(|id| parse(&self.pull_request_json(w, r, id)))
-                .collect(),
+            Some((w, r)) => (1..=self.n_pull_requests(w, r) as u32).map(|id| parse(&self.pull_request_json(w, r, id))).collect(),
             None => Vec::new(),
         }
     }
@@ -558,16 +457,12 @@ impl Dataset {
 
     /// Number of pull requests (all states); 0 if unknown.
     pub fn pull_request_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.n_pull_requests(w, r))
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.n_pull_requests(w, r))
     }
 
     /// State of every pull request: element `i` is the state of id `i + 1`.
     pub fn pull_request_states(&self, workspace: &str, repo: &str) -> Vec<PrState> {
-        self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                self.workspaces[w].repos[r].pr_states.clone()
-            })
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| self.workspaces[w].repos[r].pr_states.clone())
     }
 
     /// Pull requests (any state) whose `updated_on` is on or after `since`
@@ -576,28 +471,17 @@ impl Dataset {
     pub fn pull_requests_updated_since(&self, workspace: &str, repo: &str, since: &str) -> usize {
         let t = parse_instant(since).unwrap_or_else(|| panic!("not an instant: {since:?}"));
         self.find_repo(workspace, repo).map_or(0, |(w, r)| {
-            (1..=self.n_pull_requests(w, r) as u32)
-                .filter(|&id| self.pr_core(w, r, id).updated_on >= t)
-                .count()
+            (1..=self.n_pull_requests(w, r) as u32).filter(|&id| self.pr_core(w, r, id).updated_on >= t).count()
         })
     }
 
     /// Ascending ids of the pull requests (any state) whose `updated_on` is
     /// strictly after `since` (RFC 3339 or a date): what BBQL
     /// `updated_on > {since}` selects. Panics if `since` does not parse.
-    pub fn pull_request_ids_updated_after(
-        &self,
-        workspace: &str,
-        repo: &str,
-        since: &str,
-    ) -> Vec<u64> {
+    pub fn pull_request_ids_updated_after(&self, workspace: &str, repo: &str, since: &str) -> Vec<u64> {
         let t = parse_instant(since).unwrap_or_else(|| panic!("not an instant: {since:?}"));
-        self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                (1..=self.n_pull_requests(w, r) as u32)
-                    .filter(|&id| self.pr_core(w, r, id).updated_on > t)
-                    .map(u64::from)
-                    .collect()
-            })
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
+            (1..=self.n_pull_requests(w, r) as u32).filter(|&id| self.pr_core(w, r, id).updated_on > t).map(u64::from).collect()
+        })
     }
 }

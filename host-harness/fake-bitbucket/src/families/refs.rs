@@ -85,66 +85,37 @@ impl Dataset {
         let api_root = self.api_root.as_str();
         let (name, target, annotated) = tag;
         let full = &self.repo(w, r).full;
-        let mut rng = Rng::new(&[
-            self.spec.seed,
-            Seed::Tag.key(),
-            w as u64,
-            r as u64,
-            *target as u64,
-        ]);
+        let mut rng = Rng::new(&[self.spec.seed, Seed::Tag.key(), w as u64, r as u64, *target as u64]);
         let date = (self.commit_date_s(w, r, *target) + rng.range(60, DAY_S)).min(end_secs() - 60);
         let tagger = self.user(rng.next_u64());
         object(|o| {
-            o.str("name", name)
-                .raw("target", &self.commit_json(w, r, *target));
+            o.str("name", name).raw("target", &self.commit_json(w, r, *target));
             if *annotated {
-                o.str("message", &format!("Release {name}\n"))
-                    .plain("date", &rfc3339_secs(date))
-                    .obj("tagger", |t| {
-                        t.plain("type", "author")
-                            .str(
-                                "raw",
-                                &format!("{} <{}>", tagger.display_name, tagger.email),
-                            )
-                            .raw("user", &tagger.json);
-                    });
+                o.str("message", &format!("Release {name}\n")).plain("date", &rfc3339_secs(date)).obj("tagger", |t| {
+                    t.plain("type", "author")
+                        .str("raw", &format!("{} <{}>", tagger.display_name, tagger.email))
+                        .raw("user", &tagger.json);
+                });
             }
             o.obj("links", |l| {
-                l.href(
-                    "self",
-                    &format!("{api_root}/repositories/{full}/refs/tags/{name}"),
-                )
-                .href(
-                    "commits",
-                    &format!("{api_root}/repositories/{full}/commits/{name}"),
-                )
-                .href("html", &format!("{WEB}/{full}/commits/tag/{name}"));
+                l.href("self", &format!("{api_root}/repositories/{full}/refs/tags/{name}"))
+                    .href("commits", &format!("{api_root}/repositories/{full}/commits/{name}"))
+                    .href("html", &format!("{WEB}/{full}/commits/tag/{name}"));
             })
             .plain("type", "tag");
         })
     }
 }
 
-const REF_FIELDS: &[&str] = &[
-    "type",
-    "name",
-    "target",
-    "links",
-    "merge_strategies",
-    "default_merge_strategy",
-    "message",
-    "date",
-    "tagger",
-];
+const REF_FIELDS: &[&str] =
+    &["type", "name", "target", "links", "merge_strategies", "default_merge_strategy", "message", "date", "tagger"];
 
 /// `…/refs/branches`: by name, BBQL `q` (e.g. `target.date >= 2026-05-01`).
 pub fn list_branches(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
     let branches = ds.branches_meta(w, r);
-    list(req, LIST, Some(REF_FIELDS), branches.len(), |i| {
-        ds.branch_json(w, r, &branches[i].0, branches[i].1)
-    })
+    list(req, LIST, Some(REF_FIELDS), branches.len(), |i| ds.branch_json(w, r, &branches[i].0, branches[i].1))
 }
 
 /// `…/refs/tags`: oldest (lowest version) first, BBQL `q`.
@@ -152,70 +123,46 @@ pub fn list_tags(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
     let tags = ds.tags_meta(w, r);
-    list(req, LIST, Some(REF_FIELDS), tags.len(), |i| {
-        ds.tag_json(w, r, &tags[i])
-    })
+    list(req, LIST, Some(REF_FIELDS), tags.len(), |i| ds.tag_json(w, r, &tags[i]))
 }
 
 impl Dataset {
     /// `…/refs/branches`, in the served order (by name); empty without commits.
     pub fn branches(&self, workspace: &str, repo: &str) -> Vec<Value> {
-        self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                self.branches_meta(w, r)
-                    .iter()
-                    .map(|(n, t)| parse(&self.branch_json(w, r, n, *t)))
-                    .collect()
-            })
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
+            self.branches_meta(w, r).iter().map(|(n, t)| parse(&self.branch_json(w, r, n, *t))).collect()
+        })
     }
 
     /// Number of branches (`DatasetSpec::branches_per_repo`, 0 without commits).
     pub fn branch_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.branches_meta(w, r).len())
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.branches_meta(w, r).len())
     }
 
     /// Branches whose `target.date` is on or after `since` (RFC 3339 or a
     /// date, as in BBQL). Panics if `since` does not parse.
-    pub fn branches_with_target_date_since(
-        &self,
-        workspace: &str,
-        repo: &str,
-        since: &str,
-    ) -> usize {
+    pub fn branches_with_target_date_since(&self, workspace: &str, repo: &str, since: &str) -> usize {
         let t = instant(since);
         self.find_repo(workspace, repo).map_or(0, |(w, r)| {
-            self.branches_meta(w, r)
-                .iter()
-                .filter(|(_, i)| self.commit_date_s(w, r, *i) * 1_000_000 >= t)
-                .count()
+            self.branches_meta(w, r).iter().filter(|(_, i)| self.commit_date_s(w, r, *i) * 1_000_000 >= t).count()
         })
     }
 
     /// `…/refs/tags`, in the served order (oldest = lowest version first).
     pub fn tags(&self, workspace: &str, repo: &str) -> Vec<Value> {
         self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                self.tags_meta(w, r)
-                    .iter()
-                    .map(|t| parse(&self.tag_json(w, r, t)))
-                    .collect()
-            })
+            .map_or_else(Vec::new, |(w, r)| self.tags_meta(w, r).iter().map(|t| parse(&self.tag_json(w, r, t))).collect())
     }
 
     pub fn tag_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.tags_meta(w, r).len())
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.tags_meta(w, r).len())
     }
 
     /// Tags whose `target.date` is on or after `since`. Panics if `since` does not parse.
     pub fn tags_with_target_date_since(&self, workspace: &str, repo: &str, since: &str) -> usize {
         let t = instant(since);
         self.find_repo(workspace, repo).map_or(0, |(w, r)| {
-            self.tags_meta(w, r)
-                .iter()
-                .filter(|(_, i, _)| self.commit_date_s(w, r, *i) * 1_000_000 >= t)
-                .count()
+            self.tags_meta(w, r).iter().filter(|(_, i, _)| self.commit_date_s(w, r, *i) * 1_000_000 >= t).count()
         })
     }
 }

@@ -3,9 +3,7 @@
 //! repository, forks, watchers) and accessors.
 
 use crate::api::{list, resolve_repo, resolve_workspace, ApiRequest, ApiResult};
-use crate::dataset::{
-    end_secs, parse, pick_distinct, Dataset, DatasetSpec, DAY_S, THREE_YEARS_S, WEB,
-};
+use crate::dataset::{end_secs, parse, pick_distinct, Dataset, DatasetSpec, DAY_S, THREE_YEARS_S, WEB};
 use crate::families::pull_requests::{pr_state, PrState};
 use crate::families::workspaces::{WorkspaceMeta, PROJECTS};
 use crate::json::object;
@@ -16,16 +14,8 @@ use serde_json::Value;
 
 /// (name, language, description); the slug is derived from the name.
 const REPO_NAMES: [(&str, &str, &str); 10] = [
-    (
-        "web-app",
-        "typescript",
-        "Customer-facing web app \u{2014} React, \"SSR\" & friends",
-    ),
-    (
-        "API Service",
-        "go",
-        "Public REST API and background workers",
-    ),
+    ("web-app", "typescript", "Customer-facing web app \u{2014} React, \"SSR\" & friends"),
+    ("API Service", "go", "Public REST API and background workers"),
     ("infra", "hcl", ""),
     ("mobile-app", "kotlin", "Android and iOS clients"),
     ("data-pipeline", "python", "Nightly ETL jobs"),
@@ -62,22 +52,12 @@ pub(crate) struct RepoMeta {
     pub(crate) commit_step_s: i64,
 }
 
-pub(crate) fn make_repo(
-    spec: &DatasetSpec,
-    api_root: &str,
-    w: usize,
-    ws_slug: &str,
-    r: usize,
-) -> RepoMeta {
+pub(crate) fn make_repo(spec: &DatasetSpec, api_root: &str, w: usize, ws_slug: &str, r: usize) -> RepoMeta {
     let seed = spec.seed;
     let mut rng = Rng::new(&[seed, Seed::Repository.key(), w as u64, r as u64]);
     let (name, language, description) = match REPO_NAMES.get(r) {
         Some(&(n, l, d)) => (n.to_string(), l, d.to_string()),
-        None => (
-            format!("service-{r:03}"),
-            "go",
-            format!("Internal service number {r}"),
-        ),
+        None => (format!("service-{r:03}"), "go", format!("Internal service number {r}")),
     };
     let slug = slugify(&name);
     let full = format!("{ws_slug}/{slug}");
@@ -90,17 +70,14 @@ pub(crate) fn make_repo(
     let n_prs = spec.pull_requests_per_repo as i64;
     let pr_step_us = (THREE_YEARS_S / n_prs.max(1)).clamp(60, 3 * DAY_S) * 1_000_000;
     let pr_start_us = (end - 7 * DAY_S) * 1_000_000 - n_prs * pr_step_us;
-    let pr_states = (1..=spec.pull_requests_per_repo as u64)
-        .map(|id| pr_state(seed, w, r, id))
-        .collect();
+    let pr_states = (1..=spec.pull_requests_per_repo as u64).map(|id| pr_state(seed, w, r, id)).collect();
 
     // Commits: index 0 is the newest; dates strictly decrease along the list.
     let n_commits = spec.commits_per_repo as i64;
     let commit_step_s = (THREE_YEARS_S / n_commits.max(1)).clamp(60, DAY_S);
     let commit_top_s = end - 3600 - rng.range(0, 3600);
     let oldest_s = (commit_top_s - n_commits * commit_step_s).min(pr_start_us / 1_000_000);
-    let created_us =
-        (oldest_s - rng.range(30 * DAY_S, 400 * DAY_S)) * 1_000_000 + rng.range(0, 1_000_000);
+    let created_us = (oldest_s - rng.range(30 * DAY_S, 400 * DAY_S)) * 1_000_000 + rng.range(0, 1_000_000);
 
     RepoMeta {
         slug,
@@ -129,25 +106,16 @@ pub(crate) fn make_repo(
 /// The short repository object embedded in pull requests, commits and forks.
 pub(crate) fn repository_ref(api_root: &str, full: &str, name: &str, uuid: &str) -> String {
     object(|o| {
-        o.plain("type", "repository")
-            .plain("full_name", full)
-            .str("name", name)
-            .plain("uuid", uuid)
-            .obj("links", |l| {
-                l.href("self", &format!("{api_root}/repositories/{full}"))
-                    .href("html", &format!("{WEB}/{full}"))
-                    .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"));
-            });
+        o.plain("type", "repository").plain("full_name", full).str("name", name).plain("uuid", uuid).obj("links", |l| {
+            l.href("self", &format!("{api_root}/repositories/{full}"))
+                .href("html", &format!("{WEB}/{full}"))
+                .href("avatar", &format!("{WEB}/{full}/avatar/32/?ts=1700000000"));
+        });
     })
 }
 
 /// A full repository object; forks carry their `parent` (a short repository object).
-pub(crate) fn repository_object(
-    api_root: &str,
-    ws: &WorkspaceMeta,
-    repo: &RepoMeta,
-    parent: Option<&str>,
-) -> String {
+pub(crate) fn repository_object(api_root: &str, ws: &WorkspaceMeta, repo: &RepoMeta, parent: Option<&str>) -> String {
     let full = &repo.full;
     let api = format!("{api_root}/repositories/{full}");
     object(|o| {
@@ -180,8 +148,7 @@ pub(crate) fn repository_object(
             .raw("workspace", &ws.workspace_json)
             .raw("project", &ws.projects_json[repo.project])
             .obj("override_settings", |s| {
-                s.bool("default_merge_strategy", true)
-                    .bool("branching_model", true);
+                s.bool("default_merge_strategy", true).bool("branching_model", true);
             })
             .obj("links", |l| {
                 l.href("self", &api)
@@ -197,14 +164,10 @@ pub(crate) fn repository_object(
                         "clone",
                         &[
                             object(|c| {
-                                c.str("name", "https").plain(
-                                    "href",
-                                    &format!("https://{}@bitbucket.org/{full}.git", ws.slug),
-                                );
+                                c.str("name", "https").plain("href", &format!("https://{}@bitbucket.org/{full}.git", ws.slug));
                             }),
                             object(|c| {
-                                c.str("name", "ssh")
-                                    .plain("href", &format!("git@bitbucket.org:{full}.git"));
+                                c.str("name", "ssh").plain("href", &format!("git@bitbucket.org:{full}.git"));
                             }),
                         ],
                     );
@@ -216,10 +179,7 @@ impl Dataset {
     /// (workspace index, repo index) by slugs or `{uuid}`s.
     pub(crate) fn find_repo(&self, workspace: &str, repo: &str) -> Option<(usize, usize)> {
         let w = self.find_workspace(workspace)?;
-        let r = self.workspaces[w]
-            .repos
-            .iter()
-            .position(|m| m.slug == repo || m.uuid == repo)?;
+        let r = self.workspaces[w].repos.iter().position(|m| m.slug == repo || m.uuid == repo)?;
         Some((w, r))
     }
 
@@ -248,11 +208,7 @@ impl Dataset {
         let parent = self.repo(w, r);
         let fw = (w + k + 1) % self.workspaces.len();
         let fws = &self.workspaces[fw];
-        let slug = if k == 0 {
-            format!("{}-fork", parent.slug)
-        } else {
-            format!("{}-fork-{}", parent.slug, k + 1)
-        };
+        let slug = if k == 0 { format!("{}-fork", parent.slug) } else { format!("{}-fork-{}", parent.slug, k + 1) };
         let name = format!("{} (fork)", parent.name);
         let full = format!("{}/{slug}", fws.slug);
         let uid = uuid(&[seed, Seed::Fork.key(), w as u64, r as u64, k as u64]);
@@ -260,8 +216,7 @@ impl Dataset {
         let span = (end_secs() * 1_000_000 - parent.created_us).max(2);
         let created_us = parent.created_us + rng.range(span / 4, span / 2);
         let updated_us = created_us + rng.range(0, span / 2);
-        let ref_json =
-            crate::families::repositories::repository_ref(&self.api_root, &full, &name, &uid);
+        let ref_json = crate::families::repositories::repository_ref(&self.api_root, &full, &name, &uid);
         let meta = RepoMeta {
             slug,
             name,
@@ -284,12 +239,7 @@ impl Dataset {
             commit_top_s: parent.commit_top_s,
             commit_step_s: parent.commit_step_s,
         };
-        crate::families::repositories::repository_object(
-            &self.api_root,
-            fws,
-            &meta,
-            Some(&parent.ref_json),
-        )
+        crate::families::repositories::repository_object(&self.api_root, fws, &meta, Some(&parent.ref_json))
     }
 
     /// Watchers: 3-6 distinct pool users, pool order.
@@ -333,9 +283,7 @@ pub const REPOSITORY_FIELDS: &[&str] = &[
 pub fn list_repositories(req: &ApiRequest, ws: &str) -> ApiResult {
     let w = resolve_workspace(req, ws)?;
     let ds = req.dataset;
-    list(req, LIST, Some(REPOSITORY_FIELDS), ds.n_repos(w), |r| {
-        ds.repository_json(w, r)
-    })
+    list(req, LIST, Some(REPOSITORY_FIELDS), ds.n_repos(w), |r| ds.repository_json(w, r))
 }
 
 /// `GET /repositories/{workspace}/{repo_slug}`.
@@ -348,9 +296,7 @@ pub(crate) fn get_repository(req: &ApiRequest, ws: &str, repo: &str) -> ApiResul
 pub fn list_forks(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
-    list(req, LIST, Some(REPOSITORY_FIELDS), ds.n_forks(w, r), |k| {
-        ds.fork_json(w, r, k)
-    })
+    list(req, LIST, Some(REPOSITORY_FIELDS), ds.n_forks(w, r), |k| ds.fork_json(w, r, k))
 }
 
 /// `…/watchers`: accounts, pool order.
@@ -358,9 +304,7 @@ pub fn list_watchers(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let ds = req.dataset;
     let users = ds.watchers_of(w, r);
-    list(req, LIST, None, users.len(), |i| {
-        ds.users[users[i]].json.clone()
-    })
+    list(req, LIST, None, users.len(), |i| ds.users[users[i]].json.clone())
 }
 
 impl Dataset {
@@ -368,9 +312,7 @@ impl Dataset {
     /// `GET /repositories/{workspace}` lists them. Empty if unknown.
     pub fn repositories(&self, workspace: &str) -> Vec<Value> {
         match self.find_workspace(workspace) {
-            Some(w) => (0..self.n_repos(w))
-                .map(|r| parse(&self.repository_json(w, r)))
-                .collect(),
+            Some(w) => (0..self.n_repos(w)).map(|r| parse(&self.repository_json(w, r))).collect(),
             None => Vec::new(),
         }
     }
@@ -378,31 +320,20 @@ impl Dataset {
     /// `…/forks` (0-2 per repository).
     pub fn forks(&self, workspace: &str, repo: &str) -> Vec<Value> {
         self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                (0..self.n_forks(w, r))
-                    .map(|k| parse(&self.fork_json(w, r, k)))
-                    .collect()
-            })
+            .map_or_else(Vec::new, |(w, r)| (0..self.n_forks(w, r)).map(|k| parse(&self.fork_json(w, r, k))).collect())
     }
 
     pub fn fork_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.n_forks(w, r))
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.n_forks(w, r))
     }
 
     /// `…/watchers` (3-6 accounts).
     pub fn watchers(&self, workspace: &str, repo: &str) -> Vec<Value> {
         self.find_repo(workspace, repo)
-            .map_or_else(Vec::new, |(w, r)| {
-                self.watchers_of(w, r)
-                    .into_iter()
-                    .map(|u| parse(&self.users[u].json))
-                    .collect()
-            })
+            .map_or_else(Vec::new, |(w, r)| self.watchers_of(w, r).into_iter().map(|u| parse(&self.users[u].json)).collect())
     }
 
     pub fn watcher_count(&self, workspace: &str, repo: &str) -> usize {
-        self.find_repo(workspace, repo)
-            .map_or(0, |(w, r)| self.watchers_of(w, r).len())
+        self.find_repo(workspace, repo).map_or(0, |(w, r)| self.watchers_of(w, r).len())
     }
 }

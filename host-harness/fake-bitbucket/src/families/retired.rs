@@ -7,10 +7,7 @@ use crate::api::{resolve_repo, ApiError, ApiRequest, ApiResult};
 pub fn gone() -> ApiError {
     ApiError {
         detail: Some("Please read the changelog entry for more details.".to_string()),
-        data: Some(
-            r#"{"announcement_url":"https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"}"#
-                .to_string(),
-        ),
+        data: Some(r#"{"announcement_url":"https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"}"#.to_string()),
         ..ApiError::new(410, "CHANGE-2770 - Functionality has been deprecated")
     }
 }

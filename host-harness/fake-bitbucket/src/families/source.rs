@@ -36,11 +36,7 @@ impl Dataset {
         if path.is_empty() {
             return Ok(None);
         }
-        SRC_TREE
-            .iter()
-            .position(|e| e.0 == path)
-            .map(Some)
-            .ok_or(())
+        SRC_TREE.iter().position(|e| e.0 == path).map(Some).ok_or(())
     }
 
     pub(crate) fn src_is_dir(entry: Option<usize>) -> bool {
@@ -75,13 +71,7 @@ impl Dataset {
     }
 
     /// A `commit_file` or `commit_directory` object (entry `None` = the root directory).
-    pub(crate) fn src_entry_json(
-        &self,
-        w: usize,
-        r: usize,
-        commit: usize,
-        entry: Option<usize>,
-    ) -> String {
+    pub(crate) fn src_entry_json(&self, w: usize, r: usize, commit: usize, entry: Option<usize>) -> String {
         let api_root = self.api_root.as_str();
         let full = &self.repo(w, r).full;
         let hash = self.commit_hash(w, r, commit);
@@ -94,18 +84,10 @@ impl Dataset {
         let commit_ref = |c: &mut Obj| self.write_commit_ref(c, &hash, full);
         object(|o| {
             if size == DIR {
-                o.plain("type", "commit_directory")
-                    .plain("path", path)
-                    .obj("commit", commit_ref)
-                    .obj("links", |l| {
-                        let dir = if path.is_empty() {
-                            root.clone()
-                        } else {
-                            format!("{self_url}/")
-                        };
-                        l.href("self", &dir)
-                            .href("meta", &format!("{dir}?format=meta"));
-                    });
+                o.plain("type", "commit_directory").plain("path", path).obj("commit", commit_ref).obj("links", |l| {
+                    let dir = if path.is_empty() { root.clone() } else { format!("{self_url}/") };
+                    l.href("self", &dir).href("meta", &format!("{dir}?format=meta"));
+                });
             } else {
                 let attributes: Vec<String> = attrs.iter().map(|a| format!("\"{a}\"")).collect();
                 o.plain("type", "commit_file")
@@ -118,28 +100,14 @@ impl Dataset {
                     .obj("links", |l| {
                         l.href("self", &self_url)
                             .href("meta", &format!("{self_url}?format=meta"))
-                            .href(
-                                "history",
-                                &format!(
-                                    "{api_root}/repositories/{full}/filehistory/{hash}/{path}"
-                                ),
-                            );
+                            .href("history", &format!("{api_root}/repositories/{full}/filehistory/{hash}/{path}"));
                     });
             }
         })
     }
 }
 
-const SRC_FIELDS: &[&str] = &[
-    "type",
-    "path",
-    "escaped_path",
-    "size",
-    "mimetype",
-    "attributes",
-    "commit",
-    "links",
-];
+const SRC_FIELDS: &[&str] = &["type", "path", "escaped_path", "size", "mimetype", "attributes", "commit", "links"];
 
 /// `…/src/{commit}/{path}`: `{commit}` is a hash (7+ hex digits) of one of the
 /// repository's commits, a branch or tag name (may contain `/`) or `HEAD`. A
@@ -154,18 +122,12 @@ pub fn get_src(req: &ApiRequest, ws: &str, repo: &str, rest: &[&str]) -> ApiResu
         (ds.resolve_commit(w, r, "HEAD"), &rest[..0])
     } else {
         (1..=rest.len())
-            .find_map(|k| {
-                ds.resolve_commit(w, r, &rest[..k].join("/"))
-                    .map(|c| (Some(c), &rest[k..]))
-            })
+            .find_map(|k| ds.resolve_commit(w, r, &rest[..k].join("/")).map(|c| (Some(c), &rest[k..])))
             .unwrap_or((None, &rest[..0]))
     };
-    let commit = commit.ok_or_else(|| {
-        ApiError::not_found(format!("Commit not found: {}", rest.first().unwrap_or(&"")))
-    })?;
+    let commit = commit.ok_or_else(|| ApiError::not_found(format!("Commit not found: {}", rest.first().unwrap_or(&""))))?;
     let path = path_segments.join("/");
-    let entry = Dataset::src_lookup(&path)
-        .map_err(|()| ApiError::not_found(format!("No such file or directory: {path}")))?;
+    let entry = Dataset::src_lookup(&path).map_err(|()| ApiError::not_found(format!("No such file or directory: {path}")))?;
     if !Dataset::src_is_dir(entry) || req.param("format") == Some("meta") {
         return Ok(ds.src_entry_json(w, r, commit, entry));
     }
@@ -177,9 +139,7 @@ pub fn get_src(req: &ApiRequest, ws: &str, repo: &str, rest: &[&str]) -> ApiResu
         },
     };
     let children = Dataset::src_children(entry, depth);
-    list(req, LIST, Some(SRC_FIELDS), children.len(), |i| {
-        ds.src_entry_json(w, r, commit, Some(children[i]))
-    })
+    list(req, LIST, Some(SRC_FIELDS), children.len(), |i| ds.src_entry_json(w, r, commit, Some(children[i])))
 }
 
 impl Dataset {
@@ -190,10 +150,9 @@ impl Dataset {
             return Vec::new();
         };
         match Self::src_lookup(dir) {
-            Ok(d) if Self::src_is_dir(d) && self.n_commits(w, r) > 0 => Self::src_children(d, 1)
-                .into_iter()
-                .map(|i| parse(&self.src_entry_json(w, r, 0, Some(i))))
-                .collect(),
+            Ok(d) if Self::src_is_dir(d) && self.n_commits(w, r) > 0 => {
+                Self::src_children(d, 1).into_iter().map(|i| parse(&self.src_entry_json(w, r, 0, Some(i)))).collect()
+            }
             _ => Vec::new(),
         }
     }

@@ -3,9 +3,7 @@
 //! the owner), and projects: their data, handlers and accessors.
 
 use crate::api::{list, resolve_workspace, ApiRequest, ApiResult};
-use crate::dataset::{
-    brace_encode, end_secs, parse, pick_distinct, Dataset, DatasetSpec, DAY_S, WEB,
-};
+use crate::dataset::{brace_encode, end_secs, parse, pick_distinct, Dataset, DatasetSpec, DAY_S, WEB};
 use crate::families::repositories::{make_repo, RepoMeta};
 use crate::json::{object, Obj};
 use crate::paging::LIST;
@@ -44,12 +42,7 @@ impl WsRole {
     }
 }
 
-pub(crate) fn make_workspace(
-    spec: &DatasetSpec,
-    api_root: &str,
-    w: usize,
-    slug: &str,
-) -> WorkspaceMeta {
+pub(crate) fn make_workspace(spec: &DatasetSpec, api_root: &str, w: usize, slug: &str) -> WorkspaceMeta {
     let seed = spec.seed;
     let uid = uuid(&[seed, Seed::Workspace.key(), w as u64]);
     let enc = brace_encode(&uid);
@@ -60,29 +53,18 @@ pub(crate) fn make_workspace(
     let name = format!("{name} Corp");
 
     let workspace_json = object(|o| {
-        o.plain("type", "workspace")
-            .plain("slug", slug)
-            .str("name", &name)
-            .plain("uuid", &uid)
-            .obj("links", |l| {
-                l.href("self", &format!("{api_root}/workspaces/{slug}"))
-                    .href("html", &format!("{WEB}/{slug}/"))
-                    .href(
-                        "avatar",
-                        &format!("{WEB}/workspaces/{slug}/avatar/?ts=1700000000"),
-                    );
-            });
+        o.plain("type", "workspace").plain("slug", slug).str("name", &name).plain("uuid", &uid).obj("links", |l| {
+            l.href("self", &format!("{api_root}/workspaces/{slug}"))
+                .href("html", &format!("{WEB}/{slug}/"))
+                .href("avatar", &format!("{WEB}/workspaces/{slug}/avatar/?ts=1700000000"));
+        });
     });
     let owner_json = object(|o| {
-        o.plain("type", "team")
-            .str("display_name", &name)
-            .plain("uuid", &uid)
-            .str("username", slug)
-            .obj("links", |l| {
-                l.href("self", &format!("{api_root}/workspaces/{enc}"))
-                    .href("html", &format!("{WEB}/{enc}/"))
-                    .href("avatar", &format!("{WEB}/account/{slug}/avatar/"));
-            });
+        o.plain("type", "team").str("display_name", &name).plain("uuid", &uid).str("username", slug).obj("links", |l| {
+            l.href("self", &format!("{api_root}/workspaces/{enc}"))
+                .href("html", &format!("{WEB}/{enc}/"))
+                .href("avatar", &format!("{WEB}/account/{slug}/avatar/"));
+        });
     });
     let projects_json = PROJECTS
         .iter()
@@ -92,55 +74,29 @@ pub(crate) fn make_workspace(
                 o.plain("type", "project")
                     .plain("key", key)
                     .str("name", pname)
-                    .plain(
-                        "uuid",
-                        &uuid(&[seed, Seed::Project.key(), w as u64, p as u64]),
-                    )
+                    .plain("uuid", &uuid(&[seed, Seed::Project.key(), w as u64, p as u64]))
                     .obj("links", |l| {
                         project_links(l, api_root, slug, key);
                     });
             })
         })
         .collect();
-    let repos = (0..spec.repos_per_workspace)
-        .map(|r| make_repo(spec, api_root, w, slug, r))
-        .collect();
-    WorkspaceMeta {
-        slug: slug.to_string(),
-        uuid: uid,
-        name,
-        workspace_json,
-        owner_json,
-        projects_json,
-        repos,
-    }
+    let repos = (0..spec.repos_per_workspace).map(|r| make_repo(spec, api_root, w, slug, r)).collect();
+    WorkspaceMeta { slug: slug.to_string(), uuid: uid, name, workspace_json, owner_json, projects_json, repos }
 }
 
 /// A project's `self`, `html` and `avatar` links, shared by the short
 /// project object (in repositories) and the full one (`…/projects`).
-pub(crate) fn project_links<'o, 'a>(
-    l: &'o mut Obj<'a>,
-    api_root: &str,
-    slug: &str,
-    key: &str,
-) -> &'o mut Obj<'a> {
-    l.href(
-        "self",
-        &format!("{api_root}/workspaces/{slug}/projects/{key}"),
-    )
-    .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
-    .href(
-        "avatar",
-        &format!("{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"),
-    )
+pub(crate) fn project_links<'o, 'a>(l: &'o mut Obj<'a>, api_root: &str, slug: &str, key: &str) -> &'o mut Obj<'a> {
+    l.href("self", &format!("{api_root}/workspaces/{slug}/projects/{key}"))
+        .href("html", &format!("{WEB}/{slug}/workspace/projects/{key}"))
+        .href("avatar", &format!("{WEB}/{slug}/workspace/projects/{key}/avatar/32?ts=1700000000"))
 }
 
 impl Dataset {
     /// Workspace index by slug or `{uuid}`.
     pub(crate) fn find_workspace(&self, key: &str) -> Option<usize> {
-        self.workspaces
-            .iter()
-            .position(|w| w.slug == key || w.uuid == key)
+        self.workspaces.iter().position(|w| w.slug == key || w.uuid == key)
     }
 
     /// `GET /workspaces/{workspace}`: the full workspace object.
@@ -149,10 +105,8 @@ impl Dataset {
         let ws = &self.workspaces[w];
         let slug = &ws.slug;
         let mut rng = Rng::new(&[self.spec.seed, Seed::WorkspaceMeta.key(), w as u64]);
-        let created = (end_secs() - rng.range(5 * 365, 9 * 365) * DAY_S) * 1_000_000
-            + rng.range(0, 1_000_000);
-        let updated =
-            (end_secs() - rng.range(1, 200) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
+        let created = (end_secs() - rng.range(5 * 365, 9 * 365) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
+        let updated = (end_secs() - rng.range(1, 200) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
         let api = format!("{api_root}/workspaces/{slug}");
         object(|o| {
             o.plain("type", "workspace")
@@ -167,15 +121,9 @@ impl Dataset {
                 .obj("links", |l| {
                     l.href("self", &api)
                         .href("html", &format!("{WEB}/{slug}/"))
-                        .href(
-                            "avatar",
-                            &format!("{WEB}/workspaces/{slug}/avatar/?ts=1700000000"),
-                        )
+                        .href("avatar", &format!("{WEB}/workspaces/{slug}/avatar/?ts=1700000000"))
                         .href("members", &format!("{api}/members"))
-                        .href(
-                            "owners",
-                            &format!("{api}/members?q=permission%3D%22owner%22"),
-                        )
+                        .href("owners", &format!("{api}/members?q=permission%3D%22owner%22"))
                         .href("projects", &format!("{api}/projects"))
                         .href("repositories", &format!("{api_root}/repositories/{slug}"))
                         .href("snippets", &format!("{api_root}/snippets/{slug}"));
@@ -211,27 +159,14 @@ impl Dataset {
 
     /// `workspace_membership`, as listed by `…/members` (or, with
     /// `permissions`, by `…/permissions`: `permission`, `added_on`, `last_accessed`).
-    pub(crate) fn membership_json(
-        &self,
-        w: usize,
-        member: (usize, WsRole),
-        permissions: bool,
-    ) -> String {
+    pub(crate) fn membership_json(&self, w: usize, member: (usize, WsRole), permissions: bool) -> String {
         let api_root = self.api_root.as_str();
         let ws = &self.workspaces[w];
         let user = &self.users[member.0];
         let enc = brace_encode(&user.uuid);
-        let mut rng = Rng::new(&[
-            self.spec.seed,
-            Seed::Member.key(),
-            w as u64,
-            2,
-            member.0 as u64,
-        ]);
-        let added =
-            (end_secs() - rng.range(30, 4 * 365) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
-        let accessed =
-            (end_secs() - rng.range(3600, 20 * DAY_S)) * 1_000_000 + rng.range(0, 1_000_000);
+        let mut rng = Rng::new(&[self.spec.seed, Seed::Member.key(), w as u64, 2, member.0 as u64]);
+        let added = (end_secs() - rng.range(30, 4 * 365) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
+        let accessed = (end_secs() - rng.range(3600, 20 * DAY_S)) * 1_000_000 + rng.range(0, 1_000_000);
         object(|o| {
             o.plain("type", "workspace_membership");
             if permissions {
@@ -239,14 +174,9 @@ impl Dataset {
                     .plain("last_accessed", &rfc3339_micros(accessed))
                     .plain("added_on", &rfc3339_micros(added));
             }
-            o.raw("user", &user.json)
-                .raw("workspace", &ws.workspace_json)
-                .obj("links", |l| {
-                    l.href(
-                        "self",
-                        &format!("{api_root}/workspaces/{}/members/{enc}", ws.slug),
-                    );
-                });
+            o.raw("user", &user.json).raw("workspace", &ws.workspace_json).obj("links", |l| {
+                l.href("self", &format!("{api_root}/workspaces/{}/members/{enc}", ws.slug));
+            });
         })
     }
 
@@ -257,10 +187,8 @@ impl Dataset {
         let slug = &ws.slug;
         let (key, name) = PROJECTS[p];
         let mut rng = Rng::new(&[self.spec.seed, Seed::ProjectMeta.key(), w as u64, p as u64]);
-        let created = (end_secs() - rng.range(2 * 365, 5 * 365) * DAY_S) * 1_000_000
-            + rng.range(0, 1_000_000);
-        let updated =
-            (end_secs() - rng.range(1, 300) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
+        let created = (end_secs() - rng.range(2 * 365, 5 * 365) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
+        let updated = (end_secs() - rng.range(1, 300) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
         let description = match p {
             0 => "Shared platform services, infrastructure and tooling",
             _ => "Customer-facing \"product\" apps & sites",
@@ -268,10 +196,7 @@ impl Dataset {
         object(|o| {
             o.plain("type", "project")
                 .plain("key", key)
-                .plain(
-                    "uuid",
-                    &uuid(&[self.spec.seed, Seed::Project.key(), w as u64, p as u64]),
-                )
+                .plain("uuid", &uuid(&[self.spec.seed, Seed::Project.key(), w as u64, p as u64]))
                 .str("name", name)
                 .str("description", description)
                 .bool("is_private", true)
@@ -280,24 +205,14 @@ impl Dataset {
                 .plain("updated_on", &rfc3339_micros(updated))
                 .raw("owner", &ws.owner_json)
                 .obj("links", |l| {
-                    project_links(l, api_root, slug, key).href(
-                        "repositories",
-                        &format!("{api_root}/repositories/{slug}?q=project.key%3D%22{key}%22"),
-                    );
+                    project_links(l, api_root, slug, key)
+                        .href("repositories", &format!("{api_root}/repositories/{slug}?q=project.key%3D%22{key}%22"));
                 });
         })
     }
 }
 
-const MEMBERSHIP_FIELDS: &[&str] = &[
-    "type",
-    "user",
-    "workspace",
-    "links",
-    "permission",
-    "last_accessed",
-    "added_on",
-];
+const MEMBERSHIP_FIELDS: &[&str] = &["type", "user", "workspace", "links", "permission", "last_accessed", "added_on"];
 
 /// `GET /workspaces/{workspace}`.
 pub fn get_workspace(req: &ApiRequest, ws: &str) -> ApiResult {
@@ -311,18 +226,14 @@ pub fn list_members(req: &ApiRequest, ws: &str, permissions: bool) -> ApiResult 
     let w = resolve_workspace(req, ws)?;
     let ds = req.dataset;
     let members = ds.members_of(w);
-    list(req, LIST, Some(MEMBERSHIP_FIELDS), members.len(), |i| {
-        ds.membership_json(w, members[i], permissions)
-    })
+    list(req, LIST, Some(MEMBERSHIP_FIELDS), members.len(), |i| ds.membership_json(w, members[i], permissions))
 }
 
 /// `GET /workspaces/{workspace}/projects`: by key.
 pub fn list_projects(req: &ApiRequest, ws: &str) -> ApiResult {
     let w = resolve_workspace(req, ws)?;
     let ds = req.dataset;
-    list(req, LIST, None, PROJECTS.len(), |p| {
-        ds.project_full_json(w, p)
-    })
+    list(req, LIST, None, PROJECTS.len(), |p| ds.project_full_json(w, p))
 }
 
 impl Dataset {
@@ -333,42 +244,30 @@ impl Dataset {
 
     /// `GET /workspaces/{workspace}`.
     pub fn workspace(&self, workspace: &str) -> Option<Value> {
-        self.find_workspace(workspace)
-            .map(|w| parse(&self.workspace_full_json(w)))
+        self.find_workspace(workspace).map(|w| parse(&self.workspace_full_json(w)))
     }
 
     /// `GET /workspaces/{workspace}/members` (5-8 members, pool order).
     pub fn members(&self, workspace: &str) -> Vec<Value> {
         self.find_workspace(workspace).map_or_else(Vec::new, |w| {
-            self.members_of(w)
-                .into_iter()
-                .map(|m| parse(&self.membership_json(w, m, false)))
-                .collect()
+            self.members_of(w).into_iter().map(|m| parse(&self.membership_json(w, m, false))).collect()
         })
     }
 
     /// Number of members of the workspace; 0 if unknown.
     pub fn member_count(&self, workspace: &str) -> usize {
-        self.find_workspace(workspace)
-            .map_or(0, |w| self.members_of(w).len())
+        self.find_workspace(workspace).map_or(0, |w| self.members_of(w).len())
     }
 
     /// `GET /workspaces/{workspace}/permissions` (same order as `members`).
     pub fn workspace_permissions(&self, workspace: &str) -> Vec<Value> {
-        self.find_workspace(workspace).map_or_else(Vec::new, |w| {
-            self.members_of(w)
-                .into_iter()
-                .map(|m| parse(&self.membership_json(w, m, true)))
-                .collect()
-        })
+        self.find_workspace(workspace)
+            .map_or_else(Vec::new, |w| self.members_of(w).into_iter().map(|m| parse(&self.membership_json(w, m, true))).collect())
     }
 
     /// `GET /workspaces/{workspace}/projects` (2: `PLAT`, `PROD`).
     pub fn projects(&self, workspace: &str) -> Vec<Value> {
-        self.find_workspace(workspace).map_or_else(Vec::new, |w| {
-            (0..PROJECTS.len())
-                .map(|p| parse(&self.project_full_json(w, p)))
-                .collect()
-        })
+        self.find_workspace(workspace)
+            .map_or_else(Vec::new, |w| (0..PROJECTS.len()).map(|p| parse(&self.project_full_json(w, p))).collect())
     }
 }

@@ -14,14 +14,7 @@ fn user_emails_and_workspaces() {
 
     let me = get_ok(&format!("{b}/user"));
     assert_eq!(me, ds.current_user());
-    for key in [
-        "account_id",
-        "uuid",
-        "display_name",
-        "nickname",
-        "created_on",
-        "links",
-    ] {
+    for key in ["account_id", "uuid", "display_name", "nickname", "created_on", "links"] {
         assert!(me.get(key).is_some(), "user.{key}");
     }
     let emails = get_ok(&format!("{b}/user/emails"));
@@ -35,31 +28,12 @@ fn user_emails_and_workspaces() {
     assert_eq!(all[0]["type"], "workspace_access");
     assert_eq!(all[0]["workspace"]["slug"], "zeta");
     let slugs = |url: String| -> Vec<String> {
-        collect_all(&url)
-            .0
-            .iter()
-            .map(|v| v["workspace"]["slug"].as_str().unwrap().to_string())
-            .collect()
+        collect_all(&url).0.iter().map(|v| v["workspace"]["slug"].as_str().unwrap().to_string()).collect()
     };
-    assert_eq!(
-        slugs(format!("{b}/user/workspaces?sort=slug")),
-        ["acme", "mid", "zeta"]
-    );
-    assert_eq!(
-        slugs(format!("{b}/user/workspaces?sort=-slug")),
-        ["zeta", "mid", "acme"]
-    );
-    let admins: Vec<String> = all
-        .iter()
-        .filter(|v| v["administrator"] == true)
-        .map(|v| v["workspace"]["slug"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        slugs(format!("{b}/user/workspaces?administrator=true")),
-        admins
-    );
-    assert_eq!(
-        get(&format!("{b}/user/workspaces?sort=name"), Some(&basic())).status,
-        400
-    );
+    assert_eq!(slugs(format!("{b}/user/workspaces?sort=slug")), ["acme", "mid", "zeta"]);
+    assert_eq!(slugs(format!("{b}/user/workspaces?sort=-slug")), ["zeta", "mid", "acme"]);
+    let admins: Vec<String> =
+        all.iter().filter(|v| v["administrator"] == true).map(|v| v["workspace"]["slug"].as_str().unwrap().to_string()).collect();
+    assert_eq!(slugs(format!("{b}/user/workspaces?administrator=true")), admins);
+    assert_eq!(get(&format!("{b}/user/workspaces?sort=name"), Some(&basic())).status, 400);
 }

@@ -25,10 +25,7 @@ fn updated_pull_requests_show_everywhere_and_caches_follow() {
     let every = "state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50";
     // After every generated timestamp (2026-10-01), as a connector's checkpoint.
     let cut = "2026-10-02T00:00:00+00:00";
-    let after_cut = format!(
-        "{base}?pagelen=50&q={}",
-        enc(&format!("updated_on > {cut}"))
-    );
+    let after_cut = format!("{base}?pagelen=50&q={}", enc(&format!("updated_on > {cut}")));
     let renamed = format!("{base}?q={}", enc("title ~ \"renamed\""));
 
     // Before: nothing after the cut (these results are now cached), and the
@@ -43,13 +40,7 @@ fn updated_pull_requests_show_everywhere_and_caches_follow() {
     assert_eq!(ds.pull_requests_updated_since("acme", "web-app", cut), 0);
     let state7 = pr7_before["state"].as_str().unwrap().to_string();
 
-    fake.update_pull_request(
-        "acme",
-        "web-app",
-        7,
-        "2026-10-05T12:00:00+00:00",
-        "Renamed: retry policy",
-    );
+    fake.update_pull_request("acme", "web-app", 7, "2026-10-05T12:00:00+00:00", "Renamed: retry policy");
     fake.update_pull_request("acme", "web-app", 12, "2026-10-03T08:00:00Z", "RENAMED too");
 
     // BBQL sees the new values, ascending id; the same `q` is not served stale.
@@ -59,39 +50,17 @@ fn updated_pull_requests_show_everywhere_and_caches_follow() {
     // An unencoded `+` (decoded to a space) works the same.
     let raw_plus = format!("{base}?q=updated_on%20%3E%20{cut}");
     assert_eq!(ids(&numbered(&get_ok(&raw_plus), 2)), [7, 12]);
-    let q = |q: &str| {
-        ids(&get_ok(&format!("{base}?q={}", enc(q)))["values"]
-            .as_array()
-            .unwrap()
-            .clone())
-    };
+    let q = |q: &str| ids(&get_ok(&format!("{base}?q={}", enc(q)))["values"].as_array().unwrap().clone());
     assert_eq!(q("updated_on >= 2026-10-05T12:00:00+00:00"), [7]);
-    assert_eq!(
-        q("updated_on > 2026-10-05T12:00:00+00:00"),
-        Vec::<u64>::new()
-    );
+    assert_eq!(q("updated_on > 2026-10-05T12:00:00+00:00"), Vec::<u64>::new());
     // The checkpoint a connector keeps: the newest updated_on it saw, exclusive.
-    assert_eq!(
-        q("updated_on > 2026-10-05T12:00:00.000000+00:00"),
-        Vec::<u64>::new()
-    );
+    assert_eq!(q("updated_on > 2026-10-05T12:00:00.000000+00:00"), Vec::<u64>::new());
     assert_eq!(q("updated_on > 2026-10-05T11:59:59.999999+00:00"), [7]);
     assert_eq!(q("updated_on > 2026-10-03T08:00:00+00:00"), [7]);
-    assert_eq!(
-        q(&format!("state = \"{state7}\" AND updated_on > {cut}")),
-        [7]
-    );
-    assert_eq!(
-        q(&format!(
-            "(title = \"RENAMED too\" OR id = 3) AND updated_on >= {cut}"
-        )),
-        [12]
-    );
+    assert_eq!(q(&format!("state = \"{state7}\" AND updated_on > {cut}")), [7]);
+    assert_eq!(q(&format!("(title = \"RENAMED too\" OR id = 3) AND updated_on >= {cut}")), [12]);
     // Another repository is untouched.
-    let other = format!(
-        "{b}/repositories/acme/api-service/pullrequests?q={}",
-        enc(&format!("updated_on > {cut}"))
-    );
+    let other = format!("{b}/repositories/acme/api-service/pullrequests?q={}", enc(&format!("updated_on > {cut}")));
     assert_eq!(get_ok(&other)["size"], 0);
 
     // The single pull request: new title and updated_on, nothing else moved.
@@ -103,10 +72,7 @@ fn updated_pull_requests_show_everywhere_and_caches_follow() {
     assert_eq!(Some(&pr7), ds.pull_request("acme", "web-app", 7).as_ref());
     let moved = ["title", "rendered", "updated_on"];
     assert_eq!(without(&pr7, &moved), without(&pr7_before, &moved));
-    assert_eq!(
-        get_ok(&format!("{base}/12"))["updated_on"],
-        "2026-10-03T08:00:00.000000+00:00"
-    );
+    assert_eq!(get_ok(&format!("{base}/12"))["updated_on"], "2026-10-03T08:00:00.000000+00:00");
 
     // The list without `q`: same order, the changed ones in place.
     let (list_after, _) = collect_all(&format!("{base}?{every}"));
@@ -120,10 +86,7 @@ fn updated_pull_requests_show_everywhere_and_caches_follow() {
         }
     }
     assert_eq!(ds.pull_requests_updated_since("acme", "web-app", cut), 2);
-    assert_eq!(
-        ds.pull_request_ids_updated_after("acme", "web-app", cut),
-        [7, 12]
-    );
+    assert_eq!(ds.pull_request_ids_updated_after("acme", "web-app", cut), [7, 12]);
 
     // Comments and activity embed the new title; their dates did not move.
     let comments = get_ok(&format!("{base}/7/comments?pagelen=100"));
@@ -140,9 +103,7 @@ fn updated_pull_requests_show_everywhere_and_caches_follow() {
     assert_eq!(update["title"], "Renamed: retry policy");
     assert_eq!(update["date"], "2026-10-05T12:00:00.000000+00:00");
     assert_eq!(update["state"], state7.as_str());
-    assert!(activity
-        .iter()
-        .all(|a| a["pull_request"]["title"] == "Renamed: retry policy"));
+    assert!(activity.iter().all(|a| a["pull_request"]["title"] == "Renamed: retry policy"));
     // Older updates keep the title they had.
     let opened = &activity.last().unwrap()["update"];
     assert_eq!(opened["title"], pr7_before["title"]);
@@ -154,23 +115,11 @@ fn updated_pull_requests_show_everywhere_and_caches_follow() {
     assert_eq!(all.len(), total);
 
     // Later updates win; an update earlier than the latest change keeps updated_on.
-    fake.update_pull_request(
-        "acme",
-        "web-app",
-        7,
-        "2026-10-04T00:00:00+00:00",
-        "Older rename",
-    );
+    fake.update_pull_request("acme", "web-app", 7, "2026-10-04T00:00:00+00:00", "Older rename");
     let pr7 = ds.pull_request("acme", "web-app", 7).unwrap();
     assert_eq!(pr7["title"], "Renamed: retry policy");
     assert_eq!(pr7["updated_on"], "2026-10-05T12:00:00.000000+00:00");
-    fake.update_pull_request(
-        "acme",
-        "web-app",
-        7,
-        "2026-10-07T00:00:00+00:00",
-        "Latest rename",
-    );
+    fake.update_pull_request("acme", "web-app", 7, "2026-10-07T00:00:00+00:00", "Latest rename");
     assert_eq!(get_ok(&format!("{base}/7"))["title"], "Latest rename");
     assert_eq!(ids(&numbered(&get_ok(&renamed), 1)), [12]);
     assert_eq!(q("title = \"Latest rename\""), [7]);
@@ -183,15 +132,10 @@ fn added_comments_show_everywhere() {
     let b = fake.base_url();
     let base = format!("{b}/repositories/acme/web-app/pullrequests");
     let cut = "2026-10-02T00:00:00+00:00";
-    let id = (1..=60u64)
-        .find(|&i| ds.pull_request_comment_count("acme", "web-app", i) >= 2)
-        .unwrap();
+    let id = (1..=60u64).find(|&i| ds.pull_request_comment_count("acme", "web-app", i) >= 2).unwrap();
     let before = ds.pull_request_comments("acme", "web-app", id);
     let pr_before = ds.pull_request("acme", "web-app", id).unwrap();
-    let comments_after_cut = format!(
-        "{base}/{id}/comments?q={}",
-        enc(&format!("created_on > {cut}"))
-    );
+    let comments_after_cut = format!("{base}/{id}/comments?q={}", enc(&format!("created_on > {cut}")));
     let prs_after_cut = format!("{base}?q={}", enc(&format!("updated_on > {cut}")));
     assert_eq!(get_ok(&comments_after_cut)["size"], 0);
     assert_eq!(get_ok(&prs_after_cut)["size"], 0);
@@ -205,13 +149,7 @@ fn added_comments_show_everywhere() {
         "2026-10-06T09:30:00+00:00",
         "New <comment> & more\n\nSecond paragraph",
     );
-    let c2 = fake.add_pull_request_comment(
-        "acme",
-        "web-app",
-        id,
-        "2026-10-06T10:00:00+00:00",
-        "Another",
-    );
+    let c2 = fake.add_pull_request_comment("acme", "web-app", id, "2026-10-06T10:00:00+00:00", "Another");
     assert!(c2 > c1);
     assert!(before.iter().all(|c| c["id"].as_u64().unwrap() < c1));
 
@@ -222,14 +160,8 @@ fn added_comments_show_everywhere() {
     assert_eq!(comments[..before.len()], before[..]);
     let new = &comments[before.len()];
     assert_eq!(new["id"], c1);
-    assert_eq!(
-        new["content"]["raw"],
-        "New <comment> & more\n\nSecond paragraph"
-    );
-    assert_eq!(
-        new["content"]["html"],
-        "<p>New &lt;comment&gt; &amp; more</p>\n<p>Second paragraph</p>"
-    );
+    assert_eq!(new["content"]["raw"], "New <comment> & more\n\nSecond paragraph");
+    assert_eq!(new["content"]["html"], "<p>New &lt;comment&gt; &amp; more</p>\n<p>Second paragraph</p>");
     assert_eq!(new["created_on"], "2026-10-06T09:30:00.000000+00:00");
     assert_eq!(new["updated_on"], new["created_on"]);
     assert_eq!(new["user"], pr_before["author"]);
@@ -237,23 +169,14 @@ fn added_comments_show_everywhere() {
     assert_eq!(new["pullrequest"]["id"], id);
     assert_eq!(ids(&numbered(&get_ok(&comments_after_cut), 2)), [c1, c2]);
     let q = enc("updated_on >= 2026-10-06T10:00:00+00:00");
-    assert_eq!(
-        ids(&numbered(
-            &get_ok(&format!("{base}/{id}/comments?q={q}")),
-            1
-        )),
-        [c2]
-    );
+    assert_eq!(ids(&numbered(&get_ok(&format!("{base}/{id}/comments?q={q}")), 1)), [c2]);
 
     // The pull request: comment_count and updated_on moved, BBQL sees it.
     let pr = get_ok(&format!("{base}/{id}"));
     assert_eq!(pr["comment_count"], before.len() + 2);
     assert_eq!(pr["updated_on"], "2026-10-06T10:00:00.000000+00:00");
     assert_eq!(pr["title"], pr_before["title"]);
-    assert_eq!(
-        ds.pull_request_comment_count("acme", "web-app", id),
-        before.len() + 2
-    );
+    assert_eq!(ds.pull_request_comment_count("acme", "web-app", id), before.len() + 2);
     assert_eq!(ids(&numbered(&get_ok(&prs_after_cut), 1)), [id]);
     let q = enc(&format!("comment_count = {}", before.len() + 2));
     let matching = get_ok(&format!("{base}?pagelen=50&q={q}"));
@@ -266,24 +189,12 @@ fn added_comments_show_everywhere() {
     assert_eq!(activity[1]["comment"]["id"], c1);
     let (served, _) = collect_all(&format!("{base}/{id}/activity"));
     assert_eq!(served, activity);
-    assert_eq!(
-        ds.repository_activity_count("acme", "web-app"),
-        total_before + 2
-    );
+    assert_eq!(ds.repository_activity_count("acme", "web-app"), total_before + 2);
 
     // A title update earlier than the comments leaves updated_on at the latest.
-    fake.update_pull_request(
-        "acme",
-        "web-app",
-        id,
-        "2026-10-05T00:00:00+00:00",
-        "Retitled",
-    );
+    fake.update_pull_request("acme", "web-app", id, "2026-10-05T00:00:00+00:00", "Retitled");
     let pr = get_ok(&format!("{base}/{id}"));
-    assert_eq!(
-        (pr["title"].as_str(), pr["updated_on"].as_str()),
-        (Some("Retitled"), Some("2026-10-06T10:00:00.000000+00:00"))
-    );
+    assert_eq!((pr["title"].as_str(), pr["updated_on"].as_str()), (Some("Retitled"), Some("2026-10-06T10:00:00.000000+00:00")));
     let activity = ds.pull_request_activity("acme", "web-app", id);
     assert_eq!(activity[2]["update"]["title"], "Retitled");
 }
@@ -295,27 +206,12 @@ fn changes_survive_clone_and_are_checked() {
     ds.add_pull_request_comment("acme", "infra", 4, "2026-10-05T12:00:00+00:00", "Y");
     let copy = ds.clone();
     assert_eq!(copy.pull_request("acme", "infra", 3).unwrap()["title"], "X");
-    assert_eq!(
-        copy.pull_request_comments("acme", "infra", 4)
-            .last()
-            .unwrap()["content"]["raw"],
-        "Y"
-    );
+    assert_eq!(copy.pull_request_comments("acme", "infra", 4).last().unwrap()["content"]["raw"], "Y");
     // Served by a fake (links rebased), the changes are still there.
-    let fake = FakeBitbucket::start(FakeOptions {
-        dataset: copy,
-        ..FakeOptions::default()
-    })
-    .unwrap();
-    let pr = get_ok(&format!(
-        "{}/repositories/acme/infra/pullrequests/3",
-        fake.base_url()
-    ));
+    let fake = FakeBitbucket::start(FakeOptions { dataset: copy, ..FakeOptions::default() }).unwrap();
+    let pr = get_ok(&format!("{}/repositories/acme/infra/pullrequests/3", fake.base_url()));
     assert_eq!(pr["title"], "X");
-    assert!(pr["links"]["self"]["href"]
-        .as_str()
-        .unwrap()
-        .starts_with(&fake.base_url()));
+    assert!(pr["links"]["self"]["href"].as_str().unwrap().starts_with(&fake.base_url()));
 
     // Panics (messages show in the output): too early, not an instant,
     // unknown pull request, unknown repository.
@@ -325,9 +221,7 @@ fn changes_survive_clone_and_are_checked() {
         ("infra", 61, "2026-10-05T12:00:00Z"),
         ("nope", 1, "2026-10-05T12:00:00Z"),
     ] {
-        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            ds.update_pull_request("acme", repo, id, when, "t")
-        }));
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ds.update_pull_request("acme", repo, id, when, "t")));
         assert!(res.is_err(), "{repo} {id} {when}");
     }
 }

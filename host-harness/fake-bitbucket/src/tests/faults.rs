@@ -3,19 +3,11 @@
 use super::*;
 
 fn faulty(faults: Vec<FaultRule>) -> FakeBitbucket {
-    FakeBitbucket::start(FakeOptions {
-        faults,
-        ..FakeOptions::default()
-    })
-    .unwrap()
+    FakeBitbucket::start(FakeOptions { faults, ..FakeOptions::default() }).unwrap()
 }
 
 fn rule(fault: Fault, attempts: usize) -> FaultRule {
-    FaultRule {
-        fault,
-        path_contains: None,
-        attempts,
-    }
+    FaultRule { fault, path_contains: None, attempts }
 }
 
 /// A keep-alive GET (no `Connection: close`) read until the server closes the
@@ -24,13 +16,8 @@ fn get_until_closed(url: &str) -> Vec<u8> {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, target) = rest.split_at(rest.find('/').unwrap());
     let mut stream = TcpStream::connect(host).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let head = format!(
-        "GET {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\n\r\n",
-        basic()
-    );
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let head = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\n\r\n", basic());
     stream.write_all(head.as_bytes()).unwrap();
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
@@ -45,23 +32,13 @@ fn get_until_closed(url: &str) -> Vec<u8> {
 }
 
 fn split_head(raw: &[u8]) -> (String, &[u8]) {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
-    (
-        String::from_utf8(raw[..split].to_vec()).unwrap(),
-        &raw[split + 4..],
-    )
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
+    (String::from_utf8(raw[..split].to_vec()).unwrap(), &raw[split + 4..])
 }
 
 fn content_length(head: &str) -> usize {
     head.lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse().unwrap())
-        })
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
         .expect("Content-Length")
 }
 
@@ -73,20 +50,12 @@ fn every_fault_hits_the_first_attempt_only() {
         let fake = start();
         let r = get(&format!("{}{PAGE}", fake.origin()), Some(&basic()));
         assert_eq!(r.status, 200);
-        String::from_utf8(r.body)
-            .unwrap()
-            .replace(&fake.origin(), "ORIGIN")
+        String::from_utf8(r.body).unwrap().replace(&fake.origin(), "ORIGIN")
     };
     let scope = "read:repository:bitbucket".to_string();
     let faults = [
-        Fault::RateLimited {
-            retry_after: Some(2),
-            reset: Some(7),
-        },
-        Fault::RateLimited {
-            retry_after: None,
-            reset: None,
-        },
+        Fault::RateLimited { retry_after: Some(2), reset: Some(7) },
+        Fault::RateLimited { retry_after: None, reset: None },
         Fault::ServerError(503),
         Fault::ServerError(555),
         Fault::DropConnection,
@@ -99,9 +68,7 @@ fn every_fault_hits_the_first_attempt_only() {
         Fault::LoopNext,
         Fault::HugeBody(100_000),
         Fault::HugeBody(3),
-        Fault::Forbidden {
-            scope: scope.clone(),
-        },
+        Fault::Forbidden { scope: scope.clone() },
         Fault::EchoAuthorization,
     ];
     std::thread::scope(|s| {
@@ -116,13 +83,9 @@ fn every_fault_hits_the_first_attempt_only() {
                 // The same target again: answered normally.
                 let again = get(&url, Some(&basic()));
                 assert_eq!(again.status, 200, "{fault:?}");
-                assert!(
-                    again.body == normal.as_bytes(),
-                    "{fault:?}: second answer differs"
-                );
+                assert!(again.body == normal.as_bytes(), "{fault:?}: second answer differs");
                 let log = fake.requests();
-                let summary: Vec<(u16, Option<&str>)> =
-                    log.iter().map(|r| (r.status, r.fault.as_deref())).collect();
+                let summary: Vec<(u16, Option<&str>)> = log.iter().map(|r| (r.status, r.fault.as_deref())).collect();
                 assert_eq!(summary, [(status, Some(fault.name())), (200, None)]);
             });
         }
@@ -137,10 +100,7 @@ fn check_fault(fault: &Fault, url: &str, normal_text: &str, scope: &str) -> u16 
         Fault::EchoAuthorization => {
             let r = get(url, Some(&auth));
             assert_eq!(r.status, 400);
-            assert!(
-                String::from_utf8_lossy(&r.body).contains(&auth),
-                "the credential is echoed"
-            );
+            assert!(String::from_utf8_lossy(&r.body).contains(&auth), "the credential is echoed");
             400
         }
         Fault::RateLimited { retry_after, reset } => {
@@ -150,14 +110,8 @@ fn check_fault(fault: &Fault, url: &str, normal_text: &str, scope: &str) -> u16 
                 429,
                 json!({"type": "error", "error": {"message": "Rate limit for this resource has been exceeded"}}),
             );
-            assert_eq!(
-                r.header("Retry-After"),
-                retry_after.map(|n| n.to_string()).as_deref()
-            );
-            assert_eq!(
-                r.header("X-RateLimit-Reset"),
-                reset.map(|n| n.to_string()).as_deref()
-            );
+            assert_eq!(r.header("Retry-After"), retry_after.map(|n| n.to_string()).as_deref());
+            assert_eq!(r.header("X-RateLimit-Reset"), reset.map(|n| n.to_string()).as_deref());
             429
         }
         Fault::ServerError(status) => {
@@ -177,10 +131,7 @@ fn check_fault(fault: &Fault, url: &str, normal_text: &str, scope: &str) -> u16 
             assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
             let full = normal_text.len();
             assert_eq!(content_length(&head), full);
-            assert!(
-                body == &normal_text.as_bytes()[..full / 2],
-                "the first half"
-            );
+            assert!(body == &normal_text.as_bytes()[..full / 2], "the first half");
             0
         }
         Fault::SlowBody(delay) => {
@@ -194,11 +145,7 @@ fn check_fault(fault: &Fault, url: &str, normal_text: &str, scope: &str) -> u16 
         }
         Fault::HtmlOk | Fault::HtmlNotFound => {
             let r = get(url, Some(&auth));
-            let status = if matches!(fault, Fault::HtmlOk) {
-                200
-            } else {
-                404
-            };
+            let status = if matches!(fault, Fault::HtmlOk) { 200 } else { 404 };
             assert_eq!(r.status, status);
             assert_eq!(r.header("Content-Type"), Some("text/html"));
             assert!(r.body.starts_with(b"<!DOCTYPE html>"));
@@ -254,33 +201,17 @@ fn check_fault(fault: &Fault, url: &str, normal_text: &str, scope: &str) -> u16 
 
 #[test]
 fn attempts_count_per_target_and_rules_apply_in_order() {
-    let fake = faulty(vec![
-        rule(
-            Fault::RateLimited {
-                retry_after: Some(1),
-                reset: None,
-            },
-            1,
-        ),
-        rule(Fault::ServerError(500), 2),
-    ]);
+    let fake = faulty(vec![rule(Fault::RateLimited { retry_after: Some(1), reset: None }, 1), rule(Fault::ServerError(500), 2)]);
     let a = format!("{}/repositories/acme", fake.base_url());
     let b = format!("{a}?page=2");
-    let statuses = |url: &str, n: usize| -> Vec<u16> {
-        (0..n).map(|_| get(url, Some(&basic())).status).collect()
-    };
+    let statuses = |url: &str, n: usize| -> Vec<u16> { (0..n).map(|_| get(url, Some(&basic())).status).collect() };
     assert_eq!(statuses(&a, 5), [429, 500, 500, 200, 200]);
     assert_eq!(statuses(&b, 2), [429, 500], "a new query is a new target");
     assert_eq!(fake.requests_with_fault(), 5);
     let names: Vec<Option<String>> = fake.requests().into_iter().map(|r| r.fault).collect();
     assert_eq!(
         names[..4],
-        [
-            Some("rate-limited".to_string()),
-            Some("server-error".to_string()),
-            Some("server-error".to_string()),
-            None,
-        ]
+        [Some("rate-limited".to_string()), Some("server-error".to_string()), Some("server-error".to_string()), None,]
     );
 }
 
@@ -293,14 +224,7 @@ fn path_contains_scopes_a_rule() {
     }]);
     let base = fake.base_url();
     for _ in 0..3 {
-        assert_eq!(
-            get(
-                &format!("{base}/repositories/acme/web-app/commits"),
-                Some(&basic())
-            )
-            .status,
-            502
-        );
+        assert_eq!(get(&format!("{base}/repositories/acme/web-app/commits"), Some(&basic())).status, 502);
     }
     get_ok(&format!("{base}/repositories/acme/web-app"));
     get_ok(&format!(
@@ -325,25 +249,13 @@ fn unauthorised_requests_get_401_not_faults() {
 
 #[test]
 fn latency_delays_every_answer() {
-    let fake = FakeBitbucket::start(FakeOptions {
-        latency: Duration::from_millis(120),
-        ..FakeOptions::default()
-    })
-    .unwrap();
+    let fake = FakeBitbucket::start(FakeOptions { latency: Duration::from_millis(120), ..FakeOptions::default() }).unwrap();
     let t = Instant::now();
     get_ok(&format!("{}/repositories/acme", fake.base_url()));
-    assert!(
-        t.elapsed() >= Duration::from_millis(120),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() >= Duration::from_millis(120), "{:?}", t.elapsed());
     let t = Instant::now();
     assert_eq!(get(&format!("{}/user", fake.base_url()), None).status, 401);
-    assert!(
-        t.elapsed() >= Duration::from_millis(120),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() >= Duration::from_millis(120), "{:?}", t.elapsed());
 }
 
 #[test]
@@ -351,10 +263,7 @@ fn workers_answer_concurrently_through_latency() {
     // 8 clients at once, 150 ms latency: the default 16 workers overlap them
     // (about 150 ms); 3 workers take 3 rounds, 1 worker 8.
     let run = |workers: Option<usize>| {
-        let mut options = FakeOptions {
-            latency: Duration::from_millis(150),
-            ..FakeOptions::default()
-        };
+        let mut options = FakeOptions { latency: Duration::from_millis(150), ..FakeOptions::default() };
         if let Some(n) = workers {
             options.workers = n;
         }

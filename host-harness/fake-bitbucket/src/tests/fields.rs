@@ -20,16 +20,11 @@ fn fields_partial_responses() {
     // Restrict: only the listed paths, everything below each; the envelope
     // only when listed.
     let page = get_ok(&format!("{prs_url}&fields=values.id,values.author"));
-    assert_eq!(
-        page.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["values"]
-    );
+    assert_eq!(page.as_object().unwrap().keys().collect::<Vec<_>>(), ["values"]);
     for (p, want) in page["values"].as_array().unwrap().iter().zip(&all) {
         assert_eq!(p, &json!({"id": want["id"], "author": want["author"]}));
     }
-    let page = get_ok(&format!(
-        "{prs_url}&fields=next,size,page,pagelen&fields=values.id"
-    ));
+    let page = get_ok(&format!("{prs_url}&fields=next,size,page,pagelen&fields=values.id"));
     assert_eq!(
         page.as_object().unwrap().keys().collect::<Vec<_>>(),
         ["size", "page", "pagelen", "next", "values"],
@@ -41,9 +36,7 @@ fn fields_partial_responses() {
     assert_eq!(page["values"].as_array().unwrap().len(), 50);
 
     // Nested through arrays: every element of `values`, key order kept.
-    let page = get_ok(&format!(
-        "{prs_url}&fields=values.author.uuid,values.source.branch.name,values.id"
-    ));
+    let page = get_ok(&format!("{prs_url}&fields=values.author.uuid,values.source.branch.name,values.id"));
     for (p, want) in page["values"].as_array().unwrap().iter().zip(&all) {
         assert_eq!(
             serde_json::to_string(p).unwrap(),
@@ -56,24 +49,15 @@ fn fields_partial_responses() {
         );
     }
     // Arrays inside elements too: a commit's `parents[].hash`.
-    let commits = get_ok(&format!(
-        "{b}/repositories/acme/web-app/commits?fields=values.parents.hash"
-    ));
+    let commits = get_ok(&format!("{b}/repositories/acme/web-app/commits?fields=values.parents.hash"));
     let expected = ds.commits("acme", "web-app");
     for (c, want) in commits["values"].as_array().unwrap().iter().zip(&expected) {
-        let hashes: Vec<Value> = want["parents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| json!({"hash": p["hash"]}))
-            .collect();
+        let hashes: Vec<Value> = want["parents"].as_array().unwrap().iter().map(|p| json!({"hash": p["hash"]})).collect();
         assert_eq!(c, &json!({"parents": hashes}));
     }
 
     // `+` adds an expansion and keeps it when restricting.
-    let page = get_ok(&format!(
-        "{prs_url}&fields=values.id,%2Bvalues.participants"
-    ));
+    let page = get_ok(&format!("{prs_url}&fields=values.id,%2Bvalues.participants"));
     for p in page["values"].as_array().unwrap() {
         let id = p["id"].as_u64().unwrap();
         let parts = ds.pull_request_participants("acme", "web-app", id);
@@ -89,27 +73,18 @@ fn fields_partial_responses() {
         p.as_object_mut().unwrap().shift_remove("reviewers");
     }
     assert!(stripped == full);
-    let one = get_ok(&format!(
-        "{b}/repositories/acme/web-app/pullrequests/7?fields=id,%2Breviewers,%2Bparticipants"
-    ));
-    assert_eq!(
-        one.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["id", "reviewers", "participants"]
-    );
+    let one = get_ok(&format!("{b}/repositories/acme/web-app/pullrequests/7?fields=id,%2Breviewers,%2Bparticipants"));
+    assert_eq!(one.as_object().unwrap().keys().collect::<Vec<_>>(), ["id", "reviewers", "participants"]);
 
     // `-` removes, alone or after restricting, through arrays.
-    let page = no_next(get_ok(&format!(
-        "{prs_url}&fields=-values.links,-values.summary"
-    )));
+    let page = no_next(get_ok(&format!("{prs_url}&fields=-values.links,-values.summary")));
     let mut want = full.clone();
     for p in want["values"].as_array_mut().unwrap() {
         p.as_object_mut().unwrap().shift_remove("links");
         p.as_object_mut().unwrap().shift_remove("summary");
     }
     assert!(page == want);
-    let page = get_ok(&format!(
-        "{prs_url}&fields=values.author,-values.author.links,next"
-    ));
+    let page = get_ok(&format!("{prs_url}&fields=values.author,-values.author.links,next"));
     assert!(page["next"].as_str().unwrap().contains("page=2"));
     for (p, want) in page["values"].as_array().unwrap().iter().zip(&all) {
         let mut author = want["author"].clone();
@@ -118,28 +93,16 @@ fn fields_partial_responses() {
     }
 
     // `*` matches every key at its level.
-    let repo = get_ok(&format!(
-        "{b}/repositories/acme/web-app?fields=links.*.href"
-    ));
+    let repo = get_ok(&format!("{b}/repositories/acme/web-app?fields=links.*.href"));
     let links = repo["links"].as_object().unwrap();
     let full_repo = get_ok(&format!("{b}/repositories/acme/web-app"));
     assert_eq!(links.len(), full_repo["links"].as_object().unwrap().len());
-    assert_eq!(
-        repo["links"]["self"]["href"],
-        full_repo["links"]["self"]["href"]
-    );
+    assert_eq!(repo["links"]["self"]["href"], full_repo["links"]["self"]["href"]);
     assert_eq!(
         repo["links"]["clone"],
-        json!(full_repo["links"]["clone"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| json!({"href": c["href"]}))
-            .collect::<Vec<_>>())
+        json!(full_repo["links"]["clone"].as_array().unwrap().iter().map(|c| json!({"href": c["href"]})).collect::<Vec<_>>())
     );
-    let repo = get_ok(&format!(
-        "{b}/repositories/acme/web-app?fields=-links.*,uuid"
-    ));
+    let repo = get_ok(&format!("{b}/repositories/acme/web-app?fields=-links.*,uuid"));
     assert_eq!(repo, json!({"uuid": full_repo["uuid"]}));
     let repo = get_ok(&format!("{b}/repositories/acme/web-app?fields=*"));
     assert!(repo == full_repo);
@@ -163,24 +126,14 @@ fn fields_partial_responses() {
 
     // Error bodies are left alone.
     assert_error(
-        &get(
-            &format!("{b}/repositories/acme/nope/pullrequests?fields=values.id"),
-            Some(&basic()),
-        ),
+        &get(&format!("{b}/repositories/acme/nope/pullrequests?fields=values.id"), Some(&basic())),
         404,
         "Repository acme/nope not found",
     );
     assert_error(
-        &get(
-            &format!("{b}/repositories/acme/web-app/pullrequests?state=bogus&fields=type"),
-            Some(&basic()),
-        ),
+        &get(&format!("{b}/repositories/acme/web-app/pullrequests?state=bogus&fields=type"), Some(&basic())),
         400,
         "Invalid state 'bogus': expected one of OPEN, MERGED, DECLINED, SUPERSEDED",
     );
-    assert_error(
-        &get(&format!("{b}/user?fields=type"), None),
-        401,
-        "Authentication required",
-    );
+    assert_error(&get(&format!("{b}/user?fields=type"), None), 401, "Authentication required");
 }

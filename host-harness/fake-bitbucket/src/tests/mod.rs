@@ -32,18 +32,11 @@ struct Resp {
 
 impl Resp {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "invalid JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
@@ -53,9 +46,7 @@ fn request(method: &str, url: &str, auth: Option<&str>) -> Resp {
     let (host, target) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let target = if target.is_empty() { "/" } else { target };
     let mut stream = TcpStream::connect(host).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     if let Some(a) = auth {
         head.push_str(&format!("Authorization: {a}\r\n"));
@@ -65,40 +56,17 @@ fn request(method: &str, url: &str, auth: Option<&str>) -> Resp {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
 
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let mut resp = Resp {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    };
-    if resp
-        .header("Transfer-Encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let mut resp = Resp { status, headers, body: raw[split + 4..].to_vec() };
+    if resp.header("Transfer-Encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         resp.body = dechunk(&resp.body);
     } else {
-        let len: usize = resp
-            .header("Content-Length")
-            .expect("Content-Length")
-            .parse()
-            .unwrap();
+        let len: usize = resp.header("Content-Length").expect("Content-Length").parse().unwrap();
         assert_eq!(len, resp.body.len(), "Content-Length matches the body");
     }
     resp
@@ -108,8 +76,7 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let eol = data.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16).unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16).unwrap();
         if size == 0 {
             return out;
         }
@@ -137,10 +104,7 @@ fn get_ok(url: &str) -> Value {
 fn assert_error(r: &Resp, status: u16, message: &str) {
     assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.header("Content-Type"), Some("application/json"));
-    assert_eq!(
-        r.json(),
-        json!({"type": "error", "error": {"message": message}})
-    );
+    assert_eq!(r.json(), json!({"type": "error", "error": {"message": message}}));
 }
 
 /// Follows `next` links from `url`, returning every value and every page.
@@ -159,11 +123,7 @@ fn collect_all(url: &str) -> (Vec<Value>, Vec<Value>) {
 }
 
 fn query_pairs(url: &str) -> Vec<(String, String)> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+    url::Url::parse(url).unwrap().query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 fn start() -> FakeBitbucket {
@@ -171,10 +131,7 @@ fn start() -> FakeBitbucket {
 }
 
 fn states(values: &[Value]) -> BTreeSet<String> {
-    values
-        .iter()
-        .map(|v| v["state"].as_str().unwrap().to_string())
-        .collect()
+    values.iter().map(|v| v["state"].as_str().unwrap().to_string()).collect()
 }
 
 /// Every `href` under a `links` key, recursively (clone URLs included).

@@ -15,10 +15,7 @@ fn branches_and_tags_with_date_filters() {
     assert_eq!(branches.len(), 12);
     assert_eq!(pages.len(), 3);
     assert_eq!(pages[2]["size"], 12);
-    let names: Vec<&str> = branches
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = branches.iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"main") && names.windows(2).all(|w| w[0] < w[1]));
     let main = &branches[names.iter().position(|n| *n == "main").unwrap()];
     assert_eq!(main["type"], "branch");
@@ -27,16 +24,11 @@ fn branches_and_tags_with_date_filters() {
     let since = "2026-09-01T00:00:00+00:00";
     let expected = ds.branches_with_target_date_since("acme", "web-app", since);
     assert!(expected > 0 && expected < 12, "{expected}");
-    for q in [
-        format!("target.date >= {since}"),
-        format!("target.date>={since}"),
-    ] {
+    for q in [format!("target.date >= {since}"), format!("target.date>={since}")] {
         let (values, pages) = collect_all(&format!("{base}/branches?pagelen=2&q={}", enc(&q)));
         assert_eq!(values.len(), expected, "{q}");
         assert_eq!(pages[0]["size"], expected);
-        assert!(values
-            .iter()
-            .all(|v| v["target"]["date"].as_str().unwrap() >= "2026-09-01"));
+        assert!(values.iter().all(|v| v["target"]["date"].as_str().unwrap() >= "2026-09-01"));
     }
     let one = get_ok(&format!("{base}/branches?q={}", enc("name = \"main\"")));
     assert_eq!(numbered(&one, 1)[0]["name"], "main");
@@ -51,18 +43,8 @@ fn branches_and_tags_with_date_filters() {
     let since = values[4]["target"]["date"].as_str().unwrap();
     let expected = ds.tags_with_target_date_since("acme", "web-app", since);
     assert_eq!(expected, 4);
-    let page = get_ok(&format!(
-        "{base}/tags?q={}",
-        enc(&format!("target.date >= {since}"))
-    ));
+    let page = get_ok(&format!("{base}/tags?q={}", enc(&format!("target.date >= {since}"))));
     assert_eq!(page["size"], expected);
 
-    assert_error(
-        &get(
-            &format!("{base}/branches?q={}", enc("foo = 1")),
-            Some(&basic()),
-        ),
-        400,
-        "Invalid field name: foo",
-    );
+    assert_error(&get(&format!("{base}/branches?q={}", enc("foo = 1")), Some(&basic())), 400, "Invalid field name: foo");
 }

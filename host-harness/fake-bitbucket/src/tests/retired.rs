@@ -19,11 +19,7 @@ fn removed_endpoints_answer_like_bitbucket() {
         "/user/permissions/workspaces",
         "/user/permissions/teams",
     ] {
-        assert_error_json(
-            &get(&format!("{b}{path}?pagelen=10"), Some(&auth)),
-            410,
-            gone.clone(),
-        );
+        assert_error_json(&get(&format!("{b}{path}?pagelen=10"), Some(&auth)), 410, gone.clone());
     }
     for path in [
         "/repositories/acme/web-app/issues",
@@ -32,23 +28,10 @@ fn removed_endpoints_answer_like_bitbucket() {
         "/repositories/acme/web-app/versions",
         "/repositories/acme/web-app/milestones",
     ] {
-        assert_error(
-            &get(&format!("{b}{path}"), Some(&auth)),
-            404,
-            "Repository has no issue tracker.",
-        );
+        assert_error(&get(&format!("{b}{path}"), Some(&auth)), 404, "Repository has no issue tracker.");
     }
-    for path in [
-        "/teams/acme",
-        "/teams/acme/members",
-        "/users/alice/followers",
-        "/users/alice/following",
-    ] {
-        assert_error(
-            &get(&format!("{b}{path}"), Some(&auth)),
-            404,
-            "Resource not found",
-        );
+    for path in ["/teams/acme", "/teams/acme/members", "/users/alice/followers", "/users/alice/following"] {
+        assert_error(&get(&format!("{b}{path}"), Some(&auth)), 404, "Resource not found");
     }
     // Removed endpoints still need credentials.
     assert_eq!(get(&format!("{b}/workspaces"), None).status, 401);

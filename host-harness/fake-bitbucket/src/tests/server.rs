@@ -18,10 +18,7 @@ fn next_links_keep_every_query_parameter() {
     );
     let page = get_ok(&url);
     let next = page["next"].as_str().unwrap();
-    assert!(next.starts_with(&format!(
-        "{}/repositories/acme/web-app/pullrequests?",
-        fake.base_url()
-    )));
+    assert!(next.starts_with(&format!("{}/repositories/acme/web-app/pullrequests?", fake.base_url())));
     let mut expected = query_pairs(&url);
     expected.push(("page".into(), "2".into()));
     assert_eq!(query_pairs(next), expected);
@@ -33,10 +30,7 @@ fn next_links_keep_every_query_parameter() {
     expected3.push(("page".into(), "3".into()));
     assert_eq!(query_pairs(next2), expected3);
     let prev = page2["previous"].as_str().unwrap();
-    assert_eq!(
-        query_pairs(prev).last().unwrap(),
-        &("page".to_string(), "1".to_string())
-    );
+    assert_eq!(query_pairs(prev).last().unwrap(), &("page".to_string(), "1".to_string()));
     assert_eq!(get_ok(prev), page);
 }
 
@@ -48,11 +42,7 @@ fn authentication_is_required_and_checked() {
     let invalid = "Token is invalid, expired, or not supported for this endpoint.";
     assert_error(&get(&url, Some("Bearer demo-api-token")), 401, invalid);
     assert_error(&get(&url, Some("Bearer nope")), 401, invalid);
-    let wrong = Credentials {
-        api_token: "wrong".into(),
-        ..Credentials::default()
-    }
-    .basic_header();
+    let wrong = Credentials { api_token: "wrong".into(), ..Credentials::default() }.basic_header();
     assert_error(&get(&url, Some(&wrong)), 401, invalid);
     assert_eq!(get(&url, Some("Bearer demo-access-token")).status, 200);
     assert_eq!(get(&url, Some(&basic())).status, 200);
@@ -69,10 +59,7 @@ fn authentication_is_required_and_checked() {
     })
     .unwrap();
     let url = format!("{}/repositories/acme", custom.base_url());
-    assert_eq!(
-        get(&url, Some(&custom.credentials().basic_header())).status,
-        200
-    );
+    assert_eq!(get(&url, Some(&custom.credentials().basic_header())).status, 200);
     assert_eq!(get(&url, Some("Bearer b")).status, 200);
     assert_eq!(get(&url, Some(&basic())).status, 401);
 }
@@ -82,70 +69,22 @@ fn unknown_things_are_json_404s() {
     let fake = start();
     let b = fake.base_url();
     let auth = basic();
+    assert_error(&get(&format!("{b}/repositories/nobody"), Some(&auth)), 404, "No workspace with identifier 'nobody'.");
     assert_error(
-        &get(&format!("{b}/repositories/nobody"), Some(&auth)),
+        &get(&format!("{b}/repositories/nobody/web-app/commits"), Some(&auth)),
         404,
         "No workspace with identifier 'nobody'.",
     );
-    assert_error(
-        &get(
-            &format!("{b}/repositories/nobody/web-app/commits"),
-            Some(&auth),
-        ),
-        404,
-        "No workspace with identifier 'nobody'.",
-    );
-    assert_error(
-        &get(
-            &format!("{b}/repositories/acme/nope/pullrequests"),
-            Some(&auth),
-        ),
-        404,
-        "Repository acme/nope not found",
-    );
-    assert_error(
-        &get(&format!("{b}/repositories/acme/nope"), Some(&auth)),
-        404,
-        "Repository acme/nope not found",
-    );
-    assert_error(
-        &get(
-            &format!("{b}/repositories/acme/web-app/pullrequests/61"),
-            Some(&auth),
-        ),
-        404,
-        "Pull request 61 not found",
-    );
-    for path in [
-        "/repositories/acme/web-app/nope",
-        "/repositories/acme/web-app/refs",
-        "/whatever",
-        "",
-    ] {
-        assert_error(
-            &get(&format!("{b}{path}"), Some(&auth)),
-            404,
-            "Resource not found",
-        );
+    assert_error(&get(&format!("{b}/repositories/acme/nope/pullrequests"), Some(&auth)), 404, "Repository acme/nope not found");
+    assert_error(&get(&format!("{b}/repositories/acme/nope"), Some(&auth)), 404, "Repository acme/nope not found");
+    assert_error(&get(&format!("{b}/repositories/acme/web-app/pullrequests/61"), Some(&auth)), 404, "Pull request 61 not found");
+    for path in ["/repositories/acme/web-app/nope", "/repositories/acme/web-app/refs", "/whatever", ""] {
+        assert_error(&get(&format!("{b}{path}"), Some(&auth)), 404, "Resource not found");
     }
     // Outside the prefix.
-    assert_error(
-        &get(&format!("{}/repositories/acme", fake.origin()), Some(&auth)),
-        404,
-        "Resource not found",
-    );
-    assert_error(
-        &get(
-            &format!("{}/2.0x/repositories/acme", fake.origin()),
-            Some(&auth),
-        ),
-        404,
-        "Resource not found",
-    );
-    assert_eq!(
-        request("POST", &format!("{b}/repositories/acme"), Some(&auth)).status,
-        405
-    );
+    assert_error(&get(&format!("{}/repositories/acme", fake.origin()), Some(&auth)), 404, "Resource not found");
+    assert_error(&get(&format!("{}/2.0x/repositories/acme", fake.origin()), Some(&auth)), 404, "Resource not found");
+    assert_eq!(request("POST", &format!("{b}/repositories/acme"), Some(&auth)).status, 405);
 }
 
 #[test]
@@ -157,14 +96,8 @@ fn requests_are_recorded_in_order() {
     assert!(fake.requests().is_empty());
 
     get(&format!("{b}/repositories/acme/web-app/pullrequests?state=OPEN&state=MERGED&q=title%20~%20%22a%2Bb%22&fields=%2Bvalues.reviewers"), Some(&basic()));
-    get(
-        &format!("{b}/repositories/acme/web-app/commits"),
-        Some("Bearer bad"),
-    );
-    get(
-        &format!("{b}/repositories/acme/missing/commits"),
-        Some("Bearer demo-access-token"),
-    );
+    get(&format!("{b}/repositories/acme/web-app/commits"), Some("Bearer bad"));
+    get(&format!("{b}/repositories/acme/missing/commits"), Some("Bearer demo-access-token"));
 
     let log = fake.requests();
     assert_eq!(log.len(), 3);
@@ -182,10 +115,7 @@ fn requests_are_recorded_in_order() {
     assert_eq!(log[0].query_values("state"), ["OPEN", "MERGED"]);
     assert_eq!(log[0].authorization.as_deref(), Some(basic().as_str()));
     assert_eq!(log[0].status, 200);
-    assert_eq!(
-        (log[1].status, log[1].authorization.as_deref()),
-        (401, Some("Bearer bad"))
-    );
+    assert_eq!((log[1].status, log[1].authorization.as_deref()), (401, Some("Bearer bad")));
     assert_eq!(log[2].status, 404);
     assert!(log[2].query.is_empty());
 }
@@ -200,61 +130,26 @@ fn empty_prefix_and_next_origin_override() {
     .unwrap();
     assert_eq!(fake.base_url(), fake.origin());
     let page = get_ok(&format!("{}/repositories/acme?pagelen=1", fake.base_url()));
-    assert_eq!(
-        page["next"],
-        "http://127.0.0.1:9/repositories/acme?pagelen=1&page=2"
-    );
-    let commits = get_ok(&format!(
-        "{}/repositories/acme/infra/commits",
-        fake.base_url()
-    ));
-    assert!(commits["next"]
-        .as_str()
-        .unwrap()
-        .starts_with("http://127.0.0.1:9/repositories/acme/infra/commits?page="));
-    assert_eq!(
-        get(
-            &format!("{}/2.0/repositories/acme", fake.origin()),
-            Some(&basic())
-        )
-        .status,
-        404
-    );
+    assert_eq!(page["next"], "http://127.0.0.1:9/repositories/acme?pagelen=1&page=2");
+    let commits = get_ok(&format!("{}/repositories/acme/infra/commits", fake.base_url()));
+    assert!(commits["next"].as_str().unwrap().starts_with("http://127.0.0.1:9/repositories/acme/infra/commits?page="));
+    assert_eq!(get(&format!("{}/2.0/repositories/acme", fake.origin()), Some(&basic())).status, 404);
 }
 
 #[test]
 fn api_links_point_at_the_server() {
     for prefix in ["/2.0", ""] {
-        let fake = FakeBitbucket::start(FakeOptions {
-            path_prefix: prefix.into(),
-            ..FakeOptions::default()
-        })
-        .unwrap();
+        let fake = FakeBitbucket::start(FakeOptions { path_prefix: prefix.into(), ..FakeOptions::default() }).unwrap();
         let b = fake.base_url();
         assert_eq!(fake.dataset().api_root(), b);
         let repo = get_ok(&format!("{b}/repositories/acme/web-app"));
-        assert_eq!(
-            repo["links"]["self"]["href"],
-            format!("{b}/repositories/acme/web-app")
-        );
-        assert_eq!(
-            repo["links"]["pullrequests"]["href"],
-            format!("{b}/repositories/acme/web-app/pullrequests")
-        );
-        assert_eq!(
-            repo["links"]["html"]["href"],
-            "https://bitbucket.org/acme/web-app"
-        );
+        assert_eq!(repo["links"]["self"]["href"], format!("{b}/repositories/acme/web-app"));
+        assert_eq!(repo["links"]["pullrequests"]["href"], format!("{b}/repositories/acme/web-app/pullrequests"));
+        assert_eq!(repo["links"]["html"]["href"], "https://bitbucket.org/acme/web-app");
         let ws = get_ok(&format!("{b}/workspaces/acme"));
-        assert_eq!(
-            ws["links"]["repositories"]["href"],
-            format!("{b}/repositories/acme")
-        );
+        assert_eq!(ws["links"]["repositories"]["href"], format!("{b}/repositories/acme"));
         // A client that follows the links stays on the fake.
-        let prs = get_ok(&format!(
-            "{}?state=MERGED",
-            repo["links"]["pullrequests"]["href"].as_str().unwrap()
-        ));
+        let prs = get_ok(&format!("{}?state=MERGED", repo["links"]["pullrequests"]["href"].as_str().unwrap()));
         let pr = get_ok(prs["values"][0]["links"]["self"]["href"].as_str().unwrap());
         assert_eq!(pr, prs["values"][0]);
         get_ok(pr["links"]["commits"]["href"].as_str().unwrap());
@@ -291,10 +186,7 @@ fn api_links_point_at_the_server() {
     // A dataset on its own keeps Bitbucket's host.
     let ds = Dataset::demo();
     assert_eq!(ds.api_root(), "https://api.bitbucket.org/2.0");
-    assert_eq!(
-        ds.repositories("acme")[0]["links"]["self"]["href"],
-        "https://api.bitbucket.org/2.0/repositories/acme/web-app"
-    );
+    assert_eq!(ds.repositories("acme")[0]["links"]["self"]["href"], "https://api.bitbucket.org/2.0/repositories/acme/web-app");
 }
 
 #[test]
@@ -303,10 +195,7 @@ fn concurrent_clients() {
     let base = fake.base_url();
     let handles: Vec<_> = (0..8)
         .map(|i| {
-            let url = format!(
-                "{base}/repositories/acme/web-app/commits?pagelen={}",
-                10 + i
-            );
+            let url = format!("{base}/repositories/acme/web-app/commits?pagelen={}", 10 + i);
             std::thread::spawn(move || get_ok(&url)["values"].as_array().unwrap().len())
         })
         .collect();
@@ -341,14 +230,8 @@ fn keep_alive_connections_serve_several_requests() {
     let fake = start();
     let host = fake.origin().trim_start_matches("http://").to_string();
     let mut stream = TcpStream::connect(&host).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let paths = [
-        "/2.0/repositories/acme",
-        "/2.0/repositories/acme/infra/commits?pagelen=3",
-        "/2.0/nope",
-    ];
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let paths = ["/2.0/repositories/acme", "/2.0/repositories/acme/infra/commits?pagelen=3", "/2.0/nope"];
     // Then the same pull request page again and again: with TCP_NODELAY each
     // answer takes a few ms (Nagle and delayed ACKs made it about 40 ms).
     let repeated = ["/2.0/repositories/acme/web-app/pullrequests/4"; 12];
@@ -357,10 +240,7 @@ fn keep_alive_connections_serve_several_requests() {
         if i == paths.len() {
             t = Instant::now();
         }
-        let head = format!(
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\n\r\n",
-            basic()
-        );
+        let head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\n\r\n", basic());
         stream.write_all(head.as_bytes()).unwrap();
         // Read the head, then exactly Content-Length bytes.
         let mut raw = Vec::new();
@@ -372,22 +252,14 @@ fn keep_alive_connections_serve_several_requests() {
         let head = String::from_utf8(raw).unwrap();
         let len: usize = head
             .lines()
-            .find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("content-length:")
-                    .map(|v| v.trim().parse().unwrap())
-            })
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
             .unwrap();
         let mut body = vec![0u8; len];
         stream.read_exact(&mut body).unwrap();
         let value: Value = serde_json::from_slice(&body).unwrap();
         assert!(value.is_object(), "{path}");
     }
-    assert!(
-        t.elapsed() < Duration::from_millis(300),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_millis(300), "{:?}", t.elapsed());
     let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses[..3], [200, 200, 404]);
     assert_eq!(statuses.len(), 15);

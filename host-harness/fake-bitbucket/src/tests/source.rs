@@ -8,35 +8,18 @@ fn src_directory_listings() {
     let ds = fake.dataset();
     let b = fake.base_url();
     let base = format!("{b}/repositories/acme/infra/src");
-    let head = ds.commit("acme", "infra", 0).unwrap()["hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let head = ds.commit("acme", "infra", 0).unwrap()["hash"].as_str().unwrap().to_string();
     let root = ds.src_listing("acme", "infra", "");
     assert_eq!(root.len(), ds.src_root_count("acme", "infra"));
     assert_eq!(root.len(), 6);
 
-    for url in [
-        format!("{base}/{head}/"),
-        format!("{base}/{head}"),
-        format!("{base}/main/"),
-        format!("{base}/{}/", &head[..12]),
-    ] {
+    for url in [format!("{base}/{head}/"), format!("{base}/{head}"), format!("{base}/main/"), format!("{base}/{}/", &head[..12])]
+    {
         let page = get_ok(&format!("{url}?pagelen=100"));
         assert_eq!(numbered(&page, 6), root, "{url}");
     }
     let paths: Vec<&str> = root.iter().map(|e| e["path"].as_str().unwrap()).collect();
-    assert_eq!(
-        paths,
-        [
-            ".gitignore",
-            "README.md",
-            "bitbucket-pipelines.yml",
-            "docs",
-            "scripts",
-            "src"
-        ]
-    );
+    assert_eq!(paths, [".gitignore", "README.md", "bitbucket-pipelines.yml", "docs", "scripts", "src"]);
     assert_eq!(root[1]["type"], "commit_file");
     assert_eq!(root[1]["commit"]["hash"], head);
     assert_eq!(root[1]["attributes"], json!([]));
@@ -47,53 +30,24 @@ fn src_directory_listings() {
     assert_eq!(src["values"][0]["path"], "src/lib");
     let deep = get_ok(&format!("{base}/{head}/src?max_depth=2"));
     assert_eq!(deep["size"], 4);
-    let dirs = get_ok(&format!(
-        "{base}/{head}/?q={}",
-        enc("type = \"commit_directory\"")
-    ));
+    let dirs = get_ok(&format!("{base}/{head}/?q={}", enc("type = \"commit_directory\"")));
     assert_eq!(dirs["size"], 3);
     let meta = get_ok(&format!("{base}/{head}/docs?format=meta"));
-    assert_eq!(
-        (meta["type"].as_str(), meta["path"].as_str()),
-        (Some("commit_directory"), Some("docs"))
-    );
+    assert_eq!((meta["type"].as_str(), meta["path"].as_str()), (Some("commit_directory"), Some("docs")));
     let file = get_ok(&format!("{base}/{head}/README.md"));
     assert_eq!(file, root[1]);
 
     // Another commit, and a branch whose name contains a slash.
-    let older = ds.commit("acme", "infra", 7).unwrap()["hash"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let older = ds.commit("acme", "infra", 7).unwrap()["hash"].as_str().unwrap().to_string();
     let page = get_ok(&format!("{base}/{older}/"));
     assert_eq!(page["values"][0]["commit"]["hash"], older);
-    let feature = ds
-        .branches("acme", "infra")
-        .into_iter()
-        .find(|br| br["name"].as_str().unwrap().contains('/'))
-        .unwrap();
-    let page = get_ok(&format!(
-        "{base}/{}/docs/",
-        feature["name"].as_str().unwrap()
-    ));
+    let feature = ds.branches("acme", "infra").into_iter().find(|br| br["name"].as_str().unwrap().contains('/')).unwrap();
+    let page = get_ok(&format!("{base}/{}/docs/", feature["name"].as_str().unwrap()));
     assert_eq!(page["size"], 3);
-    assert_eq!(
-        page["values"][0]["commit"]["hash"],
-        feature["target"]["hash"]
-    );
+    assert_eq!(page["values"][0]["commit"]["hash"], feature["target"]["hash"]);
 
     let auth = basic();
-    assert_error(
-        &get(&format!("{base}/{head}/nope/"), Some(&auth)),
-        404,
-        "No such file or directory: nope",
-    );
-    assert_eq!(
-        get(&format!("{base}/{}/", "0".repeat(40)), Some(&auth)).status,
-        404
-    );
-    assert_eq!(
-        get(&format!("{base}/no-such-branch/"), Some(&auth)).status,
-        404
-    );
+    assert_error(&get(&format!("{base}/{head}/nope/"), Some(&auth)), 404, "No such file or directory: nope");
+    assert_eq!(get(&format!("{base}/{}/", "0".repeat(40)), Some(&auth)).status, 404);
+    assert_eq!(get(&format!("{base}/no-such-branch/"), Some(&auth)).status, 404);
 }

@@ -25,10 +25,7 @@ fn workspace_members_permissions_and_projects() {
     assert_eq!(members[0]["workspace"]["slug"], "acme");
     assert!(members[0].get("permission").is_none());
     let nick = members[1]["user"]["nickname"].as_str().unwrap();
-    let one = get_ok(&format!(
-        "{b}/workspaces/acme/members?q={}",
-        enc(&format!("user.nickname = \"{nick}\""))
-    ));
+    let one = get_ok(&format!("{b}/workspaces/acme/members?q={}", enc(&format!("user.nickname = \"{nick}\""))));
     assert_eq!(numbered(&one, 1), vec![members[1].clone()]);
 
     let perms = ds.workspace_permissions("acme");
@@ -40,37 +37,19 @@ fn workspace_members_permissions_and_projects() {
         assert!(p["last_accessed"].is_string() && p["added_on"].is_string());
     }
     let owners = perms.iter().filter(|p| p["permission"] == "owner").count();
-    let page = get_ok(&format!(
-        "{b}/workspaces/acme/permissions?q=permission%3D%22owner%22"
-    ));
+    let page = get_ok(&format!("{b}/workspaces/acme/permissions?q=permission%3D%22owner%22"));
     assert_eq!(page["size"], owners);
 
     let projects = get_ok(&format!("{b}/workspaces/acme/projects"));
     assert_eq!(numbered(&projects, 2), ds.projects("acme"));
-    for key in [
-        "key",
-        "uuid",
-        "name",
-        "description",
-        "is_private",
-        "created_on",
-        "updated_on",
-        "owner",
-        "links",
-    ] {
+    for key in ["key", "uuid", "name", "description", "is_private", "created_on", "updated_on", "owner", "links"] {
         assert!(projects["values"][0].get(key).is_some(), "project.{key}");
     }
 
-    let rp = get_ok(&format!(
-        "{b}/workspaces/acme/permissions/repositories/infra?pagelen=100"
-    ));
+    let rp = get_ok(&format!("{b}/workspaces/acme/permissions/repositories/infra?pagelen=100"));
     assert_eq!(numbered(&rp, n), ds.repository_permissions("acme", "infra"));
     assert_eq!(rp["values"][0]["repository"]["full_name"], "acme/infra");
     assert_eq!(rp["values"][0]["permission"], "admin");
 
-    assert_error(
-        &get(&format!("{b}/workspaces/nobody/members"), Some(&basic())),
-        404,
-        "No workspace with identifier 'nobody'.",
-    );
+    assert_error(&get(&format!("{b}/workspaces/nobody/members"), Some(&basic())), 404, "No workspace with identifier 'nobody'.");
 }
