@@ -9,6 +9,7 @@ use host_harness::cli::config_file::{self, save_refresh_token};
 use host_harness::cli::limit_flags::LimitFlags;
 use host_harness::cli::run::{parse_param, run_report};
 use host_harness::cli::state::State;
+use host_harness::output::terminal::printable;
 use host_harness::output::Format;
 use host_harness::{advice, component, Host, HostError};
 use serde_json::json;
@@ -99,9 +100,11 @@ fn main() -> ExitCode {
                 Some(host) => (host.to_string(), Some(advice::what_to_do(host))),
                 None => (format!("harness-error: {e:#}"), None),
             };
-            eprintln!("{}", line.replace(['\n', '\r'], " "));
+            // The message may carry the guest's text: nothing in it reaches
+            // the terminal as a control character (a line break included).
+            eprintln!("{}", printable(&line));
             if let Some(action) = action {
-                eprintln!("what to do: {action}");
+                eprintln!("what to do: {}", printable(&action));
             }
             ExitCode::FAILURE
         }
@@ -174,7 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if info.as_ref().is_some_and(|r| r.params.iter().any(|p| p.name == "repository")) {
                 params.push(("repository".into(), "web-app".into()));
             }
-            eprintln!("fake Bitbucket at {} (workspace `acme`); running `{report}`…", fake.base_url());
+            eprintln!("fake Bitbucket at {} (workspace `acme`); running `{}`…", fake.base_url(), printable(&report));
             let mut session = host.session(&config)?;
             let summary = run_report(&host, &mut session, &report, &params, format, None, false)?;
             eprintln!("{} rows in {} batches from {} requests", summary.rows, summary.batches, fake.requests().len());

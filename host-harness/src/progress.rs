@@ -1,7 +1,10 @@
 //! A progress line on stderr for runs longer than a moment: rows, pages,
 //! requests, retries and elapsed time, redrawn in place. Shown only when
 //! stderr is a terminal (and not `--quiet`), so logs and pipes stay clean.
+//! Only the host's own control sequences (redraw in place) are written raw;
+//! the line itself goes through `printable`.
 
+use crate::output::terminal::printable;
 use crate::sandbox::RunSummary;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -30,7 +33,7 @@ impl Progress {
         if self.enabled && due {
             self.drawn = Some(now);
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{}", line(summary, now - self.started));
+            let _ = write!(err, "\r\x1b[2K{}", printable(&line(summary, now - self.started)));
             let _ = err.flush();
         }
     }
@@ -38,7 +41,7 @@ impl Progress {
     /// Leaves the final counts on their own line (if anything was drawn).
     pub fn finish(&mut self, summary: &RunSummary) {
         if self.enabled && self.drawn.is_some() {
-            eprintln!("\r\x1b[2K{}", line(summary, self.started.elapsed()));
+            eprintln!("\r\x1b[2K{}", printable(&line(summary, self.started.elapsed())));
         }
     }
 }

@@ -15,7 +15,10 @@
 //! - `limits`: the run budgets, requests and requests in flight;
 //! - `speed`: requests, pipelining and concurrency (counts, not wall time);
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
-//! - `cli`: the `connector-harness` binary as a user drives it.
+//! - `cli`: the `connector-harness` binary as a user drives it;
+//! - `hostile`: the CLI against guests that misbehave on purpose
+//!   (`tests/hostile-guest`): output injection, huge json, many rows,
+//!   rotated tokens, planted precompiled code.
 //!
 //! Shared set-up is in `common`.
 
@@ -24,6 +27,7 @@ mod common;
 mod coverage;
 mod e2e;
 mod faults;
+mod hostile;
 mod hostile_sandbox;
 mod incremental;
 mod isolation;

@@ -96,23 +96,36 @@ fn the_precompiled_artefact_is_reused_and_pooling_hosts_run_reports() {
     let dir = std::env::temp_dir().join(format!("bbc-precompiled-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let wasm = dir.join("connector.wasm");
-    std::fs::copy(component::build().unwrap(), &wasm).unwrap();
+    // The cache is keyed by the component's bytes and shared by every host
+    // of this user: a custom section of our own makes these bytes new.
+    let mut bytes = std::fs::read(component::build().unwrap()).unwrap();
+    let nonce = format!("{}-{:?}", std::process::id(), std::time::SystemTime::now());
+    let name = b"test-nonce";
+    let payload_len = 1 + name.len() + nonce.len();
+    assert!(payload_len < 128, "one-byte LEB128 length");
+    bytes.extend([0u8, payload_len as u8, name.len() as u8]);
+    bytes.extend(name);
+    bytes.extend(nonce.as_bytes());
+    std::fs::write(&wasm, bytes).unwrap();
     let first = Host::load(&wasm, Limits::default()).unwrap();
     assert!(!first.from_precompiled(), "nothing to reuse the first time");
     let artefacts = || {
         std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".cwasm")).count()
     };
-    assert_eq!(artefacts(), 1, "one artefact written next to the .wasm");
+    // The artefact lives in the host's own cache folder (see
+    // `tests/it/hostile.rs` for planting), never next to the component.
+    assert_eq!(artefacts(), 0, "nothing written next to the .wasm");
     let second = Host::load(&wasm, Limits::default()).unwrap();
     assert!(second.from_precompiled(), "reused the second time");
 
-    // A changed .wasm is compiled afresh and its stale artefact replaced.
+    // A changed .wasm is compiled afresh (its artefact has another name).
     let mut bytes = std::fs::read(&wasm).unwrap();
     bytes.extend_from_slice(b"\x00\x05\x04note"); // an empty custom section, "note"
     std::fs::write(&wasm, &bytes).unwrap();
     let changed = Host::load(&wasm, Limits::default()).unwrap();
     assert!(!changed.from_precompiled());
-    assert_eq!(artefacts(), 1, "the stale artefact is gone");
+    assert_eq!(artefacts(), 0, "still nothing next to the .wasm");
+    assert!(Host::load(&wasm, Limits::default()).unwrap().from_precompiled());
 
     let pooled = Host::load_with(&wasm, Limits::default(), LoadOptions { precompiled: true, pooling: true }).unwrap();
     let fake = start(FakeOptions::default());

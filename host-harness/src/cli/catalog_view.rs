@@ -2,43 +2,49 @@
 //! `describe` (one report's contract). Types and kinds are printed by their
 //! WIT names (`text`, `timestamp`, `integer`, ...).
 
+use crate::output::terminal::printable;
 use crate::{ReportInfo, ReportStatus};
 use serde_json::{json, Value};
 use std::io::Write;
 
-/// `describe`: a report's contract, for a person.
+/// `describe`: a report's contract, for a person. Every text comes from
+/// the guest, so all of it goes through [`printable`].
 pub fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
-    writeln!(out, "{} ({})", r.title, r.id)?;
+    let p = |s: &str| printable(s).into_owned();
+    let list = |items: &[String]| p(&items.join(", "));
+    writeln!(out, "{} ({})", p(&r.title), p(&r.id))?;
     if !r.aliases.is_empty() {
-        writeln!(out, "Also known as: {}", r.aliases.join(", "))?;
+        writeln!(out, "Also known as: {}", list(&r.aliases))?;
     }
-    writeln!(out, "\n{}\n", r.description)?;
+    writeln!(out, "\n{}\n", p(&r.description))?;
     match &r.status {
         ReportStatus::Available => writeln!(out, "Status:      available")?,
         ReportStatus::RetiredUpstream(t) => {
-            let instead = t.replacement.as_deref().map(|r| format!("; use `{r}`")).unwrap_or_default();
-            writeln!(out, "Status:      retired upstream since {}: {}{instead}", t.since, t.reason)?
+            let instead = t.replacement.as_deref().map(|r| format!("; use `{}`", p(r))).unwrap_or_default();
+            writeln!(out, "Status:      retired upstream since {}: {}{instead}", p(&t.since), p(&t.reason))?
         }
     }
-    writeln!(out, "Endpoint:    GET {}", r.endpoint)?;
-    writeln!(out, "Primary key: {}", r.primary_key.join(", "))?;
+    writeln!(out, "Endpoint:    GET {}", p(&r.endpoint))?;
+    writeln!(out, "Primary key: {}", list(&r.primary_key))?;
     writeln!(out, "\nParameters:")?;
-    let width = r.params.iter().map(|p| p.name.len()).max().unwrap_or(4);
-    for p in &r.params {
-        let need = match (&p.default, p.required) {
-            (Some(d), _) => format!("default {d}"),
+    let names: Vec<String> = r.params.iter().map(|x| p(&x.name)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4);
+    for (param, name) in r.params.iter().zip(&names) {
+        let need = match (&param.default, param.required) {
+            (Some(d), _) => format!("default {}", p(d)),
             (None, true) => "required".to_string(),
             (None, false) => "optional".to_string(),
         };
-        let kind = p.kind.name();
-        writeln!(out, "  {:width$}  {kind:8}  {need:12}  {}", p.name, p.description)?;
+        let kind = param.kind.name();
+        writeln!(out, "  {name:width$}  {kind:8}  {need:12}  {}", p(&param.description))?;
     }
     writeln!(out, "\nColumns:")?;
-    let width = r.columns.iter().map(|c| c.name.len()).max().unwrap_or(4);
-    for c in &r.columns {
+    let names: Vec<String> = r.columns.iter().map(|c| p(&c.name)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4);
+    for (c, name) in r.columns.iter().zip(&names) {
         let ty = c.type_.name();
         let null = if c.nullable { "null" } else { "" };
-        writeln!(out, "  {:width$}  {ty:9}  {null:4}  {}", c.name, c.description)?;
+        writeln!(out, "  {name:width$}  {ty:9}  {null:4}  {}", p(&c.description))?;
     }
     Ok(())
 }
@@ -82,15 +88,18 @@ pub fn catalog_json(reports: &[ReportInfo]) -> Value {
     )
 }
 
+/// `reports`: one line per report, its guest-written id and title through
+/// [`printable`].
 pub fn print_catalog(out: &mut impl Write, reports: &[ReportInfo]) -> std::io::Result<()> {
-    let id_width = reports.iter().map(|r| r.id.len()).max().unwrap_or(2);
+    let ids: Vec<String> = reports.iter().map(|r| printable(&r.id).into_owned()).collect();
+    let id_width = ids.iter().map(|i| i.chars().count()).max().unwrap_or(2);
     writeln!(out, "{:id_width$}  {:16}  {:>7}  TITLE", "ID", "STATUS", "COLUMNS")?;
-    for r in reports {
+    for (r, id) in reports.iter().zip(&ids) {
         let status = match r.status {
             ReportStatus::Available => "available",
             ReportStatus::RetiredUpstream(_) => "retired-upstream",
         };
-        writeln!(out, "{:id_width$}  {status:16}  {:>7}  {}", r.id, r.columns.len(), r.title)?;
+        writeln!(out, "{id:id_width$}  {status:16}  {:>7}  {}", r.columns.len(), printable(&r.title))?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! variables, and a rotated OAuth refresh token written back.
 
 use crate::env_config;
+use crate::output::terminal::printable;
 use anyhow::Context as _;
 use connector_vocabulary::auth;
 use serde_json::Value;
@@ -35,24 +36,57 @@ pub fn load(path: Option<PathBuf>) -> anyhow::Result<LoadedConfig> {
     })
 }
 
+/// The longest rotated refresh token the host stores, in bytes.
+pub const REFRESH_TOKEN_MAX: usize = 4096;
+
+/// Whether the guest's rotated refresh token may be stored for the
+/// configuration `config` (the file's text): only an `oauth` configuration
+/// has one, and it must be 1 to [`REFRESH_TOKEN_MAX`] bytes of printable
+/// ASCII without spaces. The guest is not trusted to say so.
+pub fn check_rotated_token(config: &Value, token: &str) -> Result<(), String> {
+    let kind = config[auth::KEY][auth::TYPE].as_str().unwrap_or_default();
+    if kind != auth::OAUTH {
+        return Err(format!(
+            "the connector returned a rotated refresh token for a configuration of type `{kind}`, which has none"
+        ));
+    }
+    if token.is_empty() || token.len() > REFRESH_TOKEN_MAX {
+        return Err(format!(
+            "the connector returned a rotated refresh token of {} bytes (the limit is {REFRESH_TOKEN_MAX})",
+            token.len()
+        ));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("the connector returned a rotated refresh token with characters other than printable ASCII".into());
+    }
+    Ok(())
+}
+
 /// Writes a rotated OAuth refresh token back into the config file, in place
 /// of the one it held, and says so (without printing the token). When the
 /// file names a variable for it instead, the token goes to a file of its own.
+/// A token [`check_rotated_token`] refuses is not stored anywhere: the file
+/// is left untouched and stderr says why.
 pub fn save_refresh_token(path: &Path, config: &str, token: &str) -> anyhow::Result<()> {
     let mut value: Value = serde_json::from_str(config)?;
+    if let Err(why) = check_rotated_token(&value, token) {
+        eprintln!("Not saved: {why}; {} was left unchanged.", printable(&path.display().to_string()));
+        return Ok(());
+    }
     if let Some(var) = value[auth::KEY][REFRESH_TOKEN_ENV].as_str() {
         let aside = path.with_extension("refresh-token");
         write_private(&aside, token)?;
+        let var = printable(var);
         eprintln!(
             "Bitbucket rotated the OAuth refresh token; the old one in {var} no longer works. The new one was saved to {}: put it in {var}.",
-            aside.display()
+            printable(&aside.display().to_string())
         );
         return Ok(());
     }
     value[auth::KEY][auth::REFRESH_TOKEN] = Value::String(token.to_string());
     let text = serde_json::to_string_pretty(&value)? + "\n";
     write_private(path, &text).with_context(|| format!("saving the rotated OAuth refresh token to {}", path.display()))?;
-    eprintln!("Bitbucket rotated the OAuth refresh token; the new one was saved to {}", path.display());
+    eprintln!("Bitbucket rotated the OAuth refresh token; the new one was saved to {}", printable(&path.display().to_string()));
     Ok(())
 }
 
@@ -64,4 +98,27 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(text.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_an_oauth_config_takes_a_short_printable_rotated_token() {
+        let oauth = json!({"auth": {"type": "oauth", "refresh_token": "old"}});
+        assert!(check_rotated_token(&oauth, "new-token_0123").is_ok());
+        for kind in ["bearer", "api-token"] {
+            let other = json!({"auth": {"type": kind}});
+            assert!(check_rotated_token(&other, "new-token").is_err(), "{kind}");
+        }
+        assert!(check_rotated_token(&json!({}), "new-token").is_err());
+        assert!(check_rotated_token(&oauth, &"a".repeat(REFRESH_TOKEN_MAX)).is_ok());
+        assert!(check_rotated_token(&oauth, &"a".repeat(REFRESH_TOKEN_MAX + 1)).is_err());
+        for bad in ["", "a b", "a\nb", "a\x1b[2J", "tok\u{202e}", "a\"}"] {
+            let verdict = check_rotated_token(&oauth, bad);
+            assert_eq!(verdict.is_err(), bad != "a\"}", "{bad:?}");
+        }
+    }
 }

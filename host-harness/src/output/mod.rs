@@ -1,11 +1,51 @@
 //! Row writers: JSON lines (one object per row keyed by column name), CSV
 //! (RFC 4180, with a header) and an aligned table for the terminal.
+//!
+//! The rows come from the guest and are not trusted: `json` cells are
+//! validated (without building a tree) and capped at [`JSON_CELL_MAX`]
+//! bytes, the table shows text through [`terminal::printable`] and keeps
+//! only its first [`TABLE_WIDTH_ROWS`] rows (to size the columns), so
+//! memory stays flat however many rows a run returns.
 
 pub mod sqlite;
+pub mod terminal;
 
 use crate::sandbox::wit::{Cell, ColumnInfo};
 use serde_json::{Map, Value};
 use std::io::{self, Write};
+
+/// The largest `json` cell the writers accept, in bytes.
+pub const JSON_CELL_MAX: usize = 8 << 20;
+
+/// The table sizes its columns from this many rows, then streams.
+pub const TABLE_WIDTH_ROWS: usize = 200;
+
+/// How an output error about a guest's cell starts (so advice can tell it
+/// from a full disk).
+pub const BAD_CELL: &str = "the connector sent a json cell";
+
+/// The text of a `json` cell of `column`, checked: one JSON value (any
+/// depth up to serde_json's recursion limit), at most [`JSON_CELL_MAX`]
+/// bytes, validated by a streaming pass that builds nothing. Line breaks
+/// (whitespace between tokens, since a valid JSON string cannot hold a raw
+/// one) become spaces, so a JSONL row stays one line.
+pub fn checked_json<'s>(column: &str, text: &'s str) -> io::Result<std::borrow::Cow<'s, str>> {
+    let column = terminal::printable(column);
+    if text.len() > JSON_CELL_MAX {
+        return Err(io::Error::other(format!(
+            "{BAD_CELL} in column `{column}` of {} bytes, over the cap of {JSON_CELL_MAX} bytes",
+            text.len()
+        )));
+    }
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        return Err(io::Error::other(format!("{BAD_CELL} in column `{column}` that is not valid JSON ({e})")));
+    }
+    Ok(if text.contains(['\n', '\r']) {
+        std::borrow::Cow::Owned(text.replace(['\n', '\r'], " "))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    })
+}
 
 /// The output formats of `connector-harness run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -28,17 +68,18 @@ pub fn writer<'a>(format: Format, columns: &'a [ColumnInfo], out: Box<dyn Write 
     Ok(match format {
         Format::Jsonl => Box::new(Jsonl { columns, out }),
         Format::Csv => {
-            let mut csv = Csv { out };
-            let header: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-            csv.line(header.iter().map(String::as_str))?;
+            let mut csv = Csv { columns, out };
+            csv.line(columns.iter().map(|c| c.name.as_str()))?;
             Box::new(csv)
         }
-        Format::Table => Box::new(Table { columns, rows: Vec::new(), out }),
+        Format::Table => Box::new(Table { columns, pending: Vec::new(), widths: None, count: 0, out }),
         Format::Sqlite => return Err(io::Error::other("SQLite output goes to a database file: give --output FILE")),
     })
 }
 
-/// A cell as a JSON value: json cells are embedded, not quoted.
+/// A cell as a JSON value: json cells are embedded, not quoted. This
+/// builds a tree of a json cell (for tests and small values); the writers
+/// use [`checked_json`] instead.
 pub fn cell_to_json(cell: &Cell) -> Value {
     match cell {
         Cell::Null => Value::Null,
@@ -48,6 +89,22 @@ pub fn cell_to_json(cell: &Cell) -> Value {
         Cell::Text(s) | Cell::Timestamp(s) => Value::String(s.clone()),
         Cell::Json(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
     }
+}
+
+/// A cell as text (CSV and table): null is empty; a json cell is checked.
+fn cell_text<'c>(column: &str, cell: &'c Cell) -> io::Result<std::borrow::Cow<'c, str>> {
+    use std::borrow::Cow;
+    Ok(match cell {
+        Cell::Null => Cow::Borrowed(""),
+        Cell::Boolean(b) => Cow::Owned(b.to_string()),
+        Cell::Integer(i) => Cow::Owned(i.to_string()),
+        Cell::Float(f) => Cow::Owned(f.to_string()),
+        Cell::Text(s) | Cell::Timestamp(s) => Cow::Borrowed(s),
+        Cell::Json(s) => {
+            checked_json(column, s)?;
+            Cow::Borrowed(s)
+        }
+    })
 }
 
 /// A cell as text (CSV and table): null is empty.
@@ -73,9 +130,22 @@ struct Jsonl<'a> {
 }
 
 impl RowWriter for Jsonl<'_> {
+    /// Written field by field: a json cell is copied in as checked text,
+    /// never parsed into a tree.
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &row_to_json(self.columns, cells))?;
-        self.out.write_all(b"\n")
+        self.out.write_all(b"{")?;
+        for (i, (column, cell)) in self.columns.iter().zip(cells).enumerate() {
+            if i > 0 {
+                self.out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut self.out, &column.name)?;
+            self.out.write_all(b":")?;
+            match cell {
+                Cell::Json(s) => self.out.write_all(checked_json(&column.name, s)?.as_bytes())?,
+                other => serde_json::to_writer(&mut self.out, &cell_to_json(other))?,
+            }
+        }
+        self.out.write_all(b"}\n")
     }
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
@@ -83,10 +153,13 @@ impl RowWriter for Jsonl<'_> {
 }
 
 struct Csv<'a> {
+    columns: &'a [ColumnInfo],
     out: Box<dyn Write + 'a>,
 }
 
 impl Csv<'_> {
+    /// One record; a field with a comma, quote or line break is quoted
+    /// (quotes doubled), so any text, line breaks included, stays one field.
     fn line<'s>(&mut self, fields: impl Iterator<Item = &'s str>) -> io::Result<()> {
         for (i, field) in fields.enumerate() {
             if i > 0 {
@@ -104,67 +177,172 @@ impl Csv<'_> {
 
 impl RowWriter for Csv<'_> {
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        let fields: Vec<String> = cells.iter().map(cell_to_text).collect();
-        self.line(fields.iter().map(String::as_str))
+        let fields = self.columns.iter().zip(cells).map(|(c, v)| cell_text(&c.name, v)).collect::<io::Result<Vec<_>>>()?;
+        self.line(fields.iter().map(|f| f.as_ref()))
     }
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }
 
-/// Buffers rows to align columns; cells are cut at 60 characters and line
-/// breaks shown as `⏎`, so each row stays on one line.
+/// An aligned table: the first [`TABLE_WIDTH_ROWS`] rows are kept to size
+/// the columns, then every row is written as it comes (a later, wider cell
+/// is cut to its column). Cells are cut at 60 characters, line breaks shown
+/// as `⏎` and other control characters made visible, so each row stays on
+/// one line and no escape sequence reaches the terminal.
 struct Table<'a> {
     columns: &'a [ColumnInfo],
-    rows: Vec<Vec<String>>,
+    /// The rows before the widths are known.
+    pending: Vec<Vec<String>>,
+    widths: Option<Vec<usize>>,
+    count: u64,
     out: Box<dyn Write + 'a>,
 }
 
 const TABLE_CELL_MAX: usize = 60;
 
-fn table_text(cell: &Cell) -> String {
-    // One line per row, and no terminal escape sequences from the data.
-    let text: String = cell_to_text(cell)
-        .replace("\r\n", "⏎")
-        .chars()
-        .map(|c| match c {
-            '\n' | '\r' => '⏎',
-            c if c.is_control() => '�',
-            c => c,
-        })
-        .collect();
-    if text.chars().count() > TABLE_CELL_MAX {
-        format!("{}…", text.chars().take(TABLE_CELL_MAX - 1).collect::<String>())
+/// Text for one table cell: one line, printable, at most `max` characters.
+fn table_text(text: &str, max: usize) -> String {
+    let one_line = text.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎");
+    let text = terminal::printable(&one_line);
+    if text.chars().count() > max {
+        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
     } else {
-        text
+        text.into_owned()
     }
 }
 
-impl RowWriter for Table<'_> {
-    fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        self.rows.push(cells.iter().map(table_text).collect());
-        Ok(())
-    }
-    fn finish(&mut self) -> io::Result<()> {
-        let count = self.rows.len();
-        let header: Vec<String> = self.columns.iter().map(|c| c.name.clone()).collect();
+impl Table<'_> {
+    /// Sizes the columns from the header and the pending rows, and writes
+    /// them.
+    fn start(&mut self) -> io::Result<()> {
+        let header: Vec<String> = self.columns.iter().map(|c| table_text(&c.name, TABLE_CELL_MAX)).collect();
         let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
+        for row in &self.pending {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
             }
         }
-        let mut line = |cells: &[String]| -> io::Result<()> {
-            let padded: Vec<String> =
-                cells.iter().zip(&widths).map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count()))).collect();
-            writeln!(self.out, "{}", padded.join("  ").trim_end())
-        };
-        line(&header)?;
-        line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>())?;
-        for row in std::mem::take(&mut self.rows) {
-            line(&row)?;
+        let widths = self.widths.insert(widths).clone();
+        let dashes: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        write_line(&mut self.out, &widths, &header)?;
+        write_line(&mut self.out, &widths, &dashes)?;
+        for row in std::mem::take(&mut self.pending) {
+            write_line(&mut self.out, &widths, &row)?;
         }
-        writeln!(self.out, "({count} rows)")?;
+        Ok(())
+    }
+}
+
+/// One table line, each cell padded (or cut) to its column's width.
+fn write_line(out: &mut dyn Write, widths: &[usize], cells: &[String]) -> io::Result<()> {
+    let padded: Vec<String> = cells
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| {
+            let c = table_text(c, (*w).max(1));
+            let pad = w.saturating_sub(c.chars().count());
+            format!("{c}{}", " ".repeat(pad))
+        })
+        .collect();
+    writeln!(out, "{}", padded.join("  ").trim_end())
+}
+
+impl RowWriter for Table<'_> {
+    fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        let row = self
+            .columns
+            .iter()
+            .zip(cells)
+            .map(|(c, v)| Ok(table_text(&cell_text(&c.name, v)?, TABLE_CELL_MAX)))
+            .collect::<io::Result<Vec<_>>>()?;
+        self.count += 1;
+        match &self.widths {
+            Some(widths) => write_line(&mut self.out, widths, &row),
+            None => {
+                self.pending.push(row);
+                if self.pending.len() >= TABLE_WIDTH_ROWS {
+                    self.start()?;
+                }
+                Ok(())
+            }
+        }
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        if self.widths.is_none() {
+            self.start()?;
+        }
+        writeln!(self.out, "({} rows)", self.count)?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::wit::ColumnType;
+
+    fn column(name: &str, type_: ColumnType) -> ColumnInfo {
+        ColumnInfo { name: name.into(), type_, nullable: true, description: String::new() }
+    }
+
+    fn jsonl(cells: &[Cell]) -> io::Result<String> {
+        let columns = [column("id", ColumnType::Text), column("doc", ColumnType::Json)];
+        let mut out = Vec::new();
+        {
+            let mut w = writer(Format::Jsonl, &columns, Box::new(&mut out))?;
+            w.row(cells)?;
+            w.finish()?;
+        }
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn a_valid_json_cell_is_copied_in_exactly_on_one_line() {
+        let doc = "{\"a\": [1, 2.50, {\"b\": \"x\\ny\"}],\n \"c\": null}";
+        let line = jsonl(&[Cell::Text("k".into()), Cell::Json(doc.into())]).unwrap();
+        assert_eq!(line, "{\"id\":\"k\",\"doc\":{\"a\": [1, 2.50, {\"b\": \"x\\ny\"}],  \"c\": null}}\n");
+        let parsed: Value = serde_json::from_str(line.trim_end()).unwrap();
+        assert_eq!(parsed["doc"]["a"][2]["b"], "x\ny");
+    }
+
+    #[test]
+    fn invalid_deep_or_over_cap_json_cells_are_output_errors_naming_the_column() {
+        let cases =
+            ["{\"a\": [1, 2,".to_string(), "1 2".to_string(), "".to_string(), format!("[{}0]", "0,".repeat(JSON_CELL_MAX / 2))];
+        for doc in cases {
+            let Err(e) = jsonl(&[Cell::Null, Cell::Json(doc.clone())]) else {
+                panic!("accepted a json cell of {} bytes", doc.len());
+            };
+            let message = e.to_string();
+            assert!(message.starts_with(BAD_CELL), "{message}");
+            assert!(message.contains("column `doc`"), "{message}");
+        }
+        assert!(checked_json("doc", &format!("[{}0]", "0,".repeat(1000))).is_ok());
+        // Deep nesting is valid JSON, and validating it takes no stack.
+        let deep = format!("{}{}", "[".repeat(1 << 20), "]".repeat(1 << 20));
+        assert!(checked_json("doc", &deep).is_ok());
+    }
+
+    #[test]
+    fn the_table_keeps_only_the_rows_that_size_it() {
+        let columns = [column("n", ColumnType::Text)];
+        let mut out = Vec::new();
+        {
+            let mut w = writer(Format::Table, &columns, Box::new(&mut out)).unwrap();
+            for i in 0..TABLE_WIDTH_ROWS + 50 {
+                w.row(&[Cell::Text(format!("{i}"))]).unwrap();
+            }
+            w.row(&[Cell::Text("much wider than the first rows".into())]).unwrap();
+            w.finish().unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // Streamed after the first rows: the wide cell is cut to its column.
+        assert_eq!(lines[0], "n");
+        assert_eq!(lines[lines.len() - 2], "mu…");
+        assert_eq!(lines[lines.len() - 1], format!("({} rows)", TABLE_WIDTH_ROWS + 51));
     }
 }

@@ -13,6 +13,8 @@ use std::path::Path;
 pub struct SqliteWriter {
     connection: Connection,
     insert: String,
+    /// The report's column names (for [`super::checked_json`]).
+    columns: Vec<String>,
 }
 
 fn sql_type(ty: ColumnType) -> &'static str {
@@ -76,12 +78,19 @@ impl SqliteWriter {
             insert += &if updates.is_empty() { "NOTHING".to_string() } else { format!("UPDATE SET {}", updates.join(", ")) };
         }
         connection.execute_batch("BEGIN").map_err(to_io)?;
-        Ok(SqliteWriter { connection, insert })
+        let columns = report.columns.iter().map(|c| c.name.clone()).collect();
+        Ok(SqliteWriter { connection, insert, columns })
     }
 }
 
 impl RowWriter for SqliteWriter {
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
+        // A json cell is stored as the guest wrote it, once checked.
+        for (name, cell) in self.columns.iter().zip(cells) {
+            if let Cell::Json(s) = cell {
+                super::checked_json(name, s)?;
+            }
+        }
         let values = cells.iter().map(|cell| match cell {
             Cell::Null => Value::Null,
             Cell::Boolean(b) => Value::Integer(i64::from(*b)),

@@ -70,7 +70,8 @@ impl Drop for Host {
 #[derive(Clone, Copy, Debug)]
 pub struct LoadOptions {
     /// Reuse the native code compiled from this exact `.wasm` by this exact
-    /// engine, and write it when there is none.
+    /// engine, from the host's own cache folder (see `cache.rs`), and write
+    /// it there when there is none.
     pub precompiled: bool,
     /// Pre-reserve instance slots (wasmtime's pooling allocator), so
     /// starting a session maps no new memory.
