@@ -151,6 +151,7 @@ pub enum TextRule {
 }
 
 /// Where a column's value comes from.
+#[derive(Clone, Copy)]
 pub enum Source {
     /// A dotted path into the API object (`author.user.uuid`), or into the
     /// array element when the report has `each`.
@@ -167,6 +168,7 @@ pub enum Source {
 }
 
 /// A column and how it is filled.
+#[derive(Clone, Copy)]
 pub struct Column {
     pub name: &'static str,
     pub ty: ColumnType,

@@ -9,7 +9,7 @@ pub const REPORT: Report = Report {
 otherwise.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+        REPOSITORY_SLUG,
         col("id", Integer, "id", "Restriction id."),
         col("kind", Text, "kind", "push, force, delete, require_approvals_to_merge, ..."),
         opt("branch_match_kind", Text, "branch_match_kind", "glob or branching_model."),

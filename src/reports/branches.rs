@@ -21,7 +21,7 @@ is the head commit's (target.date).",
 
 /// Shared with `tags`: both are refs.
 pub const REF_COLUMNS: &[Column] = &[
-    param_col("repository", "repository", "Slug of the repository."),
+    REPOSITORY_SLUG,
     col("name", Text, "name", "Ref name."),
     opt("target_hash", Text, "target.hash", "Commit the ref points at."),
     opt("target_date", Timestamp, "target.date", "Date of that commit."),

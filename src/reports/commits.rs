@@ -20,15 +20,12 @@ workspace. Bitbucket pages commits with an opaque `next` link.",
 };
 
 /// Shared with `pull-request-commits`.
-pub const COLUMNS: &[Column] = &[
-    param_col("repository", "repository", "Slug of the repository."),
+pub const COLUMNS: &[Column] = columns![
+    REPOSITORY_SLUG,
     col("hash", Text, "hash", "Full commit hash."),
     col("date", Timestamp, "date", "Author date."),
     col("message", Text, "message", "Full commit message."),
-    opt("author_raw", Text, "author.raw", "Author as recorded in git: `Name <email>`."),
-    opt("author_uuid", Text, "author.user.uuid", "UUID of the Bitbucket account, when the author has one."),
-    opt("author_account_id", Text, "author.user.account_id", "Atlassian account id of the author, when known."),
-    opt("author_display_name", Text, "author.user.display_name", "Display name of the author's account, when known."),
+    ..git_author!("author", "author"),
     opt("parents", Json, "parents", "Parent commits, as a JSON list of {hash}."),
     opt("html_url", Text, "links.html.href", "Web page of the commit."),
 ];

@@ -8,7 +8,7 @@ pub const REPORT: Report = Report {
     summary: "Deployments of a repository or of every repository of the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+        REPOSITORY_SLUG,
         col("uuid", Text, "uuid", "Deployment UUID."),
         opt("state", Text, "state.name", "UNDEPLOYED, IN_PROGRESS, COMPLETED."),
         opt("status", Text, "state.status.name", "SUCCESSFUL, FAILED, STOPPED once completed."),

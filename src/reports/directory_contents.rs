@@ -14,7 +14,7 @@ is omitted).",
         Param { text: TextRule::RepoPath, ..slug_param("path", false, "Directory within the repository; omit for the root.") },
     ],
     columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+        REPOSITORY_SLUG,
         param_col("commit", "commit", "The commit or branch asked for."),
         col("path", Text, "path", "Path from the repository root."),
         col("type", Text, "type", "commit_file or commit_directory."),

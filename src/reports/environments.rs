@@ -9,7 +9,7 @@ pub const REPORT: Report = Report {
 the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+        REPOSITORY_SLUG,
         col("uuid", Text, "uuid", "Environment UUID."),
         col("name", Text, "name", "Name."),
         opt("slug", Text, "slug", "Slug."),

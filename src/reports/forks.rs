@@ -7,14 +7,13 @@ pub const REPORT: Report = Report {
     aliases: &["List Forks on a Repository for Owner"],
     summary: "Forks of a repository (or of every repository of the workspace).",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
-    columns: &[
+    columns: columns![
         param_col("repository", "repository", "Slug of the repository that was forked."),
         col("uuid", Text, "uuid", "UUID of the fork."),
         col("full_name", Text, "full_name", "workspace/slug of the fork."),
         col("name", Text, "name", "Display name of the fork."),
         col("is_private", Boolean, "is_private", "Whether the fork is private."),
-        opt("owner_uuid", Text, "owner.uuid", "UUID of the fork's owner."),
-        opt("owner_display_name", Text, "owner.display_name", "Display name of the fork's owner."),
+        ..user!(brief "owner", "owner", "the fork's owner"),
         col("created_on", Timestamp, "created_on", "When the fork was made."),
         opt("updated_on", Timestamp, "updated_on", "When the fork was last updated."),
         opt("html_url", Text, "links.html.href", "Web page of the fork."),

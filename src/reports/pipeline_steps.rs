@@ -8,7 +8,7 @@ pub const REPORT: Report = Report {
     summary: "The steps of a pipeline, or of every pipeline (of a repository or of the whole workspace).",
     params: &[WORKSPACE, REPOSITORY_OR_ALL, PIPELINE],
     columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+        REPOSITORY_SLUG,
         param_col("pipeline_uuid", "pipeline", "The pipeline."),
         col("uuid", Text, "uuid", "Step UUID."),
         opt("name", Text, "name", "Step name."),

@@ -8,8 +8,8 @@ pub const REPORT: Report = Report {
     summary: "Pipeline runs, newest first (sort=-created_on), of a repository or of every repository of the \
 workspace. Bitbucket ignores BBQL here.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
-    columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+    columns: columns![
+        REPOSITORY_SLUG,
         col("uuid", Text, "uuid", "Pipeline UUID."),
         col("build_number", Integer, "build_number", "Build number within the repository."),
         opt("state", Text, "state.name", "PENDING, IN_PROGRESS, COMPLETED, ..."),
@@ -18,8 +18,7 @@ workspace. Bitbucket ignores BBQL here.",
         opt("ref_type", Text, "target.ref_type", "branch, tag, ..."),
         opt("ref_name", Text, "target.ref_name", "Branch or tag name."),
         opt("commit", Text, "target.commit.hash", "Commit built."),
-        opt("creator_uuid", Text, "creator.uuid", "UUID of who started it."),
-        opt("creator_display_name", Text, "creator.display_name", "Display name of who started it."),
+        ..user!(brief "creator", "creator", "who started it"),
         col("created_on", Timestamp, "created_on", "When it was created."),
         opt("completed_on", Timestamp, "completed_on", "When it completed."),
         opt("duration_seconds", Integer, "duration_in_seconds", "Wall time."),

@@ -8,7 +8,7 @@ pub const REPORT: Report = Report {
     summary: "Projects of a workspace.",
     params: &[WORKSPACE],
     columns: &[
-        param_col("workspace", "workspace", "Workspace slug."),
+        WORKSPACE_SLUG,
         col("uuid", Text, "uuid", "Project UUID."),
         col("key", Text, "key", "Project key."),
         col("name", Text, "name", "Name."),

@@ -9,7 +9,7 @@ pub const REPORT: Report = Report {
 repository in one stream, or for every repository of the workspace.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL, PULL_REQUEST],
     columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+        REPOSITORY_SLUG,
         col("pull_request_id", Integer, "pull_request.id", "The pull request."),
         Column {
             nullable: false,

@@ -8,14 +8,13 @@ pub const REPORT: Report = Report {
     summary: "Global and inline comments and replies on a pull request, or on every pull request (of a repository \
 or of the whole workspace). A date narrows the pull requests visited too.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL, PULL_REQUEST_OR_ALL],
-    columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
-        Column { ty: Integer, ..param_col("pull_request_id", "pull-request", "The pull request.") },
+    columns: columns![
+        REPOSITORY_SLUG,
+        PULL_REQUEST_ID,
         col("id", Integer, "id", "Comment id."),
         opt("parent_id", Integer, "parent.id", "The comment this one replies to."),
         opt("content", Text, "content.raw", "Text of the comment (Markdown)."),
-        opt("user_uuid", Text, "user.uuid", "UUID of the author."),
-        opt("user_display_name", Text, "user.display_name", "Display name of the author."),
+        ..user!(brief "user", "user", "the author"),
         opt("inline_path", Text, "inline.path", "File an inline comment is on."),
         opt("inline_from", Integer, "inline.from", "Old line number of an inline comment."),
         opt("inline_to", Integer, "inline.to", "New line number of an inline comment."),

@@ -9,13 +9,11 @@ pub const REPORT: Report = Report {
 approved or requested changes, from the pull request list: one request per 50 pull requests, not one \
 per pull request.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
-    columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+    columns: columns![
+        REPOSITORY_SLUG,
         parent_col("pull_request_id", Integer, "id", "The pull request."),
         parent_col("pull_request_state", Text, "state", "State of the pull request."),
-        col("user_uuid", Text, "user.uuid", "UUID of the participant."),
-        opt("user_account_id", Text, "user.account_id", "Atlassian account id of the participant."),
-        opt("user_display_name", Text, "user.display_name", "Display name of the participant."),
+        ..user!(key "user", "user", "the participant"),
         col("role", Text, "role", "REVIEWER or PARTICIPANT."),
         col("approved", Boolean, "approved", "Whether they approved."),
         opt("state", Text, "state", "approved, changes_requested, or null."),

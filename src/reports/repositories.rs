@@ -14,7 +14,7 @@ pub const REPORT: Report = Report {
 };
 
 /// Shared with `public-repositories` and `forks`: the same objects.
-pub const COLUMNS: &[Column] = &[
+pub const COLUMNS: &[Column] = columns![
     col("uuid", Text, "uuid", "Repository UUID, in braces."),
     col("full_name", Text, "full_name", "workspace/slug."),
     opt("workspace", Text, "workspace.slug", "Workspace slug."),
@@ -28,8 +28,7 @@ pub const COLUMNS: &[Column] = &[
     opt("main_branch", Text, "mainbranch.name", "Name of the main branch."),
     opt("project_key", Text, "project.key", "Key of the project the repository belongs to."),
     opt("project_name", Text, "project.name", "Name of that project."),
-    opt("owner_uuid", Text, "owner.uuid", "UUID of the owning account."),
-    opt("owner_display_name", Text, "owner.display_name", "Display name of the owning account."),
+    ..user!(brief "owner", "owner", "the owning account"),
     col("created_on", Timestamp, "created_on", "When the repository was created."),
     opt("updated_on", Timestamp, "updated_on", "When the repository was last updated."),
     opt("html_url", Text, "links.html.href", "Web page of the repository."),

@@ -15,7 +15,7 @@ Needs repository admin.",
 };
 
 pub const COLUMNS: &[Column] = &[
-    param_col("repository", "repository", "Slug of the repository."),
+    REPOSITORY_SLUG,
     col("group_slug", Text, "group.slug", "Group slug."),
     opt("group_name", Text, "group.name", "Group name."),
     col("permission", Text, "permission", "admin, write or read."),

@@ -16,7 +16,7 @@ endpoint). Needs repository admin.",
 
 /// Shared with `repository-permissions`: the same permission objects.
 pub const COLUMNS: &[Column] = &[
-    param_col("repository", "repository", "Slug of the repository."),
+    REPOSITORY_SLUG,
     col("user_uuid", Text, "user.uuid", "UUID of the user."),
     opt("user_display_name", Text, "user.display_name", "Display name."),
     opt("user_account_id", Text, "user.account_id", "Atlassian account id."),

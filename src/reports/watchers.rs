@@ -8,7 +8,7 @@ pub const REPORT: Report = Report {
     summary: "Accounts watching a repository (or every repository of the workspace).",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: &[
-        param_col("repository", "repository", "Slug of the repository."),
+        REPOSITORY_SLUG,
         col("uuid", Text, "uuid", "UUID of the account."),
         opt("account_id", Text, "account_id", "Atlassian account id."),
         opt("display_name", Text, "display_name", "Display name."),

@@ -7,11 +7,9 @@ pub const REPORT: Report = Report {
     aliases: &["List Users for Account", "List Team Members", "List Users"],
     summary: "Every member of a workspace (formerly team members).",
     params: &[WORKSPACE],
-    columns: &[
-        param_col("workspace", "workspace", "Workspace slug."),
-        col("user_uuid", Text, "user.uuid", "UUID of the member."),
-        opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
-        opt("user_display_name", Text, "user.display_name", "Display name."),
+    columns: columns![
+        WORKSPACE_SLUG,
+        ..user!(key "user", "user", "the member"),
         opt("user_nickname", Text, "user.nickname", "Nickname."),
     ],
     primary_key: &["workspace", "user_uuid"],

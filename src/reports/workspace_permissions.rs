@@ -7,11 +7,9 @@ pub const REPORT: Report = Report {
     aliases: &[],
     summary: "Each member's role in a workspace (owner, member, collaborator).",
     params: &[WORKSPACE],
-    columns: &[
-        param_col("workspace", "workspace", "Workspace slug."),
-        col("user_uuid", Text, "user.uuid", "UUID of the member."),
-        opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
-        opt("user_display_name", Text, "user.display_name", "Display name."),
+    columns: columns![
+        WORKSPACE_SLUG,
+        ..user!(key "user", "user", "the member"),
         col("permission", Text, "permission", "owner, member or collaborator."),
         opt("added_on", Timestamp, "added_on", "When they joined (absent for workspaces administered in admin.atlassian.com)."),
         opt("last_accessed", Timestamp, "last_accessed", "When they last used the workspace (same caveat)."),
