@@ -6,8 +6,8 @@ pub const REPORT: Report = Report {
     title: "Pull requests of a repository",
     aliases: &["List Pullrequest"],
     summary: "Every pull request in every state (OPEN, MERGED, DECLINED, SUPERSEDED; Bitbucket returns only OPEN \
-unless asked), of a repository or of every repository of the workspace. 50 per page is the \
-endpoint's maximum; with BBQL the states are in the query too.",
+unless asked), of a repository or of every repository of the workspace; with BBQL \
+the states are in the query too.",
     params: &[WORKSPACE, REPOSITORY_OR_ALL],
     columns: columns![
         REPOSITORY_SLUG,
