@@ -215,6 +215,8 @@ fn transport_error(authority: &str, error: &HttpErrorCode) -> Error {
         HttpErrorCode::HttpRequestDenied => ("the host does not allow this connector to reach it".to_string(), false),
         HttpErrorCode::ConnectionRefused => ("the connection was refused".to_string(), true),
         HttpErrorCode::DnsError(_) => ("the host name did not resolve".to_string(), false),
+        HttpErrorCode::TlsCertificateError => ("the server's TLS certificate was refused".to_string(), false),
+        HttpErrorCode::TlsProtocolError | HttpErrorCode::TlsAlertReceived(_) => ("the TLS handshake failed".to_string(), false),
         HttpErrorCode::ConnectionTimeout | HttpErrorCode::HttpResponseTimeout | HttpErrorCode::ConnectionReadTimeout => {
             ("it timed out (see `timeouts` in the configuration)".to_string(), true)
         }

@@ -20,4 +20,4 @@ pub mod progress;
 pub mod sandbox;
 
 pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus};
-pub use sandbox::{Host, HostError, HostLimit, Limits, LoadOptions, RunSummary, Session};
+pub use sandbox::{Host, HostError, HostLimit, Limits, LoadOptions, RunSummary, Session, Trust};

@@ -11,7 +11,7 @@ use host_harness::cli::run::{parse_param, run_report};
 use host_harness::cli::state::State;
 use host_harness::output::terminal::printable;
 use host_harness::output::Format;
-use host_harness::{advice, component, Host, HostError};
+use host_harness::{advice, component, Host, HostError, Trust};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -23,6 +23,10 @@ struct Cli {
     /// The component to load (default: the one this repository builds, built if needed).
     #[arg(long, global = true, value_name = "PATH")]
     component: Option<PathBuf>,
+    /// Trust the certificate authorities in this PEM file besides the
+    /// system's (a private CA); `ca_file` in the config file does the same.
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitFlags,
     #[command(subcommand)]
@@ -116,7 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(path) => path,
         None => component::build()?,
     };
-    let host = Host::load(&component, cli.limits.limits()?)?;
+    let mut host = Host::load(&component, cli.limits.limits()?)?;
     match cli.command {
         Command::Reports { json } => {
             let reports = host.list_reports()?;
@@ -138,6 +142,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             if let Some(after) = state.as_ref().and_then(State::resume_after) {
                 params.push((date_params::CHANGED_AFTER.into(), after));
+            }
+            if let Some(ca_file) = cli.ca_file.as_ref().or(config.ca_file.as_ref()) {
+                host.set_trust(Trust::with_ca_file(ca_file)?);
             }
             let mut session = host.session(&config.resolved)?;
             let result = run_report(&host, &mut session, &report, &params, format, output.as_deref(), quiet);

@@ -13,6 +13,8 @@
 //! - `incremental`: checkpoints and `changed-after` through the contract;
 //! - `isolation`: tenants in one process never see each other;
 //! - `limits`: the run budgets, requests and requests in flight;
+//! - `network`: pooled connections (keep-alive, HTTP/2, one pool per
+//!   session) and HTTPS with a test CA trusted through `ca_file`;
 //! - `speed`: requests, pipelining and concurrency (counts, not wall time);
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it;
@@ -32,5 +34,6 @@ mod hostile_sandbox;
 mod incremental;
 mod isolation;
 mod limits;
+mod network;
 mod node_host;
 mod speed;

@@ -142,6 +142,7 @@ mod paging;
 mod routes;
 mod seeds;
 mod server;
+pub mod tls;
 mod util;
 mod wire;
 
@@ -155,6 +156,7 @@ pub use families::pull_requests::PrState;
 pub use faults::{Fault, FaultRule};
 pub use oauth::OAuthClient;
 pub use server::FakeBitbucket;
+pub use tls::{Leaf, TestCa};
 
 /// How to start a [`FakeBitbucket`].
 #[derive(Debug)]
@@ -179,6 +181,11 @@ pub struct FakeOptions {
     /// how many requests can be in flight at once: a client that sends more
     /// concurrent requests than this has the surplus wait in line.
     pub workers: usize,
+    /// Serve HTTPS with this test CA's server certificate (the origin is
+    /// then `https://127.0.0.1:PORT`); plain HTTP when `None`.
+    pub tls: Option<TestCa>,
+    /// Offer only HTTP/1.1 (no `h2` in ALPN, no HTTP/2 prior knowledge).
+    pub http1_only: bool,
 }
 
 impl Default for FakeOptions {
@@ -192,6 +199,8 @@ impl Default for FakeOptions {
             oauth: None,
             faults: Vec::new(),
             workers: 16,
+            tls: None,
+            http1_only: false,
         }
     }
 }
@@ -240,6 +249,10 @@ pub struct RecordedRequest {
     pub status: u16,
     /// The injected fault's [`Fault::name`], e.g. `"rate-limited"`.
     pub fault: Option<String>,
+    /// Which connection it came on: 1 for the server's first, and so on.
+    pub connection: u64,
+    /// `true` for HTTP/2, `false` for HTTP/1.x.
+    pub http2: bool,
 }
 
 impl RecordedRequest {

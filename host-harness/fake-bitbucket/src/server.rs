@@ -1,10 +1,11 @@
-//! The HTTP side: a hyper 1 HTTP/1.1 server on its own tokio runtime
-//! (TCP_NODELAY on every connection), [`FakeOptions::workers`] permits for
+//! The HTTP side: a hyper 1 server (HTTP/1.1 and HTTP/2; HTTPS with a test
+//! CA's certificate when [`FakeOptions::tls`] is set) on its own tokio
+//! runtime (TCP_NODELAY on every connection), [`FakeOptions::workers`] permits for
 //! the requests handled at once, authentication, the request log, latency,
 //! fault injection and `fields` pruning. What goes on the wire is in `wire.rs`.
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -14,6 +15,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use tokio::sync::{oneshot, Semaphore};
 
 use crate::api::{ApiError, ApiRequest, ApiResult};
@@ -24,7 +26,7 @@ use crate::fields;
 use crate::oauth::{OAuthClient, TokenState, TOKEN_PATH};
 use crate::routes::dispatch;
 use crate::util::percent_decode;
-use crate::wire::{Io, Step, WireBody};
+use crate::wire::{Step, WireBody};
 use crate::{Credentials, FakeOptions, RecordedRequest};
 
 /// State shared by every connection.
@@ -48,6 +50,8 @@ struct Shared {
     /// Requests being handled right now, and the most there have been.
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// Connections accepted so far.
+    connections: AtomicU64,
 }
 
 /// A running fake Bitbucket Cloud API. Dropping it stops the server (its
@@ -66,7 +70,13 @@ impl FakeBitbucket {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").context("fake Bitbucket: cannot bind 127.0.0.1:0")?;
         listener.set_nonblocking(true).context("fake Bitbucket: cannot make the listener non-blocking")?;
         let addr = listener.local_addr().context("fake Bitbucket: listener has no address")?;
-        let origin = format!("http://{addr}");
+        let scheme = if options.tls.is_some() { "https" } else { "http" };
+        let origin = format!("{scheme}://{addr}");
+        let tls = match &options.tls {
+            Some(ca) => Some(tokio_rustls::TlsAcceptor::from(ca.server_config(!options.http1_only)?)),
+            None => None,
+        };
+        let http1_only = options.http1_only;
         let link_origin =
             options.next_origin_override.map(|o| o.trim_end_matches('/').to_string()).unwrap_or_else(|| origin.clone());
 
@@ -85,6 +95,7 @@ impl FakeBitbucket {
             workers: Arc::new(Semaphore::new(options.workers.max(1))),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            connections: AtomicU64::new(0),
         });
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -101,7 +112,7 @@ impl FakeBitbucket {
         let serving = shared.clone();
         let thread = std::thread::Builder::new()
             .name("fake-bitbucket-accept".to_string())
-            .spawn(move || runtime.block_on(serve(listener, serving, stopped)))
+            .spawn(move || runtime.block_on(serve(listener, Listening { tls, http1_only }, serving, stopped)))
             .context("fake Bitbucket: cannot spawn its thread")?;
 
         Ok(FakeBitbucket { shared, stop: Some(stop), thread: Some(thread), origin })
@@ -166,6 +177,13 @@ impl FakeBitbucket {
         self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
+    /// How many connections clients opened so far (not reset by
+    /// [`clear_requests`](Self::clear_requests); each request records its own
+    /// in [`RecordedRequest::connection`]).
+    pub fn connections(&self) -> u64 {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
     /// Clears the request log and the in-flight high-water mark.
     pub fn clear_requests(&self) {
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
@@ -195,8 +213,17 @@ fn normalise_prefix(prefix: &str) -> String {
     }
 }
 
-/// Accepts connections until `stopped`, each served by hyper on its own task.
-async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+/// How connections are taken up: TLS or not, HTTP/2 or not.
+struct Listening {
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    http1_only: bool,
+}
+
+/// Accepts connections until `stopped`, each served by hyper on its own
+/// task: HTTP/1.1, or HTTP/2 when the client negotiates it (ALPN over TLS,
+/// prior knowledge over plain TCP) unless [`FakeOptions::http1_only`].
+async fn serve(listener: tokio::net::TcpListener, listening: Listening, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+    let listening = Arc::new(listening);
     loop {
         let accepted = tokio::select! {
             _ = &mut stopped => return,
@@ -210,13 +237,27 @@ async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stopp
         // Each answer goes out at once on a keep-alive connection (no Nagle
         // / delayed-ACK stall of about 40 ms).
         let _ = stream.set_nodelay(true);
-        let shared = shared.clone();
+        let connection = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+        let (shared, listening) = (shared.clone(), listening.clone());
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| handle(shared.clone(), request));
-            // A connection error (a client that went away, a fault that
-            // drops the connection) just ends the connection.
-            let _ =
-                hyper::server::conn::http1::Builder::new().title_case_headers(true).serve_connection(Io(stream), service).await;
+            let service = hyper::service::service_fn(move |request| handle(shared.clone(), connection, request));
+            let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder.http1().title_case_headers(true);
+            if listening.http1_only {
+                builder = builder.http1_only();
+            }
+            // A connection error (a failed handshake, a client that went
+            // away, a fault that drops the connection) just ends it.
+            match &listening.tls {
+                None => {
+                    let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                }
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                    }
+                }
+            }
         });
     }
 }
@@ -224,11 +265,12 @@ async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stopp
 /// Takes up a request once a worker is free: computes its answer (on a
 /// blocking thread), logs it, waits out the latency, and hands the answer
 /// to hyper. An `Err` makes hyper drop the connection without answering.
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<Response<WireBody>> {
+async fn handle(shared: Arc<Shared>, connection: u64, request: Request<Incoming>) -> io::Result<Response<WireBody>> {
     let permit = shared.workers.clone().acquire_owned().await.map_err(io::Error::other)?;
     let method = request.method().as_str().to_string();
     let url = request.uri().path_and_query().map_or_else(|| request.uri().to_string(), |pq| pq.as_str().to_string());
     let authorization = request.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let http2 = request.version() == hyper::Version::HTTP_2;
 
     // The answer goes out `latency` after the request was taken up, however
     // long it took to compute (as over a network, where the server's own
@@ -248,9 +290,10 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<R
         String::new()
     };
     let computing = shared.clone();
-    let answer = tokio::task::spawn_blocking(move || answer(&computing, method, &url, authorization, &body))
-        .await
-        .map_err(io::Error::other);
+    let answer =
+        tokio::task::spawn_blocking(move || answer(&computing, Received { method, url, authorization, body, connection, http2 }))
+            .await
+            .map_err(io::Error::other);
 
     if delayed {
         tokio::time::sleep(shared.latency.saturating_sub(arrived.elapsed())).await;
@@ -259,9 +302,22 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<R
     response(answer?, permit)
 }
 
+/// A request as it arrived, read off the wire.
+struct Received {
+    method: String,
+    /// Path and query as sent.
+    url: String,
+    authorization: Option<String>,
+    body: String,
+    connection: u64,
+    http2: bool,
+}
+
 /// Authenticates, answers (the token endpoint, a fault, or the API), and
 /// logs the request.
-fn answer(shared: &Shared, method: String, url: &str, authorization: Option<String>, body: &str) -> Answer {
+fn answer(shared: &Shared, received: Received) -> Answer {
+    let Received { method, url, authorization, body, connection, http2 } = received;
+    let url = url.as_str();
     let (path, query_string) = url.split_once('?').unwrap_or((url, ""));
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(query_string.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -276,7 +332,7 @@ fn answer(shared: &Shared, method: String, url: &str, authorization: Option<Stri
     });
     let (answer, fault) = match authenticated {
         _ if method == "POST" && path == TOKEN_PATH => {
-            let reply = shared.tokens.grant(shared.oauth.as_ref(), authorization.as_deref(), body);
+            let reply = shared.tokens.grant(shared.oauth.as_ref(), authorization.as_deref(), &body);
             (Answer::Reply(reply), None)
         }
         Err(e) => (Answer::Reply(api_reply(Err(e))), None),
@@ -300,6 +356,8 @@ fn answer(shared: &Shared, method: String, url: &str, authorization: Option<Stri
         authorization,
         status: answer.logged_status(),
         fault,
+        connection,
+        http2,
     });
     answer
 }

@@ -1,5 +1,4 @@
-//! The bytes on the wire: [`Io`], a safe adapter from tokio's `TcpStream` to
-//! hyper's IO traits, and [`WireBody`], a response body made of
+//! The bytes on the wire: [`WireBody`], a response body made of
 //! [`Step`]s, so one type sends ordinary answers, generated padding, and the
 //! raw-socket faults (pauses before pieces, a body cut off half way).
 
@@ -11,45 +10,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use hyper::body::{Body, Bytes, Frame};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
-
-/// An accepted connection, as hyper reads and writes it.
-pub(crate) struct Io(pub TcpStream);
-
-impl hyper::rt::Read for Io {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, mut buf: hyper::rt::ReadBufCursor<'_>) -> Poll<io::Result<()>> {
-        let mut scratch = [0u8; 16 * 1024];
-        let n = buf.remaining().min(scratch.len());
-        let mut read = ReadBuf::new(&mut scratch[..n]);
-        ready!(Pin::new(&mut self.get_mut().0).poll_read(cx, &mut read))?;
-        buf.put_slice(read.filled());
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl hyper::rt::Write for Io {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.0.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
-    }
-}
 
 /// One piece of a [`WireBody`].
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! The configuration a run uses: read from `--config FILE` (secrets named by
-//! `*_env` fields resolved from the environment) or made from the standard
-//! variables, and a rotated OAuth refresh token written back.
+//! `*_env` fields resolved from the environment, `ca_file` taken out for the
+//! host) or made from the standard variables, and a rotated OAuth refresh
+//! token written back.
 
 use crate::env_config;
 use crate::output::terminal::printable;
@@ -13,14 +14,20 @@ use std::path::{Path, PathBuf};
 /// `auth.refresh_token_env`: the variable naming the refresh token.
 const REFRESH_TOKEN_ENV: &str = "refresh_token_env";
 
+/// `ca_file`: a PEM file of certificate authorities the host trusts besides
+/// the system's (a private CA). The host's setting: the component never sees it.
+pub const CA_FILE: &str = "ca_file";
+
 /// A configuration ready for `configure`, and where it came from.
 pub struct LoadedConfig {
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
     /// The file's text as written (before secrets were resolved).
     pub file_text: String,
-    /// The configuration with every secret resolved.
+    /// The configuration with every secret resolved, for the component.
     pub resolved: String,
+    /// The file's `ca_file`, relative to the file's folder.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Reads `path`, or makes a configuration from the standard variables.
@@ -30,10 +37,26 @@ pub fn load(path: Option<PathBuf>) -> anyhow::Result<LoadedConfig> {
         Some(path) => {
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading the config file {}", path.display()))?;
             let resolved = env_config::resolve(&text, var)?;
-            LoadedConfig { path: Some(path), file_text: text, resolved }
+            let (resolved, ca_file) = take_ca_file(&resolved, path.parent().unwrap_or(Path::new(".")))?;
+            LoadedConfig { path: Some(path), file_text: text, resolved, ca_file }
         }
-        None => LoadedConfig { path: None, file_text: String::new(), resolved: env_config::from_standard_vars(var)? },
+        None => {
+            LoadedConfig { path: None, file_text: String::new(), resolved: env_config::from_standard_vars(var)?, ca_file: None }
+        }
     })
+}
+
+/// The configuration without its `ca_file`, and that file (a relative path
+/// taken from `folder`).
+fn take_ca_file(config: &str, folder: &Path) -> anyhow::Result<(String, Option<PathBuf>)> {
+    let mut value: Value = serde_json::from_str(config).context("the configuration is not valid JSON")?;
+    let Some(ca_file) = value.as_object_mut().and_then(|o| o.remove(CA_FILE)) else {
+        return Ok((config.to_string(), None));
+    };
+    let Some(ca_file) = ca_file.as_str().filter(|f| !f.trim().is_empty()) else {
+        anyhow::bail!("`{CA_FILE}` must be the path of a PEM file of certificate authorities");
+    };
+    Ok((value.to_string(), Some(folder.join(ca_file.trim()))))
 }
 
 /// The longest rotated refresh token the host stores, in bytes.
@@ -104,6 +127,22 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ca_file_is_the_hosts_and_relative_to_the_config_file() {
+        let (config, ca) =
+            take_ca_file(r#"{"endpoint":"https://git.example.test","ca_file":"certs/ca.pem"}"#, Path::new("/etc/bb")).unwrap();
+        assert_eq!(config, r#"{"endpoint":"https://git.example.test"}"#);
+        assert_eq!(ca, Some(PathBuf::from("/etc/bb/certs/ca.pem")));
+        let (_, ca) = take_ca_file(r#"{"ca_file":"/abs/ca.pem"}"#, Path::new("/etc/bb")).unwrap();
+        assert_eq!(ca, Some(PathBuf::from("/abs/ca.pem")));
+        let untouched = r#"{"endpoint": "x"}"#;
+        assert_eq!(take_ca_file(untouched, Path::new(".")).unwrap(), (untouched.to_string(), None));
+        for bad in [r#"{"ca_file":""}"#, r#"{"ca_file":true}"#] {
+            let error = take_ca_file(bad, Path::new(".")).unwrap_err().to_string();
+            assert_eq!(error, "`ca_file` must be the path of a PEM file of certificate authorities");
+        }
+    }
 
     #[test]
     fn only_an_oauth_config_takes_a_short_printable_rotated_token() {

@@ -2,13 +2,15 @@
 //! session may reach (the whole authority compared, userinfo refused,
 //! http and https only), how many requests it may have in flight and send
 //! per run, the timeouts it may ask for, and the cap on each response body.
+//! What passes goes out through the session's [`Pool`].
 
 use super::limits::{Limits, IN_FLIGHT_SLACK};
+use super::network::{Pool, Trust};
 use connector_vocabulary::{auth, DEFAULT_CONCURRENCY, DEFAULT_ENDPOINT, DEFAULT_TOKEN_URL};
 use http_body_util::{BodyExt, Limited};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
@@ -64,6 +66,8 @@ pub(crate) struct WallCounters {
     pub(crate) requests: AtomicU64,
     /// Set when a request was refused for going past the run's budget.
     pub(crate) over_budget: AtomicBool,
+    /// The last TLS failure, for a person: which host, which problem.
+    pub(crate) tls_failure: Mutex<Option<String>>,
 }
 
 /// The host's wall around outgoing HTTP, one per session.
@@ -77,12 +81,15 @@ pub(crate) struct HttpWall {
     /// Permits for requests in flight: a request holds one from before it
     /// connects until its connection is done.
     in_flight: Arc<Semaphore>,
+    pool: Arc<Pool>,
     pub(crate) counters: Arc<WallCounters>,
 }
 
 impl HttpWall {
-    pub(crate) fn new(reach: Reach, limits: &Limits) -> HttpWall {
-        let in_flight = (reach.concurrency + IN_FLIGHT_SLACK).min(limits.max_in_flight);
+    pub(crate) fn new(reach: Reach, limits: &Limits, trust: &Trust) -> HttpWall {
+        let in_flight = (reach.concurrency + IN_FLIGHT_SLACK).min(limits.max_in_flight).max(1);
+        let counters = Arc::<WallCounters>::default();
+        let pool = Pool::new(trust, in_flight, limits.max_request_timeout, counters.clone());
         HttpWall {
             allowed_origins: reach.origins,
             max_response_bytes: limits.max_response_bytes,
@@ -90,8 +97,9 @@ impl HttpWall {
             max_outgoing_body_chunk: limits.max_outgoing_body_chunk,
             max_timeout: limits.max_request_timeout,
             default_timeout: limits.default_request_timeout,
-            in_flight: Arc::new(Semaphore::new(in_flight.max(1))),
-            counters: Arc::default(),
+            in_flight: Arc::new(Semaphore::new(in_flight)),
+            pool: Arc::new(pool),
+            counters,
         }
     }
 
@@ -126,13 +134,15 @@ impl WasiHttpHooks for HttpWall {
         }
         let cap = self.max_response_bytes;
         let options = self.clamp(options);
-        let in_flight = self.in_flight.clone();
+        let (in_flight, pool) = (self.in_flight.clone(), self.pool.clone());
         Box::new(async move {
             if !allowed || over_budget {
                 return Err(HttpError::HttpRequestDenied);
             }
+            // The permit goes with the response body: a request is in
+            // flight until its body is done or dropped.
             let permit = in_flight.acquire_owned().await.map_err(|_| HttpError::HttpRequestDenied)?;
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let response = pool.send(request, options, permit).await?;
             // Refuse a declared oversize body up front (the guest sees a
             // typed body-size error); an undeclared one is cut off below.
             let declared = response.headers().get(http::header::CONTENT_LENGTH);
@@ -149,12 +159,8 @@ impl WasiHttpHooks for HttpWall {
                     })
                     .boxed_unsync()
             });
-            // The connection (and its permit) lives until its I/O is done.
-            let io = async move {
-                let _permit = permit;
-                io.await
-            };
-            Ok((response, Box::new(io) as BoxedFuture<_>))
+            // The pool drives its connections itself.
+            Ok((response, Box::new(async { Ok(()) }) as BoxedFuture<_>))
         })
     }
 
@@ -212,7 +218,7 @@ mod tests {
     #[test]
     fn timeouts_are_clamped_and_defaulted() {
         let limits = Limits::default();
-        let wall = HttpWall::new(reach("{}"), &limits);
+        let wall = HttpWall::new(reach("{}"), &limits, &Trust::system().unwrap());
         let huge = Some(Duration::from_secs(10 * 365 * 86_400));
         let o = wall.clamp(Some(RequestOptions {
             connect_timeout: huge,

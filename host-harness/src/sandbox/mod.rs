@@ -7,6 +7,8 @@
 //! - `limits`: every limit ([`Limits`]): memory, real-time deadlines per
 //!   call and per run, budgets of calls, empty batches and requests,
 //!   requests in flight, host-side resources;
+//! - `network`: the trusted certificate authorities ([`Trust`]) and each
+//!   session's pooled connections (keep-alive, HTTP/2 by ALPN);
 //! - `cache`: the component's precompiled native code;
 //! - `session`: a configured instance and the run loop over its batches;
 //! - `errors`: what a failed call becomes ([`HostError`]);
@@ -27,11 +29,13 @@ mod cache;
 mod errors;
 mod http_wall;
 mod limits;
+mod network;
 mod session;
 pub mod wit;
 
 pub use errors::HostError;
 pub use limits::{HostLimit, Limits, IN_FLIGHT_SLACK};
+pub use network::{Trust, IDLE_TIMEOUT};
 pub use session::{RunSummary, Session};
 
 use anyhow::Context as _;
@@ -56,6 +60,8 @@ pub struct Host {
     from_precompiled: bool,
     pre: bindings::BitbucketConnectorPre<State>,
     limits: Limits,
+    /// The certificate authorities its sessions trust.
+    trust: Trust,
     runtime: Arc<tokio::runtime::Runtime>,
     ticker_stop: Arc<AtomicBool>,
 }
@@ -136,13 +142,20 @@ impl Host {
                 }
             }
         });
-        Ok(Host { engine, component, from_precompiled, pre, limits, runtime: Arc::new(runtime), ticker_stop })
+        let trust = Trust::system()?;
+        Ok(Host { engine, component, from_precompiled, pre, limits, trust, runtime: Arc::new(runtime), ticker_stop })
     }
 
     /// Whether this host's machine code came from a fresh precompiled
     /// artefact rather than from compiling the `.wasm`.
     pub fn from_precompiled(&self) -> bool {
         self.from_precompiled
+    }
+
+    /// Trust `trust`'s certificate authorities (e.g. the system's plus a
+    /// private CA, [`Trust::with_ca_file`]) in the sessions started from now.
+    pub fn set_trust(&mut self, trust: Trust) {
+        self.trust = trust;
     }
 
     /// The limits every session of this host runs under.
@@ -182,7 +195,7 @@ impl Host {
         table.set_max_capacity(self.limits.max_resources);
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(self.limits.max_header_bytes);
-        let wall = HttpWall::new(reach, &self.limits);
+        let wall = HttpWall::new(reach, &self.limits, &self.trust);
         let counters = wall.counters.clone();
         let state = State {
             wasi: WasiCtxBuilder::new().build(),

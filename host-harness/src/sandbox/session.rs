@@ -7,7 +7,7 @@
 use super::errors::{trap, HostError};
 use super::http_wall::WallCounters;
 use super::limits::{HostLimit, Limits};
-use super::wit::{bindings, Cell, ReportInfo};
+use super::wit::{bindings, Cell, ConnectorError, ErrorCode, ReportInfo};
 use super::State;
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -119,7 +119,7 @@ impl Session {
 
     /// Hands the connector its configuration (JSON).
     pub fn configure(&mut self, config_json: &str) -> Result<(), HostError> {
-        call!(self, |c, s| c.call_configure(s, config_json))?.map_err(HostError::Connector)
+        call!(self, |c, s| c.call_configure(s, config_json))?.map_err(|e| self.connector_error(e))
     }
 
     /// Runs a report, handing each row to `sink` as it arrives.
@@ -155,7 +155,7 @@ impl Session {
         sink: &mut impl FnMut(&[Cell]) -> anyhow::Result<()>,
         observe: &mut impl FnMut(&RunSummary),
     ) -> Result<RunSummary, HostError> {
-        let run = call!(self, |c, s| c.call_run_report(s, report_id, params))?.map_err(HostError::Connector)?;
+        let run = call!(self, |c, s| c.call_run_report(s, report_id, params))?.map_err(|e| self.connector_error(e))?;
         let result = self.drain(run, sink, observe);
         if self.stopped.is_none() {
             // Dropping the resource fails only if the instance trapped.
@@ -176,7 +176,7 @@ impl Session {
             let batch = call!(self, |c, s| c.run().call_next_batch(s, run))?;
             let progress = call!(self, |c, s| c.run().call_progress(s, run))?;
             (summary.requests, summary.retries, summary.pages) = (progress.requests, progress.retries, progress.pages);
-            let Some(rows) = batch.map_err(HostError::Connector)? else {
+            let Some(rows) = batch.map_err(|e| self.connector_error(e))? else {
                 summary.checkpoint = call!(self, |c, s| c.run().call_checkpoint(s, run))?;
                 return Ok(summary);
             };
@@ -226,6 +226,17 @@ impl Session {
             )));
         }
         result.map_err(|e| self.stop(e))
+    }
+
+    /// The connector's error, with what the host knows and the guest
+    /// cannot: for a transport error after a failed TLS handshake, which
+    /// host and which certificate problem.
+    fn connector_error(&self, mut error: ConnectorError) -> HostError {
+        let tls = self.counters.tls_failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let (ErrorCode::Transport, Some(tls)) = (error.code, tls) {
+            error.message = format!("{}; {tls}", error.message);
+        }
+        HostError::Connector(error)
     }
 
     /// Marks the session stopped (for a limit or a trap) and hands back
