@@ -3,16 +3,18 @@
 //! Not a test: it prints figures, measured in one run on this machine, so
 //! the ratios between them mean more than any one wall time. Every scenario
 //! runs the release component in the real wasmtime host against the fake
-//! Bitbucket on 127.0.0.1, with injected latency where round trips matter.
+//! Bitbucket on 127.0.0.1; where round trips matter, over HTTPS through a
+//! delaying proxy (`network`).
 //!
-//! Sections: requests and wall time per list report (concurrency 1 versus
-//! the default), the same job done by a peer (`atlassian-python-api`),
-//! instantiation, memory for a small and a large report (each in a child
+//! Sections: requests, connections and wall time per list report at 25 and
+//! 100 ms round trips (concurrency 1 versus the default, and the same jobs
+//! done by a peer, `atlassian-python-api`), instantiation, memory for a small and a large report (each in a child
 //! process, so host RSS is that run's alone), rows per second through the
 //! component versus the same code compiled natively, and the component's size.
 
 mod memory;
 mod native;
+mod network;
 mod peer;
 
 use bitbucket_connector::config::DEFAULT_CONCURRENCY;
@@ -21,9 +23,6 @@ use host_harness::{component, Host, Limits, LoadOptions};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// Round-trip latency the fake adds to every request.
-const LATENCY: Duration = Duration::from_millis(50);
-
 fn main() -> anyhow::Result<()> {
     if let Some(code) = memory::child_main()? {
         std::process::exit(code);
@@ -31,85 +30,10 @@ fn main() -> anyhow::Result<()> {
     let wasm = component::build()?;
     let host = Host::load(&wasm, Limits::default())?;
     println!("# bitbucket-connector benchmarks\n");
-    println!(
-        "Latency {} ms per request; default concurrency {DEFAULT_CONCURRENCY}. Wall times are medians of 3 runs, all in this one run of the benchmark: compare ratios.\n",
-        LATENCY.as_millis()
-    );
+    println!("Default concurrency {DEFAULT_CONCURRENCY}. All figures come from this one run of the benchmark: compare ratios.\n");
 
-    let big = fake(spec(1, 5_000, 10), LATENCY)?;
-    let wide = fake(spec(8, 200, 400), LATENCY)?;
-    let (big_repo, wide_repo) = (first_repo(&big), first_repo(&wide));
-    let scenarios = [
-        Scenario {
-            title: "pull-requests, one repository, 5,000 pull requests (all states)",
-            fake: &big,
-            report: "pull-requests",
-            params: vec![("workspace", "acme".into()), ("repository", big_repo.clone())],
-            minimum: big.dataset().pull_request_count("acme", &big_repo).div_ceil(50),
-        },
-        Scenario {
-            title: "pull-request-comments, every pull request of a 200-PR repository",
-            fake: &wide,
-            report: "pull-request-comments",
-            params: vec![("workspace", "acme".into()), ("repository", wide_repo.clone())],
-            minimum: comment_requests(&wide, &wide_repo),
-        },
-        Scenario {
-            title: "commits, every repository of a workspace (8 x 400 commits)",
-            fake: &wide,
-            report: "commits",
-            params: vec![("workspace", "acme".into())],
-            minimum: 1 + wide
-                .dataset()
-                .repositories("acme")
-                .iter()
-                .map(|r| wide.dataset().commit_count("acme", &slug(r)).div_ceil(100))
-                .sum::<usize>(),
-        },
-    ];
-    println!("## Requests and wall time\n");
-    println!("| scenario | rows | requests | minimum | concurrency 1 | default | speed-up |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let mut pr_default = Duration::ZERO;
-    for s in &scenarios {
-        let one = s.run(&host, 1)?;
-        let default = s.run(&host, DEFAULT_CONCURRENCY)?;
-        assert_eq!(one.rows, default.rows, "{}: same rows either way", s.title);
-        assert_eq!(one.requests, default.requests, "{}: same requests", s.title);
-        if s.report == "pull-requests" {
-            pr_default = default.wall;
-        }
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {:.1}x |",
-            s.title,
-            default.rows,
-            default.requests,
-            s.minimum,
-            secs(one.wall),
-            secs(default.wall),
-            ratio(one.wall, default.wall)
-        );
-    }
-
-    println!("\n## The same job by a peer\n");
-    big.clear_requests();
-    match peer::run(&big, "acme", &big_repo) {
-        Ok(peer) => {
-            println!("| client | rows | requests | wall | vs this connector |");
-            println!("|---|---:|---:|---:|---:|");
-            println!(
-                "| atlassian-python-api {} (`{}`) | {} | {} | {} | {:.1}x slower |",
-                peer::VERSION,
-                peer.how,
-                peer.rows,
-                big.requests().len(),
-                secs(peer.wall),
-                ratio(peer.wall, pr_default)
-            );
-        }
-        Err(e) => println!("peer skipped: {e:#}"),
-    }
-    drop((big, wide));
+    println!("## Requests, connections and wall time over a network");
+    network::report(&wasm)?;
 
     println!("\n## Instantiation\n");
     instantiation(&wasm)?;
@@ -123,49 +47,6 @@ fn main() -> anyhow::Result<()> {
     let size = std::fs::metadata(&wasm)?.len();
     println!("\n## Size\n\nRelease component: {size} bytes ({:.0} KiB).", size as f64 / 1024.0);
     Ok(())
-}
-
-/// One list report run against a fake.
-struct Scenario<'a> {
-    title: &'static str,
-    fake: &'a FakeBitbucket,
-    report: &'static str,
-    params: Vec<(&'static str, String)>,
-    /// Pages at the largest page size: the fewest requests that can do it.
-    minimum: usize,
-}
-
-struct Measured {
-    rows: u64,
-    requests: usize,
-    wall: Duration,
-}
-
-impl Scenario<'_> {
-    /// Runs the report three times; the median wall time.
-    fn run(&self, host: &Host, concurrency: usize) -> anyhow::Result<Measured> {
-        let mut runs = (0..3).map(|_| self.run_once(host, concurrency)).collect::<anyhow::Result<Vec<_>>>()?;
-        runs.sort_by_key(|m| m.wall);
-        Ok(runs.swap_remove(1))
-    }
-
-    fn run_once(&self, host: &Host, concurrency: usize) -> anyhow::Result<Measured> {
-        self.fake.clear_requests();
-        let mut session = host.session(&config(self.fake, concurrency))?;
-        let params: Vec<(String, String)> = self.params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        let started = Instant::now();
-        let summary = session.run(self.report, &params, |_| Ok(()))?;
-        Ok(Measured { rows: summary.rows, requests: self.fake.requests().len(), wall: started.elapsed() })
-    }
-}
-
-/// The fewest requests for every pull request's comments: the pull request
-/// pages, then at least one page per pull request.
-fn comment_requests(fake: &FakeBitbucket, repo: &str) -> usize {
-    let data = fake.dataset();
-    let prs = data.pull_request_count("acme", repo);
-    let pages: usize = (1..=prs as u64).map(|id| data.pull_request_comment_count("acme", repo, id).div_ceil(100).max(1)).sum();
-    prs.div_ceil(50) + pages
 }
 
 fn instantiation(wasm: &std::path::Path) -> anyhow::Result<()> {

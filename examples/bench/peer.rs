@@ -1,46 +1,34 @@
-//! The peer: `atlassian-python-api` (PyPI), doing the same job (every pull
-//! request of one repository, all states) against the same fake server.
+//! The peer: `atlassian-python-api` (PyPI) at its best (the largest page
+//! sizes, one keep-alive session), doing the benchmark's jobs against the
+//! same server through the same network (`peer_atlassian.py` says how).
 //! Installed on first use into a virtual environment under `target/`.
-//!
-//! The script's `paged` mode is the peer at its best: its high-level
-//! `pullrequests.each()` also fetches every pull request again, one request
-//! each (5,501 requests for 5,000 pull requests instead of 501).
 
 use anyhow::Context as _;
 use fake_bitbucket::FakeBitbucket;
 use host_harness::component::workspace_dir;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 /// The version the benchmark installs (pinned, so figures are comparable).
 pub const VERSION: &str = "5.0.5";
 
-pub struct Peer {
-    pub rows: u64,
-    pub wall: Duration,
-    /// How the peer was asked to do the job.
-    pub how: &'static str,
-}
-
-pub fn run(fake: &FakeBitbucket, workspace: &str, repo: &str) -> anyhow::Result<Peer> {
+/// Runs `job` (a report id the script knows) and returns its rows; the
+/// caller times it and counts its requests and connections. `ca_file` is
+/// the CA the fake's certificate comes from.
+pub fn run(fake: &FakeBitbucket, ca_file: &Path, workspace: &str, repo: &str, job: &str) -> anyhow::Result<u64> {
     let python = venv()?;
     let script = workspace_dir().join("examples/bench/peer_atlassian.py");
     let c = fake.credentials();
     let output = Command::new(&python)
         .arg(&script)
-        .args([&fake.base_url(), &c.email, &c.api_token, workspace, repo])
-        .args(["--mode", "paged"])
+        .args([&fake.base_url(), &c.email, &c.api_token, workspace, repo, job])
+        .env("REQUESTS_CA_BUNDLE", ca_file)
         .output()
         .context("running the peer script")?;
     anyhow::ensure!(output.status.success(), "the peer failed: {}", String::from_utf8_lossy(&output.stderr));
     let line: serde_json::Value = serde_json::from_slice(&output.stdout)
         .with_context(|| format!("the peer printed {}", String::from_utf8_lossy(&output.stdout)))?;
-    Ok(Peer {
-        rows: line["rows"].as_u64().unwrap_or(0),
-        wall: Duration::from_secs_f64(line["seconds"].as_f64().unwrap_or(0.0)),
-        how: "its paged GET of the pull requests, all four states, its default page size",
-    })
+    line["rows"].as_u64().context("the peer printed no row count")
 }
 
 /// The virtual environment's python, created and filled on first use.

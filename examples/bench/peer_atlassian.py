@@ -1,36 +1,28 @@
 #!/usr/bin/env python3
-"""Benchmark peer: list every pull request of one repository, in every state,
-with atlassian-python-api (tested with 5.0.5: pip install atlassian-python-api==5.0.5).
+"""Benchmark peer: the benchmark's jobs done with atlassian-python-api at its
+best (tested with 5.0.5: pip install atlassian-python-api==5.0.5): the largest
+page size each endpoint allows, one keep-alive requests.Session, paged GETs
+through the library's own resources.
 
-Usage: peer_atlassian.py BASE_URL EMAIL TOKEN WORKSPACE REPO [--mode each|paged]
+Usage: peer_atlassian.py BASE_URL EMAIL TOKEN WORKSPACE REPO JOB
 
 BASE_URL is the API base, e.g. https://api.bitbucket.org/2.0 or the fake's
-base_url() (http://127.0.0.1:PORT/2.0); a trailing /2.0 is stripped because the
-library's Cloud client always appends it itself (so the fake must keep its
-default "/2.0" prefix). EMAIL and TOKEN are an Atlassian account email and API
-token (HTTP Basic). The library follows the absolute `next` links and the
-repository's `links.self`, so those must point at the server being measured.
+base_url(); a trailing /2.0 is stripped because the library's Cloud client
+appends it itself. EMAIL and TOKEN are an Atlassian account email and API
+token (HTTP Basic). For HTTPS with a private CA, set REQUESTS_CA_BUNDLE. The
+library follows the absolute `next` links and the repositories' `links.self`,
+so those must point at the server being measured.
 
-Prints one JSON line: {"rows": N, "seconds": S, "requests": R, "mode": M}.
-The clock runs around the listing only (repository lookup included), after
-imports and client construction.
+JOB is one of:
 
-Modes (the page size is the library's default: it sends no pagelen, so
-Bitbucket's default of 10 pull requests per page applies):
+* pull-requests: every pull request of REPO in all four states, pagelen=50;
+* pull-request-comments: every pull request of REPO (pagelen=50), then each
+  one's comments (pagelen=100);
+* commits: every repository of WORKSPACE (REPO is ignored), then each one's
+  commits (pagelen=100).
 
-* each (default): the library's high-level API,
-  cloud.repositories.get(WORKSPACE, REPO).pullrequests.each(q=...) with a BBQL
-  query naming all four states (each() takes no state parameter). Requests:
-    GET {BASE}/repositories/{ws}/{repo}
-    GET {BASE}/repositories/{ws}/{repo}/pullrequests/?q=state="OPEN" OR ...
-    then, for each listed pull request, GET .../pullrequests/{id}
-    (each() re-fetches every pull request), and GET of each absolute `next`
-    link as the generator advances: 2 + pages + N requests, one at a time.
-* paged: the library's lower-level paged GET (BitbucketCloudBase._get_paged,
-  what each() itself uses) on the same PullRequests resource, with the query
-  the connector sends: state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED.
-  Requests: GET the repository, then the list pages following `next`
-  (1 + pages requests), without the per-pull-request GET.
+Prints one JSON line: {"rows": N, "seconds": S, "requests": R, "job": J}.
+The clock runs around the job only, after imports and client construction.
 """
 
 import json
@@ -43,18 +35,10 @@ STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]
 
 
 def main(argv):
-    args = [a for a in argv[1:] if not a.startswith("--mode")]
-    mode = "each"
-    for i, a in enumerate(argv[1:], start=1):
-        if a.startswith("--mode="):
-            mode = a.split("=", 1)[1]
-        elif a == "--mode" and i + 1 < len(argv):
-            mode = argv[i + 1]
-            args.remove(mode)
-    if len(args) != 5 or mode not in ("each", "paged"):
+    if len(argv) != 7 or argv[6] not in ("pull-requests", "pull-request-comments", "commits"):
         sys.stderr.write(__doc__)
         return 2
-    base, email, token, workspace, repo_slug = args
+    base, email, token, workspace, repo_slug, job = argv[1:]
     root = base.rstrip("/")
     if root.endswith("/2.0"):
         root = root[: -len("/2.0")]
@@ -74,18 +58,23 @@ def main(argv):
     session.request = counting_request
 
     start = time.perf_counter()
-    repo = cloud.repositories.get(workspace, repo_slug)
     rows = 0
-    if mode == "each":
-        q = " OR ".join(f'state="{s}"' for s in STATES)
-        for _pr in repo.pullrequests.each(q=q):
-            rows += 1
+    if job == "commits":
+        for repo in cloud.workspaces.get(workspace).repositories.each():
+            for _commit in repo.commits._get_paged(None, trailing=True, params={"pagelen": 100}):
+                rows += 1
     else:
-        for _pr in repo.pullrequests._get_paged(None, trailing=True, params={"state": STATES}):
-            rows += 1
+        repo = cloud.repositories.get(workspace, repo_slug)
+        pulls = repo.pullrequests._get_paged(None, trailing=True, params={"state": STATES, "pagelen": 50})
+        for pr in pulls:
+            if job == "pull-requests":
+                rows += 1
+                continue
+            for _comment in repo.pullrequests._get_paged(f"{pr['id']}/comments", params={"pagelen": 100}):
+                rows += 1
     seconds = time.perf_counter() - start
 
-    print(json.dumps({"rows": rows, "seconds": round(seconds, 3), "requests": requests_made[0], "mode": mode}))
+    print(json.dumps({"rows": rows, "seconds": round(seconds, 3), "requests": requests_made[0], "job": job}))
     return 0
 
 

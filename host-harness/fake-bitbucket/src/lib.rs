@@ -133,6 +133,7 @@ mod auth;
 mod bbql;
 mod changes;
 mod dataset;
+pub mod delay_proxy;
 mod families;
 mod faults;
 mod fields;
@@ -186,6 +187,10 @@ pub struct FakeOptions {
     pub tls: Option<TestCa>,
     /// Offer only HTTP/1.1 (no `h2` in ALPN, no HTTP/2 prior knowledge).
     pub http1_only: bool,
+    /// The origin clients reach the fake through (e.g. a
+    /// [`delay_proxy::DelayProxy`] in front of it): every link it writes
+    /// (`next`, `links.self`, ...) uses it. Its own origin when `None`.
+    pub public_origin: Option<String>,
 }
 
 impl Default for FakeOptions {
@@ -201,6 +206,7 @@ impl Default for FakeOptions {
             workers: 16,
             tls: None,
             http1_only: false,
+            public_origin: None,
         }
     }
 }

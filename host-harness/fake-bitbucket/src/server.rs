@@ -60,7 +60,9 @@ pub struct FakeBitbucket {
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// Where clients reach it: [`FakeOptions::public_origin`] or its own.
     origin: String,
+    address: std::net::SocketAddr,
 }
 
 impl FakeBitbucket {
@@ -77,12 +79,13 @@ impl FakeBitbucket {
             None => None,
         };
         let http1_only = options.http1_only;
+        let public_origin = options.public_origin.map(|o| o.trim_end_matches('/').to_string()).unwrap_or_else(|| origin.clone());
         let link_origin =
-            options.next_origin_override.map(|o| o.trim_end_matches('/').to_string()).unwrap_or_else(|| origin.clone());
+            options.next_origin_override.map(|o| o.trim_end_matches('/').to_string()).unwrap_or_else(|| public_origin.clone());
 
         let prefix = normalise_prefix(&options.path_prefix);
         let shared = Arc::new(Shared {
-            dataset: options.dataset.with_api_root(&format!("{origin}{prefix}")),
+            dataset: options.dataset.with_api_root(&format!("{public_origin}{prefix}")),
             credentials: options.credentials,
             prefix,
             link_origin,
@@ -115,10 +118,16 @@ impl FakeBitbucket {
             .spawn(move || runtime.block_on(serve(listener, Listening { tls, http1_only }, serving, stopped)))
             .context("fake Bitbucket: cannot spawn its thread")?;
 
-        Ok(FakeBitbucket { shared, stop: Some(stop), thread: Some(thread), origin })
+        Ok(FakeBitbucket { shared, stop: Some(stop), thread: Some(thread), origin: public_origin, address: addr })
     }
 
-    /// Origin plus API prefix, e.g. `http://127.0.0.1:41234/2.0`.
+    /// The address it listens on (behind a proxy, what the proxy forwards to).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    /// Origin plus API prefix, e.g. `http://127.0.0.1:41234/2.0` (the
+    /// [`FakeOptions::public_origin`] when set).
     pub fn base_url(&self) -> String {
         format!("{}{}", self.origin, self.shared.prefix)
     }
