@@ -85,7 +85,8 @@
 //! (path + query) is not used up replaces the answer: 429 / 5xx / 403 bodies,
 //! HTML pages, malformed JSON pages, huge bodies, or raw-socket misbehaviour
 //! (dropped connection, truncated or slow body; these close the connection).
-//! `FakeOptions::latency` delays every answer; `FakeOptions::workers` (16)
+//! `FakeOptions::latency` delays every answer (`FakeOptions::slow_pages`:
+//! every n-th numbered page by longer); `FakeOptions::workers` (16)
 //! requests are handled at once, so that many can wait out the latency together.
 //! Accepted connections have TCP_NODELAY, so keep-alive clients get each
 //! answer at once (no Nagle / delayed-ACK stall).
@@ -152,7 +153,7 @@ mod tests;
 
 pub use dataset::{Dataset, DatasetSpec};
 pub use families::pull_requests::PrState;
-pub use faults::{Fault, FaultRule};
+pub use faults::{Fault, FaultRule, SlowPages};
 pub use oauth::OAuthClient;
 pub use server::FakeBitbucket;
 
@@ -169,6 +170,9 @@ pub struct FakeOptions {
     /// How long after its request every answer goes out (401s and faults
     /// included); the time the fake takes to compute it counts towards it.
     pub latency: std::time::Duration,
+    /// Uneven latency: every `every`-th numbered page is answered after
+    /// its own, longer latency (see [`SlowPages`]); `None` by default.
+    pub slow_pages: Option<SlowPages>,
     /// Fault injection (see [`FaultRule`]); the first matching rule with
     /// attempts left for the request's target applies.
     pub faults: Vec<FaultRule>,
@@ -189,6 +193,7 @@ impl Default for FakeOptions {
             credentials: Credentials::default(),
             next_origin_override: None,
             latency: std::time::Duration::ZERO,
+            slow_pages: None,
             oauth: None,
             faults: Vec::new(),
             workers: 16,
@@ -240,6 +245,10 @@ pub struct RecordedRequest {
     pub status: u16,
     /// The injected fault's [`Fault::name`], e.g. `"rate-limited"`.
     pub fault: Option<String>,
+    /// How many requests the log held (this one included) when this one's
+    /// answer went out; 0 until then. Requests logged after this one but
+    /// within this count arrived while it was being answered.
+    pub answered_after: usize,
 }
 
 impl RecordedRequest {

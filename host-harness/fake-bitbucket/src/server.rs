@@ -19,7 +19,7 @@ use tokio::sync::{oneshot, Semaphore};
 use crate::api::{ApiError, ApiRequest, ApiResult};
 use crate::auth::authenticate;
 use crate::dataset::Dataset;
-use crate::faults::{self, Answer, FaultInjector, Reply};
+use crate::faults::{self, Answer, FaultInjector, Reply, SlowPages};
 use crate::fields;
 use crate::oauth::{OAuthClient, TokenState, TOKEN_PATH};
 use crate::routes::dispatch;
@@ -38,6 +38,7 @@ struct Shared {
     /// The listening address as an origin, e.g. `http://127.0.0.1:41234`.
     origin: String,
     latency: Duration,
+    slow_pages: Option<SlowPages>,
     faults: FaultInjector,
     oauth: Option<OAuthClient>,
     tokens: TokenState,
@@ -78,6 +79,7 @@ impl FakeBitbucket {
             link_origin,
             origin: origin.clone(),
             latency: options.latency,
+            slow_pages: options.slow_pages,
             faults: FaultInjector::new(options.faults),
             tokens: TokenState::new(options.oauth.as_ref()),
             oauth: options.oauth,
@@ -236,7 +238,8 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<R
     // answer goes out: a client that waits for each answer before sending
     // the next request is never counted twice.
     let arrived = Instant::now();
-    let delayed = !shared.latency.is_zero();
+    let latency = SlowPages::latency(shared.slow_pages, &url, shared.latency);
+    let delayed = !latency.is_zero();
     if delayed {
         let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -253,15 +256,29 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> io::Result<R
         .map_err(io::Error::other);
 
     if delayed {
-        tokio::time::sleep(shared.latency.saturating_sub(arrived.elapsed())).await;
+        tokio::time::sleep(latency.saturating_sub(arrived.elapsed())).await;
         shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
-    response(answer?, permit)
+    let (answer, logged) = answer?;
+    shared.answered(logged);
+    response(answer, permit)
+}
+
+impl Shared {
+    /// Notes in the log how many requests had arrived when the request
+    /// at `index` was answered.
+    fn answered(&self, index: usize) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let held = log.len();
+        if let Some(entry) = log.get_mut(index) {
+            entry.answered_after = held;
+        }
+    }
 }
 
 /// Authenticates, answers (the token endpoint, a fault, or the API), and
-/// logs the request.
-fn answer(shared: &Shared, method: String, url: &str, authorization: Option<String>, body: &str) -> Answer {
+/// logs the request; returns the answer and the request's place in the log.
+fn answer(shared: &Shared, method: String, url: &str, authorization: Option<String>, body: &str) -> (Answer, usize) {
     let (path, query_string) = url.split_once('?').unwrap_or((url, ""));
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(query_string.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -293,15 +310,17 @@ fn answer(shared: &Shared, method: String, url: &str, authorization: Option<Stri
         }
     };
 
-    shared.log.lock().unwrap_or_else(|e| e.into_inner()).push(RecordedRequest {
+    let mut log = shared.log.lock().unwrap_or_else(|e| e.into_inner());
+    log.push(RecordedRequest {
         method,
         path: path.to_string(),
         query,
         authorization,
         status: answer.logged_status(),
         fault,
+        answered_after: 0,
     });
-    answer
+    (answer, log.len() - 1)
 }
 
 /// The JSON reply for a handler's result (401s carry `WWW-Authenticate`).
