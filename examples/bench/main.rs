@@ -6,7 +6,8 @@
 //! Bitbucket on 127.0.0.1, with injected latency where round trips matter.
 //!
 //! Sections: requests and wall time per list report (concurrency 1 versus
-//! the default), the same job done by a peer (`atlassian-python-api`),
+//! the default), uneven latency (one page in eight much slower; `uneven`,
+//! which `BENCH_ONLY=uneven` runs alone), the same job done by a peer (`atlassian-python-api`),
 //! instantiation, memory for a small and a large report (each in a child
 //! process, so host RSS is that run's alone), rows per second through the
 //! component versus the same code compiled natively, and the component's size.
@@ -14,6 +15,7 @@
 mod memory;
 mod native;
 mod peer;
+mod uneven;
 
 use bitbucket_connector::config::DEFAULT_CONCURRENCY;
 use fake_bitbucket::{DatasetSpec, FakeBitbucket, FakeOptions};
@@ -30,6 +32,10 @@ fn main() -> anyhow::Result<()> {
     }
     let wasm = component::build()?;
     let host = Host::load(&wasm, Limits::default())?;
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("uneven") {
+        println!("## Uneven latency\n");
+        return uneven::report(&host);
+    }
     println!("# bitbucket-connector benchmarks\n");
     println!(
         "Latency {} ms per request; default concurrency {DEFAULT_CONCURRENCY}. Wall times are medians of 3 runs, all in this one run of the benchmark: compare ratios.\n",
@@ -91,6 +97,9 @@ fn main() -> anyhow::Result<()> {
         );
     }
 
+    println!("\n## Uneven latency\n");
+    uneven::report(&host)?;
+
     println!("\n## The same job by a peer\n");
     big.clear_requests();
     match peer::run(&big, "acme", &big_repo) {
@@ -139,6 +148,8 @@ struct Measured {
     rows: u64,
     requests: usize,
     wall: Duration,
+    /// The guest's peak linear memory.
+    guest_memory: usize,
 }
 
 impl Scenario<'_> {
@@ -155,7 +166,9 @@ impl Scenario<'_> {
         let params: Vec<(String, String)> = self.params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         let started = Instant::now();
         let summary = session.run(self.report, &params, |_| Ok(()))?;
-        Ok(Measured { rows: summary.rows, requests: self.fake.requests().len(), wall: started.elapsed() })
+        let wall = started.elapsed();
+        let guest_memory = session.guest_memory_peak();
+        Ok(Measured { rows: summary.rows, requests: self.fake.requests().len(), wall, guest_memory })
     }
 }
 
