@@ -178,19 +178,31 @@ impl<T: Transport> Client<T> {
                 let mut waiting: Vec<&mut Option<T::Pending>> = flights.list.iter_mut().map(|f| &mut f.pending).collect();
                 self.take_ready(&mut waiting)
             };
-            let mut answers: Vec<(usize, Result<Vec<u8>>)> = ready.into_iter().map(|(i, r)| (i, self.classified(r))).collect();
-            if answers.iter().any(|(_, a)| a.as_ref().is_err_and(|e| e.retryable)) {
-                let rest: Vec<usize> = (0..flights.list.len()).filter(|i| flights.list[*i].pending.is_some()).collect();
-                let pending = rest.iter().map(|i| flights.list[*i].pending.take().expect("on its way")).collect();
-                let rest_answers = self.receive(pending).into_iter().map(|r| self.classified(r));
-                answers.extend(rest.into_iter().zip(rest_answers));
+            let mut answers: Vec<Option<Result<Vec<u8>>>> = (0..flights.list.len()).map(|_| None).collect();
+            let mut retryable = false;
+            for (i, answer) in ready {
+                let answer = self.classified(answer);
+                retryable |= answer.as_ref().is_err_and(|e| e.retryable);
+                answers[i] = Some(answer);
             }
-            // Off the list, from the back so the indexes left stay valid;
-            // then in the order sent.
-            answers.sort_unstable_by_key(|(i, _)| std::cmp::Reverse(*i));
-            let mut answered: Vec<_> = answers.into_iter().map(|(i, answer)| (flights.list.swap_remove(i), answer)).collect();
-            answered.sort_by_key(|(flight, _)| flight.tag);
-            let (answered, first): (Vec<_>, Vec<_>) = answered.into_iter().unzip();
+            if retryable {
+                let rest: Vec<usize> = (0..answers.len()).filter(|i| answers[*i].is_none()).collect();
+                let pending = rest.iter().map(|i| flights.list[*i].pending.take().expect("on its way")).collect();
+                for (i, answer) in rest.into_iter().zip(self.receive(pending)) {
+                    answers[i] = Some(self.classified(answer));
+                }
+            }
+            // The answered off the list, in the order they were sent.
+            let (mut answered, mut first) = (Vec::new(), Vec::new());
+            for (flight, answer) in std::mem::take(&mut flights.list).into_iter().zip(answers) {
+                match answer {
+                    Some(answer) => {
+                        answered.push(flight);
+                        first.push(answer);
+                    }
+                    None => flights.list.push(flight),
+                }
+            }
             let urls: Vec<Url> = answered.iter().map(|f| f.url.clone()).collect();
             let answers = self.retried(&urls, first);
             for (mut flight, answer) in answered.into_iter().zip(answers) {

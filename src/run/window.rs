@@ -14,7 +14,7 @@
 
 use crate::client::{Client, Flights, Transport};
 use crate::error::Result;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use url::Url;
 
 /// How many times `concurrency` requests may be outstanding.
@@ -22,10 +22,9 @@ const SPAN: usize = 2;
 
 pub(super) struct Window<P> {
     flights: Flights<P>,
-    /// Answers that came in ahead of an older request, by number.
-    early: BTreeMap<u64, Result<Vec<u8>>>,
-    /// The number of the next request to send.
-    next: u64,
+    /// The requests outstanding, oldest first: their answers, `None` while
+    /// on their way.
+    outstanding: VecDeque<Option<Result<Vec<u8>>>>,
     /// The number of the oldest request not handed back yet.
     oldest: u64,
     concurrency: usize,
@@ -33,18 +32,18 @@ pub(super) struct Window<P> {
 
 impl<P> Window<P> {
     pub(super) fn new(concurrency: usize) -> Self {
-        Window { flights: Flights::new(), early: BTreeMap::new(), next: 0, oldest: 0, concurrency: concurrency.max(1) }
+        Window { flights: Flights::new(), outstanding: VecDeque::new(), oldest: 0, concurrency: concurrency.max(1) }
     }
 
     /// How many requests may be sent now.
     pub(super) fn room(&self) -> usize {
-        let outstanding = (self.next - self.oldest) as usize;
-        self.concurrency.saturating_sub(self.flights.len()).min((SPAN * self.concurrency).saturating_sub(outstanding))
+        let in_flight = self.flights.len();
+        self.concurrency.saturating_sub(in_flight).min((SPAN * self.concurrency).saturating_sub(self.outstanding.len()))
     }
 
     /// The number the next request sent gets.
     pub(super) fn next(&self) -> u64 {
-        self.next
+        self.oldest + self.outstanding.len() as u64
     }
 
     pub(super) fn concurrency(&self) -> usize {
@@ -53,21 +52,23 @@ impl<P> Window<P> {
 
     /// Whether every request sent has been handed back.
     pub(super) fn is_empty(&self) -> bool {
-        self.next == self.oldest
+        self.outstanding.is_empty()
     }
 
     /// Sends `urls`, numbered from [`next`](Window::next) on.
     pub(super) fn send<T: Transport<Pending = P>>(&mut self, client: &mut Client<T>, urls: Vec<Url>) {
         debug_assert!(urls.len() <= self.room(), "within the window");
         for url in urls {
-            client.send(&mut self.flights, self.next, url);
-            self.next += 1;
+            let number = self.next();
+            client.send(&mut self.flights, number, url);
+            self.outstanding.push_back(None);
         }
     }
 
     /// The oldest request's number and answer, if it is in.
     pub(super) fn pop(&mut self) -> Option<(u64, Result<Vec<u8>>)> {
-        let answer = self.early.remove(&self.oldest)?;
+        let answer = self.outstanding.front_mut()?.take()?;
+        self.outstanding.pop_front();
         self.oldest += 1;
         Some((self.oldest - 1, answer))
     }
@@ -76,7 +77,7 @@ impl<P> Window<P> {
     pub(super) fn wait<T: Transport<Pending = P>>(&mut self, client: &mut Client<T>) {
         debug_assert!(!self.flights.is_empty(), "something to wait for");
         for (number, answer) in client.wait(&mut self.flights) {
-            self.early.insert(number, answer);
+            self.outstanding[(number - self.oldest) as usize] = Some(answer);
         }
     }
 }
