@@ -1,6 +1,7 @@
 //! The wire: GETs over the host's `wasi:http/outgoing-handler`, several in
-//! flight at once (one pollable each). The host decides what may be
-//! reached; this module only sends, waits and reads each body up to a cap.
+//! flight at once (one pollable each, all polled together: whichever is
+//! answered first is taken first). The host decides what may be reached;
+//! this module only sends, waits and reads each body up to a cap.
 
 use crate::client::{RawResponse, Transport, MAX_BODY_BYTES};
 use crate::config::Timeouts;
@@ -56,38 +57,37 @@ impl Transport for WasiHttp {
         self.start(Method::Get, url, headers, None)
     }
 
-    fn receive(&mut self, sent: Vec<Self::Pending>) -> Vec<Result<RawResponse>> {
-        // Wait on all of them at once, one pollable each. Each body is read
-        // as soon as its head is in: a server blocked on an unread body
-        // must not hold up the answers still awaited.
-        let mut answers: Vec<Option<Result<RawResponse>>> = (0..sent.len()).map(|_| None).collect();
-        loop {
-            let mut waiting: Vec<Pollable> = Vec::new();
-            for (i, request) in sent.iter().enumerate() {
-                if answers[i].is_some() {
-                    continue;
-                }
-                match request {
-                    Err(e) => answers[i] = Some(Err(e.clone())),
-                    Ok((authority, pending)) => match pending.get() {
-                        Some(result) => answers[i] = Some(head(authority, result).and_then(read_response)),
-                        None => waiting.push(pending.subscribe()),
-                    },
-                }
+    fn wait_any(&mut self, pending: &[&Self::Pending]) -> Vec<usize> {
+        // One pollable per request still on its way; a request that could
+        // not be sent is answered already.
+        let mut waiting: Vec<(usize, Pollable)> = Vec::new();
+        for (i, request) in pending.iter().enumerate() {
+            match request {
+                Err(_) => return vec![i],
+                Ok((_, future)) => waiting.push((i, future.subscribe())),
             }
-            if waiting.is_empty() {
-                break;
-            }
-            poll(&waiting.iter().collect::<Vec<_>>());
         }
-        answers.into_iter().map(|a| a.expect("every request answered")).collect()
+        let ready = poll(&waiting.iter().map(|(_, p)| p).collect::<Vec<_>>());
+        ready.into_iter().map(|k| waiting[k as usize].0).collect()
+    }
+
+    fn take(&mut self, pending: Self::Pending) -> Result<RawResponse> {
+        // The body is read at once, in full: a server blocked on an unread
+        // body must not hold up the answers still awaited.
+        let (authority, future) = pending?;
+        let result = match future.get() {
+            Some(result) => result,
+            None => {
+                future.subscribe().block();
+                future.get().expect("the pollable said it is ready")
+            }
+        };
+        head(&authority, result).and_then(read_response)
     }
 
     fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse> {
-        let (authority, pending) = self.start(Method::Post, url, headers, Some(body))?;
-        pending.subscribe().block();
-        let result = pending.get().expect("the pollable said it is ready");
-        head(&authority, result).and_then(read_response)
+        let pending = self.start(Method::Post, url, headers, Some(body));
+        self.take(pending)
     }
 }
 

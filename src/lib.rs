@@ -6,8 +6,9 @@
 //! - `catalog`: what a report is (the DSL), its parameters checked, its
 //!   first request planned, its API objects mapped to rows;
 //! - `reports/`: the catalog, one declarative definition per report;
-//! - `run`: a report run, one round of requests (and its rows) per batch:
-//!   a collection's pages, or a fan-out over a parent report's rows;
+//! - `run`: a report run, its requests through one sliding window, rows in
+//!   the order sent: a collection's pages, or a fan-out over a parent
+//!   report's rows;
 //! - `client`: authenticated requests behind the origin wall, Bitbucket's
 //!   envelopes, OAuth; the wire is its `Transport` trait;
 //! - `retry`: the one retry loop, backoff and the request budget;

@@ -1,5 +1,6 @@
 //! What the unit tests share: one scripted transport that answers from a
-//! queue or by URL and records what was asked, and a small report to test
+//! queue or by URL, in simulated ticks (some requests slower than others),
+//! and records what was sent and answered when, and a small report to test
 //! the catalog's mechanics with.
 
 use crate::catalog::*;
@@ -10,21 +11,46 @@ use std::collections::VecDeque;
 use std::time::Duration;
 use url::Url;
 
-/// Answers from a script and records what was asked: requests whose URL
-/// (without `fields`) is in `pages` get that body with status 200, the
-/// others the next of `responses`. Time passes only by sleeping.
+/// Answers from a script and records what was asked. By URL (without
+/// `fields`): a request in `faults` gets that answer (once), then one in
+/// `pages` that body with status 200; the others get the next of
+/// `responses`, in the order they are answered. Requests take simulated
+/// ticks to answer: one, or what `slow` says for their URL; the ticks pass
+/// only while a caller waits, and every request due by then is answered
+/// together. Time (the clock) passes only by sleeping.
 #[derive(Default)]
 pub struct Script {
     pub responses: VecDeque<RawResponse>,
     pub pages: Vec<(&'static str, String)>,
-    /// `(URL, authorization header)` of every request, in order.
+    /// `(URL, answer)`: answered once, before `pages`.
+    pub faults: Vec<(&'static str, RawResponse)>,
+    /// `(URL, ticks)`: how long requests to that URL take.
+    pub slow: Vec<(&'static str, u64)>,
+    /// `(URL, authorization header)` of every request, in the order sent.
     pub sent: Vec<(String, String)>,
-    /// The URLs of each round of GETs sent side by side.
-    pub rounds: Vec<Vec<String>>,
+    /// Every GET sent and answered, in order.
+    pub events: Vec<Event>,
+    /// GETs sent and not yet taken, and the most there were at once.
+    pub in_flight: usize,
+    pub max_in_flight: usize,
+    pub ticks: u64,
     pub slept: Vec<Duration>,
     pub clock: Duration,
     /// The bodies of POSTs (token requests).
     pub posted: Vec<String>,
+}
+
+/// A GET as the script saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Sent(String),
+    Answered(String),
+}
+
+/// A GET on its way: its URL and the tick it is answered at.
+pub struct Sent {
+    url: Url,
+    due: u64,
 }
 
 impl Script {
@@ -38,16 +64,24 @@ impl Script {
         Script { pages, ..Script::default() }
     }
 
-    fn answer(&mut self, url: &Url, authorization: String) -> Result<RawResponse> {
-        self.sent.push((url.to_string(), authorization));
-        let mut key = url.clone();
-        let pairs: Vec<_> = url.query_pairs().filter(|(k, _)| k != "fields").collect();
-        key.query_pairs_mut().clear().extend_pairs(pairs);
-        if let Some((_, body)) = self.pages.iter().find(|(u, _)| *u == key.as_str()) {
+    fn answer(&mut self, url: &Url) -> Result<RawResponse> {
+        let key = key(url);
+        if let Some(i) = self.faults.iter().position(|(u, _)| *u == key) {
+            return Ok(self.faults.remove(i).1);
+        }
+        if let Some((_, body)) = self.pages.iter().find(|(u, _)| *u == key) {
             return Ok(json(200, body));
         }
         Ok(self.responses.pop_front().unwrap_or_else(|| panic!("unexpected URL {url}")))
     }
+}
+
+/// A URL without its `fields` parameter.
+fn key(url: &Url) -> String {
+    let mut key = url.clone();
+    let pairs: Vec<_> = url.query_pairs().filter(|(k, _)| k != "fields").collect();
+    key.query_pairs_mut().clear().extend_pairs(pairs);
+    key.to_string()
 }
 
 fn authorization(headers: &[(&str, &str)]) -> String {
@@ -55,20 +89,35 @@ fn authorization(headers: &[(&str, &str)]) -> String {
 }
 
 impl Transport for &mut Script {
-    type Pending = (Url, String);
+    type Pending = Sent;
 
     fn send(&mut self, url: &Url, headers: &[(&str, &str)]) -> Self::Pending {
-        (url.clone(), authorization(headers))
+        self.sent.push((url.to_string(), authorization(headers)));
+        self.events.push(Event::Sent(url.to_string()));
+        self.in_flight += 1;
+        self.max_in_flight = self.max_in_flight.max(self.in_flight);
+        let key = key(url);
+        let ticks = self.slow.iter().find(|(u, _)| *u == key).map_or(1, |(_, t)| *t);
+        Sent { url: url.clone(), due: self.ticks + ticks }
     }
 
-    fn receive(&mut self, pending: Vec<Self::Pending>) -> Vec<Result<RawResponse>> {
-        self.rounds.push(pending.iter().map(|(url, _)| url.to_string()).collect());
-        pending.into_iter().map(|(url, auth)| self.answer(&url, auth)).collect()
+    fn wait_any(&mut self, pending: &[&Self::Pending]) -> Vec<usize> {
+        let next = pending.iter().map(|p| p.due).min().expect("something to wait for");
+        self.ticks = self.ticks.max(next);
+        (0..pending.len()).filter(|i| pending[*i].due <= self.ticks).collect()
+    }
+
+    fn take(&mut self, pending: Self::Pending) -> Result<RawResponse> {
+        assert!(pending.due <= self.ticks, "taken before it was answered: {}", pending.url);
+        self.in_flight -= 1;
+        self.events.push(Event::Answered(pending.url.to_string()));
+        self.answer(&pending.url)
     }
 
     fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse> {
+        self.sent.push((url.to_string(), authorization(headers)));
         self.posted.push(String::from_utf8_lossy(body).into_owned());
-        self.answer(url, authorization(headers))
+        self.answer(url)
     }
 
     fn now(&self) -> Duration {

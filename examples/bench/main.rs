@@ -8,7 +8,8 @@
 //!
 //! Sections: requests, connections and wall time per list report at 25 and
 //! 100 ms round trips (concurrency 1 versus the default, and the same jobs
-//! done by a peer, `atlassian-python-api`), instantiation, memory for a small and a large report (each in a child
+//! done by a peer, `atlassian-python-api`), uneven latency (one page in
+//! eight much slower; `uneven`), instantiation, memory for a small and a large report (each in a child
 //! process, so host RSS is that run's alone), rows per second through the
 //! component versus the same code compiled natively, and the component's size.
 
@@ -16,6 +17,7 @@ mod memory;
 mod native;
 mod network;
 mod peer;
+mod uneven;
 
 use bitbucket_connector::config::DEFAULT_CONCURRENCY;
 use fake_bitbucket::{DatasetSpec, FakeBitbucket, FakeOptions};
@@ -29,11 +31,20 @@ fn main() -> anyhow::Result<()> {
     }
     let wasm = component::build()?;
     let host = Host::load(&wasm, Limits::default())?;
+    // `BENCH_ONLY=network` or `BENCH_ONLY=uneven` runs that section alone.
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("uneven") => return uneven::report(&host),
+        Ok("network") => return network::report(&wasm),
+        _ => {}
+    }
     println!("# bitbucket-connector benchmarks\n");
     println!("Default concurrency {DEFAULT_CONCURRENCY}. All figures come from this one run of the benchmark: compare ratios.\n");
 
     println!("## Requests, connections and wall time over a network");
     network::report(&wasm)?;
+
+    println!("\n## Uneven latency\n");
+    uneven::report(&host)?;
 
     println!("\n## Instantiation\n");
     instantiation(&wasm)?;

@@ -83,7 +83,11 @@ impl Transport for Ureq {
         self.get(url, headers)
     }
 
-    fn receive(&mut self, pending: Vec<Self::Pending>) -> Vec<Result<RawResponse>> {
+    fn wait_any(&mut self, pending: &[&Self::Pending]) -> Vec<usize> {
+        (0..pending.len()).collect()
+    }
+
+    fn take(&mut self, pending: Self::Pending) -> Result<RawResponse> {
         pending
     }
 

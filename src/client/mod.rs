@@ -1,5 +1,6 @@
 //! The Bitbucket client: authenticated GETs to one configured endpoint,
-//! sent side by side and answered in order, behind the origin wall (no
+//! many in flight at once and handed back as they are answered (by the
+//! caller's tag: [`Flights`]), behind the origin wall (no
 //! credential goes to another origin), paced to the request budget,
 //! retried by the one retry loop (`crate::retry`) and scrubbed of secrets.
 //! The wire is `transport`, the envelopes `envelope`, tokens `oauth`.
@@ -30,16 +31,45 @@ pub struct Stats {
     pub waited: Duration,
 }
 
-/// Requests sent by [`Client::send`], to be waited for by [`Client::receive`].
-pub struct InFlight<P> {
-    urls: Vec<Url>,
-    /// Answers known without sending (refused URLs, a failed token request).
-    done: Vec<Option<Result<Vec<u8>>>>,
-    /// The indexes of the URLs sent, and their requests.
-    todo: Vec<usize>,
-    pending: Vec<P>,
-    /// Whether the OAuth access token was renewed for this batch already.
-    refreshed: bool,
+/// Requests sent by [`Client::send`], each with the caller's tag, whose
+/// answers [`Client::wait`] hands back as they come, in any order.
+pub struct Flights<P> {
+    list: Vec<Flight<P>>,
+}
+
+struct Flight<P> {
+    tag: u64,
+    url: Url,
+    /// The request on its way, or `None` once its answer is known.
+    pending: Option<P>,
+    /// An answer known without sending (a refused URL, a failed token request).
+    known: Option<Result<Vec<u8>>>,
+    /// How many times the access token had been renewed when it was sent.
+    renewals: u64,
+    /// Whether its access token is a renewed one already: a 401 then
+    /// renews it no more.
+    renewed: bool,
+}
+
+impl<P> Flights<P> {
+    pub fn new() -> Self {
+        Flights { list: Vec::new() }
+    }
+
+    /// How many requests are still to be answered.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl<P> Default for Flights<P> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Authenticated access to one configured endpoint.
@@ -51,6 +81,10 @@ pub struct Client<T> {
     retired_secrets: Vec<String>,
     retry: RetryPolicy,
     pacer: Option<Pacer>,
+    /// How many times the OAuth access token was renewed: a request sent
+    /// before the last renewal that gets a 401 is sent again with the new
+    /// token rather than renewing it again.
+    renewals: u64,
     pub stats: Stats,
 }
 
@@ -63,6 +97,7 @@ impl<T: Transport> Client<T> {
             retired_secrets: Vec::new(),
             retry: config.retry,
             pacer: config.max_requests_per_hour.map(Pacer::new),
+            renewals: 0,
             stats: Stats::default(),
         }
     }
@@ -85,72 +120,165 @@ impl<T: Transport> Client<T> {
     /// Sends one GET per URL, all in flight at once, and returns the body
     /// of each 2xx answer, in order.
     pub fn fetch(&mut self, urls: &[Url]) -> Vec<Result<Vec<u8>>> {
-        let flight = self.send(urls.to_vec());
-        self.receive(flight)
-    }
-
-    /// Sends one GET per URL without waiting for the answers ([`receive`]
-    /// waits). Refuses, before sending anything, a URL outside the
-    /// configured endpoint's origin: credentials go nowhere else.
-    ///
-    /// [`receive`]: Client::receive
-    pub fn send(&mut self, urls: Vec<Url>) -> InFlight<T::Pending> {
-        let mut done: Vec<Option<Result<Vec<u8>>>> =
-            urls.iter().map(|url| (url.origin() != self.origin).then(|| Err(self.foreign(url)))).collect();
-        let mut refreshed = false;
-        if done.iter().any(Option::is_none) && self.oauth().is_some_and(|o| o.tokens.borrow().access_token.is_none()) {
-            refreshed = true;
-            if let Err(e) = self.refresh_oauth() {
-                done.iter_mut().filter(|d| d.is_none()).for_each(|d| *d = Some(Err(e.clone())));
+        let mut flights = Flights::new();
+        for (tag, url) in urls.iter().enumerate() {
+            self.send(&mut flights, tag as u64, url.clone());
+        }
+        let mut answers: Vec<Option<Result<Vec<u8>>>> = (0..urls.len()).map(|_| None).collect();
+        while !flights.is_empty() {
+            for (tag, answer) in self.wait(&mut flights) {
+                answers[tag as usize] = Some(answer);
             }
         }
-        let todo: Vec<usize> = (0..urls.len()).filter(|i| done[*i].is_none()).collect();
-        let pending = self.send_each(&urls, &todo);
-        InFlight { urls, done, todo, pending, refreshed }
+        answers.into_iter().map(|a| a.expect("every URL answered")).collect()
     }
 
-    /// Waits for the answers of `flight`, retrying what failed and may
-    /// succeed, and returns the body of each 2xx answer, in order.
-    pub fn receive(&mut self, flight: InFlight<T::Pending>) -> Vec<Result<Vec<u8>>> {
-        let InFlight { urls, mut done, mut todo, pending, mut refreshed } = flight;
-        let mut first = Some(pending);
-        while !todo.is_empty() {
-            let answers = with_retries(self, todo.len(), |client, indexes| {
-                let pending = match first.take() {
-                    Some(pending) => pending,
-                    None => {
-                        let again: Vec<usize> = indexes.iter().map(|i| todo[*i]).collect();
-                        client.send_each(&urls, &again)
+    /// Sends one GET for `url`, tagged `tag`, without waiting for the
+    /// answer ([`wait`] hands it back). Refuses, before sending anything, a
+    /// URL outside the configured endpoint's origin: credentials go nowhere
+    /// else. Paced to the request budget.
+    ///
+    /// [`wait`]: Client::wait
+    pub fn send(&mut self, flights: &mut Flights<T::Pending>, tag: u64, url: Url) {
+        let mut flight = Flight { tag, url, pending: None, known: None, renewals: self.renewals, renewed: false };
+        if flight.url.origin() != self.origin {
+            flight.known = Some(Err(self.foreign(&flight.url)));
+        } else if self.oauth().is_some_and(|o| o.tokens.borrow().access_token.is_none()) {
+            // The first request of an OAuth run gets a token first.
+            flight.renewed = true;
+            match self.refresh_oauth() {
+                Ok(()) => flight.renewals = self.renewals,
+                Err(e) => flight.known = Some(Err(e)),
+            }
+        }
+        if flight.known.is_none() {
+            flight.pending = self.send_each(std::slice::from_ref(&flight.url), &[0]).pop();
+        }
+        flights.list.push(flight);
+    }
+
+    /// Waits until some of `flights` are answered for good and hands those
+    /// back, by tag: the body of a 2xx answer, or why there is none. When
+    /// an answer failed and may succeed, every request still in flight is
+    /// waited for first, as in a round, and what failed is retried together
+    /// by the one retry loop, after one shared wait. A 401 under OAuth
+    /// renews the access token once (for every request sent with the old
+    /// one) and the request goes back on its way. Returns at least one
+    /// answer while `flights` is not empty.
+    pub fn wait(&mut self, flights: &mut Flights<T::Pending>) -> Vec<(u64, Result<Vec<u8>>)> {
+        let mut done = Vec::new();
+        while done.is_empty() && !flights.is_empty() {
+            if flights.list.iter().any(|f| f.known.is_some()) {
+                let (known, waiting): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut flights.list).into_iter().partition(|f| f.known.is_some());
+                flights.list = waiting;
+                return known.into_iter().map(|f| (f.tag, f.known.expect("known"))).collect();
+            }
+            let ready = {
+                let mut waiting: Vec<&mut Option<T::Pending>> = flights.list.iter_mut().map(|f| &mut f.pending).collect();
+                self.take_ready(&mut waiting)
+            };
+            let mut answers: Vec<Option<Result<Vec<u8>>>> = (0..flights.list.len()).map(|_| None).collect();
+            let mut retryable = false;
+            for (i, answer) in ready {
+                let answer = self.classified(answer);
+                retryable |= answer.as_ref().is_err_and(|e| e.retryable);
+                answers[i] = Some(answer);
+            }
+            if retryable {
+                let rest: Vec<usize> = (0..answers.len()).filter(|i| answers[*i].is_none()).collect();
+                let pending = rest.iter().map(|i| flights.list[*i].pending.take().expect("on its way")).collect();
+                for (i, answer) in rest.into_iter().zip(self.receive(pending)) {
+                    answers[i] = Some(self.classified(answer));
+                }
+            }
+            // The answered off the list, in the order they were sent.
+            let (mut answered, mut first) = (Vec::new(), Vec::new());
+            for (flight, answer) in std::mem::take(&mut flights.list).into_iter().zip(answers) {
+                match answer {
+                    Some(answer) => {
+                        answered.push(flight);
+                        first.push(answer);
                     }
-                };
-                client
-                    .transport
-                    .receive(pending)
-                    .into_iter()
-                    .map(|r| r.map_err(|e| client.scrub(e)).and_then(|r| client.classify(r)))
-                    .collect()
-            });
-            // An expired OAuth access token: renew it once, send those again.
-            let mut again = Vec::new();
-            let renew = !refreshed && self.oauth().is_some();
-            for (i, answer) in todo.iter().zip(answers) {
+                    None => flights.list.push(flight),
+                }
+            }
+            let urls: Vec<Url> = answered.iter().map(|f| f.url.clone()).collect();
+            let answers = self.retried(&urls, first);
+            for (mut flight, answer) in answered.into_iter().zip(answers) {
                 self.stats.pages += u64::from(answer.is_ok());
                 match answer {
-                    Err(e) if renew && e.code == ErrorCode::Unauthorized => again.push(*i),
-                    answer => done[*i] = Some(answer),
+                    // An expired OAuth access token: renewed once, by the
+                    // first request to see it, and the request sent again.
+                    Err(e) if e.code == ErrorCode::Unauthorized && !flight.renewed && self.oauth().is_some() => {
+                        flight.renewed = true;
+                        let renewed = if flight.renewals == self.renewals { self.refresh_oauth() } else { Ok(()) };
+                        match renewed {
+                            Ok(()) => {
+                                flight.renewals = self.renewals;
+                                flight.pending = self.send_each(std::slice::from_ref(&flight.url), &[0]).pop();
+                            }
+                            Err(e) => flight.known = Some(Err(e)),
+                        }
+                        flights.list.push(flight);
+                    }
+                    answer => done.push((flight.tag, answer)),
                 }
             }
-            if !again.is_empty() {
-                refreshed = true;
-                if let Err(e) = self.refresh_oauth() {
-                    again.iter().for_each(|i| done[*i] = Some(Err(e.clone())));
-                    again.clear();
-                }
-                first = Some(self.send_each(&urls, &again));
-            }
-            todo = again;
         }
-        done.into_iter().map(|r| r.expect("every URL answered")).collect()
+        done
+    }
+
+    /// A 2xx answer's body, or the typed error (scrubbed of secrets).
+    fn classified(&self, answer: Result<RawResponse>) -> Result<Vec<u8>> {
+        answer.map_err(|e| self.scrub(e)).and_then(|r| self.classify(r))
+    }
+
+    /// The answers to `urls`, whose first attempt was answered `first`:
+    /// what failed and may succeed retried (all of those together) by the
+    /// one retry loop.
+    fn retried(&mut self, urls: &[Url], first: Vec<Result<Vec<u8>>>) -> Vec<Result<Vec<u8>>> {
+        let mut first = Some(first);
+        with_retries(self, urls.len(), |client, indexes| match first.take() {
+            Some(answers) => answers,
+            None => {
+                let again = client.send_each(urls, indexes);
+                client.receive(again).into_iter().map(|r| client.classified(r)).collect()
+            }
+        })
+    }
+
+    /// Waits for every one of `pending` and returns their answers, in order.
+    fn receive(&mut self, pending: Vec<T::Pending>) -> Vec<Result<RawResponse>> {
+        let mut slots: Vec<Option<T::Pending>> = pending.into_iter().map(Some).collect();
+        let mut answers: Vec<Option<Result<RawResponse>>> = (0..slots.len()).map(|_| None).collect();
+        loop {
+            let (indexes, mut waiting): (Vec<usize>, Vec<&mut Option<T::Pending>>) =
+                slots.iter_mut().enumerate().filter(|(_, s)| s.is_some()).unzip();
+            if waiting.is_empty() {
+                break;
+            }
+            for (i, answer) in self.take_ready(&mut waiting) {
+                answers[indexes[i]] = Some(answer);
+            }
+        }
+        answers.into_iter().map(|a| a.expect("every request answered")).collect()
+    }
+
+    /// Waits until some of `waiting` (each `Some`) are answered, takes
+    /// those (leaving `None`) and returns their answers by index.
+    fn take_ready(&mut self, waiting: &mut [&mut Option<T::Pending>]) -> Vec<(usize, Result<RawResponse>)> {
+        let ready = {
+            let pending: Vec<&T::Pending> = waiting.iter().map(|s| s.as_ref().expect("on its way")).collect();
+            self.transport.wait_any(&pending)
+        };
+        ready
+            .into_iter()
+            .map(|i| {
+                let pending = waiting[i].take().expect("answered once");
+                (i, self.transport.take(pending))
+            })
+            .collect()
     }
 
     /// Paces and sends `urls[i]` for each `i` of `which`.

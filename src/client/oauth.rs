@@ -66,6 +66,7 @@ impl<T: Transport> Client<T> {
         let mut tokens = oauth.tokens.borrow_mut();
         self.retired_secrets.extend(tokens.access_token.iter().chain(&tokens.refresh_token).cloned());
         tokens.access_token = Some(access_token);
+        self.renewals += 1;
         if let Some(rotated) = field("refresh_token").filter(|t| Some(t) != tokens.refresh_token.as_ref()) {
             tokens.refresh_token = Some(rotated);
             tokens.rotated = true;

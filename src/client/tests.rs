@@ -204,3 +204,26 @@ fn html_error_pages_are_described_not_dumped() {
     assert_eq!(e.code, ErrorCode::NotFound);
     assert!(e.message.contains("non-JSON body of 21 bytes (text/html)"), "{}", e.message);
 }
+
+#[test]
+fn oauth_renews_once_for_requests_in_flight_together() {
+    let config = oauth(r#","access_token":"old","refresh_token":"R1""#);
+    let (a, b) = ("http://127.0.0.1:8080/2.0/x?page=1", "http://127.0.0.1:8080/2.0/x?page=2");
+    let mut script = Script::serving(vec![(a, r#"{"values":[1]}"#.into()), (b, r#"{"values":[2]}"#.into())]);
+    let expired = || json(401, r#"{"type":"error","error":{"message":"Access token expired."}}"#);
+    script.faults = vec![(a, expired()), (b, expired())];
+    // b comes back a tick later than a, after the token was renewed.
+    script.slow = vec![(b, 2)];
+    script.responses = vec![json(200, r#"{"access_token":"new","refresh_token":"R2"}"#)].into();
+    let mut client = Client::new(&config, &mut script);
+    let bodies = client.fetch(&[Url::parse(a).unwrap(), Url::parse(b).unwrap()]);
+    let bodies: Vec<String> = bodies.into_iter().map(|b| String::from_utf8(b.unwrap()).unwrap()).collect();
+    assert_eq!(bodies, [r#"{"values":[1]}"#, r#"{"values":[2]}"#], "in the order asked");
+    assert_eq!((client.stats.requests, client.stats.pages), (5, 2));
+    drop(client);
+    assert_eq!(script.posted, ["grant_type=refresh_token&refresh_token=R1"], "one renewal");
+    let sent: Vec<(&str, &str)> = script.sent.iter().map(|(u, auth)| (u.as_str(), auth.as_str())).collect();
+    let token = "http://127.0.0.1:8080/site/oauth2/access_token";
+    let basic = format!("Basic {}", crate::config::base64_encode(b"cid:CSECRET"));
+    assert_eq!(sent, [(a, "Bearer old"), (b, "Bearer old"), (token, basic.as_str()), (a, "Bearer new"), (b, "Bearer new")]);
+}

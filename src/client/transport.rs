@@ -1,6 +1,7 @@
 //! The wire as the client sees it: a response as it came off the wire, and
 //! the `Transport` trait (wasi:http and the WASI clock in the component,
-//! `http.rs`; a script in unit tests; plain HTTP in the benchmark).
+//! `http.rs`; a script in unit tests; plain HTTP in the benchmark):
+//! requests sent one by one, answers taken in whatever order they come.
 
 use crate::error::Result;
 use std::time::Duration;
@@ -28,9 +29,13 @@ pub trait Transport {
     type Pending;
     /// Sends one GET without waiting for its answer.
     fn send(&mut self, url: &Url, headers: &[(&str, &str)]) -> Self::Pending;
-    /// Waits for these requests (all in flight at once) and returns their
-    /// answers in the same order.
-    fn receive(&mut self, pending: Vec<Self::Pending>) -> Vec<Result<RawResponse>>;
+    /// Waits until at least one of `pending` (all in flight at once) is
+    /// answered, without waiting if one already is, and returns the
+    /// indexes of those answered, each to be [`take`](Transport::take)n.
+    fn wait_any(&mut self, pending: &[&Self::Pending]) -> Vec<usize>;
+    /// The answer to a request [`wait_any`](Transport::wait_any) said is
+    /// answered, its body read in full.
+    fn take(&mut self, pending: Self::Pending) -> Result<RawResponse>;
     /// Sends one POST with a body (the OAuth token request).
     fn post(&mut self, url: &Url, headers: &[(&str, &str)], body: &[u8]) -> Result<RawResponse>;
     /// Monotonic time since some fixed point.

@@ -1,9 +1,11 @@
 //! A report run once per row of its parent report (e.g. commits of every
 //! repository of a workspace): the parent walked as its own walk, each of
 //! its rows bound into a child's parameters (validated like parameters the
-//! user gave), children walked side by side in the parent's order.
+//! user gave), children walked side by side in the parent's order: a child
+//! starts as soon as the window has room, the rows of each child in its
+//! own order, those of different children interleaved page by page.
 
-use super::walker::{Bodies, Walker};
+use super::walker::{Asks, Walker};
 use super::{HighWater, Row};
 use crate::catalog::{FanOut, Params, Report, DATE_PARAMS};
 use crate::cells::Cell;
@@ -15,8 +17,6 @@ pub(super) struct FanOutWalk {
     /// `(parameter, index of the parent column)` pairs.
     binds: Vec<(&'static str, usize)>,
     parent: Walker,
-    /// The rounds in flight that asked something of the parent.
-    parent_asked: VecDeque<u64>,
     /// Parameters of children not started yet, in the parent's order.
     pending: VecDeque<Params>,
     /// Children being walked, in the parent's order.
@@ -38,15 +38,7 @@ impl FanOutWalk {
         let column = |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
         let binds = fan.binds.iter().map(|(param, name)| (*param, column(name))).collect();
         let parent = Walker::new(fan.parent, parent_params, endpoint, now, fan.dates_narrow_parent)?;
-        Ok(FanOutWalk {
-            binds,
-            parent,
-            parent_asked: VecDeque::new(),
-            pending: VecDeque::new(),
-            children: Vec::new(),
-            endpoint: endpoint.clone(),
-            now,
-        })
+        Ok(FanOutWalk { binds, parent, pending: VecDeque::new(), children: Vec::new(), endpoint: endpoint.clone(), now })
     }
 
     pub(super) fn done(&self) -> bool {
@@ -54,60 +46,59 @@ impl FanOutWalk {
     }
 
     pub(super) fn awaits_answers(&self) -> bool {
-        !self.parent_asked.is_empty() || self.children.iter().any(Walker::awaits_answers)
+        self.parent.awaits_answers() || self.children.iter().any(Walker::awaits_answers)
+    }
+
+    pub(super) fn owns(&self, number: u64) -> bool {
+        self.parent.owns(number) || self.children.iter().any(|child| child.owns(number))
     }
 
     /// The children's requests first, then new children, then the parent's.
-    pub(super) fn wants(&mut self, report: &'static Report, room: usize, urls: &mut Vec<Url>, round: u64) -> Result<()> {
+    pub(super) fn wants(&mut self, report: &'static Report, asks: &mut Asks) -> Result<()> {
         for child in &mut self.children {
-            child.wants(room, urls, round)?;
+            child.wants(asks)?;
         }
-        // Up to two rounds' worth of children: those whose answers
-        // are still to be fed, and those starting now.
-        while urls.len() < room && self.children.len() < 2 * room {
+        // At most as many children as the window holds requests (twice
+        // `concurrency`): those whose answers are still to be fed, and
+        // those starting now.
+        while asks.left() > 0 && self.children.len() < 2 * asks.concurrency {
             let Some(params) = self.pending.pop_front() else {
                 break;
             };
             let mut child = Walker::new(report, params, &self.endpoint, self.now, true)?;
-            child.wants(room, urls, round)?;
+            child.wants(asks)?;
             self.children.push(child);
         }
         // More parents only when the children queued run low, so
-        // the queue stays within a round's worth of parent pages.
-        let before = urls.len();
-        if self.pending.len() < room && !self.parent.done() {
-            self.parent.wants(room, urls, round)?;
-        }
-        if urls.len() > before {
-            self.parent_asked.push_back(round);
+        // the queue stays within a window's worth of parent pages.
+        if self.pending.len() < asks.concurrency && !self.parent.done() {
+            self.parent.wants(asks)?;
         }
         Ok(())
     }
 
-    /// The children's rows; the parent's rows become children to start.
+    /// A child's rows; the parent's rows become children to start.
     pub(super) fn feed(
         &mut self,
         report: &Report,
         params: &Params,
-        bodies: &mut Bodies,
-        round: u64,
+        number: u64,
+        body: Result<Vec<u8>>,
         high_water: &mut HighWater,
     ) -> Result<Vec<Row>> {
-        let mut rows = Vec::new();
-        for child in &mut self.children {
-            rows.extend(child.feed(bodies, round, high_water)?);
-        }
-        self.children.retain(|child| !child.done() || child.awaits_answers());
-        if self.parent_asked.front() == Some(&round) {
-            self.parent_asked.pop_front();
-            for row in self.parent.feed(bodies, round, high_water)? {
+        if self.parent.owns(number) {
+            for row in self.parent.feed(number, body, high_water)? {
                 let mut params = params.clone();
                 for (param, i) in &self.binds {
                     params.insert(param, bound_value(report, param, &row[*i])?);
                 }
                 self.pending.push_back(params);
             }
+            return Ok(Vec::new());
         }
+        let child = self.children.iter_mut().find(|child| child.owns(number)).expect("a child asked for it");
+        let rows = child.feed(number, body, high_water)?;
+        self.children.retain(|child| !child.done() || child.awaits_answers());
         Ok(rows)
     }
 }

@@ -1,9 +1,12 @@
-//! A run of one report. Each call to `next_batch` is one round: up to
-//! `concurrency` requests in flight at once (the rest of a numbered
-//! collection, or the children of a fan-out, side by side), their rows
-//! handed back in the collection's order, and the next round sent before
-//! those rows are made. The guest holds at most a round of pages (plus, for
-//! workspace-wide runs, a round's worth of the parent's keys). A complete
+//! A run of one report. Its requests go through one sliding window
+//! (`window`): up to `concurrency` in flight at once (the rest of a
+//! numbered collection, or the children of a fan-out, side by side), a new
+//! one sent as soon as one is answered, and the answers made into rows
+//! strictly in the order the requests were sent, those that come in early
+//! kept until the older ones are in. The guest holds at most twice
+//! `concurrency` pages (plus, for workspace-wide runs, a window's worth of
+//! the parent's keys). Each call to `next_batch` waits for the oldest
+//! request and hands back the rows of every answer in by then. A complete
 //! run's checkpoint is the greatest date it read.
 //!
 //! The walk is in `walker`: its own pages (`pages`) or a fan-out
@@ -14,25 +17,26 @@ mod pages;
 #[cfg(test)]
 mod tests;
 mod walker;
+mod window;
 
 use crate::catalog::{ensure_available, ensure_dates_apply, Report};
 use crate::cells::Cell;
-use crate::client::{Client, InFlight, Transport};
+use crate::client::{Client, Transport};
 use crate::config::Config;
 use crate::error::Result;
-use walker::Walker;
+use walker::{Asks, Walker};
+use window::Window;
 
 pub type Row = Vec<Cell>;
 
 pub struct Run<T: Transport> {
     client: Client<T>,
     walker: Walker,
-    /// The next round, sent before the rows of the last one were made.
-    in_flight: Option<InFlight<T::Pending>>,
-    /// The number of the round to send next.
-    round: u64,
-    /// Requests in flight at once.
-    concurrency: usize,
+    /// The requests sent and not yet made into rows.
+    window: Window<T::Pending>,
+    /// An error met after some rows of a batch: returned by the next call,
+    /// so the rows read before it are handed back first.
+    failed: Option<crate::error::Error>,
     finished: bool,
     /// Whether the run went through to its end without an error.
     complete: bool,
@@ -65,23 +69,22 @@ impl<T: Transport> Run<T> {
         Ok(Run {
             client: Client::new(config, transport),
             walker,
-            in_flight: None,
-            round: 0,
-            concurrency: config.concurrency.max(1),
+            window: Window::new(config.concurrency),
+            failed: None,
             finished: false,
             complete: false,
             high_water: HighWater::default(),
         })
     }
 
-    /// The rows of the next round of requests (up to `concurrency` of them,
-    /// sent side by side); `None` once the report is exhausted. After an
+    /// The rows of the answers in once the oldest request outstanding is
+    /// (possibly none); `None` once the report is exhausted. After an
     /// error the run is over and later calls return `None`.
     pub fn next_batch(&mut self) -> Result<Option<Vec<Row>>> {
         if self.finished {
             return Ok(None);
         }
-        let batch = self.round();
+        let batch = self.batch();
         if !matches!(batch, Ok(Some(_))) {
             self.finished = true;
             self.complete = matches!(batch, Ok(None));
@@ -97,39 +100,54 @@ impl<T: Transport> Run<T> {
         self.complete.then(|| self.high_water.0.as_ref().map(|(_, text)| text.clone())).flatten()
     }
 
-    /// One round: the requests the walker needs, all in flight at once,
-    /// their answers handed back in the order they were asked for. Before
-    /// turning a round's answers into rows, the next round is sent if the
-    /// walker already knows it (the rest of a numbered collection), so
-    /// that work overlaps the network; never more than `concurrency`
-    /// requests are in flight. One round per call, even when it yields no
-    /// rows, so no call into the guest outlives the host's deadline.
-    fn round(&mut self) -> Result<Option<Vec<Row>>> {
-        let flight = match self.in_flight.take() {
-            Some(flight) => flight,
-            None => match self.send_round()? {
-                Some(flight) => flight,
-                None => return Ok(None),
-            },
-        };
-        let this = self.round - 1;
-        let bodies = self.client.receive(flight);
-        self.in_flight = self.send_round()?;
-        let mut bodies = bodies.into_iter();
-        let rows = self.walker.feed(&mut bodies, this, &mut self.high_water)?;
-        debug_assert!(bodies.next().is_none(), "every answer was taken");
+    /// One batch: what the walker wants sent while there is room, then,
+    /// once the oldest request is answered (sending more as others are),
+    /// the rows of it and of every answer after it that is in, in order.
+    /// Each answer is made into rows only after the window is topped up
+    /// again, so that work overlaps the network. One wait for the oldest
+    /// per call, even when it yields no rows, so no call into the guest
+    /// outlives the host's deadline. An error ends the batch: the rows
+    /// before it are handed back, the error by the next call.
+    fn batch(&mut self) -> Result<Option<Vec<Row>>> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
+        self.top_up()?;
+        if self.window.is_empty() {
+            return Ok(None);
+        }
+        let mut answer = self.window.pop();
+        while answer.is_none() {
+            self.window.wait(&mut self.client);
+            self.top_up()?;
+            answer = self.window.pop();
+        }
+        let mut rows = Vec::new();
+        while let Some((number, body)) = answer {
+            let fed = self.top_up().and_then(|()| self.walker.feed(number, body, &mut self.high_water));
+            match fed {
+                Ok(more) => rows.extend(more),
+                Err(error) if rows.is_empty() => return Err(error),
+                Err(error) => {
+                    self.failed = Some(error);
+                    break;
+                }
+            }
+            answer = self.window.pop();
+        }
         Ok(Some(rows))
     }
 
-    /// Sends what the walker wants next, if anything.
-    fn send_round(&mut self) -> Result<Option<InFlight<T::Pending>>> {
-        let mut urls = Vec::new();
-        self.walker.wants(self.concurrency, &mut urls, self.round)?;
-        if urls.is_empty() {
-            return Ok(None);
+    /// Sends what the walker wants next, as far as the window has room.
+    fn top_up(&mut self) -> Result<()> {
+        let room = self.window.room();
+        if room == 0 {
+            return Ok(());
         }
-        self.round += 1;
-        Ok(Some(self.client.send(urls)))
+        let mut asks = Asks::new(self.window.next(), room, self.window.concurrency());
+        self.walker.wants(&mut asks)?;
+        self.window.send(&mut self.client, asks.urls);
+        Ok(())
     }
 
     /// What the run's requests did so far.

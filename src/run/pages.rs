@@ -1,9 +1,10 @@
 //! The pages of one collection (or the one object of an object endpoint):
 //! `next` links followed one at a time, a numbered collection's remaining
-//! pages fetched side by side once the first says how many there are, a
-//! newest-first date cutoff, and the loop guard on `next`.
+//! pages fetched side by side once the first says how many there are (as
+//! many at a time as the window has room for), a newest-first date cutoff,
+//! and the loop guard on `next`.
 
-use super::walker::Bodies;
+use super::walker::Asks;
 use super::{HighWater, Row};
 use crate::catalog::{DateBound, DateFilter, Params, Report, Shape};
 use crate::cells::lookup;
@@ -23,15 +24,14 @@ pub(super) struct Pages {
     numbered: Option<PageRange>,
     /// For `DateFilter::Cutoff`: the earliest instant wanted.
     cutoff: Option<DateBound>,
-    /// What the rounds in flight asked of this walk, oldest first.
+    /// The requests of this walk not fed yet, oldest first.
     asked: VecDeque<Asked>,
 }
 
-/// The requests one round holds for one walk.
+/// One request of this walk.
 struct Asked {
-    round: u64,
-    count: usize,
-    /// Whether the last of them is the last planned page of the range.
+    number: u64,
+    /// Whether it is for the last planned page of the range.
     ends_range: bool,
 }
 
@@ -78,20 +78,23 @@ impl Pages {
         !self.asked.is_empty()
     }
 
-    pub(super) fn wants(&mut self, room: usize, urls: &mut Vec<Url>, round: u64) -> Result<()> {
-        let free = room.saturating_sub(urls.len()) as u64;
+    /// Whether request `number` is this walk's next to be fed.
+    pub(super) fn owns(&self, number: u64) -> bool {
+        self.asked.front().is_some_and(|a| a.number == number)
+    }
+
+    pub(super) fn wants(&mut self, asks: &mut Asks) -> Result<()> {
+        let free = asks.left() as u64;
         if free == 0 {
             return Ok(());
         }
-        let before = urls.len();
-        let mut ends_range = false;
         if let Some(range) = self.numbered.as_mut().filter(|r| r.next <= r.last) {
             let last = range.last.min(range.next + free - 1);
             for page in range.next..=last {
-                urls.push(range.url(page));
+                let number = asks.push(range.url(page));
+                self.asked.push_back(Asked { number, ends_range: page == range.last });
             }
             range.next = last + 1;
-            ends_range = last == range.last;
         } else if let Some(url) = self.next.take() {
             if !self.visited.insert(url.to_string()) {
                 return Err(Error::invalid_response(format!(
@@ -99,47 +102,39 @@ impl Pages {
                     url.path()
                 )));
             }
-            urls.push(url);
-        }
-        let count = urls.len() - before;
-        if count > 0 {
-            self.asked.push_back(Asked { round, count, ends_range });
+            let number = asks.push(url);
+            self.asked.push_back(Asked { number, ends_range: false });
         }
         Ok(())
     }
 
-    /// Maps the answers of `round` to rows; `dated`: the date field that
-    /// counts towards the checkpoint.
+    /// Maps the answer to request `number` (the oldest of this walk's) to
+    /// rows; `dated`: the date field that counts towards the checkpoint.
     pub(super) fn feed(
         &mut self,
         report: &Report,
         params: &Params,
         dated: Option<&str>,
-        bodies: &mut Bodies,
-        round: u64,
+        number: u64,
+        body: Result<Vec<u8>>,
         high_water: &mut HighWater,
     ) -> Result<Vec<Row>> {
-        let mut rows = Vec::new();
-        let Some(asked) = self.asked.front().filter(|a| a.round == round) else {
-            return Ok(rows);
+        let asked = self.asked.pop_front().expect("a request of this walk");
+        debug_assert_eq!(asked.number, number, "answers are fed in the order asked");
+        let body = body?;
+        let objects = match report.cloud.shape {
+            Shape::Object => vec![parse_object(&body)?],
+            Shape::List => self.take_page(parse_page(&body)?, asked.ends_range),
         };
-        let (count, ends_range) = (asked.count, asked.ends_range);
-        self.asked.pop_front();
-        for k in 1..=count {
-            let body = bodies.next().expect("an answer for every request")?;
-            let objects = match report.cloud.shape {
-                Shape::Object => vec![parse_object(&body)?],
-                Shape::List => self.take_page(parse_page(&body)?, ends_range && k == count),
-            };
-            drop(body);
-            for object in &objects {
-                if self.before_cutoff(report, object) {
-                    break;
-                }
-                rows.extend(report.rows(object, params)?);
-                if let Some(when) = dated.and_then(|f| lookup(object, f)?.as_str()) {
-                    high_water.see(when);
-                }
+        drop(body);
+        let mut rows = Vec::new();
+        for object in &objects {
+            if self.before_cutoff(report, object) {
+                break;
+            }
+            rows.extend(report.rows(object, params)?);
+            if let Some(when) = dated.and_then(|f| lookup(object, f)?.as_str()) {
+                high_water.see(when);
             }
         }
         Ok(rows)

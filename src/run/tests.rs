@@ -1,9 +1,11 @@
-//! Runs against a scripted transport: paging, side-by-side rounds,
-//! fan-out, date cutoffs, checkpoints and the refusals before sending.
+//! Runs against a scripted transport: paging, the sliding window (pages
+//! answered out of order, slow pages and children, errors and retries in
+//! it), fan-out, date cutoffs, checkpoints and the refusals before sending.
 
 use super::*;
 use crate::error::ErrorCode;
-use crate::test_support::Script;
+use crate::test_support::{json, Event, Script};
+use std::time::Duration;
 use url::Url;
 
 fn config() -> Config {
@@ -121,8 +123,105 @@ fn a_numbered_collection_is_fetched_side_by_side_in_order_with_no_extra_request(
     let expected: Vec<String> = (1..=11).map(|i| format!("r{i}")).collect();
     assert_eq!(slugs(&rows), expected, "the collection's order");
     assert_eq!(pages.sent.len(), 6, "one request per page");
-    let sizes: Vec<usize> = pages.rounds.iter().map(Vec::len).collect();
-    assert_eq!(sizes, [1, 3, 2], "the first page, then the rest 3 at a time");
+    // The first page, then 3 at a time, the next ones sent as soon as
+    // those are answered.
+    assert_eq!(timeline(&pages), ["+1", "-1", "+2", "+3", "+4", "-2", "-3", "-4", "+5", "+6", "-5", "-6"]);
+    assert_eq!(pages.max_in_flight, 3);
+}
+
+/// The script's events as `+page` (sent) and `-page` (answered); the page
+/// is the `page` parameter, 1 without one.
+fn timeline(script: &Script) -> Vec<String> {
+    let page = |u: &str| {
+        let url = Url::parse(u).unwrap();
+        url.query_pairs().find(|(k, _)| k == "page").map_or("1".to_string(), |(_, v)| v.into_owned())
+    };
+    script
+        .events
+        .iter()
+        .map(|e| match e {
+            Event::Sent(u) => format!("+{}", page(u)),
+            Event::Answered(u) => format!("-{}", page(u)),
+        })
+        .collect()
+}
+
+/// The repositories collection of `size` repositories, 2 a page.
+fn numbered(size: u64) -> Script {
+    let last = size.div_ceil(2);
+    let mut served = vec![(FIRST, numbered_page(1, size, true))];
+    served.extend((2..=last).map(|p| (page_url(p), numbered_page(p, size, p < last))));
+    Script::serving(served)
+}
+
+/// Every batch of a run, until the end or an error.
+fn batches(run: &mut Run<impl Transport>) -> Vec<Result<Vec<String>>> {
+    let mut batches = Vec::new();
+    loop {
+        match run.next_batch() {
+            Ok(Some(rows)) => batches.push(Ok(slugs(&rows))),
+            Ok(None) => return batches,
+            Err(e) => batches.push(Err(e)),
+        }
+    }
+}
+
+fn names(range: std::ops::RangeInclusive<u64>) -> Vec<String> {
+    range.map(|i| format!("r{i}")).collect()
+}
+
+#[test]
+fn pages_answered_out_of_order_are_handed_back_in_order_while_more_go_out() {
+    // 8 pages, concurrency 2; page 2 takes 4 ticks, the others 1.
+    let mut pages = numbered(16);
+    pages.slow = vec![(page_url(2), 4)];
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+    let got: Vec<Vec<String>> = batches(&mut run).into_iter().map(Result::unwrap).collect();
+    drop(run);
+    // Rows strictly in page order; the batch that waited for page 2 hands
+    // back pages 2 to 5 together.
+    assert_eq!(got, [names(1..=2), names(3..=10), names(11..=14), names(15..=16)]);
+    // Pages 3, 4 and 5 go out (and come back) while page 2 is awaited,
+    // each as soon as a request is answered, never more than 2 in flight;
+    // page 6 waits until page 2 is in: 4 pages (twice the concurrency)
+    // sent and not yet handed back are the most the window holds.
+    assert_eq!(
+        timeline(&pages),
+        ["+1", "-1", "+2", "+3", "-3", "+4", "-4", "+5", "-5", "-2", "+6", "+7", "-6", "-7", "+8", "-8"]
+    );
+    assert_eq!(pages.max_in_flight, 2);
+    assert_eq!(pages.sent.len(), 8, "one request per page");
+}
+
+#[test]
+fn the_window_holds_at_most_concurrency_in_flight_and_twice_that_outstanding() {
+    // 20 pages (39 repositories), slow pages in several patterns.
+    let patterns: [&[(u64, u64)]; 4] = [&[], &[(2, 7)], &[(3, 5), (6, 5), (9, 5), (12, 5)], &[(2, 3), (7, 9)]];
+    for concurrency in [1, 2, 3, 5, 8] {
+        for slow in patterns {
+            let mut pages = numbered(39);
+            pages.slow = slow.iter().map(|(page, ticks)| (page_url(*page), *ticks)).collect();
+            let case = format!("concurrency {concurrency}, slow {slow:?}");
+            let mut run =
+                Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(concurrency), &mut pages)
+                    .unwrap();
+            assert_eq!(slugs(&drain(&mut run)), names(1..=39), "{case}");
+            drop(run);
+            assert_eq!(pages.max_in_flight, concurrency, "{case}");
+            let timeline = timeline(&pages);
+            let sent: Vec<u64> = timeline.iter().filter_map(|e| e.strip_prefix('+')?.parse().ok()).collect();
+            assert_eq!(sent, (1..=20).collect::<Vec<u64>>(), "{case}: each page once, in order");
+            // A page goes out only once every page twice the concurrency
+            // before it is in.
+            for (at, event) in timeline.iter().enumerate() {
+                let Some(page) = event.strip_prefix('+').map(|p| p.parse::<u64>().unwrap()) else { continue };
+                let answered: Vec<&String> = timeline[..at].iter().filter(|e| e.starts_with('-')).collect();
+                for older in 1..page.saturating_sub(2 * concurrency as u64 - 1) {
+                    assert!(answered.contains(&&format!("-{older}")), "{case}: page {page} sent before page {older} was in");
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -133,8 +232,8 @@ fn concurrency_one_reads_page_after_page() {
     let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(1), &mut pages).unwrap();
     assert_eq!(slugs(&drain(&mut run)), ["r1", "r2", "r3", "r4", "r5"]);
     drop(run);
-    assert!(pages.rounds.iter().all(|r| r.len() == 1), "{:?}", pages.rounds);
-    assert_eq!(pages.sent.len(), 3);
+    assert_eq!(timeline(&pages), ["+1", "-1", "+2", "-2", "+3", "-3"]);
+    assert_eq!(pages.max_in_flight, 1);
 }
 
 #[test]
@@ -150,57 +249,144 @@ fn a_collection_that_grew_during_the_run_is_followed_to_its_end() {
     assert_eq!(slugs(&drain(&mut run)), ["r1", "r2", "r3", "r4", "r5"]);
 }
 
-#[test]
-fn fan_out_walks_children_side_by_side() {
-    let c = |r: &str| leak(format!("http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100"));
-    let commits = |hashes: &[&str], next: Option<&str>| {
-        let values: Vec<String> = hashes.iter().map(|h| commit(h, "2026-01-02T00:00:00+00:00")).collect();
-        let next = next.map_or(String::new(), |n| format!(r#","next":"{n}""#));
-        format!(r#"{{"values":[{}]{next}}}"#, values.join(","))
-    };
-    let a2 = "http://localhost:1/2.0/repositories/acme/a/commits?page=x2";
-    let mut pages = Script::serving(vec![
-        (FIRST, format!(r#"{{"values":[{},{},{}]}}"#, repo("a"), repo("b"), repo("c"))),
-        (c("a"), commits(&["a1"], Some(a2))),
-        (a2, commits(&["a2"], None)),
-        (c("b"), commits(&["b1"], None)),
-        (c("c"), commits(&["c1"], None)),
-    ]);
-    let mut run = Run::start(report("commits"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+/// The first page of repository `r`'s commits.
+fn commits_url(r: &str) -> &'static str {
+    leak(format!("http://localhost:1/2.0/repositories/acme/{r}/commits?pagelen=100"))
+}
+
+/// A page of commits with these hashes, and a `next` link if given.
+fn commits(hashes: &[&str], next: Option<&str>) -> String {
+    let values: Vec<String> = hashes.iter().map(|h| commit(h, "2026-01-02T00:00:00+00:00")).collect();
+    let next = next.map_or(String::new(), |n| format!(r#","next":"{n}""#));
+    format!(r#"{{"values":[{}]{next}}}"#, values.join(","))
+}
+
+/// The `hash` column of every row.
+fn hashes(rows: &[Row]) -> Vec<String> {
     let hash = report("commits").columns.iter().position(|c| c.name == "hash").unwrap();
-    let hashes: Vec<String> = drain(&mut run)
-        .iter()
+    rows.iter()
         .map(|row| match &row[hash] {
             Cell::Text(hash) => hash.clone(),
             other => panic!("{other:?}"),
         })
-        .collect();
-    drop(run);
-    // Repositories a and b together; c is sent before a and b's
-    // answers are worked through (its first page is known), and a's
-    // second page once a's first has said where it is.
-    assert_eq!(hashes, ["a1", "b1", "c1", "a2"]);
-    // Each request as its path and `page`.
-    let rounds: Vec<Vec<String>> = pages
-        .rounds
+        .collect()
+}
+
+/// The script's events as `+request` (sent) and `-request` (answered),
+/// each request as its path after the workspace's repositories (the
+/// repository for its commits' first page) and its `page`.
+fn fan_out_timeline(script: &Script) -> Vec<String> {
+    let request = |u: &str| {
+        let url = Url::parse(u).unwrap();
+        let page = url.query_pairs().find(|(k, _)| k == "page");
+        let page = page.map_or(String::new(), |(_, v)| format!("?page={v}"));
+        let path = url.path().trim_start_matches("/2.0/repositories/").trim_start_matches("acme/");
+        format!("{}{page}", path.trim_end_matches("/commits"))
+    };
+    script
+        .events
         .iter()
-        .map(|round| {
-            round
-                .iter()
-                .map(|u| {
-                    let url = Url::parse(u).unwrap();
-                    let page = url.query_pairs().find(|(k, _)| k == "page");
-                    let page = page.map_or(String::new(), |(_, v)| format!("?page={v}"));
-                    format!("{}{page}", url.path().trim_start_matches("/2.0/repositories/"))
-                })
-                .collect()
+        .map(|e| match e {
+            Event::Sent(u) => format!("+{}", request(u)),
+            Event::Answered(u) => format!("-{}", request(u)),
         })
-        .collect();
-    assert_eq!(
-        rounds,
-        [vec!["acme"], vec!["acme/a/commits", "acme/b/commits"], vec!["acme/c/commits"], vec!["acme/a/commits?page=x2"],]
-    );
+        .collect()
+}
+
+#[test]
+fn fan_out_walks_children_side_by_side() {
+    let a2 = "http://localhost:1/2.0/repositories/acme/a/commits?page=x2";
+    let mut pages = Script::serving(vec![
+        (FIRST, format!(r#"{{"values":[{},{},{}]}}"#, repo("a"), repo("b"), repo("c"))),
+        (commits_url("a"), commits(&["a1"], Some(a2))),
+        (a2, commits(&["a2"], None)),
+        (commits_url("b"), commits(&["b1"], None)),
+        (commits_url("c"), commits(&["c1"], None)),
+    ]);
+    let mut run = Run::start(report("commits"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+    let hashes = hashes(&drain(&mut run));
+    drop(run);
+    // Repositories a and b together; c is sent as soon as they are
+    // answered, before their answers are worked through (its first page
+    // is known), and a's second page once a's first has said where it is.
+    assert_eq!(hashes, ["a1", "b1", "c1", "a2"]);
+    assert_eq!(fan_out_timeline(&pages), ["+acme", "-acme", "+a", "+b", "-a", "-b", "+c", "+a?page=x2", "-c", "-a?page=x2"]);
+    assert_eq!(pages.max_in_flight, 2);
     assert_eq!(pages.sent.len(), 5, "no request twice");
+}
+
+#[test]
+fn a_slow_child_does_not_hold_up_the_others() {
+    // Four repositories, concurrency 2; a's commits take 5 ticks.
+    let repos: Vec<String> = ["a", "b", "c", "d"].map(repo).to_vec();
+    let mut served = vec![(FIRST, format!(r#"{{"values":[{}]}}"#, repos.join(",")))];
+    served.extend(["a", "b", "c", "d"].map(|r| (commits_url(r), commits(&[&format!("{r}1")], None))));
+    let mut pages = Script::serving(served);
+    pages.slow = vec![(commits_url("a"), 5)];
+    let mut run = Run::start(report("commits"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+    let mut got = Vec::new();
+    while let Some(batch) = run.next_batch().unwrap() {
+        got.push(hashes(&batch));
+    }
+    drop(run);
+    // b, c and d each go out as soon as the one before is answered, all
+    // while a is awaited; their rows still come after a's, in one batch.
+    assert_eq!(fan_out_timeline(&pages), ["+acme", "-acme", "+a", "+b", "-b", "+c", "-c", "+d", "-d", "-a"]);
+    assert_eq!(got, [vec![], vec!["a1", "b1", "c1", "d1"]]);
+    assert_eq!(pages.max_in_flight, 2);
+}
+
+#[test]
+fn an_error_behind_a_slow_page_comes_after_the_rows_before_it() {
+    // 5 pages, concurrency 2; page 2 is slow and page 4 is not found.
+    let mut pages = numbered(10);
+    pages.slow = vec![(page_url(2), 4)];
+    pages.faults = vec![(page_url(4), json(404, r#"{"type":"error","error":{"message":"gone"}}"#))];
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+    let got = batches(&mut run);
+    assert!(run.next_batch().unwrap().is_none(), "the run is over");
+    assert_eq!(run.checkpoint(), None);
+    drop(run);
+    let [Ok(first), Ok(second), Err(e)] = &got[..] else { panic!("{got:?}") };
+    assert_eq!((first, second), (&names(1..=2), &names(3..=6)), "every row of the pages before page 4");
+    assert_eq!((e.code, e.http_status), (ErrorCode::NotFound, Some(404)));
+    assert_eq!(timeline(&pages), ["+1", "-1", "+2", "+3", "-3", "+4", "-4", "+5", "-5", "-2"], "nothing after the window");
+}
+
+#[test]
+fn a_page_retried_in_the_window_keeps_its_place() {
+    // 5 pages, concurrency 2; page 2 is slow, page 3 fails once (503).
+    let mut pages = numbered(10);
+    pages.slow = vec![(page_url(2), 4)];
+    pages.faults = vec![(page_url(3), json(503, "{}"))];
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+    assert_eq!(slugs(&drain(&mut run)), names(1..=10));
+    assert_eq!((run.stats().requests, run.stats().retries, run.stats().pages), (6, 1, 5));
+    drop(run);
+    assert_eq!(pages.slept.len(), 1, "one wait before the retry");
+    // As in a round, a failure waits for what is in flight (page 2), then
+    // page 3 is sent again after one wait; the window goes on after it.
+    assert_eq!(timeline(&pages), ["+1", "-1", "+2", "+3", "-3", "-2", "+3", "-3", "+4", "+5", "-4", "-5"]);
+    assert_eq!(pages.max_in_flight, 2);
+}
+
+#[test]
+fn requests_failing_apart_in_the_window_are_retried_after_one_wait() {
+    // Pages 2 and 3 are refused (429, Retry-After 7 s), page 3 a tick later.
+    let mut pages = numbered(10);
+    pages.slow = vec![(page_url(3), 2)];
+    let limited = || {
+        let mut r = json(429, "{}");
+        r.retry_after = Some("7".into());
+        r
+    };
+    pages.faults = vec![(page_url(2), limited()), (page_url(3), limited())];
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(2), &mut pages).unwrap();
+    assert_eq!(slugs(&drain(&mut run)), names(1..=10));
+    assert_eq!((run.stats().requests, run.stats().retries), (7, 2));
+    drop(run);
+    assert_eq!(pages.slept, [Duration::from_secs(7)], "one shared wait, as a round had");
+    assert_eq!(timeline(&pages), ["+1", "-1", "+2", "+3", "-2", "-3", "+2", "+3", "-2", "-3", "+4", "+5", "-4", "-5"]);
 }
 
 #[test]

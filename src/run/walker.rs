@@ -1,7 +1,9 @@
 //! The walk of one report: its own pages (`pages`), or, when a fan-out
 //! parameter is omitted, the parent report's rows and one child walk per
-//! row (`fan_out`). Each round a walker says which requests it `wants` (up
-//! to the room left), then is `feed` their answers in the same order.
+//! row (`fan_out`). Whenever the window has room, a walker says which
+//! requests it `wants` (at most the room left); each request gets the
+//! window's next number. The answers are `feed` back one at a time, in
+//! that order, each to the walk that `owns` its number.
 
 use super::fan_out::FanOutWalk;
 use super::pages::Pages;
@@ -10,8 +12,34 @@ use crate::catalog::{Params, Report};
 use crate::error::Result;
 use url::Url;
 
-/// The answers of one round, in the order the walkers asked for them.
-pub(super) type Bodies<'a> = dyn Iterator<Item = Result<Vec<u8>>> + 'a;
+/// The requests asked for in one top-up of the window: at most `room`,
+/// numbered from `first`.
+pub(super) struct Asks {
+    pub(super) urls: Vec<Url>,
+    first: u64,
+    room: usize,
+    /// The run's `concurrency`, which bounds what walks keep ready (the
+    /// children a fan-out starts).
+    pub(super) concurrency: usize,
+}
+
+impl Asks {
+    pub(super) fn new(first: u64, room: usize, concurrency: usize) -> Asks {
+        Asks { urls: Vec::new(), first, room, concurrency }
+    }
+
+    /// How many more requests fit.
+    pub(super) fn left(&self) -> usize {
+        self.room - self.urls.len()
+    }
+
+    /// Asks for `url`; returns the number its answer comes back with.
+    pub(super) fn push(&mut self, url: Url) -> u64 {
+        debug_assert!(self.left() > 0, "within the room");
+        self.urls.push(url);
+        self.first + self.urls.len() as u64 - 1
+    }
+}
 
 pub(super) struct Walker {
     pub(super) report: &'static Report,
@@ -44,7 +72,7 @@ impl Walker {
         }
     }
 
-    /// Whether a round in flight holds requests for this walk.
+    /// Whether requests of this walk are still to be fed.
     pub(super) fn awaits_answers(&self) -> bool {
         match &self.walk {
             Walk::Pages(pages) => pages.awaits_answers(),
@@ -52,26 +80,34 @@ impl Walker {
         }
     }
 
-    /// Adds the requests this walker needs in `round`, at most
-    /// `room - urls.len()`. May be called for the next round before the
-    /// answers of this one are fed: a walk that needs them to know what
-    /// comes next (a `next` link) then asks for nothing.
-    pub(super) fn wants(&mut self, room: usize, urls: &mut Vec<Url>, round: u64) -> Result<()> {
-        match &mut self.walk {
-            Walk::Pages(pages) => pages.wants(room, urls, round),
-            Walk::FanOut(fan) => fan.wants(self.report, room, urls, round),
+    /// Whether the request numbered `number` is this walk's.
+    pub(super) fn owns(&self, number: u64) -> bool {
+        match &self.walk {
+            Walk::Pages(pages) => pages.owns(number),
+            Walk::FanOut(fan) => fan.owns(number),
         }
     }
 
-    /// Takes the answers to what `wants` asked for in `round` and maps
-    /// them to rows.
-    pub(super) fn feed(&mut self, bodies: &mut Bodies, round: u64, high_water: &mut HighWater) -> Result<Vec<Row>> {
+    /// Adds the requests this walker needs now, at most `asks.left()`.
+    /// Called again whenever there is room, also before the answers
+    /// already asked for are fed: a walk that needs them to know what
+    /// comes next (a `next` link) then asks for nothing.
+    pub(super) fn wants(&mut self, asks: &mut Asks) -> Result<()> {
+        match &mut self.walk {
+            Walk::Pages(pages) => pages.wants(asks),
+            Walk::FanOut(fan) => fan.wants(self.report, asks),
+        }
+    }
+
+    /// Takes the answer to request `number` (this walk's, and the oldest of
+    /// its requests not fed yet) and maps it to rows.
+    pub(super) fn feed(&mut self, number: u64, body: Result<Vec<u8>>, high_water: &mut HighWater) -> Result<Vec<Row>> {
         match &mut self.walk {
             Walk::Pages(pages) => {
                 let dated = self.report.date_field().filter(|_| self.dated);
-                pages.feed(self.report, &self.params, dated, bodies, round, high_water)
+                pages.feed(self.report, &self.params, dated, number, body, high_water)
             }
-            Walk::FanOut(fan) => fan.feed(self.report, &self.params, bodies, round, high_water),
+            Walk::FanOut(fan) => fan.feed(self.report, &self.params, number, body, high_water),
         }
     }
 }

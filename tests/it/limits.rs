@@ -32,7 +32,7 @@ fn limit_of(outcome: Result<impl std::fmt::Debug, HostError>) -> (HostLimit, Str
 #[test]
 fn a_run_past_its_run_deadline_is_stopped_although_every_call_is_quick() {
     // Each answer takes 300 ms, well inside the call deadline; the run as a
-    // whole (31 requests in rounds of 8) needs at least 1.2 s.
+    // whole (31 requests, at most 8 in flight) needs at least 1.2 s.
     let fake = start(many_repositories(Duration::from_millis(300)));
     let host = host_with(Limits { run_deadline: Duration::from_millis(700), ..Limits::default() });
     let mut session = host.session(&config(&fake)).unwrap();

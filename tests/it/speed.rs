@@ -1,9 +1,10 @@
 //! Speed as behaviour, not timing: pages fetched side by side (the fake
-//! sees several requests in flight at once), the fewest requests, rows in
-//! the collection's order, `fields` trimming, and the precompiled artefact.
+//! sees several requests in flight at once), a slow page holding up no
+//! other request, the fewest requests, rows in the collection's order,
+//! `fields` trimming, and the precompiled artefact.
 
 use crate::common::*;
-use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions};
+use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions, SlowPages};
 use host_harness::{component, Host, Limits, LoadOptions};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -56,6 +57,35 @@ fn pull_request_pages_go_out_side_by_side_with_the_fewest_requests_in_order() {
             assert!(!fields.contains("values.links.diff"), "no unused parts: {fields}");
         }
     }
+}
+
+#[test]
+fn a_slow_page_holds_up_no_other_request_and_rows_stay_in_order() {
+    // 20 pages of 50 pull requests; pages 8 and 16 take 1 s, the others 20 ms.
+    let fake = start(FakeOptions {
+        dataset: Dataset::generate(DatasetSpec { repos_per_workspace: 1, pull_requests_per_repo: 1_000, ..DatasetSpec::demo() }),
+        latency: Duration::from_millis(20),
+        slow_pages: Some(SlowPages { every: 8, latency: Duration::from_secs(1) }),
+        ..FakeOptions::default()
+    });
+    let expected: Vec<Value> = fake.dataset().pull_requests("acme", "web-app").iter().map(|pr| pr["id"].clone()).collect();
+    let rows = run(&with_concurrency(&fake, 4), "pull-requests", &REPO).unwrap();
+    let ids: Vec<Value> = rows.iter().map(|r| r["id"].clone()).collect();
+    assert!(ids.len() == 1_000 && ids == expected, "every pull request once, in order");
+    let requests = fake.requests();
+    let page = |r: &fake_bitbucket::RecordedRequest| r.query_values("page").first().map_or(1, |p| p.parse::<u64>().unwrap());
+    let mut pages: Vec<u64> = requests.iter().map(page).collect();
+    pages.sort_unstable();
+    assert_eq!(pages, (1..=20).collect::<Vec<_>>(), "each page once");
+    assert_eq!(fake.max_in_flight(), 4, "never more than the concurrency in flight");
+    // While page 8 was awaited, the requests after it went on: by the time
+    // it was answered, pages up to 15 had arrived (rounds of 4 would have
+    // stopped at 9, the end of its round), and none beyond: the window
+    // holds twice the concurrency, from the oldest page not handed back.
+    let slow = requests.iter().find(|r| page(r) == 8).unwrap();
+    let mut arrived: Vec<u64> = requests[..slow.answered_after].iter().map(page).collect();
+    arrived.sort_unstable();
+    assert_eq!(arrived, (1..=15).collect::<Vec<_>>(), "the pages that had arrived when page 8 was answered");
 }
 
 #[test]

@@ -89,6 +89,35 @@ impl Fault {
     }
 }
 
+// ---------------------------------------------------------------- uneven latency
+
+/// [`FakeOptions::slow_pages`](super::FakeOptions::slow_pages): uneven
+/// latency. A request whose `page` query parameter is a multiple of
+/// `every` (pages 8, 16, 24, … for `every: 8`) is answered `latency` after
+/// it was taken up, instead of [`FakeOptions::latency`](super::FakeOptions::latency).
+/// First pages (no `page`) and iterator tokens are never slow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlowPages {
+    pub every: u64,
+    pub latency: Duration,
+}
+
+impl SlowPages {
+    /// The latency for a request to `target` (path and query as received).
+    pub(crate) fn latency(slow: Option<SlowPages>, target: &str, normal: Duration) -> Duration {
+        let Some(slow) = slow.filter(|s| s.every > 0) else {
+            return normal;
+        };
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        let page =
+            url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "page").and_then(|(_, v)| v.parse::<u64>().ok());
+        match page {
+            Some(page) if page % slow.every == 0 => slow.latency,
+            _ => normal,
+        }
+    }
+}
+
 // ---------------------------------------------------------------- decision
 
 /// The rules plus their attempt counters, shared by the worker threads.
@@ -135,7 +164,7 @@ impl FaultInjector {
 // ---------------------------------------------------------------- answers
 
 /// A complete HTTP response.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Reply {
     pub status: u16,
     /// `Content-Type` first, then any others.
@@ -143,7 +172,7 @@ pub(crate) struct Reply {
     pub body: Body,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Body {
     Bytes(Vec<u8>),
     /// [`Fault::HugeBody`]'s `{"values":[],"padding":"xx…"}` of this many

@@ -85,7 +85,8 @@
 //! (path + query) is not used up replaces the answer: 429 / 5xx / 403 bodies,
 //! HTML pages, malformed JSON pages, huge bodies, or raw-socket misbehaviour
 //! (dropped connection, truncated or slow body; these close the connection).
-//! `FakeOptions::latency` delays every answer; `FakeOptions::workers` (16)
+//! `FakeOptions::latency` delays every answer (`FakeOptions::slow_pages`:
+//! every n-th numbered page by longer); `FakeOptions::workers` (16)
 //! requests are handled at once, so that many can wait out the latency together.
 //! Accepted connections have TCP_NODELAY, so keep-alive clients get each
 //! answer at once (no Nagle / delayed-ACK stall).
@@ -154,7 +155,7 @@ mod tests;
 
 pub use dataset::{Dataset, DatasetSpec};
 pub use families::pull_requests::PrState;
-pub use faults::{Fault, FaultRule};
+pub use faults::{Fault, FaultRule, SlowPages};
 pub use oauth::OAuthClient;
 pub use server::FakeBitbucket;
 pub use tls::{Leaf, TestCa};
@@ -172,6 +173,9 @@ pub struct FakeOptions {
     /// How long after its request every answer goes out (401s and faults
     /// included); the time the fake takes to compute it counts towards it.
     pub latency: std::time::Duration,
+    /// Uneven latency: every `every`-th numbered page is answered after
+    /// its own, longer latency (see [`SlowPages`]); `None` by default.
+    pub slow_pages: Option<SlowPages>,
     /// Fault injection (see [`FaultRule`]); the first matching rule with
     /// attempts left for the request's target applies.
     pub faults: Vec<FaultRule>,
@@ -191,6 +195,10 @@ pub struct FakeOptions {
     /// [`delay_proxy::DelayProxy`] in front of it): every link it writes
     /// (`next`, `links.self`, ...) uses it. Its own origin when `None`.
     pub public_origin: Option<String>,
+    /// Benchmarks only: compute each GET's successful answer once per URL
+    /// and send the same bytes again after, so the fake's own time stays
+    /// out of what is measured. The dataset must not change meanwhile.
+    pub cache_answers: bool,
 }
 
 impl Default for FakeOptions {
@@ -201,12 +209,14 @@ impl Default for FakeOptions {
             credentials: Credentials::default(),
             next_origin_override: None,
             latency: std::time::Duration::ZERO,
+            slow_pages: None,
             oauth: None,
             faults: Vec::new(),
             workers: 16,
             tls: None,
             http1_only: false,
             public_origin: None,
+            cache_answers: false,
         }
     }
 }
@@ -259,6 +269,10 @@ pub struct RecordedRequest {
     pub connection: u64,
     /// `true` for HTTP/2, `false` for HTTP/1.x.
     pub http2: bool,
+    /// How many requests the log held (this one included) when this one's
+    /// answer went out; 0 until then. Requests logged after this one but
+    /// within this count arrived while it was being answered.
+    pub answered_after: usize,
 }
 
 impl RecordedRequest {

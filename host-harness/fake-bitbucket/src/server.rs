@@ -21,7 +21,7 @@ use tokio::sync::{oneshot, Semaphore};
 use crate::api::{ApiError, ApiRequest, ApiResult};
 use crate::auth::authenticate;
 use crate::dataset::Dataset;
-use crate::faults::{self, Answer, FaultInjector, Reply};
+use crate::faults::{self, Answer, FaultInjector, Reply, SlowPages};
 use crate::fields;
 use crate::oauth::{OAuthClient, TokenState, TOKEN_PATH};
 use crate::routes::dispatch;
@@ -40,6 +40,7 @@ struct Shared {
     /// The listening address as an origin, e.g. `http://127.0.0.1:41234`.
     origin: String,
     latency: Duration,
+    slow_pages: Option<SlowPages>,
     faults: FaultInjector,
     oauth: Option<OAuthClient>,
     tokens: TokenState,
@@ -52,6 +53,8 @@ struct Shared {
     max_in_flight: AtomicUsize,
     /// Connections accepted so far.
     connections: AtomicU64,
+    /// [`FakeOptions::cache_answers`]: successful GET answers by URL.
+    cache: Option<Mutex<std::collections::HashMap<String, Reply>>>,
 }
 
 /// A running fake Bitbucket Cloud API. Dropping it stops the server (its
@@ -91,6 +94,7 @@ impl FakeBitbucket {
             link_origin,
             origin: origin.clone(),
             latency: options.latency,
+            slow_pages: options.slow_pages,
             faults: FaultInjector::new(options.faults),
             tokens: TokenState::new(options.oauth.as_ref()),
             oauth: options.oauth,
@@ -99,6 +103,7 @@ impl FakeBitbucket {
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             connections: AtomicU64::new(0),
+            cache: options.cache_answers.then(Mutex::default),
         });
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -287,7 +292,8 @@ async fn handle(shared: Arc<Shared>, connection: u64, request: Request<Incoming>
     // answer goes out: a client that waits for each answer before sending
     // the next request is never counted twice.
     let arrived = Instant::now();
-    let delayed = !shared.latency.is_zero();
+    let latency = SlowPages::latency(shared.slow_pages, &url, shared.latency);
+    let delayed = !latency.is_zero();
     if delayed {
         let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -305,10 +311,24 @@ async fn handle(shared: Arc<Shared>, connection: u64, request: Request<Incoming>
             .map_err(io::Error::other);
 
     if delayed {
-        tokio::time::sleep(shared.latency.saturating_sub(arrived.elapsed())).await;
+        tokio::time::sleep(latency.saturating_sub(arrived.elapsed())).await;
         shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
-    response(answer?, permit)
+    let (answer, logged) = answer?;
+    shared.answered(logged);
+    response(answer, permit)
+}
+
+impl Shared {
+    /// Notes in the log how many requests had arrived when the request
+    /// at `index` was answered.
+    fn answered(&self, index: usize) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let held = log.len();
+        if let Some(entry) = log.get_mut(index) {
+            entry.answered_after = held;
+        }
+    }
 }
 
 /// A request as it arrived, read off the wire.
@@ -323,8 +343,8 @@ struct Received {
 }
 
 /// Authenticates, answers (the token endpoint, a fault, or the API), and
-/// logs the request.
-fn answer(shared: &Shared, received: Received) -> Answer {
+/// logs the request; returns the answer and the request's place in the log.
+fn answer(shared: &Shared, received: Received) -> (Answer, usize) {
     let Received { method, url, authorization, body, connection, http2 } = received;
     let url = url.as_str();
     let (path, query_string) = url.split_once('?').unwrap_or((url, ""));
@@ -346,7 +366,19 @@ fn answer(shared: &Shared, received: Received) -> Answer {
         }
         Err(e) => (Answer::Reply(api_reply(Err(e))), None),
         Ok(()) => {
-            let normal = || api_reply(route(shared, &method, path, &query));
+            let normal = || match &shared.cache {
+                Some(cache) if method == "GET" => {
+                    if let Some(reply) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
+                        return reply.clone();
+                    }
+                    let reply = api_reply(route(shared, &method, path, &query));
+                    if reply.status == 200 {
+                        cache.lock().unwrap_or_else(|e| e.into_inner()).insert(url.to_string(), reply.clone());
+                    }
+                    reply
+                }
+                _ => api_reply(route(shared, &method, path, &query)),
+            };
             match shared.faults.decide(path, url) {
                 None => (Answer::Reply(normal()), None),
                 Some(fault) => {
@@ -358,7 +390,8 @@ fn answer(shared: &Shared, received: Received) -> Answer {
         }
     };
 
-    shared.log.lock().unwrap_or_else(|e| e.into_inner()).push(RecordedRequest {
+    let mut log = shared.log.lock().unwrap_or_else(|e| e.into_inner());
+    log.push(RecordedRequest {
         method,
         path: path.to_string(),
         query,
@@ -367,8 +400,9 @@ fn answer(shared: &Shared, received: Received) -> Answer {
         fault,
         connection,
         http2,
+        answered_after: 0,
     });
-    answer
+    (answer, log.len() - 1)
 }
 
 /// The JSON reply for a handler's result (401s carry `WWW-Authenticate`).

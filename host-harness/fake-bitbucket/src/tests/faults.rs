@@ -289,3 +289,43 @@ fn workers_answer_concurrently_through_latency() {
     let one = run(Some(0)); // 0 counts as 1
     assert!(one >= Duration::from_millis(1_200), "{one:?}");
 }
+
+#[test]
+fn slow_pages_are_answered_late_while_others_go_on() {
+    let slow = SlowPages { every: 3, latency: Duration::from_millis(400) };
+    let fake = FakeBitbucket::start(FakeOptions {
+        latency: Duration::from_millis(20),
+        slow_pages: Some(slow),
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let page = |n: u64| format!("{}/repositories/acme?pagelen=1&page={n}", fake.base_url());
+    let slow_url = page(3);
+    let t = Instant::now();
+    let waiting = std::thread::spawn(move || get_ok(&slow_url));
+    while fake.requests().is_empty() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Pages 1 and 2 come and go while page 3 is waited for.
+    assert_eq!(get_ok(&page(1))["page"], 1);
+    assert_eq!(get_ok(&page(2))["page"], 2);
+    assert_eq!(waiting.join().unwrap()["page"], 3);
+    assert!(t.elapsed() >= Duration::from_millis(400), "{:?}", t.elapsed());
+    let requests = fake.requests();
+    let seen: Vec<(String, usize)> = requests.iter().map(|r| (r.query_values("page").join(","), r.answered_after)).collect();
+    let expected = [("3", 3), ("1", 2), ("2", 3)].map(|(p, n)| (p.to_string(), n));
+    assert_eq!(seen, expected, "page 3 was answered after pages 1 and 2 had arrived");
+
+    // Only numbered pages that are a multiple of `every` are slow.
+    let normal = Duration::from_millis(20);
+    for (target, latency) in [
+        ("/2.0/repositories/acme?page=6", slow.latency),
+        ("/2.0/repositories/acme?pagelen=10&page=3", slow.latency),
+        ("/2.0/repositories/acme?page=4", normal),
+        ("/2.0/repositories/acme", normal),
+        ("/2.0/repositories/acme/x/commits?page=abc3", normal),
+    ] {
+        assert_eq!(SlowPages::latency(Some(slow), target, normal), latency, "{target}");
+    }
+    assert_eq!(SlowPages::latency(None, "/2.0/repositories/acme?page=3", normal), normal);
+}
