@@ -48,7 +48,7 @@ pub struct Limits {
 }
 
 /// How many requests above its `concurrency` a session may have in flight
-/// (an OAuth token request beside a full round, and one to spare).
+/// (an OAuth token request beside a full window, and one to spare).
 pub const IN_FLIGHT_SLACK: usize = 2;
 
 impl Default for Limits {
@@ -61,7 +61,8 @@ impl Default for Limits {
             run_deadline: Duration::from_secs(6 * 3600),
             max_calls_per_run: 10_000_000,
             // A fan-out over thousands of empty repositories is a long run
-            // of empty rounds; a guest that never ends is far longer.
+            // of empty batches (one per child at most); a guest that never
+            // ends is far longer.
             max_empty_batches: 100_000,
             max_requests_per_run: 5_000_000,
             // The connector's largest `concurrency` (32) plus the slack.

@@ -264,3 +264,31 @@ fn keep_alive_connections_serve_several_requests() {
     assert_eq!(statuses[..3], [200, 200, 404]);
     assert_eq!(statuses.len(), 15);
 }
+
+#[test]
+fn the_delay_proxy_passes_bytes_unchanged_after_its_round_trips() {
+    use crate::delay_proxy::DelayProxy;
+    let round_trip = Duration::from_millis(40);
+    let proxy = DelayProxy::start(round_trip).unwrap();
+    let fake = FakeBitbucket::start(FakeOptions {
+        public_origin: Some(format!("http://{}", proxy.address())),
+        cache_answers: true,
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    proxy.forward_to(fake.address());
+    assert_eq!(fake.base_url(), format!("http://{}/2.0", proxy.address()));
+
+    let url = format!("{}/repositories/acme?pagelen=2", fake.base_url());
+    let started = Instant::now();
+    let through = get(&url, Some(&basic()));
+    let took = started.elapsed();
+    // The TCP handshake's round trip, then the request's.
+    assert!(took >= round_trip * 2, "{took:?}");
+    let direct = get(&format!("http://{}/2.0/repositories/acme?pagelen=2", fake.address()), Some(&basic()));
+    assert_eq!(through.status, 200);
+    // The second answer comes from the cache: the same bytes, not rebuilt.
+    assert_eq!(through.body, direct.body);
+    assert_eq!(through.json()["next"], format!("{url}&page=2"), "links point at the proxy");
+    assert_eq!((proxy.connections(), fake.connections()), (1, 2));
+}
