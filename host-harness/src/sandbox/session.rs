@@ -142,6 +142,8 @@ impl Session {
         mut observe: impl FnMut(&RunSummary),
     ) -> Result<RunSummary, HostError> {
         self.counters.requests.store(0, Ordering::Relaxed);
+        // A TLS failure of an earlier run says nothing about this one.
+        self.counters.tls_failure.lock().unwrap_or_else(|p| p.into_inner()).take();
         self.run = Some((Instant::now(), 0));
         let result = self.start_and_drain(report_id, params, &mut sink, &mut observe);
         self.run = None;
