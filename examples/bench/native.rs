@@ -6,10 +6,10 @@
 use crate::{config, fake, first_repo, ratio, spec};
 use bitbucket_connector::client::{RawResponse, Transport};
 use bitbucket_connector::error::{Error, ErrorCode, Result};
+use url::Url;
 use bitbucket_connector::{config::Config, reports, run::Run};
 use host_harness::Host;
 use std::time::{Duration, Instant};
-use url::Url;
 
 pub fn report(host: &Host) -> anyhow::Result<()> {
     let fake = fake(spec(1, 5_000, 20_000), Duration::ZERO)?;
@@ -41,6 +41,58 @@ pub fn report(host: &Host) -> anyhow::Result<()> {
             per_second(native),
             ratio(native, component)
         );
+    }
+    Ok(())
+}
+
+/// Rows per second of each component at `paths` (the repository's own when
+/// none is given), measured in alternating rounds against one fake; the
+/// median of the rounds, and each one's speed relative to the first.
+pub fn compare(paths: &[String]) -> anyhow::Result<()> {
+    const ROUNDS: usize = 5;
+    let paths: Vec<std::path::PathBuf> = match paths {
+        [] => vec![host_harness::component::build()?],
+        paths => paths.iter().map(Into::into).collect(),
+    };
+    let hosts = paths.iter().map(|p| Host::load(p, host_harness::Limits::default())).collect::<anyhow::Result<Vec<_>>>()?;
+    let fake = fake(spec(1, 5_000, 20_000), Duration::ZERO)?;
+    let repo = first_repo(&fake);
+    let config = config(&fake, 1);
+    let params = vec![("workspace".to_string(), "acme".to_string()), ("repository".to_string(), repo)];
+    let reports = ["pull-requests", "commits"];
+    // walls[report][component]: one wall time per round.
+    let mut walls = vec![vec![Vec::new(); hosts.len()]; reports.len()];
+    let mut rows = vec![0; reports.len()];
+    for _ in 0..ROUNDS {
+        for (r, report) in reports.iter().enumerate() {
+            for (h, host) in hosts.iter().enumerate() {
+                let mut session = host.session(&config)?;
+                let started = Instant::now();
+                rows[r] = session.run(report, &params, |_| Ok(()))?.rows;
+                walls[r][h].push(started.elapsed());
+            }
+        }
+    }
+    println!("| report | component | bytes | rows | rows/s (median of {ROUNDS}) | vs the first |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for (r, report) in reports.iter().enumerate() {
+        let medians: Vec<Duration> = walls[r]
+            .iter_mut()
+            .map(|w| {
+                w.sort();
+                w[ROUNDS / 2]
+            })
+            .collect();
+        for (h, path) in paths.iter().enumerate() {
+            println!(
+                "| {report} | {} | {} | {} | {:.0} | {:.3} |",
+                path.display(),
+                std::fs::metadata(path)?.len(),
+                rows[r],
+                rows[r] as f64 / medians[h].as_secs_f64(),
+                ratio(medians[0], medians[h])
+            );
+        }
     }
     Ok(())
 }
