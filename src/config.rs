@@ -3,12 +3,12 @@
 
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::url::Url;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
-use url::Url;
 
 pub use connector_vocabulary::{DEFAULT_ENDPOINT, DEFAULT_TOKEN_URL};
 
@@ -319,9 +319,9 @@ fn parse_oauth(auth: &Map<String, Value>) -> Result<Auth> {
 /// Loopback hosts, where plain http cannot be sniffed off the network.
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(crate::url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(crate::url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(crate::url::Host::Domain(name)) => name == "localhost",
         None => false,
     }
 }

@@ -6,9 +6,9 @@ use crate::catalog::*;
 use crate::cells::ColumnType;
 use crate::client::{RawResponse, Transport};
 use crate::error::Result;
+use crate::url::Url;
 use std::collections::VecDeque;
 use std::time::Duration;
-use url::Url;
 
 /// Answers from a script and records what was asked: requests whose URL
 /// (without `fields`) is in `pages` get that body with status 200, the

@@ -6,7 +6,7 @@
 use crate::{config, fake, first_repo, ratio, spec};
 use bitbucket_connector::client::{RawResponse, Transport};
 use bitbucket_connector::error::{Error, ErrorCode, Result};
-use url::Url;
+use bitbucket_connector::url::Url;
 use bitbucket_connector::{config::Config, reports, run::Run};
 use host_harness::Host;
 use std::time::{Duration, Instant};

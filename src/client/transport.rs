@@ -3,8 +3,8 @@
 //! `http.rs`; a script in unit tests; plain HTTP in the benchmark).
 
 use crate::error::Result;
+use crate::url::Url;
 use std::time::Duration;
-use url::Url;
 
 /// The largest response body the connector reads (a 100-item page of rich
 /// objects is well under 2 MiB; anything far beyond is not a Bitbucket page).

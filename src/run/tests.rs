@@ -4,7 +4,7 @@
 use super::*;
 use crate::error::ErrorCode;
 use crate::test_support::Script;
-use url::Url;
+use crate::url::Url;
 
 fn config() -> Config {
     Config::parse(r#"{"endpoint":"http://localhost:1/2.0","auth":{"type":"bearer","token":"t"}}"#).unwrap()

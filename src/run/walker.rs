@@ -8,7 +8,7 @@ use super::pages::Pages;
 use super::{HighWater, Row};
 use crate::catalog::{Params, Report};
 use crate::error::Result;
-use url::Url;
+use crate::url::Url;
 
 /// The answers of one round, in the order the walkers asked for them.
 pub(super) type Bodies<'a> = dyn Iterator<Item = Result<Vec<u8>>> + 'a;
