@@ -144,7 +144,9 @@ or use a repository, project or workspace access token with {\"type\": \"bearer\
 impl Config {
     /// Parses and validates a configuration document.
     pub fn parse(json: &str) -> Result<Config> {
-        let value: Value = serde_json::from_str(json).map_err(|e| {
+        // From bytes, like every page: one instance of serde_json's parser
+        // in the component, not two.
+        let value: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             Error::new(
                 crate::error::ErrorCode::InvalidConfig,
                 format!("the configuration is not valid JSON ({e}); expected an object like {{\"endpoint\": \"{DEFAULT_ENDPOINT}\", \"auth\": {{\"type\": \"api-token\", \"email\": \"...\", \"token\": \"...\"}}}}"),
