@@ -13,8 +13,8 @@ pub fn workspace_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host-harness sits in the workspace").to_path_buf()
 }
 
-/// The component this repository builds (its own `component` profile: LTO,
-/// one codegen unit, stripped).
+/// The component this repository builds (its own `component` profile:
+/// opt-level "z", LTO, one codegen unit, stripped; see the README's Size).
 pub fn default_path() -> PathBuf {
     workspace_dir().join("target/component/wasm32-wasip2/component/bitbucket_connector.wasm")
 }
@@ -28,9 +28,13 @@ pub fn build() -> anyhow::Result<PathBuf> {
 
 fn build_uncached() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `cargo rustc --crate-type cdylib`, not `cargo build`: cargo runs the
+    // profile's LTO only for a crate built as a cdylib alone, and the
+    // library is a cdylib and an rlib (for its native unit tests).
     let status = Command::new(cargo)
         .current_dir(workspace_dir())
-        .args(["build", "--quiet", "--profile", "component", "--target", "wasm32-wasip2", "-p", "bitbucket-connector"])
+        .args(["rustc", "--quiet", "--profile", "component", "--target", "wasm32-wasip2", "-p", "bitbucket-connector"])
+        .args(["--lib", "--crate-type", "cdylib"])
         .env("CARGO_TARGET_DIR", workspace_dir().join("target/component"))
         .status()
         .context("running cargo to build the component")?;
