@@ -13,7 +13,8 @@
 //!
 //! `bench -- rows [COMPONENT.wasm ...]` measures only the rows per second,
 //! of the components given (default: the one this repository builds), in
-//! alternating rounds, so two builds can be compared in one run.
+//! alternating rounds (best and median of 7), so two builds can be
+//! compared in one run.
 
 mod memory;
 mod native;
