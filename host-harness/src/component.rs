@@ -41,7 +41,45 @@ fn build_uncached() -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("building the component failed (is the target installed? `rustup target add wasm32-wasip2`)");
     }
-    Ok(default_path())
+    let path = default_path();
+    let wasm = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let stripped = without_custom_sections(&wasm).with_context(|| format!("{} is not a component", path.display()))?;
+    if stripped.len() < wasm.len() {
+        // Renamed into place: another process may be reading the old one.
+        let temporary = path.with_extension(format!("wasm.{}", std::process::id()));
+        std::fs::write(&temporary, &stripped).with_context(|| format!("writing {}", temporary.display()))?;
+        std::fs::rename(&temporary, &path).with_context(|| format!("replacing {}", path.display()))?;
+    }
+    Ok(path)
+}
+
+/// A component without its own custom sections: `component-name` (names
+/// for debugging tools, 9 KB) and `producers` (tool versions), which the
+/// linker writes though the profile strips the core module's names. `None`
+/// when `wasm` is not a component binary.
+pub fn without_custom_sections(wasm: &[u8]) -> Option<Vec<u8>> {
+    const PREAMBLE: &[u8] = b"\0asm\x0d\0\x01\0";
+    let mut rest = wasm.strip_prefix(PREAMBLE)?;
+    let mut kept = PREAMBLE.to_vec();
+    while let Some((&id, after_id)) = rest.split_first() {
+        // A section: its id, its payload's size (LEB128), its payload.
+        let (mut size, mut shift, mut leb_len) = (0usize, 0, 0);
+        loop {
+            let byte = *after_id.get(leb_len)?;
+            size |= usize::from(byte & 0x7f).checked_shl(shift)?;
+            leb_len += 1;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        let section = rest.get(..1 + leb_len + size)?;
+        if id != 0 {
+            kept.extend_from_slice(section);
+        }
+        rest = &rest[section.len()..];
+    }
+    Some(kept)
 }
 
 /// The attacks `tests/hostile-guest` implements, one cargo feature each
