@@ -14,6 +14,7 @@
 //! - `isolation`: tenants in one process never see each other;
 //! - `limits`: the run budgets, requests and requests in flight;
 //! - `speed`: requests, pipelining and concurrency (counts, not wall time);
+//! - `size`: the component under its size ceiling;
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it;
 //! - `hostile`: the CLI against guests that misbehave on purpose
@@ -33,4 +34,5 @@ mod incremental;
 mod isolation;
 mod limits;
 mod node_host;
+mod size;
 mod speed;
