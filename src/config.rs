@@ -3,12 +3,12 @@
 
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::url::Url;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
-use url::Url;
 
 pub use connector_vocabulary::{DEFAULT_ENDPOINT, DEFAULT_TOKEN_URL};
 
@@ -144,7 +144,9 @@ or use a repository, project or workspace access token with {\"type\": \"bearer\
 impl Config {
     /// Parses and validates a configuration document.
     pub fn parse(json: &str) -> Result<Config> {
-        let value: Value = serde_json::from_str(json).map_err(|e| {
+        // From bytes, like every page: one instance of serde_json's parser
+        // in the component, not two.
+        let value: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             Error::new(
                 crate::error::ErrorCode::InvalidConfig,
                 format!("the configuration is not valid JSON ({e}); expected an object like {{\"endpoint\": \"{DEFAULT_ENDPOINT}\", \"auth\": {{\"type\": \"api-token\", \"email\": \"...\", \"token\": \"...\"}}}}"),
@@ -319,9 +321,9 @@ fn parse_oauth(auth: &Map<String, Value>) -> Result<Auth> {
 /// Loopback hosts, where plain http cannot be sniffed off the network.
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(crate::url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(crate::url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(crate::url::Host::Domain(name)) => name == "localhost",
         None => false,
     }
 }

@@ -6,8 +6,8 @@
 use crate::client::{RawResponse, Transport, MAX_BODY_BYTES};
 use crate::config::Timeouts;
 use crate::error::{Error, ErrorCode, Result};
+use crate::url::Url;
 use std::time::Duration;
-use url::Url;
 use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{

@@ -13,7 +13,8 @@
 //!   envelopes, OAuth; the wire is its `Transport` trait;
 //! - `retry`: the one retry loop, backoff and the request budget;
 //! - `http`: the `Transport` over the host's wasi:http (component only);
-//! - `cells`: JSON to typed cells; `time`: dates; `error`: typed errors.
+//! - `cells`: JSON to typed cells; `time`: dates; `error`: typed errors;
+//! - `url`: the URLs it parses and builds (ASCII hosts, no IDNA tables).
 
 pub mod catalog;
 pub mod cells;
@@ -26,6 +27,7 @@ pub mod run;
 #[cfg(test)]
 mod test_support;
 pub mod time;
+pub mod url;
 
 #[cfg(target_arch = "wasm32")]
 mod http;

@@ -7,9 +7,9 @@ use crate::catalog::*;
 use crate::cells::ColumnType;
 use crate::client::{RawResponse, Transport};
 use crate::error::Result;
+use crate::url::Url;
 use std::collections::VecDeque;
 use std::time::Duration;
-use url::Url;
 
 /// Answers from a script and records what was asked. By URL (without
 /// `fields`): a request in `faults` gets that answer (once), then one in

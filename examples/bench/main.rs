@@ -12,6 +12,11 @@
 //! eight much slower; `uneven`), instantiation, memory for a small and a large report (each in a child
 //! process, so host RSS is that run's alone), rows per second through the
 //! component versus the same code compiled natively, and the component's size.
+//!
+//! `bench -- rows [COMPONENT.wasm ...]` measures only the rows per second,
+//! of the components given (default: the one this repository builds), in
+//! alternating rounds (best and median of 7), so two builds can be
+//! compared in one run.
 
 mod memory;
 mod native;
@@ -28,6 +33,11 @@ use std::time::{Duration, Instant};
 fn main() -> anyhow::Result<()> {
     if let Some(code) = memory::child_main()? {
         std::process::exit(code);
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("rows") {
+        // Only the rows per second, for one or more components side by side.
+        return native::compare(&args[1..]);
     }
     let wasm = component::build()?;
     let host = Host::load(&wasm, Limits::default())?;

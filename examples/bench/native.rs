@@ -6,10 +6,10 @@
 use crate::{config, fake, first_repo, ratio, spec};
 use bitbucket_connector::client::{RawResponse, Transport};
 use bitbucket_connector::error::{Error, ErrorCode, Result};
+use bitbucket_connector::url::Url;
 use bitbucket_connector::{config::Config, reports, run::Run};
 use host_harness::Host;
 use std::time::{Duration, Instant};
-use url::Url;
 
 pub fn report(host: &Host) -> anyhow::Result<()> {
     let fake = fake(spec(1, 5_000, 20_000), Duration::ZERO)?;
@@ -41,6 +41,59 @@ pub fn report(host: &Host) -> anyhow::Result<()> {
             per_second(native),
             ratio(native, component)
         );
+    }
+    Ok(())
+}
+
+/// Rows per second of each component at `paths` (the repository's own when
+/// none is given), measured in alternating rounds against one fake: the
+/// best round (the machine's other load only ever slows a round down) and
+/// the median, each relative to the first component's.
+pub fn compare(paths: &[String]) -> anyhow::Result<()> {
+    const ROUNDS: usize = 7;
+    let paths: Vec<std::path::PathBuf> = match paths {
+        [] => vec![host_harness::component::build()?],
+        paths => paths.iter().map(Into::into).collect(),
+    };
+    let hosts = paths.iter().map(|p| Host::load(p, host_harness::Limits::default())).collect::<anyhow::Result<Vec<_>>>()?;
+    let fake = fake(spec(1, 5_000, 20_000), Duration::ZERO)?;
+    let repo = first_repo(&fake);
+    let config = config(&fake, 1);
+    let params = vec![("workspace".to_string(), "acme".to_string()), ("repository".to_string(), repo)];
+    let reports = ["pull-requests", "commits"];
+    // walls[report][component]: one wall time per round.
+    let mut walls = vec![vec![Vec::new(); hosts.len()]; reports.len()];
+    let mut rows = vec![0; reports.len()];
+    for _ in 0..ROUNDS {
+        for (r, report) in reports.iter().enumerate() {
+            for (h, host) in hosts.iter().enumerate() {
+                let mut session = host.session(&config)?;
+                let started = Instant::now();
+                rows[r] = session.run(report, &params, |_| Ok(()))?.rows;
+                walls[r][h].push(started.elapsed());
+            }
+        }
+    }
+    println!("| report | component | bytes | rows | rows/s, best of {ROUNDS} | vs the first | rows/s, median | vs the first |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for (r, report) in reports.iter().enumerate() {
+        for w in walls[r].iter_mut() {
+            w.sort();
+        }
+        let (best, median) = (|h: usize| walls[r][h][0], |h: usize| walls[r][h][ROUNDS / 2]);
+        for (h, path) in paths.iter().enumerate() {
+            let per_second = |d: Duration| rows[r] as f64 / d.as_secs_f64();
+            println!(
+                "| {report} | {} | {} | {} | {:.0} | {:.3} | {:.0} | {:.3} |",
+                path.display(),
+                std::fs::metadata(path)?.len(),
+                rows[r],
+                per_second(best(h)),
+                ratio(best(0), best(h)),
+                per_second(median(h)),
+                ratio(median(0), median(h))
+            );
+        }
     }
     Ok(())
 }

@@ -13,8 +13,8 @@ pub fn workspace_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host-harness sits in the workspace").to_path_buf()
 }
 
-/// The component this repository builds (its own `component` profile: LTO,
-/// one codegen unit, stripped).
+/// The component this repository builds (its own `component` profile:
+/// opt-level "z", LTO, one codegen unit, stripped; see the README's Size).
 pub fn default_path() -> PathBuf {
     workspace_dir().join("target/component/wasm32-wasip2/component/bitbucket_connector.wasm")
 }
@@ -28,16 +28,58 @@ pub fn build() -> anyhow::Result<PathBuf> {
 
 fn build_uncached() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `cargo rustc --crate-type cdylib`, not `cargo build`: cargo runs the
+    // profile's LTO only for a crate built as a cdylib alone, and the
+    // library is a cdylib and an rlib (for its native unit tests).
     let status = Command::new(cargo)
         .current_dir(workspace_dir())
-        .args(["build", "--quiet", "--profile", "component", "--target", "wasm32-wasip2", "-p", "bitbucket-connector"])
+        .args(["rustc", "--quiet", "--profile", "component", "--target", "wasm32-wasip2", "-p", "bitbucket-connector"])
+        .args(["--lib", "--crate-type", "cdylib"])
         .env("CARGO_TARGET_DIR", workspace_dir().join("target/component"))
         .status()
         .context("running cargo to build the component")?;
     if !status.success() {
         bail!("building the component failed (is the target installed? `rustup target add wasm32-wasip2`)");
     }
-    Ok(default_path())
+    let path = default_path();
+    let wasm = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let stripped = without_custom_sections(&wasm).with_context(|| format!("{} is not a component", path.display()))?;
+    if stripped.len() < wasm.len() {
+        // Renamed into place: another process may be reading the old one.
+        let temporary = path.with_extension(format!("wasm.{}", std::process::id()));
+        std::fs::write(&temporary, &stripped).with_context(|| format!("writing {}", temporary.display()))?;
+        std::fs::rename(&temporary, &path).with_context(|| format!("replacing {}", path.display()))?;
+    }
+    Ok(path)
+}
+
+/// A component without its own custom sections: `component-name` (names
+/// for debugging tools, 9 KB) and `producers` (tool versions), which the
+/// linker writes though the profile strips the core module's names. `None`
+/// when `wasm` is not a component binary.
+pub fn without_custom_sections(wasm: &[u8]) -> Option<Vec<u8>> {
+    const PREAMBLE: &[u8] = b"\0asm\x0d\0\x01\0";
+    let mut rest = wasm.strip_prefix(PREAMBLE)?;
+    let mut kept = PREAMBLE.to_vec();
+    while let Some((&id, after_id)) = rest.split_first() {
+        // A section: its id, its payload's size (LEB128), its payload.
+        let (mut size, mut shift, mut leb_len) = (0usize, 0, 0);
+        loop {
+            let byte = *after_id.get(leb_len)?;
+            size |= usize::from(byte & 0x7f).checked_shl(shift)?;
+            leb_len += 1;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        let section = rest.get(..1 + leb_len + size)?;
+        if id != 0 {
+            kept.extend_from_slice(section);
+        }
+        rest = &rest[section.len()..];
+    }
+    Some(kept)
 }
 
 /// The attacks `tests/hostile-guest` implements, one cargo feature each

@@ -6,7 +6,7 @@
 use super::dsl::{DateFilter, Report, Shape, Source, TextRule};
 use super::params::Params;
 use crate::error::{Error, Result};
-use url::Url;
+use crate::url::Url;
 
 impl Report {
     /// The endpoint template this run reads, given its parameters.
@@ -110,7 +110,7 @@ mod tests {
     use crate::cells::ColumnType;
     use crate::error::ErrorCode;
     use crate::test_support::{given, TEST_REPORT as REPORT};
-    use url::Url;
+    use crate::url::Url;
 
     #[test]
     fn first_url_substitutes_and_keeps_the_endpoint_prefix() {

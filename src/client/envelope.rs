@@ -5,8 +5,8 @@
 use super::transport::{RawResponse, Transport};
 use super::Client;
 use crate::error::{Error, ErrorCode, Result};
+use crate::url::Url;
 use serde_json::Value;
-use url::Url;
 
 /// The envelope's own fields, asked for in every `fields` parameter.
 pub const PAGE_FIELDS: [&str; 4] = ["next", "page", "pagelen", "size"];

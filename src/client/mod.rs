@@ -17,9 +17,9 @@ pub use transport::{RawResponse, Transport, MAX_BODY_BYTES};
 use crate::config::{Auth, Config};
 use crate::error::{Error, ErrorCode, Result};
 use crate::retry::{with_retries, Pacer, Retrier, RetryPolicy};
+use crate::url::Url;
 use serde_json::Value;
 use std::time::Duration;
-use url::Url;
 
 /// What a run's requests did, for progress and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,7 +75,7 @@ impl<P> Default for Flights<P> {
 /// Authenticated access to one configured endpoint.
 pub struct Client<T> {
     transport: T,
-    origin: url::Origin,
+    origin: crate::url::Origin,
     auth: Auth,
     /// OAuth tokens replaced during this run: still scrubbed from output.
     retired_secrets: Vec<String>,

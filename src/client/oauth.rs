@@ -27,12 +27,10 @@ impl<T: Transport> Client<T> {
             return Ok(());
         };
         let refresh_token = oauth.tokens.borrow().refresh_token.clone();
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        match &refresh_token {
-            Some(token) => form.append_pair("grant_type", "refresh_token").append_pair("refresh_token", token),
-            None => form.append_pair("grant_type", "client_credentials"),
+        let body = match &refresh_token {
+            Some(token) => crate::url::form_urlencoded(&[("grant_type", "refresh_token"), ("refresh_token", token)]),
+            None => crate::url::form_urlencoded(&[("grant_type", "client_credentials")]),
         };
-        let body = form.finish();
         let client = oauth.client_authorization();
         let headers = [
             ("authorization", client.as_str()),

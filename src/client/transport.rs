@@ -4,8 +4,8 @@
 //! requests sent one by one, answers taken in whatever order they come.
 
 use crate::error::Result;
+use crate::url::Url;
 use std::time::Duration;
-use url::Url;
 
 /// The largest response body the connector reads (a 100-item page of rich
 /// objects is well under 2 MiB; anything far beyond is not a Bitbucket page).

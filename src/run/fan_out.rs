@@ -10,8 +10,8 @@ use super::{HighWater, Row};
 use crate::catalog::{FanOut, Params, Report, DATE_PARAMS};
 use crate::cells::Cell;
 use crate::error::{Error, Result};
+use crate::url::Url;
 use std::collections::VecDeque;
-use url::Url;
 
 pub(super) struct FanOutWalk {
     /// `(parameter, index of the parent column)` pairs.

@@ -10,9 +10,9 @@ use crate::catalog::{DateBound, DateFilter, Params, Report, Shape};
 use crate::cells::lookup;
 use crate::client::{parse_object, parse_page, Page};
 use crate::error::{Error, Result};
+use crate::url::Url;
 use serde_json::Value;
 use std::collections::{BTreeSet, VecDeque};
-use url::Url;
 
 pub(super) struct Pages {
     /// The next page to read by following links, one at a time.

@@ -5,8 +5,8 @@
 use super::*;
 use crate::error::ErrorCode;
 use crate::test_support::{json, Event, Script};
+use crate::url::Url;
 use std::time::Duration;
-use url::Url;
 
 fn config() -> Config {
     Config::parse(r#"{"endpoint":"http://localhost:1/2.0","auth":{"type":"bearer","token":"t"}}"#).unwrap()

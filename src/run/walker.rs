@@ -10,7 +10,7 @@ use super::pages::Pages;
 use super::{HighWater, Row};
 use crate::catalog::{Params, Report};
 use crate::error::Result;
-use url::Url;
+use crate::url::Url;
 
 /// The requests asked for in one top-up of the window: at most `room`,
 /// numbered from `first`.

@@ -14,8 +14,8 @@
 
 use crate::client::{Client, Flights, Transport};
 use crate::error::Result;
+use crate::url::Url;
 use std::collections::VecDeque;
-use url::Url;
 
 /// How many times `concurrency` requests may be outstanding.
 const SPAN: usize = 2;

@@ -16,6 +16,7 @@
 //! - `network`: pooled connections (keep-alive, HTTP/2, one pool per
 //!   session) and HTTPS with a test CA trusted through `ca_file`;
 //! - `speed`: requests, pipelining and concurrency (counts, not wall time);
+//! - `size`: the component under its size ceiling;
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it;
 //! - `hostile`: the CLI against guests that misbehave on purpose
@@ -36,4 +37,5 @@ mod isolation;
 mod limits;
 mod network;
 mod node_host;
+mod size;
 mod speed;

@@ -1,0 +1,21 @@
+//! The component's size, under a ceiling: unlike speed, it is the same on
+//! every machine for a given toolchain and lock file.
+
+use host_harness::component;
+
+/// The size reached (283,483 bytes with Rust 1.95; README, Size), plus
+/// room for ordinary growth.
+const CEILING: usize = 290_000;
+
+#[test]
+fn the_component_stays_under_its_size_ceiling() {
+    let bytes = std::fs::read(component::build().expect("the component builds")).unwrap();
+    assert!(
+        bytes.len() <= CEILING,
+        "the component is {} bytes, over its ceiling of {CEILING}: see the README's Size for what it is made of \
+         (a new dependency, the url crate's IDNA tables, or a profile without LTO or opt-level \"z\" would do this)",
+        bytes.len()
+    );
+    let stripped = component::without_custom_sections(&bytes).expect("a component");
+    assert_eq!(stripped.len(), bytes.len(), "the built component keeps no custom sections of its own");
+}
