@@ -174,7 +174,7 @@ impl Pages {
         let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.cloud.date_filter) else {
             return false;
         };
-        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_precise);
+        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_api);
         let older = when.is_some_and(|t| cutoff.excludes(t));
         if older {
             self.next = None;

@@ -459,6 +459,24 @@ fn the_checkpoint_is_the_greatest_date_read_once_the_run_is_complete() {
 }
 
 #[test]
+fn a_date_without_an_offset_is_utc_in_cells_and_the_checkpoint() {
+    let dated =
+        |slug: &str, updated: &str| repo(slug).replace(r#""is_private""#, &format!(r#""updated_on":"{updated}","is_private""#));
+    let mut pages = Script::serving(vec![(
+        FIRST,
+        format!(r#"{{"values":[{},{}]}}"#, dated("a", "2021-04-02T14:25:58.600"), dated("b", "2021-04-02T14:25:58.5+00:00")),
+    )]);
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
+    let rows = drain(&mut run);
+    let column = report("repositories").columns.iter().position(|c| c.name == "updated_on").unwrap();
+    assert_eq!(rows[0][column], Cell::Timestamp("2021-04-02T14:25:58.600+00:00".into()));
+    assert_eq!(rows[1][column], Cell::Timestamp("2021-04-02T14:25:58.5+00:00".into()));
+    // The greatest, with the offset a `changed-after` parameter needs.
+    assert_eq!(run.checkpoint().as_deref(), Some("2021-04-02T14:25:58.600+00:00"));
+    assert!(crate::time::parse(&run.checkpoint().unwrap()).is_some());
+}
+
+#[test]
 fn changed_after_excludes_the_checkpoint_itself() {
     let url = "http://localhost:1/2.0/repositories/acme/x/commits?pagelen=100";
     let mut pages = Script::serving(vec![(
