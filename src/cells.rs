@@ -45,13 +45,13 @@ pub fn to_cell(column: &str, ty: ColumnType, nullable: bool, value: Option<&Valu
         ColumnType::Text => Cell::Text(value.as_str().ok_or_else(wrong)?.to_string()),
         ColumnType::Timestamp => {
             let s = value.as_str().ok_or_else(wrong)?;
-            if !is_rfc3339(s) {
+            let Some(normalized) = normalize_timestamp(s) else {
                 return Err(Error::invalid_response(format!(
                     "column `{column}`: `{}` is not an RFC 3339 timestamp",
                     s.chars().take(40).collect::<String>()
                 )));
-            }
-            Cell::Timestamp(s.to_string())
+            };
+            Cell::Timestamp(normalized)
         }
         ColumnType::Json => Cell::Json(value.to_string()),
     })
@@ -68,11 +68,36 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
+/// A timestamp as the API wrote it, as the cell carries it: an RFC 3339
+/// timestamp unchanged; one without an offset (Bitbucket writes some, e.g. a
+/// workspace membership's `added_on` as `2021-04-02T14:25:58.600`) taken as
+/// UTC, written `YYYY-MM-DDTHH:MM:SS[.frac]+00:00` (`T`, the fraction as
+/// given). `None` for anything else.
+pub fn normalize_timestamp(s: &str) -> Option<String> {
+    if is_rfc3339(s) {
+        return Some(s.to_string());
+    }
+    (date_time_len(s) == Some(s.len())).then(|| format!("{}T{}+00:00", &s[..10], &s[11..]))
+}
+
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, as Bitbucket sends.
 pub fn is_rfc3339(s: &str) -> bool {
+    let Some(n) = date_time_len(s) else {
+        return false;
+    };
+    match &s.as_bytes()[n..] {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// The length of the leading `YYYY-MM-DD(T|t| )HH:MM:SS[.frac]` of `s`, if
+/// it starts with one.
+fn date_time_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 20
+    if b.len() < 19
         || !digits(0..4)
         || b[4] != b'-'
         || !digits(5..7)
@@ -85,20 +110,14 @@ pub fn is_rfc3339(s: &str) -> bool {
         || b[16] != b':'
         || !digits(17..19)
     {
-        return false;
+        return None;
     }
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
-    }
-    match rest.as_bytes() {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
-        _ => false,
+    match s[19..].strip_prefix('.') {
+        Some(frac) => match frac.bytes().take_while(u8::is_ascii_digit).count() {
+            0 => None,
+            n => Some(20 + n),
+        },
+        None => Some(19),
     }
 }
 
@@ -151,6 +170,38 @@ mod tests {
             let e = to_cell("col_x", ty, true, Some(&v)).unwrap_err();
             assert_eq!(e.code, crate::error::ErrorCode::InvalidResponse);
             assert!(e.message.contains("col_x"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn timestamps_without_an_offset_are_utc() {
+        for (given, cell) in [
+            ("2021-04-02T14:25:58.600", "2021-04-02T14:25:58.600+00:00"),
+            ("2021-04-02T14:25:58", "2021-04-02T14:25:58+00:00"),
+            ("2021-04-02 14:25:58.123456", "2021-04-02T14:25:58.123456+00:00"),
+            ("2021-04-02t14:25:58", "2021-04-02T14:25:58+00:00"),
+            // With an offset: unchanged, as before.
+            ("2026-03-04T10:22:31.123456+00:00", "2026-03-04T10:22:31.123456+00:00"),
+            ("2026-03-04T10:22:31-05:30", "2026-03-04T10:22:31-05:30"),
+            ("2026-03-04T10:22:31Z", "2026-03-04T10:22:31Z"),
+        ] {
+            assert_eq!(normalize_timestamp(given).as_deref(), Some(cell), "{given}");
+            let v = json!({"ts": given});
+            assert_eq!(to_cell("ts", ColumnType::Timestamp, false, lookup(&v, "ts")).unwrap(), Cell::Timestamp(cell.into()));
+        }
+        for bad in [
+            "2021-04-02",
+            "2021-04-02T14:25",
+            "2021-04-02T14:25:58.",
+            "2021-04-02T14:25:58.600 ",
+            "2021-04-02T14:25:58+0000",
+            "2021-04-02T14:25:58.600x",
+            "2021-04-02X14:25:58",
+        ] {
+            assert_eq!(normalize_timestamp(bad), None, "{bad}");
+            let e = to_cell("added_on", ColumnType::Timestamp, true, Some(&json!(bad))).unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::InvalidResponse);
+            assert_eq!(e.message, format!("column `added_on`: `{bad}` is not an RFC 3339 timestamp"));
         }
     }
 

@@ -46,6 +46,12 @@ pub fn parse_precise(s: &str) -> Option<Instant> {
     Some((seconds, nanos))
 }
 
+/// Like [`parse_precise`], for a timestamp the API wrote: one without an
+/// offset is UTC (see [`crate::cells::normalize_timestamp`]).
+pub fn parse_api(s: &str) -> Option<Instant> {
+    parse_precise(&crate::cells::normalize_timestamp(s)?)
+}
+
 /// `YYYY-MM-DDTHH:MM:SS+00:00` for Unix seconds.
 pub fn format_utc(seconds: i64) -> String {
     let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
@@ -100,6 +106,17 @@ mod tests {
         assert_eq!(parse("2024-02-29T12:00:00Z"), Some(1_709_208_000));
         assert_eq!(parse("2026-13-01"), None);
         assert_eq!(parse("yesterday"), None);
+    }
+
+    #[test]
+    fn api_timestamps_without_an_offset_are_utc() {
+        assert_eq!(parse_api("2021-04-02T14:25:58.600"), Some((1_617_373_558, 600_000_000)));
+        assert_eq!(parse_api("2021-04-02 14:25:58"), Some((1_617_373_558, 0)));
+        assert_eq!(parse_api("2021-04-02T14:25:58.600+00:00"), Some((1_617_373_558, 600_000_000)));
+        assert_eq!(parse_api("2021-04-02T16:25:58.600+02:00"), Some((1_617_373_558, 600_000_000)));
+        assert_eq!(parse_api("2021-04-02"), None);
+        // Parameters stay strict: an offset is required there.
+        assert_eq!(parse("2021-04-02T14:25:58"), None);
     }
 
     #[test]

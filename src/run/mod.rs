@@ -44,17 +44,18 @@ pub struct Run<T: Transport> {
 }
 
 /// The greatest value of the date field among the objects a run read, as
-/// the API wrote it: the checkpoint an incremental run starts after.
+/// the API wrote it (with `+00:00` if it had no offset): the checkpoint an incremental run starts after.
 #[derive(Default)]
 struct HighWater(Option<(crate::time::Instant, String)>);
 
 impl HighWater {
     fn see(&mut self, value: &str) {
-        let Some(at) = crate::time::parse_precise(value) else {
+        let Some(at) = crate::time::parse_api(value) else {
             return;
         };
         if self.0.as_ref().is_none_or(|(max, _)| at > *max) {
-            self.0 = Some((at, value.to_string()));
+            // With an offset, as a parameter needs it.
+            self.0 = crate::cells::normalize_timestamp(value).map(|text| (at, text));
         }
     }
 }

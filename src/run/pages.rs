@@ -2,7 +2,8 @@
 //! `next` links followed one at a time, a numbered collection's remaining
 //! pages fetched side by side once the first says how many there are (as
 //! many at a time as the window has room for), a newest-first date cutoff,
-//! and the loop guard on `next`.
+//! the loop guard on `next`, and the check that a numbered collection did
+//! not end short of its `size`.
 
 use super::walker::Asks;
 use super::{HighWater, Row};
@@ -26,6 +27,69 @@ pub(super) struct Pages {
     cutoff: Option<DateBound>,
     /// The requests of this walk not fed yet, oldest first.
     asked: VecDeque<Asked>,
+    /// What the pages said and held, to tell a collection that ended early.
+    tally: Tally,
+}
+
+/// The objects a walk's pages held against what their `size` promised.
+///
+/// The rule: when paging ends (no `next` to follow, no planned page left)
+/// and a date cutoff did not stop it, the walk fails with
+/// `invalid-response` if it got fewer objects than the smallest `size` any
+/// page reported *and* some page came back short: with fewer objects than
+/// its `page`, `pagelen` and `size` said it holds (empty, in the middle).
+/// `size` may change during a run: objects added show up as a `next` link
+/// on the last page, which is followed; objects removed lower the `size`
+/// of the pages read after, hence the smallest. A collection that comes out
+/// short without any page being short (a full page without a `next` link)
+/// is taken as it is.
+#[derive(Default)]
+struct Tally {
+    /// Objects on the pages fed so far.
+    got: u64,
+    /// The smallest `size` a page reported.
+    size: Option<u64>,
+    /// The first page with fewer objects than promised: `(page, objects
+    /// it held, objects promised)`.
+    short: Option<(u64, u64, u64)>,
+    /// Whether a date cutoff ended paging, as it may, before `size`.
+    cut: bool,
+    /// The collection's path, for the error.
+    path: String,
+}
+
+impl Tally {
+    fn count(&mut self, page: &Page) {
+        let held = page.values.len() as u64;
+        self.got += held;
+        let Some(position) = page.numbered else {
+            return;
+        };
+        self.size = Some(self.size.map_or(position.size, |size| size.min(position.size)));
+        let before = (position.page - 1).saturating_mul(position.pagelen);
+        let promised = position.size.saturating_sub(before).min(position.pagelen);
+        if held < promised && self.short.is_none() {
+            self.short = Some((position.page, held, promised));
+        }
+    }
+
+    /// Once paging ended: the error if the collection ended short.
+    fn check(&self) -> Result<()> {
+        let (Some(size), Some((page, held, promised)), false) = (self.size, self.short, self.cut) else {
+            return Ok(());
+        };
+        if self.got >= size {
+            return Ok(());
+        }
+        let what = match held {
+            0 => "came back empty".to_string(),
+            _ => format!("came back with {held} of the {promised} objects its position promised"),
+        };
+        Err(Error::invalid_response(format!(
+            "the collection {} ended early: its `size` said {size} objects, paging ended after {}, and page {page} {what}. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.",
+            self.path, self.got
+        )))
+    }
 }
 
 /// One request of this walk.
@@ -67,7 +131,14 @@ impl Pages {
             _ => None,
         };
         let first = report.first_url(endpoint, params, now)?;
-        Ok(Pages { next: Some(first), visited: BTreeSet::new(), numbered: None, cutoff, asked: VecDeque::new() })
+        Ok(Pages {
+            next: Some(first.clone()),
+            visited: BTreeSet::new(),
+            numbered: None,
+            cutoff,
+            asked: VecDeque::new(),
+            tally: Tally { path: first.path().to_string(), ..Tally::default() },
+        })
     }
 
     pub(super) fn done(&self) -> bool {
@@ -124,7 +195,11 @@ impl Pages {
         let body = body?;
         let objects = match report.cloud.shape {
             Shape::Object => vec![parse_object(&body)?],
-            Shape::List => self.take_page(parse_page(&body)?, asked.ends_range),
+            Shape::List => {
+                let page = parse_page(&body)?;
+                self.tally.count(&page);
+                self.take_page(page, asked.ends_range)
+            }
         };
         drop(body);
         let mut rows = Vec::new();
@@ -136,6 +211,10 @@ impl Pages {
             if let Some(when) = dated.and_then(|f| lookup(object, f)?.as_str()) {
                 high_water.see(when);
             }
+        }
+        if report.cloud.shape == Shape::List && self.done() && self.asked.is_empty() {
+            // The error instead of this last page's rows: the run failed.
+            self.tally.check()?;
         }
         Ok(rows)
     }
@@ -174,10 +253,11 @@ impl Pages {
         let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.cloud.date_filter) else {
             return false;
         };
-        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_precise);
+        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_api);
         let older = when.is_some_and(|t| cutoff.excludes(t));
         if older {
             self.next = None;
+            self.tally.cut = true;
         }
         older
     }

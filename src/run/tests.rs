@@ -459,6 +459,24 @@ fn the_checkpoint_is_the_greatest_date_read_once_the_run_is_complete() {
 }
 
 #[test]
+fn a_date_without_an_offset_is_utc_in_cells_and_the_checkpoint() {
+    let dated =
+        |slug: &str, updated: &str| repo(slug).replace(r#""is_private""#, &format!(r#""updated_on":"{updated}","is_private""#));
+    let mut pages = Script::serving(vec![(
+        FIRST,
+        format!(r#"{{"values":[{},{}]}}"#, dated("a", "2021-04-02T14:25:58.600"), dated("b", "2021-04-02T14:25:58.5+00:00")),
+    )]);
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config(), &mut pages).unwrap();
+    let rows = drain(&mut run);
+    let column = report("repositories").columns.iter().position(|c| c.name == "updated_on").unwrap();
+    assert_eq!(rows[0][column], Cell::Timestamp("2021-04-02T14:25:58.600+00:00".into()));
+    assert_eq!(rows[1][column], Cell::Timestamp("2021-04-02T14:25:58.5+00:00".into()));
+    // The greatest, with the offset a `changed-after` parameter needs.
+    assert_eq!(run.checkpoint().as_deref(), Some("2021-04-02T14:25:58.600+00:00"));
+    assert!(crate::time::parse(&run.checkpoint().unwrap()).is_some());
+}
+
+#[test]
 fn changed_after_excludes_the_checkpoint_itself() {
     let url = "http://localhost:1/2.0/repositories/acme/x/commits?pagelen=100";
     let mut pages = Script::serving(vec![(
@@ -494,4 +512,168 @@ fn a_date_that_would_change_nothing_is_refused() {
     let p = params(&[("workspace", "acme"), ("repository", "x"), ("since", "2026-01-01")]);
     assert!(Run::start(report("pull-request-commits"), &p, &config(), &mut pages).is_ok(), "narrows the pull requests");
     assert!(Run::start(report("deployments"), &p, &config(), &mut pages).is_err(), "deployments take no date");
+}
+
+/// A numbered page of repositories, 2 per page, saying `size`, holding
+/// repositories `slugs`, with a `next` link to the following page or not.
+fn page_holding(page: u64, size: u64, slugs: &[u64], next: bool) -> String {
+    let repos: Vec<String> = slugs.iter().map(|i| repo(&format!("r{i}"))).collect();
+    let next = if next {
+        format!(r#","next":"http://localhost:1/2.0/repositories/acme?pagelen=2&page={}""#, page + 1)
+    } else {
+        String::new()
+    };
+    format!(r#"{{"size":{size},"page":{page},"pagelen":2,"values":[{}]{next}}}"#, repos.join(","))
+}
+
+/// Runs `repositories` over `served` to its end or its first error: the
+/// rows handed back before, and the error.
+fn rows_and_error(served: Vec<(&'static str, String)>, concurrency: usize) -> (Vec<String>, Option<crate::error::Error>) {
+    let mut pages = Script::serving(served);
+    let mut run =
+        Run::start(report("repositories"), &params(&[("workspace", "acme")]), &config_with(concurrency), &mut pages).unwrap();
+    let mut rows = Vec::new();
+    loop {
+        match run.next_batch() {
+            Ok(Some(batch)) => rows.extend(batch),
+            Ok(None) => return (slugs(&rows), None),
+            Err(error) => {
+                assert!(run.next_batch().unwrap().is_none(), "the run is over");
+                return (slugs(&rows), Some(error));
+            }
+        }
+    }
+}
+
+fn repo_names(range: impl IntoIterator<Item = u64>) -> Vec<String> {
+    range.into_iter().map(|i| format!("r{i}")).collect()
+}
+
+#[test]
+fn an_empty_page_in_the_middle_while_size_says_more_is_an_error_not_fewer_rows() {
+    // 11 repositories, 2 a page, fetched side by side; page 3 comes back empty.
+    let mut served = vec![(FIRST, numbered_page(1, 11, true))];
+    served.extend((2..=6).map(|p| match p {
+        3 => (page_url(3), page_holding(3, 11, &[], true)),
+        p => (page_url(p), numbered_page(p, 11, p < 6)),
+    }));
+    for concurrency in [1, 3, 8] {
+        let (rows, error) = rows_and_error(served.clone(), concurrency);
+        // The rows before the last page; the error instead of its rows.
+        assert_eq!(rows, repo_names([1, 2, 3, 4, 7, 8, 9, 10]), "concurrency {concurrency}");
+        let error = error.expect("the run fails");
+        assert_eq!(error.code, ErrorCode::InvalidResponse);
+        assert_eq!(
+            error.message,
+            "the collection /2.0/repositories/acme ended early: its `size` said 11 objects, paging ended after 9, and page 3 came back empty. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message."
+        );
+    }
+}
+
+#[test]
+fn a_last_page_short_of_its_size_is_an_error() {
+    // size 5: page 3 should hold r5, and comes back empty without `next`.
+    let (rows, error) = rows_and_error(
+        vec![
+            (FIRST, numbered_page(1, 5, true)),
+            (page_url(2), numbered_page(2, 5, true)),
+            (page_url(3), page_holding(3, 5, &[], false)),
+        ],
+        4,
+    );
+    assert_eq!(rows, repo_names(1..=4));
+    assert_eq!(error.unwrap().message, "the collection /2.0/repositories/acme ended early: its `size` said 5 objects, paging ended after 4, and page 3 came back empty. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.");
+    // Short rather than empty: 1 of the 2 page 2 promised.
+    let (rows, error) = rows_and_error(
+        vec![
+            (FIRST, numbered_page(1, 6, true)),
+            (page_url(2), page_holding(2, 6, &[3], true)),
+            (page_url(3), numbered_page(3, 6, false)),
+        ],
+        4,
+    );
+    assert_eq!(rows, repo_names(1..=3));
+    assert_eq!(error.unwrap().message, "the collection /2.0/repositories/acme ended early: its `size` said 6 objects, paging ended after 5, and page 2 came back with 1 of the 2 objects its position promised. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.");
+}
+
+#[test]
+fn a_collection_that_shrinks_or_grows_during_the_run_is_read_as_it_is() {
+    // Two removed after page 1: pages 2 and 3 say size 4, page 3 empty.
+    let (rows, error) = rows_and_error(
+        vec![
+            (FIRST, numbered_page(1, 6, true)),
+            (page_url(2), page_holding(2, 4, &[3, 4], false)),
+            (page_url(3), page_holding(3, 4, &[], false)),
+        ],
+        3,
+    );
+    assert_eq!((rows, error.map(|e| e.message)), (repo_names(1..=4), None));
+    // Page 3 read before the removal (size 6, r5 r6), page 2 after
+    // (size 4, r5 r6 moved up): the smallest size counts.
+    let (rows, error) = rows_and_error(
+        vec![
+            (FIRST, numbered_page(1, 6, true)),
+            (page_url(2), page_holding(2, 4, &[5, 6], false)),
+            (page_url(3), page_holding(3, 6, &[5, 6], false)),
+        ],
+        3,
+    );
+    assert_eq!((rows, error.map(|e| e.message)), (repo_names([1, 2, 5, 6, 5, 6]), None));
+    // Page 3 empty though it says 6, but page 2 already said 3 (three
+    // removed), and 3 were read: the smallest size counts.
+    let (rows, error) = rows_and_error(
+        vec![
+            (FIRST, numbered_page(1, 6, true)),
+            (page_url(2), page_holding(2, 3, &[3], false)),
+            (page_url(3), page_holding(3, 6, &[], false)),
+        ],
+        3,
+    );
+    assert_eq!((rows, error.map(|e| e.message)), (repo_names(1..=3), None));
+    // One added: the last planned page says 7 and links to page 4.
+    let (rows, error) = rows_and_error(
+        vec![
+            (FIRST, numbered_page(1, 6, true)),
+            (page_url(2), numbered_page(2, 6, true)),
+            (page_url(3), page_holding(3, 7, &[5, 6], true)),
+            (page_url(4), page_holding(4, 7, &[7], false)),
+        ],
+        3,
+    );
+    assert_eq!((rows, error.map(|e| e.message)), (repo_names(1..=7), None));
+    // A full last page without a `next` link while `size` says more: no
+    // page came back short, so the collection is taken as it is.
+    let (rows, error) = rows_and_error(vec![(FIRST, page_holding(1, 9, &[1, 2], false))], 3);
+    assert_eq!((rows, error.map(|e| e.message)), (repo_names(1..=2), None));
+}
+
+#[test]
+fn a_date_cutoff_may_end_a_collection_short_of_its_size() {
+    let url = "http://localhost:1/2.0/repositories/acme/x/commits?pagelen=100";
+    let mut pages = Script::serving(vec![(
+        url,
+        format!(
+            r#"{{"size":10,"page":1,"pagelen":3,"values":[{},{}],"next":"http://localhost:1/2.0/never"}}"#,
+            commit("new", "2026-05-02T00:00:00+00:00"),
+            commit("old", "2026-04-30T00:00:00+00:00")
+        ),
+    )]);
+    let p = params(&[("workspace", "acme"), ("repository", "x"), ("since", "2026-05-01")]);
+    let mut run = Run::start(report("commits"), &p, &config(), &mut pages).unwrap();
+    assert_eq!(drain(&mut run).len(), 1);
+    drop(run);
+    assert_eq!(pages.sent.len(), 1);
+    // Without the cutoff the same page is short of its size.
+    let mut pages = Script::serving(vec![(
+        url,
+        format!(
+            r#"{{"size":10,"page":1,"pagelen":3,"values":[{},{}]}}"#,
+            commit("new", "2026-05-02T00:00:00+00:00"),
+            commit("old", "2026-04-30T00:00:00+00:00")
+        ),
+    )]);
+    let mut run =
+        Run::start(report("commits"), &params(&[("workspace", "acme"), ("repository", "x")]), &config(), &mut pages).unwrap();
+    let error = run.next_batch().unwrap_err();
+    assert_eq!(error.message, "the collection /2.0/repositories/acme/x/commits ended early: its `size` said 10 objects, paging ended after 2, and page 1 came back with 2 of the 3 objects its position promised. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.");
 }

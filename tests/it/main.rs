@@ -12,6 +12,8 @@
 //!   child process beside a tenant that keeps being served;
 //! - `incremental`: checkpoints and `changed-after` through the contract;
 //! - `isolation`: tenants in one process never see each other;
+//! - `odd_objects`: timestamps without an offset, collections that end
+//!   before their `size`;
 //! - `limits`: the run budgets, requests and requests in flight;
 //! - `network`: pooled connections (keep-alive, HTTP/2, one pool per
 //!   session) and HTTPS with a test CA trusted through `ca_file`;
@@ -37,5 +39,6 @@ mod isolation;
 mod limits;
 mod network;
 mod node_host;
+mod odd_objects;
 mod size;
 mod speed;

@@ -48,6 +48,10 @@ pub struct DatasetSpec {
     pub pipelines_per_repo: usize,
     /// Deployments per repository. Demo: 20.
     pub deployments_per_repo: usize,
+    /// Each workspace's first member (its owner) has its `added_on` written
+    /// as Bitbucket wrote some: milliseconds and no offset
+    /// (`2021-04-02T14:25:58.600`), UTC meant. Demo: false.
+    pub offsetless_added_on: bool,
 }
 
 impl DatasetSpec {
@@ -66,6 +70,7 @@ impl DatasetSpec {
             tags_per_repo: 8,
             pipelines_per_repo: 40,
             deployments_per_repo: 20,
+            offsetless_added_on: false,
         }
     }
 }

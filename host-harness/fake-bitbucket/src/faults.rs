@@ -56,6 +56,12 @@ pub enum Fault {
     WrongTypes,
     /// Normal page whose `next` link points back to the same request URL (absolute).
     LoopNext,
+    /// Numbered page `page` (its `page` query parameter; 1 without one)
+    /// with `values` emptied and all else (`size`, `page`, `pagelen`,
+    /// `next`) kept: a page that comes back empty in the middle of a
+    /// collection. Requests for other pages are answered normally (but
+    /// still use up the rule's attempts and are recorded as faulted).
+    EmptyPage { page: u64 },
     /// 200 `application/json` whose body is N bytes, `{"values":[],"padding":"xxxx..."}`
     /// (at least 26 bytes, the empty padding), generated while it is sent.
     HugeBody(usize),
@@ -82,6 +88,7 @@ impl Fault {
             Fault::NoValues => "no-values",
             Fault::WrongTypes => "wrong-types",
             Fault::LoopNext => "loop-next",
+            Fault::EmptyPage { .. } => "empty-page",
             Fault::HugeBody(_) => "huge-body",
             Fault::Forbidden { .. } => "forbidden",
             Fault::EchoAuthorization => "echo-authorization",
@@ -301,6 +308,10 @@ pub(crate) fn answer(fault: &Fault, normal: impl FnOnce() -> Reply, url: &str, a
         Fault::LoopNext => normal().edit_json(|map| {
             map.insert("next".to_string(), Value::String(url.to_string()));
         }),
+        Fault::EmptyPage { page } if page_of(url) == *page => normal().edit_json(|map| {
+            map.insert("values".to_string(), Value::Array(Vec::new()));
+        }),
+        Fault::EmptyPage { .. } => normal(),
         Fault::HugeBody(n) => {
             Reply { status: 200, headers: vec![("Content-Type", "application/json".to_string())], body: Body::Padding(*n) }
         }
@@ -317,6 +328,12 @@ pub(crate) fn answer(fault: &Fault, normal: impl FnOnce() -> Reply, url: &str, a
         ),
     };
     Answer::Reply(reply)
+}
+
+/// The `page` query parameter of `url`; 1 without one.
+fn page_of(url: &str) -> u64 {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok()).unwrap_or(1)
 }
 
 fn error_reply(status: u16, message: &str) -> Reply {

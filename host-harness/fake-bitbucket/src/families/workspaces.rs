@@ -167,12 +167,19 @@ impl Dataset {
         let mut rng = Rng::new(&[self.spec.seed, Seed::Member.key(), w as u64, 2, member.0 as u64]);
         let added = (end_secs() - rng.range(30, 4 * 365) * DAY_S) * 1_000_000 + rng.range(0, 1_000_000);
         let accessed = (end_secs() - rng.range(3600, 20 * DAY_S)) * 1_000_000 + rng.range(0, 1_000_000);
+        let added_on = if self.spec.offsetless_added_on && self.members_of(w).first() == Some(&member) {
+            // `2021-04-02T14:25:58.600`: milliseconds, no offset.
+            let micros = rfc3339_micros(added);
+            micros[..23].to_string()
+        } else {
+            rfc3339_micros(added)
+        };
         object(|o| {
             o.plain("type", "workspace_membership");
             if permissions {
                 o.plain("permission", member.1.as_str())
                     .plain("last_accessed", &rfc3339_micros(accessed))
-                    .plain("added_on", &rfc3339_micros(added));
+                    .plain("added_on", &added_on);
             }
             o.raw("user", &user.json).raw("workspace", &ws.workspace_json).obj("links", |l| {
                 l.href("self", &format!("{api_root}/workspaces/{}/members/{enc}", ws.slug));

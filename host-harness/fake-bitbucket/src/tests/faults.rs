@@ -66,6 +66,7 @@ fn every_fault_hits_the_first_attempt_only() {
         Fault::NoValues,
         Fault::WrongTypes,
         Fault::LoopNext,
+        Fault::EmptyPage { page: 1 },
         Fault::HugeBody(100_000),
         Fault::HugeBody(3),
         Fault::Forbidden { scope: scope.clone() },
@@ -174,6 +175,13 @@ fn check_fault(fault: &Fault, url: &str, normal_text: &str, scope: &str) -> u16 
             let page = get_ok(url);
             assert_eq!(page["next"], url);
             assert_eq!(page["values"], normal["values"]);
+            200
+        }
+        Fault::EmptyPage { .. } => {
+            let mut page = get_ok(url);
+            assert_eq!(page["values"], json!([]));
+            page["values"] = normal["values"].clone();
+            assert_eq!(page, normal, "all else as usual");
             200
         }
         Fault::HugeBody(n) => {
@@ -328,4 +336,26 @@ fn slow_pages_are_answered_late_while_others_go_on() {
         assert_eq!(SlowPages::latency(Some(slow), target, normal), latency, "{target}");
     }
     assert_eq!(SlowPages::latency(None, "/2.0/repositories/acme?page=3", normal), normal);
+}
+
+#[test]
+fn an_empty_page_fault_empties_only_that_page_keeping_size_and_next() {
+    let fake = faulty(vec![rule(Fault::EmptyPage { page: 2 }, usize::MAX)]);
+    let normal = start();
+    let list = "/2.0/repositories/acme/web-app/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=10";
+    for page in [1, 2, 3] {
+        let target = format!("{list}&page={page}");
+        let got = get_ok(&format!("{}{target}", fake.origin()));
+        let mut want = get_ok(&format!("{}{target}", normal.origin()));
+        let text = want.to_string().replace(&normal.origin(), &fake.origin());
+        want = serde_json::from_str(&text).unwrap();
+        if page == 2 {
+            assert_eq!(got["values"], json!([]));
+            assert_eq!((&got["size"], &got["page"], &got["pagelen"]), (&json!(60), &json!(2), &json!(10)));
+            assert_eq!(got["next"], want["next"]);
+            assert_eq!(want["values"].as_array().unwrap().len(), 10);
+        } else {
+            assert_eq!(got, want, "page {page} as usual");
+        }
+    }
 }

@@ -53,3 +53,26 @@ fn workspace_members_permissions_and_projects() {
 
     assert_error(&get(&format!("{b}/workspaces/nobody/members"), Some(&basic())), 404, "No workspace with identifier 'nobody'.");
 }
+
+#[test]
+fn offsetless_added_on_only_for_the_first_member() {
+    let demo = Dataset::demo().workspace_permissions("acme");
+    let fake = FakeBitbucket::start(FakeOptions {
+        dataset: Dataset::generate(DatasetSpec { offsetless_added_on: true, ..DatasetSpec::demo() }),
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let perms = fake.dataset().workspace_permissions("acme");
+    let page = get_ok(&format!("{}/workspaces/acme/permissions?pagelen=100", fake.base_url()));
+    assert_eq!(numbered(&page, perms.len()), perms);
+    let added = perms[0]["added_on"].as_str().unwrap();
+    let usual = demo[0]["added_on"].as_str().unwrap();
+    // Milliseconds, no offset: the same instant, cut short.
+    assert_eq!(added.len(), 23, "{added}");
+    assert_eq!(added, &usual[..23]);
+    assert_eq!(&usual[26..], "+00:00");
+    let added_ons = |ps: &[Value]| ps.iter().map(|p| p["added_on"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(added_ons(&perms)[1..], added_ons(&demo)[1..], "the other members as usual");
+    assert_eq!(perms[0]["user"]["uuid"], demo[0]["user"]["uuid"]);
+    assert_eq!(perms[0]["permission"], "owner");
+}
