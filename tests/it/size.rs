@@ -3,9 +3,11 @@
 
 use host_harness::component;
 
-/// The size reached (283,483 bytes with Rust 1.95; README, Size), plus
-/// room for ordinary growth.
-const CEILING: usize = 290_000;
+/// The size reached (283,483 bytes with Rust 1.95; 290,483 with the
+/// sliding window, TLS messages and the short-collection check; README,
+/// Size), plus room for the reports still to come. Losing LTO (333 KB) or
+/// taking the url crate back (490 KB) goes far past it.
+const CEILING: usize = 300_000;
 
 #[test]
 fn the_component_stays_under_its_size_ceiling() {
