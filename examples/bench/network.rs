@@ -9,13 +9,12 @@
 //! the same bytes after, so what is measured is the network and the
 //! clients, not the fake. One run of each: compare ratios.
 
-use crate::{peer, ratio, secs, spec};
+use crate::{config, peer, ratio, secs, spec};
 use bitbucket_connector::config::DEFAULT_CONCURRENCY;
 use fake_bitbucket::delay_proxy::DelayProxy;
 use fake_bitbucket::{Dataset, DatasetSpec, FakeBitbucket, FakeOptions, TestCa};
 use host_harness::component::workspace_dir;
 use host_harness::{Host, Limits, Trust};
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -149,16 +148,6 @@ pub fn report(wasm: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn config(fake: &FakeBitbucket, concurrency: usize) -> String {
-    let c = fake.credentials();
-    json!({
-        "endpoint": fake.base_url(),
-        "auth": {"type": "api-token", "email": c.email, "token": c.api_token},
-        "concurrency": concurrency,
-    })
-    .to_string()
 }
 
 fn bench_dir() -> anyhow::Result<PathBuf> {

@@ -129,21 +129,23 @@ fn a_numbered_collection_is_fetched_side_by_side_in_order_with_no_extra_request(
     assert_eq!(pages.max_in_flight, 3);
 }
 
-/// The script's events as `+page` (sent) and `-page` (answered); the page
-/// is the `page` parameter, 1 without one.
-fn timeline(script: &Script) -> Vec<String> {
-    let page = |u: &str| {
-        let url = Url::parse(u).unwrap();
-        url.query_pairs().find(|(k, _)| k == "page").map_or("1".to_string(), |(_, v)| v.into_owned())
-    };
+/// The script's events as `+label` (sent) and `-label` (answered), each
+/// request labelled by `label` from its URL.
+fn events(script: &Script, label: impl Fn(&Url) -> String) -> Vec<String> {
     script
         .events
         .iter()
         .map(|e| match e {
-            Event::Sent(u) => format!("+{}", page(u)),
-            Event::Answered(u) => format!("-{}", page(u)),
+            Event::Sent(u) => format!("+{}", label(&Url::parse(u).unwrap())),
+            Event::Answered(u) => format!("-{}", label(&Url::parse(u).unwrap())),
         })
         .collect()
+}
+
+/// The script's events as `+page` (sent) and `-page` (answered); the page
+/// is the `page` parameter, 1 without one.
+fn timeline(script: &Script) -> Vec<String> {
+    events(script, |url| url.query_pairs().find(|(k, _)| k == "page").map_or("1".to_string(), |(_, v)| v.into_owned()))
 }
 
 /// The repositories collection of `size` repositories, 2 a page.
@@ -276,21 +278,12 @@ fn hashes(rows: &[Row]) -> Vec<String> {
 /// each request as its path after the workspace's repositories (the
 /// repository for its commits' first page) and its `page`.
 fn fan_out_timeline(script: &Script) -> Vec<String> {
-    let request = |u: &str| {
-        let url = Url::parse(u).unwrap();
+    events(script, |url| {
         let page = url.query_pairs().find(|(k, _)| k == "page");
         let page = page.map_or(String::new(), |(_, v)| format!("?page={v}"));
         let path = url.path().trim_start_matches("/2.0/repositories/").trim_start_matches("acme/");
         format!("{}{page}", path.trim_end_matches("/commits"))
-    };
-    script
-        .events
-        .iter()
-        .map(|e| match e {
-            Event::Sent(u) => format!("+{}", request(u)),
-            Event::Answered(u) => format!("-{}", request(u)),
-        })
-        .collect()
+    })
 }
 
 #[test]
