@@ -6,11 +6,10 @@
 //! bandwidth cap). A new connection's first bytes wait one more round trip,
 //! as TCP's SYN / SYN-ACK would make them.
 
-use anyhow::Context;
+use crate::background::Background;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -20,11 +19,9 @@ use tokio::time::Instant;
 
 /// A running proxy. Dropping it stops it and every connection through it.
 pub struct DelayProxy {
-    address: SocketAddr,
     upstream: Arc<OnceLock<SocketAddr>>,
     connections: Arc<AtomicU64>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    background: Background,
 }
 
 impl DelayProxy {
@@ -32,26 +29,13 @@ impl DelayProxy {
     /// the address given to [`forward_to`](Self::forward_to) (so a server
     /// can be started knowing the proxy's address, e.g. for its links).
     pub fn start(round_trip: Duration) -> anyhow::Result<DelayProxy> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("delay proxy: cannot bind 127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let address = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("delay-proxy")
-            .enable_all()
-            .build()
-            .context("delay proxy: cannot start its runtime")?;
-        let listener = {
-            let _context = runtime.enter();
-            TcpListener::from_std(listener)?
-        };
+        let (listener, _address) = Background::bind("delay-proxy")?;
         let (upstream, connections) = (Arc::new(OnceLock::new()), Arc::new(AtomicU64::new(0)));
-        let (stop, stopped) = oneshot::channel();
         let (to, counted) = (upstream.clone(), connections.clone());
-        let thread = std::thread::Builder::new()
-            .name("delay-proxy-accept".to_string())
-            .spawn(move || runtime.block_on(accept(listener, to, counted, round_trip, stopped)))?;
-        Ok(DelayProxy { address, upstream, connections, stop: Some(stop), thread: Some(thread) })
+        let background = Background::serve("delay-proxy", listener, move |listener, stopped| {
+            accept(listener, to, counted, round_trip, stopped)
+        })?;
+        Ok(DelayProxy { upstream, connections, background })
     }
 
     /// Where connections go on; set once.
@@ -61,23 +45,12 @@ impl DelayProxy {
 
     /// The proxy's address.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.background.address()
     }
 
     /// Connections accepted so far.
     pub fn connections(&self) -> u64 {
         self.connections.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for DelayProxy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

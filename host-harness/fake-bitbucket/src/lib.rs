@@ -131,6 +131,7 @@
 
 mod api;
 mod auth;
+mod background;
 mod bbql;
 mod changes;
 mod dataset;

@@ -7,10 +7,8 @@
 use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
@@ -20,6 +18,7 @@ use tokio::sync::{oneshot, Semaphore};
 
 use crate::api::{ApiError, ApiRequest, ApiResult};
 use crate::auth::authenticate;
+use crate::background::Background;
 use crate::dataset::Dataset;
 use crate::faults::{self, Answer, FaultInjector, Reply, SlowPages};
 use crate::fields;
@@ -57,24 +56,24 @@ struct Shared {
     cache: Option<Mutex<std::collections::HashMap<String, Reply>>>,
 }
 
+/// The name of its threads and of its start-up errors.
+const NAME: &str = "fake-bitbucket";
+
 /// A running fake Bitbucket Cloud API. Dropping it stops the server (its
 /// runtime and every connection) and closes the listening socket.
 pub struct FakeBitbucket {
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
     /// Where clients reach it: [`FakeOptions::public_origin`] or its own.
     origin: String,
-    address: std::net::SocketAddr,
+    /// Stops the server when dropped.
+    background: Background,
 }
 
 impl FakeBitbucket {
     /// Binds `127.0.0.1:0` and serves from background threads, answering
     /// [`FakeOptions::workers`] requests at once.
     pub fn start(options: FakeOptions) -> anyhow::Result<FakeBitbucket> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("fake Bitbucket: cannot bind 127.0.0.1:0")?;
-        listener.set_nonblocking(true).context("fake Bitbucket: cannot make the listener non-blocking")?;
-        let addr = listener.local_addr().context("fake Bitbucket: listener has no address")?;
+        let (listener, addr) = Background::bind(NAME)?;
         let scheme = if options.tls.is_some() { "https" } else { "http" };
         let origin = format!("{scheme}://{addr}");
         let tls = match &options.tls {
@@ -106,29 +105,16 @@ impl FakeBitbucket {
             cache: options.cache_answers.then(Mutex::default),
         });
 
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("fake-bitbucket")
-            .enable_all()
-            .build()
-            .context("fake Bitbucket: cannot start its runtime")?;
-        let listener = {
-            let _context = runtime.enter();
-            tokio::net::TcpListener::from_std(listener).context("fake Bitbucket: cannot serve on 127.0.0.1:0")?
-        };
-        let (stop, stopped) = oneshot::channel();
         let serving = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("fake-bitbucket-accept".to_string())
-            .spawn(move || runtime.block_on(serve(listener, Listening { tls, http1_only }, serving, stopped)))
-            .context("fake Bitbucket: cannot spawn its thread")?;
-
-        Ok(FakeBitbucket { shared, stop: Some(stop), thread: Some(thread), origin: public_origin, address: addr })
+        let listening = Listening { tls, http1_only };
+        let background =
+            Background::serve(NAME, listener, move |listener, stopped| serve(listener, listening, serving, stopped))?;
+        Ok(FakeBitbucket { shared, origin: public_origin, background })
     }
 
     /// The address it listens on (behind a proxy, what the proxy forwards to).
     pub fn address(&self) -> std::net::SocketAddr {
-        self.address
+        self.background.address()
     }
 
     /// Origin plus API prefix, e.g. `http://127.0.0.1:41234/2.0` (the
@@ -202,19 +188,6 @@ impl FakeBitbucket {
     pub fn clear_requests(&self) {
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
         self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    }
-}
-
-impl Drop for FakeBitbucket {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        // The thread returns from `serve` (closing the listener) and drops
-        // the runtime, which drops every connection.
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
