@@ -111,8 +111,10 @@ pub enum DateFilter {
 pub struct FanOut {
     pub param: &'static str,
     pub parent: &'static Report,
-    /// `(parameter, parent column)` pairs.
-    pub binds: &'static [(&'static str, &'static str)],
+    /// `(parameter, parent columns)`: the parameter takes the first of the
+    /// columns with a value (a repository by its slug, or by its `{uuid}`
+    /// where Bitbucket left the slug out; paths accept both).
+    pub binds: &'static [(&'static str, &'static [&'static str])],
     /// Whether `since`/`days-back` also narrow the parent: yes for pull
     /// requests and pipelines (what changed since), no for repositories (a
     /// repository not pushed to lately still has new pull requests).

@@ -118,9 +118,11 @@ mod tests {
             let Some(fan) = report.fan_out else { continue };
             let declared = |name: &str| report.accepts().any(|p| p.name == name && !p.required);
             assert!(declared(fan.param), "{}: fans out on an optional {}", report.id, fan.param);
-            for (param, column) in fan.binds {
+            for (param, columns) in fan.binds {
                 assert!(report.param(param).is_some(), "{}: binds undeclared {param}", report.id);
-                assert!(fan.parent.columns.iter().any(|c| c.name == *column), "{}: parent has no {column}", report.id);
+                for column in *columns {
+                    assert!(fan.parent.columns.iter().any(|c| c.name == *column), "{}: parent has no {column}", report.id);
+                }
             }
         }
     }

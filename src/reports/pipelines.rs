@@ -39,6 +39,6 @@ workspace. Bitbucket ignores BBQL here.",
 pub const EVERY_PIPELINE: FanOut = FanOut {
     param: "pipeline",
     parent: &REPORT,
-    binds: &[("repository", "repository"), ("pipeline", "uuid")],
+    binds: &[("repository", &["repository"]), ("pipeline", &["uuid"])],
     dates_narrow_parent: true,
 };

@@ -55,6 +55,6 @@ pub const STATES_BBQL: &str = r#"(state = "OPEN" OR state = "MERGED" OR state = 
 pub const EVERY_PULL_REQUEST: FanOut = FanOut {
     param: "pull-request",
     parent: &REPORT,
-    binds: &[("repository", "repository"), ("pull-request", "id")],
+    binds: &[("repository", &["repository"]), ("pull-request", &["id"])],
     dates_narrow_parent: true,
 };

@@ -18,7 +18,12 @@ pub const COLUMNS: &[Column] = columns![
     col("uuid", Text, "uuid", "Repository UUID, in braces."),
     col("full_name", Text, "full_name", "workspace/slug."),
     opt("workspace", Text, "workspace.slug", "Workspace slug."),
-    col("slug", Text, "slug", "Repository slug, as used in URLs."),
+    opt(
+        "slug",
+        Text,
+        "slug",
+        "Repository slug, as used in URLs; Bitbucket may leave it out (the uuid then stands in for it in paths)."
+    ),
     col("name", Text, "name", "Display name."),
     opt("description", Text, "description", "Description."),
     col("is_private", Boolean, "is_private", "Whether the repository is private."),
@@ -37,4 +42,4 @@ pub const COLUMNS: &[Column] = columns![
 /// Per-repository reports cover every repository of the workspace when
 /// `repository` is omitted.
 pub const EVERY_REPOSITORY: FanOut =
-    FanOut { param: "repository", parent: &REPORT, binds: &[("repository", "slug")], dates_narrow_parent: false };
+    FanOut { param: "repository", parent: &REPORT, binds: &[("repository", &["slug", "uuid"])], dates_narrow_parent: false };

@@ -14,8 +14,8 @@ use crate::url::Url;
 use std::collections::VecDeque;
 
 pub(super) struct FanOutWalk {
-    /// `(parameter, index of the parent column)` pairs.
-    binds: Vec<(&'static str, usize)>,
+    /// `(parameter, indexes of the parent columns to bind it from, first with a value)`.
+    binds: Vec<(&'static str, Vec<usize>)>,
     parent: Walker,
     /// Parameters of children not started yet, in the parent's order.
     pending: VecDeque<Params>,
@@ -36,7 +36,7 @@ impl FanOutWalk {
             .collect();
         let parent_params = fan.parent.resolve_params(&given)?;
         let column = |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
-        let binds = fan.binds.iter().map(|(param, name)| (*param, column(name))).collect();
+        let binds = fan.binds.iter().map(|(param, names)| (*param, names.iter().map(|n| column(n)).collect())).collect();
         let parent = Walker::new(fan.parent, parent_params, endpoint, now, fan.dates_narrow_parent)?;
         Ok(FanOutWalk { binds, parent, pending: VecDeque::new(), children: Vec::new(), endpoint: endpoint.clone(), now })
     }
@@ -89,8 +89,9 @@ impl FanOutWalk {
         if self.parent.owns(number) {
             for row in self.parent.feed(number, body, high_water)? {
                 let mut params = params.clone();
-                for (param, i) in &self.binds {
-                    params.insert(param, bound_value(report, param, &row[*i])?);
+                for (param, columns) in &self.binds {
+                    let cell = columns.iter().map(|i| &row[*i]).find(|cell| **cell != Cell::Null).unwrap_or(&Cell::Null);
+                    params.insert(param, bound_value(report, param, cell)?);
                 }
                 self.pending.push_back(params);
             }
