@@ -31,7 +31,7 @@ pub fn to_cell(column: &str, ty: ColumnType, nullable: bool, value: Option<&Valu
         None | Some(Value::Null) if nullable => return Ok(Cell::Null),
         None | Some(Value::Null) => {
             return Err(Error::invalid_response(format!(
-                "column `{column}`: the API object has no value for a field that is always present"
+                "column `{column}` has no value, and it is never null (a key, or a field Bitbucket always writes)"
             )))
         }
         Some(v) => v,

@@ -26,6 +26,21 @@ pub struct Config {
     pub max_requests_per_hour: Option<u32>,
     /// Requests a run keeps in flight at once (`concurrency`).
     pub concurrency: usize,
+    /// What a run does with an object it cannot use (`on_invalid_object`).
+    pub on_invalid_object: OddObjects,
+}
+
+/// What a run does with an object it cannot map to a row (a value of the
+/// wrong type, a missing key), a parent it cannot visit, or objects a
+/// collection promised and never delivered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OddObjects {
+    /// `"error"`: the run fails with `invalid-response`, naming the report,
+    /// the object and the column.
+    #[default]
+    Fail,
+    /// `"skip"`: the run goes on; `progress` counts what was left out.
+    Skip,
 }
 
 /// Requests in flight at once unless the configuration says otherwise
@@ -105,6 +120,7 @@ impl fmt::Debug for Config {
             .field("timeouts", &self.timeouts)
             .field("max_requests_per_hour", &self.max_requests_per_hour)
             .field("concurrency", &self.concurrency)
+            .field("on_invalid_object", &self.on_invalid_object)
             .finish()
     }
 }
@@ -155,7 +171,11 @@ impl Config {
         let Value::Object(root) = value else {
             return Err(Error::config("(root)", "expected a JSON object"));
         };
-        reject_unknown(&root, "", &["endpoint", "auth", "retries", "timeouts", "max_requests_per_hour", "concurrency"])?;
+        reject_unknown(
+            &root,
+            "",
+            &["endpoint", "auth", "retries", "timeouts", "max_requests_per_hour", "concurrency", "on_invalid_object"],
+        )?;
 
         let endpoint = match root.get("endpoint") {
             None | Some(Value::Null) => DEFAULT_ENDPOINT,
@@ -200,7 +220,18 @@ impl Config {
         let max_requests_per_hour = number(&root, "", "max_requests_per_hour", 1, 1_000_000)?.map(|n| n as u32);
         let concurrency =
             number(&root, "", "concurrency", 1, MAX_CONCURRENCY as u64)?.map_or(DEFAULT_CONCURRENCY, |n| n as usize);
-        Ok(Config { endpoint, auth, retry, timeouts, max_requests_per_hour, concurrency })
+        let on_invalid_object = match root.get("on_invalid_object") {
+            None | Some(Value::Null) => OddObjects::Fail,
+            Some(Value::String(s)) if s == "error" => OddObjects::Fail,
+            Some(Value::String(s)) if s == "skip" => OddObjects::Skip,
+            Some(_) => {
+                return Err(Error::config(
+                    "on_invalid_object",
+                    "expected \"error\" (the default: fail the run on an object it cannot read) or \"skip\" (leave it out and count it)",
+                ))
+            }
+        };
+        Ok(Config { endpoint, auth, retry, timeouts, max_requests_per_hour, concurrency, on_invalid_object })
     }
 }
 
@@ -450,6 +481,11 @@ mod tests {
         assert_eq!(c.timeouts.connect, Duration::from_secs(2));
         assert_eq!(c.timeouts.first_byte, Timeouts::default().first_byte);
         assert_eq!(c.max_requests_per_hour, Some(900));
+        assert_eq!(defaults.on_invalid_object, OddObjects::Fail);
+        let skip = Config::parse(r#"{"auth":{"type":"bearer","token":"x"},"on_invalid_object":"skip"}"#).unwrap();
+        assert_eq!(skip.on_invalid_object, OddObjects::Skip);
+        let error = Config::parse(r#"{"auth":{"type":"bearer","token":"x"},"on_invalid_object":"error"}"#).unwrap();
+        assert_eq!(error.on_invalid_object, OddObjects::Fail);
         for (json, field) in [
             (r#"{"auth":{"type":"bearer","token":"x"},"retries":{"max_attempts":0}}"#, "`retries.max_attempts`"),
             (r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"connect_seconds":"10"}}"#, "`timeouts.connect_seconds`"),
@@ -457,6 +493,7 @@ mod tests {
             (r#"{"auth":{"type":"bearer","token":"x"},"concurrency":0}"#, "`concurrency`"),
             (r#"{"auth":{"type":"bearer","token":"x"},"concurrency":33}"#, "`concurrency`"),
             (r#"{"auth":{"type":"bearer","token":"x"},"timeouts":{"read":1}}"#, "`timeouts.read`"),
+            (r#"{"auth":{"type":"bearer","token":"x"},"on_invalid_object":"drop"}"#, "`on_invalid_object`"),
         ] {
             let e = err(json);
             assert!(e.message.contains(field), "{json}: {}", e.message);

@@ -116,8 +116,9 @@ mod component {
 
     impl api::GuestRun for RunResource {
         fn progress(&self) -> wit::RunProgress {
-            let stats = self.0.borrow().stats();
-            wit::RunProgress { requests: stats.requests, retries: stats.retries, pages: stats.pages }
+            let run = self.0.borrow();
+            let stats = run.stats();
+            wit::RunProgress { requests: stats.requests, retries: stats.retries, pages: stats.pages, skipped: run.skipped() }
         }
 
         fn checkpoint(&self) -> Option<String> {

@@ -179,7 +179,7 @@ pub struct Column {
     pub description: &'static str,
 }
 
-/// A column that is always present in the API object.
+/// A column that is never null: a key, or a field the API schema requires.
 pub const fn col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
     Column { name, ty, nullable: false, source: Source::Field(path), description }
 }
@@ -197,4 +197,9 @@ pub const fn param_col(name: &'static str, param: &'static str, description: &'s
 /// A column read from the enclosing object of a report with `each`.
 pub const fn parent_col(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
     Column { name, ty, nullable: false, source: Source::Parent(path), description }
+}
+
+/// A column read from the enclosing object, which may be null or absent there.
+pub const fn parent_opt(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
+    Column { nullable: true, ..parent_col(name, ty, path, description) }
 }

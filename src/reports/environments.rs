@@ -11,7 +11,7 @@ the workspace.",
     columns: &[
         REPOSITORY_SLUG,
         col("uuid", Text, "uuid", "Environment UUID."),
-        col("name", Text, "name", "Name."),
+        opt("name", Text, "name", "Name."),
         opt("slug", Text, "slug", "Slug."),
         opt("environment_type", Text, "environment_type.name", "Test, Staging or Production."),
         opt("rank", Integer, "rank", "Order of the environment."),

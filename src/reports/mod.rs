@@ -112,6 +112,40 @@ mod tests {
         }
     }
 
+    /// Nullability from the API, not from hope: a column is non-null only
+    /// if it is part of the key (an object without it cannot be a row) or
+    /// Atlassian's schema requires its field; everything else Bitbucket may
+    /// leave out.
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn only_keys_and_fields_the_schemas_require_are_non_null() {
+        use crate::catalog::{Source, Status};
+        let api = fake_bitbucket::openapi::OpenApi::shared().expect("the OpenAPI document loads");
+        let mut wrong = Vec::new();
+        for report in ALL.iter().filter(|r| matches!(r.status, Status::Available)) {
+            // Any value stands for a placeholder.
+            let path: String = report
+                .cloud
+                .endpoint
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { "x" } else { segment })
+                .collect::<Vec<_>>()
+                .join("/");
+            for column in report.columns.iter().filter(|c| !c.nullable && !report.primary_key.contains(&c.name)) {
+                let field = match (column.source, report.cloud.each) {
+                    (Source::Param(_), _) => continue,
+                    (Source::Field(field), Some(each)) => format!("{each}.{field}"),
+                    (Source::Field(field) | Source::Parent(field), _) => field.to_string(),
+                    (Source::FirstOf(_) | Source::KeyOf(_), _) => "(one of several)".to_string(),
+                };
+                if api.required(&path, &field) != Ok(true) {
+                    wrong.push(format!("{}.{} ({field})", report.id, column.name));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "non-null columns whose fields Bitbucket may leave out: {wrong:#?}");
+    }
+
     #[test]
     fn fan_outs_bind_declared_parameters_from_existing_parent_columns() {
         for report in ALL {

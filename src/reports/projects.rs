@@ -10,8 +10,8 @@ pub const REPORT: Report = Report {
     columns: &[
         WORKSPACE_SLUG,
         col("uuid", Text, "uuid", "Project UUID."),
-        col("key", Text, "key", "Project key."),
-        col("name", Text, "name", "Name."),
+        opt("key", Text, "key", "Project key."),
+        opt("name", Text, "name", "Name."),
         opt("description", Text, "description", "Description."),
         opt("is_private", Boolean, "is_private", "Whether the project is private."),
         opt("created_on", Timestamp, "created_on", "When it was created."),

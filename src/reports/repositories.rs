@@ -16,7 +16,7 @@ pub const REPORT: Report = Report {
 /// Shared with `public-repositories` and `forks`: the same objects.
 pub const COLUMNS: &[Column] = columns![
     col("uuid", Text, "uuid", "Repository UUID, in braces."),
-    col("full_name", Text, "full_name", "workspace/slug."),
+    opt("full_name", Text, "full_name", "workspace/slug."),
     opt("workspace", Text, "workspace.slug", "Workspace slug."),
     opt(
         "slug",
@@ -24,9 +24,9 @@ pub const COLUMNS: &[Column] = columns![
         "slug",
         "Repository slug, as used in URLs; Bitbucket may leave it out (the uuid then stands in for it in paths)."
     ),
-    col("name", Text, "name", "Display name."),
+    opt("name", Text, "name", "Display name."),
     opt("description", Text, "description", "Description."),
-    col("is_private", Boolean, "is_private", "Whether the repository is private."),
+    opt("is_private", Boolean, "is_private", "Whether the repository is private."),
     opt("fork_policy", Text, "fork_policy", "allow_forks, no_public_forks or no_forks."),
     opt("language", Text, "language", "Main language, as set by the owner."),
     opt("size_bytes", Integer, "size", "Size of the repository in bytes."),
@@ -34,7 +34,7 @@ pub const COLUMNS: &[Column] = columns![
     opt("project_key", Text, "project.key", "Key of the project the repository belongs to."),
     opt("project_name", Text, "project.name", "Name of that project."),
     ..user!(brief "owner", "owner", "the owning account"),
-    col("created_on", Timestamp, "created_on", "When the repository was created."),
+    opt("created_on", Timestamp, "created_on", "When the repository was created."),
     opt("updated_on", Timestamp, "updated_on", "When the repository was last updated."),
     opt("html_url", Text, "links.html.href", "Web page of the repository."),
 ];

@@ -18,5 +18,5 @@ pub const COLUMNS: &[Column] = &[
     REPOSITORY_SLUG,
     col("group_slug", Text, "group.slug", "Group slug."),
     opt("group_name", Text, "group.name", "Group name."),
-    col("permission", Text, "permission", "admin, write or read."),
+    opt("permission", Text, "permission", "admin, write or read."),
 ];

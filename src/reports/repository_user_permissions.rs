@@ -20,5 +20,5 @@ pub const COLUMNS: &[Column] = &[
     col("user_uuid", Text, "user.uuid", "UUID of the user."),
     opt("user_display_name", Text, "user.display_name", "Display name."),
     opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
-    col("permission", Text, "permission", "admin, write or read."),
+    opt("permission", Text, "permission", "admin, write or read."),
 ];

@@ -8,7 +8,7 @@ pub const REPORT: Report = Report {
     summary: "The workspaces the credentials can access (the replacement for the removed GET /workspaces listing).",
     columns: &[
         col("workspace_uuid", Text, "workspace.uuid", "Workspace UUID."),
-        col("workspace_slug", Text, "workspace.slug", "Workspace slug."),
+        opt("workspace_slug", Text, "workspace.slug", "Workspace slug."),
         opt("workspace_name", Text, "workspace.name", "Display name."),
         opt("administrator", Boolean, "administrator", "Whether the user administers it."),
     ],

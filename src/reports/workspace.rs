@@ -9,8 +9,8 @@ pub const REPORT: Report = Report {
     params: &[WORKSPACE],
     columns: &[
         col("uuid", Text, "uuid", "Workspace UUID."),
-        col("slug", Text, "slug", "Workspace slug."),
-        col("name", Text, "name", "Display name."),
+        opt("slug", Text, "slug", "Workspace slug."),
+        opt("name", Text, "name", "Display name."),
         opt("is_private", Boolean, "is_private", "Whether the workspace is private."),
         opt("created_on", Timestamp, "created_on", "When it was created."),
         opt("html_url", Text, "links.html.href", "Web page of the workspace."),

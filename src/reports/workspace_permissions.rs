@@ -10,7 +10,7 @@ pub const REPORT: Report = Report {
     columns: columns![
         WORKSPACE_SLUG,
         ..user!(key "user", "user", "the member"),
-        col("permission", Text, "permission", "owner, member or collaborator."),
+        opt("permission", Text, "permission", "owner, member or collaborator."),
         opt("added_on", Timestamp, "added_on", "When they joined (absent for workspaces administered in admin.atlassian.com)."),
         opt("last_accessed", Timestamp, "last_accessed", "When they last used the workspace (same caveat)."),
     ],

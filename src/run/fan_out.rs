@@ -6,7 +6,7 @@
 //! own order, those of different children interleaved page by page.
 
 use super::walker::{Asks, Walker};
-use super::{HighWater, Row};
+use super::{Ledger, Row};
 use crate::catalog::{FanOut, Params, Report, DATE_PARAMS};
 use crate::cells::Cell;
 use crate::error::{Error, Result};
@@ -84,21 +84,28 @@ impl FanOutWalk {
         params: &Params,
         number: u64,
         body: Result<Vec<u8>>,
-        high_water: &mut HighWater,
+        ledger: &mut Ledger,
     ) -> Result<Vec<Row>> {
         if self.parent.owns(number) {
-            for row in self.parent.feed(number, body, high_water)? {
+            'rows: for row in self.parent.feed(number, body, ledger)? {
                 let mut params = params.clone();
                 for (param, columns) in &self.binds {
                     let cell = columns.iter().map(|i| &row[*i]).find(|cell| **cell != Cell::Null).unwrap_or(&Cell::Null);
-                    params.insert(param, bound_value(report, param, cell)?);
+                    match bound_value(report, self.parent.report, param, cell) {
+                        Ok(value) => params.insert(param, value),
+                        Err(error) => {
+                            // A parent that cannot be visited is an odd object too.
+                            ledger.leave_out(1, error)?;
+                            continue 'rows;
+                        }
+                    };
                 }
                 self.pending.push_back(params);
             }
             return Ok(Vec::new());
         }
         let child = self.children.iter_mut().find(|child| child.owns(number)).expect("a child asked for it");
-        let rows = child.feed(number, body, high_water)?;
+        let rows = child.feed(number, body, ledger)?;
         self.children.retain(|child| !child.done() || child.awaits_answers());
         Ok(rows)
     }
@@ -106,13 +113,27 @@ impl FanOutWalk {
 
 /// A parent row's value as a parameter of the child, validated like a
 /// parameter the user gave: it lands in a URL path.
-fn bound_value(report: &Report, param: &str, cell: &Cell) -> Result<String> {
+fn bound_value(report: &Report, parent: &Report, param: &str, cell: &Cell) -> Result<String> {
     let value = match cell {
         Cell::Integer(n) => n.to_string(),
         Cell::Text(s) => s.clone(),
-        _ => return Err(Error::invalid_response(format!("`{param}` for report `{}` is missing in the API response", report.id))),
+        _ => {
+            return Err(Error::invalid_response(format!(
+                "report `{}`: an object of `{}` has no value to visit it by (`{param}`), so its {} cannot be read. {}",
+                report.id,
+                parent.id,
+                report.id,
+                super::pages::SKIP_HINT
+            )))
+        }
     };
-    report
-        .validate_value(param, &value)
-        .map_err(|e| Error::invalid_response(format!("the API returned an unusable {param} ({})", e.message)))
+    report.validate_value(param, &value).map_err(|e| {
+        Error::invalid_response(format!(
+            "report `{}`: `{}` returned an unusable {param} ({}). {}",
+            report.id,
+            parent.id,
+            e.message,
+            super::pages::SKIP_HINT
+        ))
+    })
 }

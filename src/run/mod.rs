@@ -22,8 +22,8 @@ mod window;
 use crate::catalog::{ensure_available, ensure_dates_apply, Report};
 use crate::cells::Cell;
 use crate::client::{Client, Transport};
-use crate::config::Config;
-use crate::error::Result;
+use crate::config::{Config, OddObjects};
+use crate::error::{Error, Result};
 use walker::{Asks, Walker};
 use window::Window;
 
@@ -40,16 +40,55 @@ pub struct Run<T: Transport> {
     finished: bool,
     /// Whether the run went through to its end without an error.
     complete: bool,
-    high_water: HighWater,
+    ledger: Ledger,
+}
+
+/// What a run keeps account of beside its rows: the checkpoint's high
+/// water, and the objects it could not use, which the configuration's
+/// `on_invalid_object` either fails the run on (the default) or counts.
+/// Nothing is left out without being counted here.
+pub(super) struct Ledger {
+    pub(super) high_water: HighWater,
+    policy: OddObjects,
+    /// Objects left out: unmappable ones, and those a collection promised
+    /// (its `size`) but never delivered.
+    pub(super) skipped: u64,
+    /// An error to end the run with once the rows read with it are handed
+    /// back (a collection that ended short: its last page's rows count).
+    after_rows: Option<Error>,
+}
+
+impl Ledger {
+    fn new(policy: OddObjects) -> Ledger {
+        Ledger { high_water: HighWater::default(), policy, skipped: 0, after_rows: None }
+    }
+
+    /// `count` objects the run cannot use, for the reason `error`: the
+    /// error itself by default, or counted under the skip policy.
+    pub(super) fn leave_out(&mut self, count: u64, error: Error) -> Result<()> {
+        match self.policy {
+            OddObjects::Fail => Err(error),
+            OddObjects::Skip => {
+                self.skipped += count;
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the run with `error` once the rows read with it (those of the
+    /// answer being fed) are handed back.
+    pub(super) fn fail_after_rows(&mut self, error: Error) {
+        self.after_rows = Some(error);
+    }
 }
 
 /// The greatest value of the date field among the objects a run read, as
 /// the API wrote it (with `+00:00` if it had no offset): the checkpoint an incremental run starts after.
 #[derive(Default)]
-struct HighWater(Option<(crate::time::Instant, String)>);
+pub(super) struct HighWater(Option<(crate::time::Instant, String)>);
 
 impl HighWater {
-    fn see(&mut self, value: &str) {
+    pub(super) fn see(&mut self, value: &str) {
         let Some(at) = crate::time::parse_api(value) else {
             return;
         };
@@ -74,7 +113,7 @@ impl<T: Transport> Run<T> {
             failed: None,
             finished: false,
             complete: false,
-            high_water: HighWater::default(),
+            ledger: Ledger::new(config.on_invalid_object),
         })
     }
 
@@ -98,7 +137,7 @@ impl<T: Transport> Run<T> {
     /// changed since). `None` before the end, after an error, and for
     /// reports without a date field or without rows.
     pub fn checkpoint(&self) -> Option<String> {
-        self.complete.then(|| self.high_water.0.as_ref().map(|(_, text)| text.clone())).flatten()
+        self.complete.then(|| self.ledger.high_water.0.as_ref().map(|(_, text)| text.clone())).flatten()
     }
 
     /// One batch: what the walker wants sent while there is room, then,
@@ -125,9 +164,15 @@ impl<T: Transport> Run<T> {
         }
         let mut rows = Vec::new();
         while let Some((number, body)) = answer {
-            let fed = self.top_up().and_then(|()| self.walker.feed(number, body, &mut self.high_water));
+            let fed = self.top_up().and_then(|()| self.walker.feed(number, body, &mut self.ledger));
             match fed {
-                Ok(more) => rows.extend(more),
+                Ok(more) => {
+                    rows.extend(more);
+                    if let Some(error) = self.ledger.after_rows.take() {
+                        self.failed = Some(error);
+                        break;
+                    }
+                }
                 Err(error) if rows.is_empty() => return Err(error),
                 Err(error) => {
                     self.failed = Some(error);
@@ -154,5 +199,10 @@ impl<T: Transport> Run<T> {
     /// What the run's requests did so far.
     pub fn stats(&self) -> crate::client::Stats {
         self.client.stats
+    }
+
+    /// Objects left out so far under `on_invalid_object: "skip"`.
+    pub fn skipped(&self) -> u64 {
+        self.ledger.skipped
     }
 }

@@ -2,11 +2,12 @@
 //! `next` links followed one at a time, a numbered collection's remaining
 //! pages fetched side by side once the first says how many there are (as
 //! many at a time as the window has room for), a newest-first date cutoff,
-//! the loop guard on `next`, and the check that a numbered collection did
-//! not end short of its `size`.
+//! the loop guard on `next`, a short page asked for once more, the check
+//! that a numbered collection did not end short of its `size`, and the
+//! objects that cannot be mapped (both left to the run's [`Ledger`]).
 
 use super::walker::Asks;
-use super::{HighWater, Row};
+use super::{Ledger, Row};
 use crate::catalog::{DateBound, DateFilter, Params, Report, Shape};
 use crate::cells::lookup;
 use crate::client::{parse_object, parse_page, Page};
@@ -27,6 +28,8 @@ pub(super) struct Pages {
     cutoff: Option<DateBound>,
     /// The requests of this walk not fed yet, oldest first.
     asked: VecDeque<Asked>,
+    /// Short pages to ask for once more, before anything else.
+    again: VecDeque<Asked>,
     /// What the pages said and held, to tell a collection that ended early.
     tally: Tally,
 }
@@ -60,43 +63,60 @@ struct Tally {
 
 impl Tally {
     fn count(&mut self, page: &Page) {
-        let held = page.values.len() as u64;
-        self.got += held;
+        self.got += page.values.len() as u64;
         let Some(position) = page.numbered else {
             return;
         };
         self.size = Some(self.size.map_or(position.size, |size| size.min(position.size)));
-        let before = (position.page - 1).saturating_mul(position.pagelen);
-        let promised = position.size.saturating_sub(before).min(position.pagelen);
-        if held < promised && self.short.is_none() {
+        if let (Some((held, promised)), None) = (short(page), self.short) {
             self.short = Some((position.page, held, promised));
         }
     }
 
-    /// Once paging ended: the error if the collection ended short.
-    fn check(&self) -> Result<()> {
+    /// Once paging ended: if the collection ended short, how many objects
+    /// it lacks and the error that says so.
+    fn check(&self) -> Option<(u64, Error)> {
         let (Some(size), Some((page, held, promised)), false) = (self.size, self.short, self.cut) else {
-            return Ok(());
+            return None;
         };
         if self.got >= size {
-            return Ok(());
+            return None;
         }
         let what = match held {
             0 => "came back empty".to_string(),
             _ => format!("came back with {held} of the {promised} objects its position promised"),
         };
-        Err(Error::invalid_response(format!(
-            "the collection {} ended early: its `size` said {size} objects, paging ended after {}, and page {page} {what}. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.",
+        let error = Error::invalid_response(format!(
+            "the collection {} ended early: its `size` said {size} objects, paging ended after {}, and page {page} {what}, also when asked again. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message. {SKIP_HINT}",
             self.path, self.got
-        )))
+        ));
+        Some((size - self.got, error))
     }
+}
+
+/// What an odd-object error adds, so a person knows the way on.
+pub(super) const SKIP_HINT: &str =
+    "To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration.";
+
+/// `(objects held, objects promised)` if a numbered page holds fewer than
+/// its position (`page`, `pagelen`) and the collection's `size` say.
+fn short(page: &Page) -> Option<(u64, u64)> {
+    let position = page.numbered?;
+    let held = page.values.len() as u64;
+    let before = (position.page - 1).saturating_mul(position.pagelen);
+    let promised = position.size.saturating_sub(before).min(position.pagelen);
+    (held < promised).then_some((held, promised))
 }
 
 /// One request of this walk.
 struct Asked {
     number: u64,
-    /// Whether it is for the last planned page of the range.
-    ends_range: bool,
+    url: Url,
+    /// Whether it is for a planned page of a range other than its last,
+    /// whose links add nothing.
+    planned: bool,
+    /// Whether it asks again for a page that came back short.
+    again: bool,
 }
 
 /// Pages `next..=last` of a numbered collection; `template` is a `next`
@@ -137,12 +157,13 @@ impl Pages {
             numbered: None,
             cutoff,
             asked: VecDeque::new(),
+            again: VecDeque::new(),
             tally: Tally { path: first.path().to_string(), ..Tally::default() },
         })
     }
 
     pub(super) fn done(&self) -> bool {
-        self.next.is_none() && self.numbered.as_ref().is_none_or(|r| r.next > r.last)
+        self.next.is_none() && self.again.is_empty() && self.numbered.as_ref().is_none_or(|r| r.next > r.last)
     }
 
     pub(super) fn awaits_answers(&self) -> bool {
@@ -159,11 +180,15 @@ impl Pages {
         if free == 0 {
             return Ok(());
         }
-        if let Some(range) = self.numbered.as_mut().filter(|r| r.next <= r.last) {
+        if let Some(mut again) = self.again.pop_front() {
+            again.number = asks.push(again.url.clone());
+            self.asked.push_back(again);
+        } else if let Some(range) = self.numbered.as_mut().filter(|r| r.next <= r.last) {
             let last = range.last.min(range.next + free - 1);
             for page in range.next..=last {
-                let number = asks.push(range.url(page));
-                self.asked.push_back(Asked { number, ends_range: page == range.last });
+                let url = range.url(page);
+                let number = asks.push(url.clone());
+                self.asked.push_back(Asked { number, url, planned: page < range.last, again: false });
             }
             range.next = last + 1;
         } else if let Some(url) = self.next.take() {
@@ -173,14 +198,17 @@ impl Pages {
                     url.path()
                 )));
             }
-            let number = asks.push(url);
-            self.asked.push_back(Asked { number, ends_range: false });
+            let number = asks.push(url.clone());
+            self.asked.push_back(Asked { number, url, planned: false, again: false });
         }
         Ok(())
     }
 
     /// Maps the answer to request `number` (the oldest of this walk's) to
     /// rows; `dated`: the date field that counts towards the checkpoint.
+    /// A page that comes back short is asked for once more before it is
+    /// taken (its rows then come after those of pages fed meanwhile); an
+    /// object that cannot be mapped goes to the ledger.
     pub(super) fn feed(
         &mut self,
         report: &Report,
@@ -188,7 +216,7 @@ impl Pages {
         dated: Option<&str>,
         number: u64,
         body: Result<Vec<u8>>,
-        high_water: &mut HighWater,
+        ledger: &mut Ledger,
     ) -> Result<Vec<Row>> {
         let asked = self.asked.pop_front().expect("a request of this walk");
         debug_assert_eq!(asked.number, number, "answers are fed in the order asked");
@@ -197,8 +225,13 @@ impl Pages {
             Shape::Object => vec![parse_object(&body)?],
             Shape::List => {
                 let page = parse_page(&body)?;
+                let cut_here = page.values.iter().any(|object| self.older_than_cutoff(report, object));
+                if short(&page).is_some() && !asked.again && !cut_here {
+                    self.again.push_back(Asked { again: true, ..asked });
+                    return Ok(Vec::new());
+                }
                 self.tally.count(&page);
-                self.take_page(page, asked.ends_range)
+                self.take_page(page, asked.planned)
             }
         };
         drop(body);
@@ -207,25 +240,35 @@ impl Pages {
             if self.before_cutoff(report, object) {
                 break;
             }
-            rows.extend(report.rows(object, params)?);
+            match report.rows(object, params) {
+                Ok(more) => rows.extend(more),
+                Err(error) => match ledger.leave_out(1, odd_object(report, object, error)) {
+                    Ok(()) => continue,
+                    Err(error) => {
+                        // The rows before it still count.
+                        ledger.fail_after_rows(error);
+                        return Ok(rows);
+                    }
+                },
+            }
             if let Some(when) = dated.and_then(|f| lookup(object, f)?.as_str()) {
-                high_water.see(when);
+                ledger.high_water.see(when);
             }
         }
         if report.cloud.shape == Shape::List && self.done() && self.asked.is_empty() {
-            // The error instead of this last page's rows: the run failed.
-            self.tally.check()?;
+            if let Some(error) = self.tally.check().and_then(|(missing, error)| ledger.leave_out(missing, error).err()) {
+                ledger.fail_after_rows(error);
+            }
         }
         Ok(rows)
     }
 
     /// Takes one page's links: follows `next`, or, once a numbered page
     /// says how many pages there are, plans the rest for side-by-side
-    /// fetching. `ends_range`: this is the last planned page. Returns the
-    /// page's objects.
-    fn take_page(&mut self, page: Page, ends_range: bool) -> Vec<Value> {
-        if self.numbered.is_some() && !ends_range {
-            // A planned page: its own links add nothing.
+    /// fetching. `planned`: a page of the range before its last, whose own
+    /// links add nothing. Returns the page's objects.
+    fn take_page(&mut self, page: Page, planned: bool) -> Vec<Value> {
+        if planned {
             return page.values;
         }
         // The last planned page: its `next`, if the collection grew
@@ -247,18 +290,35 @@ impl Pages {
         page.values
     }
 
-    /// Whether `object` is older than the cutoff; if so, nothing after it
-    /// is wanted (newest first) and paging stops.
-    fn before_cutoff(&mut self, report: &Report, object: &Value) -> bool {
+    /// Whether `object` is older than the cutoff.
+    fn older_than_cutoff(&self, report: &Report, object: &Value) -> bool {
         let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.cloud.date_filter) else {
             return false;
         };
         let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_api);
-        let older = when.is_some_and(|t| cutoff.excludes(t));
+        when.is_some_and(|t| cutoff.excludes(t))
+    }
+
+    /// Whether `object` is older than the cutoff; if so, nothing after it
+    /// is wanted (newest first) and paging stops.
+    fn before_cutoff(&mut self, report: &Report, object: &Value) -> bool {
+        let older = self.older_than_cutoff(report, object);
         if older {
             self.next = None;
             self.tally.cut = true;
         }
         older
     }
+}
+
+/// The error for an object of `report` that cannot be mapped: which
+/// report, which object (its id, as far as it has one) and why.
+fn odd_object(report: &Report, object: &Value, why: Error) -> Error {
+    let id = ["uuid", "id", "hash", "key", "slug", "full_name", "name"].iter().find_map(|key| match object.get(*key) {
+        Some(Value::String(s)) => Some(format!("{key} `{}`", s.chars().take(80).collect::<String>())),
+        Some(Value::Number(n)) => Some(format!("{key} {n}")),
+        _ => None,
+    });
+    let id = id.unwrap_or_else(|| "without an id".to_string());
+    Error::invalid_response(format!("report `{}`: the object {id} cannot be read: {}. {SKIP_HINT}", report.id, why.message))
 }

@@ -552,13 +552,14 @@ fn an_empty_page_in_the_middle_while_size_says_more_is_an_error_not_fewer_rows()
     }));
     for concurrency in [1, 3, 8] {
         let (rows, error) = rows_and_error(served.clone(), concurrency);
-        // The rows before the last page; the error instead of its rows.
-        assert_eq!(rows, repo_names([1, 2, 3, 4, 7, 8, 9, 10]), "concurrency {concurrency}");
+        // Every row the pages held (page 3 asked for once more, still
+        // empty), then the error: the rows add up to what it says was read.
+        assert_eq!(rows, repo_names([1, 2, 3, 4, 7, 8, 9, 10, 11]), "concurrency {concurrency}");
         let error = error.expect("the run fails");
         assert_eq!(error.code, ErrorCode::InvalidResponse);
         assert_eq!(
             error.message,
-            "the collection /2.0/repositories/acme ended early: its `size` said 11 objects, paging ended after 9, and page 3 came back empty. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message."
+            "the collection /2.0/repositories/acme ended early: its `size` said 11 objects, paging ended after 9, and page 3 came back empty, also when asked again. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message. To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration."
         );
     }
 }
@@ -575,7 +576,7 @@ fn a_last_page_short_of_its_size_is_an_error() {
         4,
     );
     assert_eq!(rows, repo_names(1..=4));
-    assert_eq!(error.unwrap().message, "the collection /2.0/repositories/acme ended early: its `size` said 5 objects, paging ended after 4, and page 3 came back empty. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.");
+    assert_eq!(error.unwrap().message, "the collection /2.0/repositories/acme ended early: its `size` said 5 objects, paging ended after 4, and page 3 came back empty, also when asked again. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message. To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration.");
     // Short rather than empty: 1 of the 2 page 2 promised.
     let (rows, error) = rows_and_error(
         vec![
@@ -585,8 +586,9 @@ fn a_last_page_short_of_its_size_is_an_error() {
         ],
         4,
     );
-    assert_eq!(rows, repo_names(1..=3));
-    assert_eq!(error.unwrap().message, "the collection /2.0/repositories/acme ended early: its `size` said 6 objects, paging ended after 5, and page 2 came back with 1 of the 2 objects its position promised. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.");
+    // Page 2 asked for again comes after page 3.
+    assert_eq!(rows, repo_names([1, 2, 5, 6, 3]));
+    assert_eq!(error.unwrap().message, "the collection /2.0/repositories/acme ended early: its `size` said 6 objects, paging ended after 5, and page 2 came back with 1 of the 2 objects its position promised, also when asked again. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message. To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration.");
 }
 
 #[test]
@@ -667,6 +669,95 @@ fn a_date_cutoff_may_end_a_collection_short_of_its_size() {
     )]);
     let mut run =
         Run::start(report("commits"), &params(&[("workspace", "acme"), ("repository", "x")]), &config(), &mut pages).unwrap();
+    assert_eq!(run.next_batch().unwrap(), Some(vec![]), "the short page is asked for again first");
+    assert_eq!(run.next_batch().unwrap().unwrap().len(), 2, "its rows, then the error");
     let error = run.next_batch().unwrap_err();
-    assert_eq!(error.message, "the collection /2.0/repositories/acme/x/commits ended early: its `size` said 10 objects, paging ended after 2, and page 1 came back with 2 of the 3 objects its position promised. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message.");
+    assert_eq!(error.message, "the collection /2.0/repositories/acme/x/commits ended early: its `size` said 10 objects, paging ended after 2, and page 1 came back with 2 of the 3 objects its position promised, also when asked again. Bitbucket lost track of the collection during the run; run again, and if it persists, report it with this message. To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration.");
+}
+
+fn config_skipping(concurrency: usize) -> Config {
+    Config { on_invalid_object: crate::config::OddObjects::Skip, ..config_with(concurrency) }
+}
+
+/// Runs `repositories` over `script` to its end or its first error: the
+/// slugs of the rows handed back before, the error, and the objects skipped.
+fn outcome(mut script: Script, config: &Config) -> (Vec<String>, Option<crate::error::Error>, u64, Script) {
+    let mut run = Run::start(report("repositories"), &params(&[("workspace", "acme")]), config, &mut script).unwrap();
+    let mut rows = Vec::new();
+    let error = loop {
+        match run.next_batch() {
+            Ok(Some(batch)) => rows.extend(batch),
+            Ok(None) => break None,
+            Err(error) => break Some(error),
+        }
+    };
+    let skipped = run.skipped();
+    drop(run);
+    (slugs(&rows), error, skipped, script)
+}
+
+#[test]
+fn a_page_that_comes_back_short_once_is_asked_for_again_and_nothing_is_lost() {
+    let mut script = Script::serving(vec![
+        (FIRST, numbered_page(1, 6, true)),
+        (page_url(2), numbered_page(2, 6, true)),
+        (page_url(3), numbered_page(3, 6, false)),
+    ]);
+    script.faults.push((page_url(2), json(200, &page_holding(2, 6, &[], true))));
+    let (rows, error, skipped, script) = outcome(script, &config_with(1));
+    assert_eq!((rows, error.map(|e| e.message), skipped), (repo_names([1, 2, 5, 6, 3, 4]), None, 0));
+    let sent: Vec<&str> = script.sent.iter().map(|(url, _)| url.as_str()).collect();
+    assert!(sent[0].starts_with(FIRST));
+    assert_eq!(sent[1..], [page_url(2), page_url(3), page_url(2)], "page 2 twice, nothing else");
+}
+
+#[test]
+fn under_the_skip_policy_a_collection_that_stays_short_is_counted_not_failed() {
+    let served = vec![
+        (FIRST, numbered_page(1, 5, true)),
+        (page_url(2), numbered_page(2, 5, true)),
+        (page_url(3), page_holding(3, 5, &[], false)),
+    ];
+    let (rows, error, skipped, _) = outcome(Script::serving(served), &config_skipping(2));
+    assert_eq!((rows, error.map(|e| e.message), skipped), (repo_names(1..=4), None, 1), "4 read + 1 skipped = size 5");
+}
+
+#[test]
+fn an_object_that_cannot_be_read_fails_the_run_naming_it_or_is_skipped_and_counted() {
+    let odd = r#"{"slug":"r2","full_name":"acme/r2","created_on":"2026-01-01T00:00:00+00:00"}"#;
+    let wrong = r#"{"uuid":"{r3}","slug":"r3","full_name":"acme/r3","is_private":"yes"}"#;
+    let page = format!(r#"{{"values":[{},{odd},{wrong},{}]}}"#, repo("r1"), repo("r4"));
+    let (rows, error, skipped, _) = outcome(Script::serving(vec![(FIRST, page.clone())]), &config());
+    assert_eq!(rows, ["r1"], "the rows before it are handed back");
+    let error = error.expect("the default policy fails the run");
+    assert_eq!(error.code, ErrorCode::InvalidResponse);
+    assert_eq!(error.message, "report `repositories`: the object slug `r2` cannot be read: column `uuid` has no value, and it is never null (a key, or a field Bitbucket always writes). To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration.");
+    assert_eq!(skipped, 0);
+    let (rows, error, skipped, _) = outcome(Script::serving(vec![(FIRST, page)]), &config_skipping(4));
+    assert_eq!((rows, error.map(|e| e.message), skipped), (vec!["r1".to_string(), "r4".to_string()], None, 2));
+}
+
+#[test]
+fn a_fan_out_visits_a_repository_without_a_slug_by_its_uuid_and_counts_one_without_either() {
+    let listing = format!(
+        r#"{{"values":[{},{{"uuid":"{{u2}}","full_name":"acme/r2","created_on":"2026-01-01T00:00:00+00:00"}},{{"full_name":"acme/r3"}}]}}"#,
+        repo("r1")
+    );
+    let mut script = Script::serving(vec![
+        (FIRST, listing),
+        (commits_url("r1"), commits(&["a1"], None)),
+        ("http://localhost:1/2.0/repositories/acme/%7Bu2%7D/commits?pagelen=100", commits(&["b1"], None)),
+    ]);
+    let p = params(&[("workspace", "acme")]);
+    let mut run = Run::start(report("commits"), &p, &config_skipping(2), &mut script).unwrap();
+    let rows = drain(&mut run);
+    assert_eq!(hashes(&rows), ["a1", "b1"]);
+    assert_eq!(rows[1][0], Cell::Text("{u2}".into()), "the repository column holds what the path used");
+    assert_eq!(run.skipped(), 1, "the repository without slug or uuid");
+    drop(run);
+    let mut script = Script::serving(vec![(FIRST, r#"{"values":[{"full_name":"acme/r3"}]}"#.to_string())]);
+    let mut run = Run::start(report("commits"), &p, &config(), &mut script).unwrap();
+    assert_eq!(run.next_batch().unwrap(), Some(vec![]));
+    let error = run.next_batch().unwrap_err();
+    assert_eq!(error.message, "report `repositories`: the object full_name `acme/r3` cannot be read: column `uuid` has no value, and it is never null (a key, or a field Bitbucket always writes). To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration.");
 }

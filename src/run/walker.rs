@@ -7,7 +7,7 @@
 
 use super::fan_out::FanOutWalk;
 use super::pages::Pages;
-use super::{HighWater, Row};
+use super::{Ledger, Row};
 use crate::catalog::{Params, Report};
 use crate::error::Result;
 use crate::url::Url;
@@ -101,13 +101,13 @@ impl Walker {
 
     /// Takes the answer to request `number` (this walk's, and the oldest of
     /// its requests not fed yet) and maps it to rows.
-    pub(super) fn feed(&mut self, number: u64, body: Result<Vec<u8>>, high_water: &mut HighWater) -> Result<Vec<Row>> {
+    pub(super) fn feed(&mut self, number: u64, body: Result<Vec<u8>>, ledger: &mut Ledger) -> Result<Vec<Row>> {
         match &mut self.walk {
             Walk::Pages(pages) => {
                 let dated = self.report.date_field().filter(|_| self.dated);
-                pages.feed(self.report, &self.params, dated, number, body, high_water)
+                pages.feed(self.report, &self.params, dated, number, body, ledger)
             }
-            Walk::FanOut(fan) => fan.feed(self.report, &self.params, number, body, high_water),
+            Walk::FanOut(fan) => fan.feed(self.report, &self.params, number, body, ledger),
         }
     }
 }

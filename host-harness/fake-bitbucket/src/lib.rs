@@ -200,6 +200,10 @@ pub struct FakeOptions {
     /// and send the same bytes again after, so the fake's own time stays
     /// out of what is measured. The dataset must not change meanwhile.
     pub cache_answers: bool,
+    /// Real Bitbucket at its sparest: every object in an answer carries
+    /// only the fields its OpenAPI schema requires (almost none: `type`),
+    /// as a response valid by the document may.
+    pub minimal_objects: bool,
 }
 
 impl Default for FakeOptions {
@@ -218,6 +222,7 @@ impl Default for FakeOptions {
             http1_only: false,
             public_origin: None,
             cache_answers: false,
+            minimal_objects: false,
         }
     }
 }

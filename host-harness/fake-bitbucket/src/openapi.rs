@@ -2,9 +2,12 @@
 //! of Atlassian's OpenAPI document for Bitbucket Cloud API 2.0
 //! (`../shared/bitbucket-openapi.json`)?
 //!
-//! The document is parsed once into a compact table of path templates, each
-//! with its operations (method, `deprecated`, declared query parameters); the
-//! JSON itself is not kept.
+//! The document is parsed once into a table of path templates, each with
+//! its operations (method, `deprecated`, declared query parameters, the
+//! schema of a successful answer); the document is kept for those schemas,
+//! which say what an object must carry ([`OpenApi::required`],
+//! [`OpenApi::minimal`]) and which operations are paginated collections
+//! ([`OpenApi::collections`]).
 //!
 //! Rules (see [`OpenApi::check`]):
 //! - the path (without the `/2.0` prefix) is split on `/` and each segment is
@@ -60,6 +63,7 @@ const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "p
 #[derive(Debug, Clone)]
 pub struct OpenApi {
     templates: Vec<Template>,
+    doc: std::sync::Arc<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +98,8 @@ struct Operation {
     deprecated: bool,
     query: BTreeSet<String>,
     required_query: BTreeSet<String>,
+    /// The schema of the 200 `application/json` answer, as written (often a `$ref`).
+    answer: Option<Value>,
 }
 
 /// How well a template matched: compared lexicographically, larger is better.
@@ -131,6 +137,7 @@ impl OpenApi {
                 let Some(op) = item.get(method) else { continue };
                 let mut operation = Operation {
                     deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                    answer: op.pointer("/responses/200/content/application~1json/schema").cloned(),
                     ..Operation::default()
                 };
                 let own = params_of(doc, op).with_context(|| format!("parameters of {} {raw}", method.to_uppercase()))?;
@@ -152,7 +159,7 @@ impl OpenApi {
             }
             templates.push(Template { raw: raw.clone(), segments, operations });
         }
-        Ok(OpenApi { templates })
+        Ok(OpenApi { templates, doc: std::sync::Arc::new(doc.clone()) })
     }
 
     /// Checks one recorded request; see [`OpenApi::check`].
@@ -221,6 +228,70 @@ impl OpenApi {
         Ok(template.raw.clone())
     }
 
+    /// The templates of every paginated collection a GET reads (its answer
+    /// a `paginated_*` schema) that is not deprecated.
+    pub fn collections(&self) -> Vec<&str> {
+        let paginated = |op: &Operation| {
+            let reference = op.answer.as_ref().and_then(|a| a.get("$ref")).and_then(Value::as_str).unwrap_or("");
+            reference.rsplit('/').next().is_some_and(|name| name.starts_with("paginated_"))
+        };
+        self.templates
+            .iter()
+            .filter(|t| t.operations.get("get").is_some_and(|op| !op.deprecated && paginated(op)))
+            .map(|t| t.raw.as_str())
+            .collect()
+    }
+
+    /// The schema of one object GET `path` answers with: the elements of
+    /// `values` for a paginated collection, else the answer itself.
+    fn object_schema(&self, path: &str) -> Result<&Value, String> {
+        let segments = split_path(path)?;
+        let template = self.match_path(&segments).ok_or_else(|| format!("no template matches {path}"))?;
+        let answer = template.operations.get("get").and_then(|op| op.answer.as_ref());
+        let answer = answer.ok_or_else(|| format!("GET {} has no JSON answer schema", template.raw))?;
+        let answer = resolve(&self.doc, answer).map_err(|e| e.to_string())?;
+        let values = object_parts(&self.doc, answer).0.get("values").copied();
+        Ok(match values.and_then(|v| v.get("items")) {
+            Some(items) => items,
+            None => answer,
+        })
+    }
+
+    /// Whether every object GET `path` answers with must carry the dotted
+    /// `field` (e.g. `author.user.uuid`, through arrays to their elements):
+    /// each step is in its schema's `required`.
+    pub fn required(&self, path: &str, field: &str) -> Result<bool, String> {
+        let doc = &self.doc;
+        let mut schema = self.object_schema(path)?;
+        for step in field.split('.') {
+            schema = elements(doc, schema);
+            let (properties, required) = object_parts(doc, schema);
+            if !required.contains(step) {
+                return Ok(false);
+            }
+            schema = properties.get(step).copied().ok_or_else(|| format!("{step} is required but not described"))?;
+        }
+        Ok(true)
+    }
+
+    /// `body`, an answer to GET `path`, with each object cut down to the
+    /// fields its schema requires (a paginated envelope keeps its own).
+    pub fn minimal(&self, path: &str, body: &Value) -> Value {
+        let Ok(schema) = self.object_schema(path) else { return body.clone() };
+        match body {
+            Value::Object(envelope) if envelope.get("values").is_some_and(Value::is_array) => {
+                let mut out = envelope.clone();
+                if let Some(Value::Array(values)) = out.get_mut("values") {
+                    for value in values {
+                        *value = strip(&self.doc, schema, value, 0);
+                    }
+                }
+                Value::Object(out)
+            }
+            other => strip(&self.doc, schema, other, 0),
+        }
+    }
+
     /// The best-matching template for decoded `segments`, if any.
     fn match_path(&self, segments: &[String]) -> Option<&Template> {
         let mut best: Option<(Rank, &Template)> = None;
@@ -242,6 +313,59 @@ struct Param {
     name: String,
     location: String,
     required: bool,
+}
+
+/// An object schema's properties and required names, through `$ref`s and
+/// `allOf` (Bitbucket's schemas extend `object` that way).
+fn object_parts<'a>(doc: &'a Value, schema: &'a Value) -> (BTreeMap<&'a str, &'a Value>, BTreeSet<&'a str>) {
+    let mut properties = BTreeMap::new();
+    let mut required = BTreeSet::new();
+    let mut pending = vec![schema];
+    let mut steps = 0;
+    while let Some(schema) = pending.pop() {
+        steps += 1;
+        let Ok(schema) = resolve(doc, schema) else { continue };
+        if steps > 64 {
+            break;
+        }
+        if let Some(Value::Object(own)) = schema.get("properties") {
+            properties.extend(own.iter().map(|(k, v)| (k.as_str(), v)));
+        }
+        if let Some(Value::Array(names)) = schema.get("required") {
+            required.extend(names.iter().filter_map(Value::as_str));
+        }
+        if let Some(Value::Array(parts)) = schema.get("allOf") {
+            pending.extend(parts);
+        }
+    }
+    (properties, required)
+}
+
+/// For an array schema, its elements' schema; any other schema as it is.
+fn elements<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    let schema = resolve(doc, schema).unwrap_or(schema);
+    match schema.get("items") {
+        Some(items) if schema.get("type").and_then(Value::as_str) == Some("array") => resolve(doc, items).unwrap_or(items),
+        _ => schema,
+    }
+}
+
+/// `value` with only what `schema` requires, recursively.
+fn strip(doc: &Value, schema: &Value, value: &Value, depth: usize) -> Value {
+    match value {
+        Value::Array(items) if depth < 16 => {
+            Value::Array(items.iter().map(|item| strip(doc, elements(doc, schema), item, depth + 1)).collect())
+        }
+        Value::Object(map) if depth < 16 => {
+            let (properties, required) = object_parts(doc, schema);
+            let kept = map.iter().filter(|(k, _)| required.contains(k.as_str())).map(|(k, v)| {
+                let inner = properties.get(k.as_str()).copied().unwrap_or(&Value::Null);
+                (k.clone(), strip(doc, inner, v, depth + 1))
+            });
+            Value::Object(kept.collect())
+        }
+        other => other.clone(),
+    }
 }
 
 /// Follows a local `$ref` (`#/components/...`), repeatedly.
@@ -428,6 +552,48 @@ mod tests {
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_schemas_say_which_fields_an_object_must_carry() {
+        let statuses = "/repositories/acme/web/commit/abc/statuses";
+        assert_eq!(api().required(statuses, "key"), Ok(true));
+        assert_eq!(api().required(statuses, "state"), Ok(true));
+        assert_eq!(api().required(statuses, "url"), Ok(false));
+        assert_eq!(api().required("/repositories/acme", "uuid"), Ok(false));
+        assert_eq!(api().required("/repositories/acme", "type"), Ok(true), "through allOf: object requires type");
+        assert_eq!(api().required("/repositories/acme/web/pullrequests/1/tasks", "creator.type"), Ok(true));
+        assert_eq!(api().required("/repositories/acme/web/pullrequests/1/tasks", "content.raw"), Ok(false));
+        assert_eq!(api().required("/repositories/acme/web/pullrequests/1/tasks", "creator.uuid"), Ok(false));
+        assert!(api().required("/nowhere", "x").is_err());
+    }
+
+    #[test]
+    fn minimal_answers_keep_only_what_the_schemas_require() {
+        let page = serde_json::json!({"size": 1, "page": 1, "pagelen": 10, "next": "n", "values": [
+            {"type": "task", "id": 3, "state": "RESOLVED", "content": {"raw": "x", "markup": "markdown"},
+             "creator": {"type": "user", "uuid": "{u}"}, "created_on": "c", "updated_on": "u", "resolved_on": "r"}
+        ]});
+        let minimal = api().minimal("/repositories/acme/web/pullrequests/1/tasks", &page);
+        assert_eq!(
+            minimal,
+            serde_json::json!({"size": 1, "page": 1, "pagelen": 10, "next": "n", "values": [
+                {"state": "RESOLVED", "content": {}, "creator": {"type": "user"}, "created_on": "c", "updated_on": "u"}
+            ]})
+        );
+        let repo = serde_json::json!({"type": "repository", "uuid": "{r}", "slug": "web", "owner": {"type": "user"}});
+        assert_eq!(api().minimal("/repositories/acme/web", &repo), serde_json::json!({"type": "repository"}));
+    }
+
+    #[test]
+    fn collections_are_the_paginated_gets_not_deprecated() {
+        let collections = api().collections();
+        assert!(collections.contains(&"/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/tasks"));
+        assert!(collections.contains(&"/workspaces/{workspace}/pullrequests/{selected_user}"));
+        assert!(!collections.contains(&"/repositories"), "deprecated");
+        assert!(!collections.contains(&"/repositories/{workspace}/{repo_slug}/issues"), "deprecated");
+        assert!(!collections.contains(&"/repositories/{workspace}/{repo_slug}"), "one object");
+        assert_eq!(collections.len(), 61);
     }
 
     fn ok(method: &str, path: &str, query: &[(&str, &str)]) -> String {

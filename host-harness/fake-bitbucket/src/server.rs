@@ -54,6 +54,9 @@ struct Shared {
     connections: AtomicU64,
     /// [`FakeOptions::cache_answers`]: successful GET answers by URL.
     cache: Option<Mutex<std::collections::HashMap<String, Reply>>>,
+    /// [`FakeOptions::minimal_objects`]: the document whose schemas say
+    /// what each object keeps.
+    minimal: Option<crate::openapi::OpenApi>,
 }
 
 /// The name of its threads and of its start-up errors.
@@ -103,6 +106,10 @@ impl FakeBitbucket {
             max_in_flight: AtomicUsize::new(0),
             connections: AtomicU64::new(0),
             cache: options.cache_answers.then(Mutex::default),
+            minimal: match options.minimal_objects {
+                true => Some(crate::openapi::OpenApi::shared()?),
+                false => None,
+            },
         });
 
         let serving = shared.clone();
@@ -467,7 +474,11 @@ fn route(shared: &Shared, method: &str, path: &str, query: &[(String, String)]) 
     let decoded: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let req = ApiRequest { dataset: &shared.dataset, raw_path: path, query, link_origin: &shared.link_origin };
-    let body = dispatch(&req, method, &segments)?;
+    let mut body = dispatch(&req, method, &segments)?;
+    if let Some(api) = &shared.minimal {
+        let full: serde_json::Value = serde_json::from_str(&body).map_err(|e| ApiError::new(500, e.to_string()))?;
+        body = api.minimal(rest, &full).to_string();
+    }
     Ok(fields::apply(body, query.iter().filter(|(k, _)| k == "fields").map(|(_, v)| v.as_str())))
 }
 
