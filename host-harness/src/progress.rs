@@ -46,20 +46,38 @@ impl Progress {
     }
 }
 
-/// `1,234 rows · 25 pages · 27 requests (2 retries) · 3.4 s`
+/// `1,234 rows · 25 pages · 27 requests (2 retries) · 3.4 s`, with
+/// `· 3 skipped` before the time when objects were left out.
 pub fn line(summary: &RunSummary, elapsed: Duration) -> String {
     let retries = match summary.retries {
         0 => String::new(),
         1 => " (1 retry)".to_string(),
         n => format!(" ({} retries)", thousands(n)),
     };
+    let skipped = match summary.skipped {
+        0 => String::new(),
+        n => format!(" · {} skipped", thousands(n)),
+    };
     format!(
-        "{} · {} · {}{retries} · {:.1} s",
+        "{} · {} · {}{retries}{skipped} · {:.1} s",
         count(summary.rows, "row"),
         count(summary.pages, "page"),
         count(summary.requests, "request"),
         elapsed.as_secs_f64()
     )
+}
+
+/// What a run left out, said whether or not progress is drawn: nothing is
+/// left out without a word. `None` when it left nothing out.
+pub fn skipped_note(report: &str, summary: &RunSummary) -> Option<String> {
+    let n = summary.skipped;
+    let objects = if n == 1 { "object" } else { "objects" };
+    (n > 0).then(|| {
+        format!(
+            "{report}: {} {objects} left out under \"on_invalid_object\": \"skip\" (objects that could not be read, parents that could not be visited, or objects a collection's size promised and its pages did not hold); without that setting the run fails on the first one and says which.",
+            thousands(n)
+        )
+    })
 }
 
 fn count(n: u64, what: &str) -> String {
@@ -89,6 +107,10 @@ mod tests {
         assert_eq!(line(&summary, Duration::from_millis(3_450)), "12,345 rows · 124 pages · 127 requests (3 retries) · 3.5 s");
         let quiet = RunSummary { rows: 7, pages: 1, requests: 1, ..RunSummary::default() };
         assert_eq!(line(&quiet, Duration::ZERO), "7 rows · 1 page · 1 request · 0.0 s");
+        let skipped = RunSummary { skipped: 1_204, ..quiet };
+        assert_eq!(line(&skipped, Duration::ZERO), "7 rows · 1 page · 1 request · 1,204 skipped · 0.0 s");
+        assert_eq!(skipped_note("commits", &RunSummary { skipped: 0, ..skipped }), None);
+        assert!(skipped_note("commits", &skipped).unwrap().starts_with("commits: 1,204 objects left out under"));
     }
 
     #[test]

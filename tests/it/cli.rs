@@ -424,3 +424,39 @@ fn every_subcommand_help_shows_an_example() {
         assert!(help.contains("Example") && help.contains(&format!("connector-harness {subcommand}")), "{subcommand}: {help}");
     }
 }
+
+#[test]
+fn a_run_that_left_objects_out_says_how_many_on_stderr() {
+    let fake = FakeBitbucket::start(FakeOptions {
+        faults: vec![fake_bitbucket::FaultRule {
+            fault: fake_bitbucket::Fault::WrongTypes,
+            path_contains: Some("/pullrequests".into()),
+            attempts: 1,
+        }],
+        ..FakeOptions::default()
+    })
+    .unwrap();
+    let path = config_file(&fake, "skip");
+    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    config["on_invalid_object"] = Value::from("skip");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let args = [
+        "run",
+        "pull-requests",
+        "--config",
+        path.to_str().unwrap(),
+        "--param",
+        "workspace=acme",
+        "--param",
+        "repository=web-app",
+    ];
+    let out = harness(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "every pull request of the demo's web-app was unreadable");
+    let expected = fake.dataset().pull_request_count("acme", "web-app");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!("pull-requests: {expected} objects left out under \"on_invalid_object\": \"skip\"")),
+        "{stderr}"
+    );
+}

@@ -141,7 +141,7 @@ fn retired_reports_fail_fast_and_send_nothing() {
 }
 
 /// Parameters that make each available report runnable against the demo data.
-fn demo_params(report: &ReportInfo, fake: &FakeBitbucket) -> Vec<(String, String)> {
+pub(crate) fn demo_params(report: &ReportInfo, fake: &FakeBitbucket) -> Vec<(String, String)> {
     let main_commit = fake.dataset().commits("acme", "web-app")[0]["hash"].as_str().unwrap().to_string();
     let mut params = Vec::new();
     for p in &report.params {

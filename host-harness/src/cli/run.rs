@@ -36,6 +36,9 @@ pub fn run_report(
     let summary = session.run_observed(report, params, |cells| Ok(writer.row(cells)?), |counts| progress.update(counts))?;
     writer.finish()?;
     progress.finish(&summary);
+    if let Some(note) = crate::progress::skipped_note(report, &summary) {
+        eprintln!("{note}");
+    }
     Ok(summary)
 }
 

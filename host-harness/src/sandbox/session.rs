@@ -42,6 +42,9 @@ pub struct RunSummary {
     pub retries: u64,
     /// Pages (or objects) it received.
     pub pages: u64,
+    /// Objects left out under `"on_invalid_object": "skip"` (see the WIT's
+    /// `run-progress`).
+    pub skipped: u64,
     /// At the end of a complete run: where an incremental run of the same
     /// report and scope starts (its `changed-after` parameter).
     pub checkpoint: Option<String>,
@@ -177,7 +180,8 @@ impl Session {
         loop {
             let batch = call!(self, |c, s| c.run().call_next_batch(s, run))?;
             let progress = call!(self, |c, s| c.run().call_progress(s, run))?;
-            (summary.requests, summary.retries, summary.pages) = (progress.requests, progress.retries, progress.pages);
+            (summary.requests, summary.retries, summary.pages, summary.skipped) =
+                (progress.requests, progress.retries, progress.pages, progress.skipped);
             let Some(rows) = batch.map_err(|e| self.connector_error(e))? else {
                 summary.checkpoint = call!(self, |c, s| c.run().call_checkpoint(s, run))?;
                 return Ok(summary);

@@ -284,6 +284,7 @@ impl api::GuestRun for Run {
             requests: 0,
             retries: 0,
             pages: self.batches.get(),
+            skipped: 0,
         }
     }
 
