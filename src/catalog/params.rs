@@ -35,6 +35,13 @@ pub const PULL_REQUEST_OR_ALL: Param = Param {
     ..slug_param("pull-request", false, "Pull request id; omit it to cover every pull request (in every state).")
 };
 
+/// The commit parameter of reports that cover every commit (of the
+/// repository, or of every repository) when it is omitted.
+pub const COMMIT_OR_ALL: Param = Param {
+    text: TextRule::RefName,
+    ..slug_param("commit", false, "Commit hash; omit it to cover every commit (newest first; a date narrows them).")
+};
+
 /// A specific date: only what changed (or was created) on or after it.
 pub const SINCE: Param = Param {
     kind: ParamKind::Date,

@@ -29,3 +29,14 @@ pub const COLUMNS: &[Column] = columns![
     opt("parents", Json, "parents", "Parent commits, as a JSON list of {hash}."),
     opt("html_url", Text, "links.html.href", "Web page of the commit."),
 ];
+
+/// Per-commit reports (statuses, comments, code insights, diffstat) cover
+/// every commit (of the repository, or of every repository) when `commit`
+/// is omitted; the commits come newest first, so a date narrows the
+/// commits visited.
+pub const EVERY_COMMIT: FanOut = FanOut {
+    param: "commit",
+    parent: &REPORT,
+    binds: &[("repository", &["repository"]), ("commit", &["hash"])],
+    dates_narrow_parent: true,
+};

@@ -21,3 +21,12 @@ the workspace.",
     cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/environments", ..Cloud::LIST },
     ..LIST
 };
+
+/// Per-environment reports (deployment variables) cover every environment
+/// (of the repository, or of every repository) when `environment` is omitted.
+pub const EVERY_ENVIRONMENT: FanOut = FanOut {
+    param: "environment",
+    parent: &REPORT,
+    binds: &[("repository", &["repository"]), ("environment", &["uuid"])],
+    dates_narrow_parent: false,
+};

@@ -54,7 +54,22 @@ catalog! {
     projects,
     current_user,
     user_emails,
-    user_workspaces,;
+    user_workspaces,
+    commit_statuses,
+    pull_request_statuses,
+    pull_request_tasks,
+    commit_comments,
+    code_insights_reports,
+    code_insights_annotations,
+    commit_diffstat,
+    pipeline_caches,
+    pipeline_schedules,
+    pipeline_known_hosts,
+    pipeline_variables,
+    workspace_pipeline_variables,
+    deployment_variables,
+    repository_runners,
+    workspace_runners,;
     retired:
     FOLLOWERS,
     FOLLOWINGS,

@@ -192,6 +192,22 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
         "user-emails" => d.emails().len(),
         "user-workspaces" => d.user_workspaces().len(),
         "workspace" | "current-user" | "repository-group-permission" => 1,
+        // Per-commit reports run on the newest commit of web-app (`demo_params`).
+        "commit-statuses" => d.commit_statuses(w, r, 0).len(),
+        "commit-comments" => d.commit_comments(w, r, 0).len(),
+        "code-insights-reports" => d.insights_reports(w, r, 0).len(),
+        "code-insights-annotations" => d.insights_annotations(w, r, 0).len(),
+        "commit-diffstat" => d.commit_diffstat(w, r, 0).len(),
+        "pull-request-statuses" => per_pr(&|id| d.pull_request_statuses(w, r, id).len()),
+        "pull-request-tasks" => per_pr(&|id| d.pull_request_tasks(w, r, id).len()),
+        "pipeline-caches" => d.pipeline_caches(w, r).len(),
+        "pipeline-schedules" => d.pipeline_schedules(w, r).len(),
+        "pipeline-known-hosts" => d.pipeline_known_hosts(w, r).len(),
+        "pipeline-variables" => d.pipeline_variables(w, r).len(),
+        "workspace-pipeline-variables" => d.workspace_pipeline_variables(w).len(),
+        "deployment-variables" => (0..d.environment_count(w, r)).map(|e| d.deployment_variables(w, r, e).len()).sum(),
+        "repository-runners" => d.repository_runners(w, r).len(),
+        "workspace-runners" => d.workspace_runners(w).len(),
         _ => return None,
     })
 }
@@ -423,4 +439,34 @@ fn a_workspace_wide_run_with_since_still_visits_every_repository() {
     assert_eq!(whole, per_repo, "the repository listing is not narrowed by the date");
     let listing = fake.requests().into_iter().find(|r| r.path == "/2.0/repositories/acme").unwrap();
     assert!(listing.query_values("q").is_empty(), "{:?}", listing.query);
+}
+
+#[test]
+fn variable_reports_never_output_a_value() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let dataset = fake.dataset();
+    let values = dataset.variable_values();
+    let unsecured = dataset.pipeline_variables("acme", "web-app").into_iter().filter(|v| v["secured"] == false).count();
+    assert!(unsecured > 0, "the fake serves unsecured variables");
+    assert!(dataset.pipeline_variables("acme", "web-app").iter().all(|v| v["value"].is_string() == (v["secured"] == false)));
+    for (report, pairs) in [
+        ("pipeline-variables", &[("workspace", "acme")][..]),
+        ("workspace-pipeline-variables", &[("workspace", "acme")][..]),
+        ("deployment-variables", &[("workspace", "acme")][..]),
+    ] {
+        let rows = rows_of(&config, report, pairs);
+        assert!(!rows.is_empty(), "{report}");
+        for row in &rows {
+            let text = row.to_string();
+            assert!(!text.contains("\"value\""), "{report}: {text}");
+            for value in &values {
+                assert!(!text.contains(value), "{report} output the value {value}: {text}");
+            }
+        }
+        let requests = fake.requests();
+        let fields = requests.iter().flat_map(|r| r.query_values("fields")).collect::<Vec<_>>().join(",");
+        assert!(!fields.contains("values.value"), "{report} asked for values: {fields}");
+    }
+    assert_conforms(&fake);
 }

@@ -9,8 +9,8 @@
 
 use crate::api::{ApiError, ApiRequest, ApiResult};
 use crate::families::{
-    accounts, commits, deployments, permissions, pipelines, pr_activity, pr_comments, pull_requests, refs, repositories, retired,
-    source, workspaces,
+    accounts, commits, deployments, diffstat, permissions, pipeline_config, pipelines, pr_activity, pr_comments, pull_requests,
+    refs, repositories, retired, reviews, source, statuses, workspaces,
 };
 
 /// Routes a request by method and decoded path segments (prefix stripped,
@@ -35,6 +35,8 @@ pub fn dispatch(req: &ApiRequest, method: &str, segments: &[&str]) -> ApiResult 
         ["workspaces", ws, "permissions"] => workspaces::list_members(req, ws, true),
         ["workspaces", ws, "permissions", "repositories", repo] => permissions::list_workspace_repo_permissions(req, ws, repo),
         ["workspaces", ws, "projects"] => workspaces::list_projects(req, ws),
+        ["workspaces", ws, "pipelines-config", "variables"] => pipeline_config::list_workspace_variables(req, ws),
+        ["workspaces", ws, "pipelines-config", "runners"] => pipeline_config::list_workspace_runners(req, ws),
 
         ["repositories", ws] => repositories::list_repositories(req, ws),
         ["repositories", ws, repo] => repositories::get_repository(req, ws, repo),
@@ -44,7 +46,14 @@ pub fn dispatch(req: &ApiRequest, method: &str, segments: &[&str]) -> ApiResult 
         ["repositories", ws, repo, "pullrequests", id, "activity"] => pr_activity::list_pr_activity(req, ws, repo, id),
         ["repositories", ws, repo, "pullrequests", id, "comments"] => pr_comments::list_pr_comments(req, ws, repo, id),
         ["repositories", ws, repo, "pullrequests", id, "commits"] => commits::list_pr_commits(req, ws, repo, id),
+        ["repositories", ws, repo, "pullrequests", id, "statuses"] => statuses::list_pr_statuses(req, ws, repo, id),
+        ["repositories", ws, repo, "pullrequests", id, "tasks"] => reviews::list_pr_tasks(req, ws, repo, id),
         ["repositories", ws, repo, "commits"] => commits::list_commits(req, ws, repo),
+        ["repositories", ws, repo, "commit", c, "statuses"] => statuses::list_commit_statuses(req, ws, repo, c),
+        ["repositories", ws, repo, "commit", c, "comments"] => reviews::list_commit_comments(req, ws, repo, c),
+        ["repositories", ws, repo, "commit", c, "reports"] => statuses::list_insights_reports(req, ws, repo, c),
+        ["repositories", ws, repo, "commit", c, "reports", id, "annotations"] => statuses::list_annotations(req, ws, repo, c, id),
+        ["repositories", ws, repo, "diffstat", spec] => diffstat::get_diffstat(req, ws, repo, spec),
         ["repositories", ws, repo, "refs", "branches"] => refs::list_branches(req, ws, repo),
         ["repositories", ws, repo, "refs", "tags"] => refs::list_tags(req, ws, repo),
         ["repositories", ws, repo, "forks"] => repositories::list_forks(req, ws, repo),
@@ -58,6 +67,14 @@ pub fn dispatch(req: &ApiRequest, method: &str, segments: &[&str]) -> ApiResult 
         ["repositories", ws, repo, "pipelines"] => pipelines::list_pipelines(req, ws, repo),
         ["repositories", ws, repo, "pipelines", id] => pipelines::get_pipeline(req, ws, repo, id),
         ["repositories", ws, repo, "pipelines", id, "steps"] => pipelines::list_steps(req, ws, repo, id),
+        ["repositories", ws, repo, "pipelines-config", "caches"] => pipeline_config::list_caches(req, ws, repo),
+        ["repositories", ws, repo, "pipelines-config", "runners"] => pipeline_config::list_repo_runners(req, ws, repo),
+        ["repositories", ws, repo, "pipelines_config", "schedules"] => pipeline_config::list_schedules(req, ws, repo),
+        ["repositories", ws, repo, "pipelines_config", "ssh", "known_hosts"] => pipeline_config::list_known_hosts(req, ws, repo),
+        ["repositories", ws, repo, "pipelines_config", "variables"] => pipeline_config::list_repo_variables(req, ws, repo),
+        ["repositories", ws, repo, "deployments_config", "environments", env, "variables"] => {
+            pipeline_config::list_deployment_variables(req, ws, repo, env)
+        }
         ["repositories", ws, repo, "deployments"] => deployments::list_deployments(req, ws, repo),
         ["repositories", ws, repo, "environments"] => deployments::list_environments(req, ws, repo),
         ["repositories", ws, repo, "src", rest @ ..] => source::get_src(req, ws, repo, rest),

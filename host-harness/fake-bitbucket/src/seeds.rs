@@ -68,6 +68,32 @@ pub(crate) enum Seed {
     Comment = 61,
     /// The commits of a pull request (`commits`).
     PullRequestCommits = 62,
+    /// Commit build statuses (`statuses`).
+    CommitStatus = 100,
+    /// Pull request build statuses (`statuses`).
+    PullRequestStatus = 101,
+    /// Code Insights reports (`statuses`).
+    InsightsReport = 102,
+    /// Code Insights annotations (`statuses`).
+    Annotation = 103,
+    /// Pull request tasks (`reviews`).
+    Task = 104,
+    /// Commit comments (`reviews`).
+    CommitComment = 105,
+    /// Files changed by a commit (`diffstat`).
+    Diffstat = 106,
+    /// Pipeline caches (`pipeline_config`).
+    PipelineCache = 107,
+    /// Pipeline schedules (`pipeline_config`).
+    PipelineSchedule = 108,
+    /// Pipelines SSH known hosts (`pipeline_config`).
+    KnownHost = 109,
+    /// Pipeline variables, repository and workspace (`pipeline_config`).
+    PipelineVariable = 110,
+    /// Deployment environment variables (`pipeline_config`).
+    DeploymentVariable = 111,
+    /// Pipelines runners, repository and workspace (`pipeline_config`).
+    Runner = 112,
 }
 
 impl Seed {

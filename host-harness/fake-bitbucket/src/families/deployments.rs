@@ -17,7 +17,7 @@ impl Dataset {
         self.spec.deployments_per_repo
     }
 
-    fn environment_uuid(&self, w: usize, r: usize, e: usize) -> String {
+    pub(crate) fn environment_uuid(&self, w: usize, r: usize, e: usize) -> String {
         uuid(&[self.spec.seed, Seed::Environment.key(), w as u64, r as u64, e as u64])
     }
 

@@ -17,12 +17,20 @@
 //! - `pipelines`: pipelines and their steps;
 //! - `deployments`: deployments and environments;
 //! - `source`: the `src` tree;
+//! - `statuses`: commit and pull-request build statuses, Code Insights
+//!   reports and annotations;
+//! - `reviews`: pull-request tasks, commit comments;
+//! - `diffstat`: the files a commit changed;
+//! - `pipeline_config`: pipeline caches, schedules, SSH known hosts,
+//!   variables (repository, workspace, deployment environment), runners;
 //! - `retired`: removed endpoints (410 / 404 as on Bitbucket).
 
 pub(crate) mod accounts;
 pub(crate) mod commits;
 pub(crate) mod deployments;
+pub(crate) mod diffstat;
 pub(crate) mod permissions;
+pub(crate) mod pipeline_config;
 pub(crate) mod pipelines;
 pub(crate) mod pr_activity;
 pub(crate) mod pr_comments;
@@ -31,5 +39,7 @@ pub(crate) mod pull_requests;
 pub(crate) mod refs;
 pub(crate) mod repositories;
 pub(crate) mod retired;
+pub(crate) mod reviews;
 pub(crate) mod source;
+pub(crate) mod statuses;
 pub(crate) mod workspaces;

@@ -200,8 +200,7 @@ impl Dataset {
         let source_branch = source_branch.as_str();
         let raw = description.as_deref().unwrap_or("");
         let author = &self.users[author];
-        let source_hash = sha1_like(&[seed, Seed::PullRequestHash.key(), w as u64, r as u64, u64::from(id)]);
-        let dest_hash = self.commit_hash_at(w, r, created).unwrap_or_else(|| source_hash.clone());
+        let (source_hash, dest_hash) = self.pr_hashes(w, r, id, created);
         let merge_hash = (state == PrState::Merged).then(|| {
             self.commit_hash_at(w, r, updated)
                 .unwrap_or_else(|| sha1_like(&[seed, Seed::PullRequestHash.key(), w as u64, r as u64, u64::from(id), 1]))
@@ -291,6 +290,14 @@ impl Dataset {
                     .href("statuses", &format!("{api}/statuses"));
             });
         })
+    }
+
+    /// The source and destination commit hashes of pull request `id`
+    /// created at `created` (microseconds; `PrCore::created`).
+    pub(crate) fn pr_hashes(&self, w: usize, r: usize, id: u32, created: i64) -> (String, String) {
+        let source = sha1_like(&[self.spec.seed, Seed::PullRequestHash.key(), w as u64, r as u64, u64::from(id)]);
+        let dest = self.commit_hash_at(w, r, created).unwrap_or_else(|| source.clone());
+        (source, dest)
     }
 
     pub(crate) fn pr_index(&self, workspace: &str, repo: &str, id: u64) -> Option<(usize, usize, u32)> {
