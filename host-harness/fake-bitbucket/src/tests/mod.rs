@@ -15,12 +15,15 @@ mod commits;
 mod dataset;
 mod faults;
 mod fields;
+mod keys;
 mod pipelines;
 mod pull_requests;
 mod refs;
 mod repositories;
 mod retired;
 mod server;
+mod settings;
+mod snippets;
 mod source;
 mod workspaces;
 
