@@ -148,8 +148,15 @@ fn demo_params(report: &ReportInfo, fake: &FakeBitbucket) -> Vec<(String, String
         let value = match p.name.as_str() {
             "workspace" => "acme".to_string(),
             "repository" => "web-app".to_string(),
+            "commit" if report.id == "file-history" => "main".to_string(),
             "commit" => main_commit.clone(),
+            "path" if report.id == "file-history" => "src/main.rs".to_string(),
+            // A pool user who authored pull requests; `ssh-keys` and
+            // `gpg-keys` leave it out (the `current-user` fan-out).
+            "user" if report.id == "user-pull-requests" => pull_request_author(fake),
+            // `snippet` left out: every snippet (the `snippets` fan-out).
             "group" => first_group(fake),
+            "project" => fake.dataset().project_keys("acme")[0].clone(),
             _ => continue,
         };
         params.push((p.name.clone(), value));
@@ -191,9 +198,34 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
         "projects" => d.projects(w).len(),
         "user-emails" => d.emails().len(),
         "user-workspaces" => d.user_workspaces().len(),
+        "default-reviewers" => d.default_reviewers(w, r).len(),
+        "effective-default-reviewers" => d.effective_default_reviewers_of(w, r).len(),
+        "project-default-reviewers" => d.project_default_reviewers_of(w, &d.project_keys(w)[0]).len(),
+        "project-deploy-keys" => d.project_deploy_keys(w, &d.project_keys(w)[0]).len(),
+        "project-user-permissions" => d.project_user_permissions(w, &d.project_keys(w)[0]).len(),
+        "project-group-permissions" => d.project_group_permissions(w, &d.project_keys(w)[0]).len(),
+        "deploy-keys" => d.deploy_keys(w, r).len(),
+        "webhooks" => d.repository_webhooks(w, r).len(),
+        "workspace-webhooks" => d.workspace_webhooks(w).len(),
+        "workspace-repository-permissions" => d.workspace_repository_permissions(w).len(),
+        "user-repository-permissions" => d.my_repository_permissions(w).len(),
+        // `user` omitted: the authenticated user's (the `current-user` fan-out).
+        "ssh-keys" => d.ssh_keys(d.current_user()["uuid"].as_str().unwrap()).len(),
+        "gpg-keys" => d.gpg_keys(d.current_user()["uuid"].as_str().unwrap()).len(),
+        "user-pull-requests" => d.user_pull_requests(w, &pull_request_author(fake)).len(),
+        "refs" => d.refs(w, r).len(),
+        "file-history" => d.file_history(w, r, "src/main.rs").len(),
+        "snippets" => d.snippets(w).len(),
+        "snippet-comments" => d.snippets(w).iter().map(|s| d.snippet_comments(w, s["id"].as_str().unwrap()).len()).sum(),
+        "snippet-commits" => d.snippets(w).iter().map(|s| d.snippet_commits(w, s["id"].as_str().unwrap()).len()).sum(),
         "workspace" | "current-user" | "repository-group-permission" => 1,
         _ => return None,
     })
+}
+
+/// The author of `acme/web-app`'s first pull request.
+fn pull_request_author(fake: &FakeBitbucket) -> String {
+    fake.dataset().pull_request("acme", "web-app", 1).unwrap()["author"]["uuid"].as_str().unwrap().to_string()
 }
 
 fn first_group(fake: &FakeBitbucket) -> String {
