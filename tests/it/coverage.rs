@@ -322,6 +322,35 @@ fn omitting_the_repository_covers_every_repository_of_the_workspace() {
     assert_conforms(&fake);
 }
 
+#[test]
+fn omitted_projects_snippets_and_users_are_every_project_every_snippet_and_the_caller() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let d = fake.dataset();
+    let keys = d.project_keys("acme");
+    let rows = rows_of(&config, "project-user-permissions", &[("workspace", "acme")]);
+    assert_eq!(rows.len(), keys.iter().map(|k| d.project_user_permissions("acme", k).len()).sum::<usize>());
+    let seen: BTreeSet<&str> = rows.iter().map(|r| r["project"].as_str().unwrap()).collect();
+    assert_eq!(seen.len(), keys.len());
+
+    let snippets = d.snippets("acme");
+    let rows = rows_of(&config, "snippet-commits", &[("workspace", "acme")]);
+    assert_eq!(rows.len(), snippets.iter().map(|s| d.snippet_commits("acme", s["id"].as_str().unwrap()).len()).sum::<usize>());
+
+    // The authenticated user: one `/user`, then its own collection.
+    fake.clear_requests();
+    let me = d.current_user()["uuid"].as_str().unwrap().to_string();
+    let rows = rows_of(&config, "ssh-keys", &[]);
+    assert_eq!(rows.len(), d.ssh_keys(&me).len());
+    assert!(rows.iter().all(|r| r["owner_uuid"] == me.as_str()));
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    let encoded = me.replace('{', "%7B").replace('}', "%7D");
+    assert_eq!(paths, ["/2.0/user".to_string(), format!("/2.0/users/{encoded}/ssh-keys")]);
+    // The caller authored no pull request in the fake: an empty run, not an error.
+    assert!(rows_of(&config, "user-pull-requests", &[("workspace", "acme")]).is_empty());
+    assert_conforms(&fake);
+}
+
 fn timestamp(row: &Value, column: &str) -> i64 {
     let text = row[column].as_str().unwrap_or_else(|| panic!("{column} in {row}"));
     // RFC 3339 as the fake writes it; compare as text after normalising to UTC seconds.
