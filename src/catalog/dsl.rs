@@ -150,6 +150,9 @@ pub enum TextRule {
     /// A path inside the repository: spans segments, and, omitted, leaves
     /// the trailing slash of the root.
     RepoPath,
+    /// A user's {UUID} or Atlassian account id (`557058:…`): one path
+    /// segment that may hold `:`.
+    Account,
 }
 
 /// Where a column's value comes from.

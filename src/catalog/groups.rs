@@ -20,6 +20,9 @@ pub const REPOSITORY_SLUG: Column = param_col("repository", "repository", "Slug 
 /// The slug of the workspace the report ran on.
 pub const WORKSPACE_SLUG: Column = param_col("workspace", "workspace", "Workspace slug.");
 
+/// The key of the project the report ran on.
+pub const PROJECT_KEY: Column = param_col("project", "project", "Key of the project.");
+
 /// The number of the pull request the report ran on.
 pub const PULL_REQUEST_ID: Column =
     Column { ty: ColumnType::Integer, ..param_col("pull_request_id", "pull-request", "The pull request.") };

@@ -42,6 +42,22 @@ pub const COMMIT_OR_ALL: Param = Param {
     ..slug_param("commit", false, "Commit hash; omit it to cover every commit (newest first; a date narrows them).")
 };
 
+/// The project parameter of reports that cover every project of the
+/// workspace when it is omitted.
+pub const PROJECT_OR_ALL: Param = slug_param("project", false, "Project key; omit it to cover every project of the workspace.");
+
+/// The user parameter of reports that read the authenticated user's own
+/// objects when it is omitted.
+pub const USER_OR_ME: Param = Param {
+    text: TextRule::Account,
+    ..slug_param("user", false, "User {UUID} or Atlassian account id; omit it for the authenticated user.")
+};
+
+/// The snippet parameter of reports that cover every snippet of the
+/// workspace when it is omitted.
+pub const SNIPPET_OR_ALL: Param =
+    slug_param("snippet", false, "Snippet id (the encoded id in its URL); omit it to cover every snippet of the workspace.");
+
 /// A specific date: only what changed (or was created) on or after it.
 pub const SINCE: Param = Param {
     kind: ParamKind::Date,
@@ -223,7 +239,11 @@ fn validate(param: &Param, value: &str) -> Result<String> {
         ParamKind::Text => {
             // Allow what slugs and {UUID}s use; a ref name may also hold `/`
             // (percent-encoded into one path segment).
-            let extra = if param.text == TextRule::RefName { "/" } else { "" };
+            let extra = match param.text {
+                TextRule::RefName => "/",
+                TextRule::Account => ":",
+                _ => "",
+            };
             let ok = value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~{}".contains(c) || extra.contains(c))
                 && value != "."
                 && value != "..";

@@ -19,3 +19,8 @@ workspace use `workspace-members`.",
     cloud: Cloud { endpoint: "/user", shape: Shape::Object, ..Cloud::LIST },
     ..LIST
 };
+
+/// Per-user reports read the authenticated user's own objects when `user`
+/// is omitted (one parent row: its `{uuid}`).
+pub const CURRENT_USER: FanOut =
+    FanOut { param: "user", parent: &REPORT, binds: &[("user", &["uuid"])], dates_narrow_parent: false };

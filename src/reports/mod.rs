@@ -69,7 +69,26 @@ catalog! {
     workspace_pipeline_variables,
     deployment_variables,
     repository_runners,
-    workspace_runners,;
+    workspace_runners,
+    default_reviewers,
+    effective_default_reviewers,
+    project_default_reviewers,
+    project_deploy_keys,
+    project_user_permissions,
+    project_group_permissions,
+    deploy_keys,
+    webhooks,
+    workspace_webhooks,
+    workspace_repository_permissions,
+    user_repository_permissions,
+    ssh_keys,
+    gpg_keys,
+    user_pull_requests,
+    refs,
+    file_history,
+    snippets,
+    snippet_comments,
+    snippet_commits,;
     retired:
     FOLLOWERS,
     FOLLOWINGS,
@@ -159,6 +178,18 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "non-null columns whose fields Bitbucket may leave out: {wrong:#?}");
+    }
+
+    #[test]
+    fn a_user_is_a_uuid_or_an_account_id_in_one_path_segment() {
+        let keys = find("ssh-keys").unwrap();
+        for ok in ["{9fccf50a-4f27-400b-8174-2e446d430a9d}", "557058:44324951-90f0-45d0-ad91-2d7a69cbae06", "f8a305945c6f30f0"] {
+            assert_eq!(keys.validate_value("user", ok).unwrap(), ok);
+        }
+        for bad in ["a/b", "..", "x?y", "557058:a b"] {
+            assert!(keys.validate_value("user", bad).is_err(), "{bad}");
+        }
+        assert!(find("deploy-keys").unwrap().validate_value("repository", "a:b").is_err(), "slugs hold no `:`");
     }
 
     #[test]

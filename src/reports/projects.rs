@@ -22,3 +22,8 @@ pub const REPORT: Report = Report {
     cloud: Cloud { endpoint: "/workspaces/{workspace}/projects", ..Cloud::LIST },
     ..LIST
 };
+
+/// Per-project reports cover every project of the workspace when `project`
+/// is omitted.
+pub const EVERY_PROJECT: FanOut =
+    FanOut { param: "project", parent: &REPORT, binds: &[("project", &["key"])], dates_narrow_parent: false };

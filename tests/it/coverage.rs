@@ -148,8 +148,15 @@ pub(crate) fn demo_params(report: &ReportInfo, fake: &FakeBitbucket) -> Vec<(Str
         let value = match p.name.as_str() {
             "workspace" => "acme".to_string(),
             "repository" => "web-app".to_string(),
+            "commit" if report.id == "file-history" => "main".to_string(),
             "commit" => main_commit.clone(),
+            "path" if report.id == "file-history" => "src/main.rs".to_string(),
+            // A pool user who authored pull requests; `ssh-keys` and
+            // `gpg-keys` leave it out (the `current-user` fan-out).
+            "user" if report.id == "user-pull-requests" => pull_request_author(fake),
+            // `snippet` left out: every snippet (the `snippets` fan-out).
             "group" => first_group(fake),
+            "project" => fake.dataset().project_keys("acme")[0].clone(),
             _ => continue,
         };
         params.push((p.name.clone(), value));
@@ -191,6 +198,26 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
         "projects" => d.projects(w).len(),
         "user-emails" => d.emails().len(),
         "user-workspaces" => d.user_workspaces().len(),
+        "default-reviewers" => d.default_reviewers(w, r).len(),
+        "effective-default-reviewers" => d.effective_default_reviewers_of(w, r).len(),
+        "project-default-reviewers" => d.project_default_reviewers_of(w, &d.project_keys(w)[0]).len(),
+        "project-deploy-keys" => d.project_deploy_keys(w, &d.project_keys(w)[0]).len(),
+        "project-user-permissions" => d.project_user_permissions(w, &d.project_keys(w)[0]).len(),
+        "project-group-permissions" => d.project_group_permissions(w, &d.project_keys(w)[0]).len(),
+        "deploy-keys" => d.deploy_keys(w, r).len(),
+        "webhooks" => d.repository_webhooks(w, r).len(),
+        "workspace-webhooks" => d.workspace_webhooks(w).len(),
+        "workspace-repository-permissions" => d.workspace_repository_permissions(w).len(),
+        "user-repository-permissions" => d.my_repository_permissions(w).len(),
+        // `user` omitted: the authenticated user's (the `current-user` fan-out).
+        "ssh-keys" => d.ssh_keys(d.current_user()["uuid"].as_str().unwrap()).len(),
+        "gpg-keys" => d.gpg_keys(d.current_user()["uuid"].as_str().unwrap()).len(),
+        "user-pull-requests" => d.user_pull_requests(w, &pull_request_author(fake)).len(),
+        "refs" => d.refs(w, r).len(),
+        "file-history" => d.file_history(w, r, "src/main.rs").len(),
+        "snippets" => d.snippets(w).len(),
+        "snippet-comments" => d.snippets(w).iter().map(|s| d.snippet_comments(w, s["id"].as_str().unwrap()).len()).sum(),
+        "snippet-commits" => d.snippets(w).iter().map(|s| d.snippet_commits(w, s["id"].as_str().unwrap()).len()).sum(),
         "workspace" | "current-user" | "repository-group-permission" => 1,
         // Per-commit reports run on the newest commit of web-app (`demo_params`).
         "commit-statuses" => d.commit_statuses(w, r, 0).len(),
@@ -210,6 +237,11 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
         "workspace-runners" => d.workspace_runners(w).len(),
         _ => return None,
     })
+}
+
+/// The author of `acme/web-app`'s first pull request.
+fn pull_request_author(fake: &FakeBitbucket) -> String {
+    fake.dataset().pull_request("acme", "web-app", 1).unwrap()["author"]["uuid"].as_str().unwrap().to_string()
 }
 
 fn first_group(fake: &FakeBitbucket) -> String {
@@ -303,6 +335,35 @@ fn omitting_the_repository_covers_every_repository_of_the_workspace() {
     // One listing of the repositories, then each repository's pages.
     let pages: usize = repos.iter().map(|r| dataset.commits("acme", r).len().div_ceil(100).max(1)).sum();
     assert_eq!(fake.requests().len(), 1 + pages);
+    assert_conforms(&fake);
+}
+
+#[test]
+fn omitted_projects_snippets_and_users_are_every_project_every_snippet_and_the_caller() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let d = fake.dataset();
+    let keys = d.project_keys("acme");
+    let rows = rows_of(&config, "project-user-permissions", &[("workspace", "acme")]);
+    assert_eq!(rows.len(), keys.iter().map(|k| d.project_user_permissions("acme", k).len()).sum::<usize>());
+    let seen: BTreeSet<&str> = rows.iter().map(|r| r["project"].as_str().unwrap()).collect();
+    assert_eq!(seen.len(), keys.len());
+
+    let snippets = d.snippets("acme");
+    let rows = rows_of(&config, "snippet-commits", &[("workspace", "acme")]);
+    assert_eq!(rows.len(), snippets.iter().map(|s| d.snippet_commits("acme", s["id"].as_str().unwrap()).len()).sum::<usize>());
+
+    // The authenticated user: one `/user`, then its own collection.
+    fake.clear_requests();
+    let me = d.current_user()["uuid"].as_str().unwrap().to_string();
+    let rows = rows_of(&config, "ssh-keys", &[]);
+    assert_eq!(rows.len(), d.ssh_keys(&me).len());
+    assert!(rows.iter().all(|r| r["owner_uuid"] == me.as_str()));
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    let encoded = me.replace('{', "%7B").replace('}', "%7D");
+    assert_eq!(paths, ["/2.0/user".to_string(), format!("/2.0/users/{encoded}/ssh-keys")]);
+    // The caller authored no pull request in the fake: an empty run, not an error.
+    assert!(rows_of(&config, "user-pull-requests", &[("workspace", "acme")]).is_empty());
     assert_conforms(&fake);
 }
 

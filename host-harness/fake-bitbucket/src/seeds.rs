@@ -94,6 +94,20 @@ pub(crate) enum Seed {
     DeploymentVariable = 111,
     /// Pipelines runners, repository and workspace (`pipeline_config`).
     Runner = 112,
+    /// Default reviewers of repositories and projects (`reviewers`).
+    DefaultReviewer = 200,
+    /// Deploy keys of repositories and projects (`keys`).
+    DeployKey = 201,
+    /// SSH and GPG keys of accounts (`keys`).
+    UserKey = 202,
+    /// Webhooks of repositories and workspaces (`hooks`).
+    Webhook = 203,
+    /// Explicit user and group permissions of projects (`permissions`).
+    ProjectPermission = 204,
+    /// Snippets, their comments and commits (`snippets`).
+    Snippet = 205,
+    /// The commits that changed a file (`source`).
+    FileHistory = 206,
 }
 
 impl Seed {

@@ -1,11 +1,12 @@
 //! Permissions: branch restrictions (`kind` / `pattern` filters), explicit
 //! user and group permissions (`permissions-config`), the groups, and the
-//! workspace-level `…/permissions/repositories/{repo}`; handlers and
-//! accessors.
+//! workspace-level `…/permissions/repositories[/{repo}]`, the caller's own
+//! `/user/workspaces/{workspace}/permissions/repositories`, and projects'
+//! explicit user and group permissions; handlers and accessors.
 
-use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
+use crate::api::{list, resolve_repo, resolve_workspace, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{brace_encode, parse, pick_distinct, Dataset, WEB};
-use crate::families::workspaces::WsRole;
+use crate::families::workspaces::{resolve_project, WsRole, PROJECTS};
 use crate::json::object;
 use crate::paging::LIST;
 use crate::seeds::Seed;
@@ -159,6 +160,26 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// The caller's permission on repository `r`: admin where it administers
+    /// the workspace, else write or read.
+    pub(crate) fn my_repo_permission_json(&self, w: usize, r: usize) -> String {
+        let repo = &self.workspaces[w].repos[r];
+        let mut rng = Rng::new(&[self.spec.seed, Seed::WorkspaceRepoPermission.key(), w as u64, r as u64, u64::MAX]);
+        let permission = match (self.is_workspace_admin(w), rng.chance(1, 2)) {
+            (true, _) => "admin",
+            (false, true) => "write",
+            (false, false) => "read",
+        };
+        object(|o| {
+            o.plain("type", "repository_permission")
+                .plain("permission", permission)
+                .raw("user", &self.me_json())
+                .raw("repository", &repo.ref_json);
+        })
+    }
+}
+
 const REPO_PERMISSION_FIELDS: &[&str] = &["type", "permission", "user", "repository"];
 
 /// `GET /workspaces/{workspace}/permissions/repositories/{repo_slug}`: member order, BBQL `q`.
@@ -167,6 +188,24 @@ pub fn list_workspace_repo_permissions(req: &ApiRequest, ws: &str, repo: &str) -
     let ds = req.dataset;
     let members = ds.members_of(w);
     list(req, LIST, Some(REPO_PERMISSION_FIELDS), members.len(), |i| ds.repo_permission_json(w, r, members[i]))
+}
+
+/// `GET /workspaces/{workspace}/permissions/repositories`: every repository
+/// (listing order), each with one permission per member (member order); BBQL `q`.
+pub fn list_all_workspace_repo_permissions(req: &ApiRequest, ws: &str) -> ApiResult {
+    let w = resolve_workspace(req, ws)?;
+    let ds = req.dataset;
+    let members = ds.members_of(w);
+    let n = members.len();
+    list(req, LIST, Some(REPO_PERMISSION_FIELDS), ds.n_repos(w) * n, |i| ds.repo_permission_json(w, i / n, members[i % n]))
+}
+
+/// `GET /user/workspaces/{workspace}/permissions/repositories`: the caller's
+/// permission on each repository (listing order); BBQL `q`.
+pub fn list_my_repo_permissions(req: &ApiRequest, ws: &str) -> ApiResult {
+    let w = resolve_workspace(req, ws)?;
+    let ds = req.dataset;
+    list(req, LIST, Some(REPO_PERMISSION_FIELDS), ds.n_repos(w), |r| ds.my_repo_permission_json(w, r))
 }
 
 /// `…/branch-restrictions`: id order; `kind` and `pattern` filter exactly.
@@ -249,5 +288,134 @@ impl Dataset {
         self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
             self.members_of(w).into_iter().map(|m| parse(&self.repo_permission_json(w, r, m))).collect()
         })
+    }
+}
+
+impl Dataset {
+    /// Explicit user permissions of project `p`: 2-4 workspace members, the
+    /// first an admin (pool order).
+    pub(crate) fn project_user_permissions_of(&self, w: usize, p: usize) -> Vec<(usize, &'static str)> {
+        let seed = self.spec.seed;
+        let members = self.members_of(w);
+        let n = 2 + (mix(&[seed, Seed::ProjectPermission.key(), w as u64, p as u64]) % 3) as usize;
+        let mut rng = Rng::new(&[seed, Seed::ProjectPermission.key(), w as u64, p as u64, 1]);
+        let mut users: Vec<usize> = pick_distinct(&mut rng, members.len(), n, None).into_iter().map(|i| members[i].0).collect();
+        users.sort_unstable();
+        users
+            .into_iter()
+            .enumerate()
+            .map(|(k, u)| {
+                let permission = match (k, rng.below(3)) {
+                    (0, _) => "admin",
+                    (_, 0) => "create-repo",
+                    (_, 1) => "write",
+                    _ => "read",
+                };
+                (u, permission)
+            })
+            .collect()
+    }
+
+    pub(crate) fn project_user_permission_json(&self, w: usize, p: usize, (u, permission): (usize, &str)) -> String {
+        let api_root = self.api_root.as_str();
+        let user = &self.users[u];
+        let (key, _) = PROJECTS[p];
+        object(|o| {
+            o.plain("type", "project_user_permission")
+                .plain("permission", permission)
+                .raw("user", &user.json)
+                .raw("project", self.project_ref_json(w, p))
+                .obj("links", |l| {
+                    l.href(
+                        "self",
+                        &format!(
+                            "{api_root}/workspaces/{}/projects/{key}/permissions-config/users/{}",
+                            self.workspaces[w].slug,
+                            brace_encode(&user.uuid)
+                        ),
+                    );
+                });
+        })
+    }
+
+    /// Explicit group permissions of project `p`: administrators (admin) and
+    /// developers (create-repo on the first project, write on the others).
+    pub(crate) fn project_group_permissions_of(&self, _w: usize, p: usize) -> Vec<(usize, &'static str)> {
+        vec![(0, "admin"), (1, if p == 0 { "create-repo" } else { "write" })]
+    }
+
+    pub(crate) fn project_group_permission_json(&self, w: usize, p: usize, (g, permission): (usize, &str)) -> String {
+        let api_root = self.api_root.as_str();
+        let (key, _) = PROJECTS[p];
+        object(|o| {
+            o.plain("type", "project_group_permission")
+                .plain("permission", permission)
+                .raw("group", &self.group_json(w, g))
+                .raw("project", self.project_ref_json(w, p))
+                .obj("links", |l| {
+                    l.href(
+                        "self",
+                        &format!(
+                            "{api_root}/workspaces/{}/projects/{key}/permissions-config/groups/{}",
+                            self.workspaces[w].slug, GROUPS[g].0
+                        ),
+                    );
+                });
+        })
+    }
+}
+
+/// `…/projects/{project_key}/permissions-config/users` (no BBQL).
+pub fn list_project_user_permissions(req: &ApiRequest, ws: &str, key: &str) -> ApiResult {
+    let (w, p) = resolve_project(req, ws, key)?;
+    let ds = req.dataset;
+    let perms = ds.project_user_permissions_of(w, p);
+    list(req, LIST, None, perms.len(), |i| ds.project_user_permission_json(w, p, perms[i]))
+}
+
+/// `…/projects/{project_key}/permissions-config/groups` (no BBQL).
+pub fn list_project_group_permissions(req: &ApiRequest, ws: &str, key: &str) -> ApiResult {
+    let (w, p) = resolve_project(req, ws, key)?;
+    let ds = req.dataset;
+    let perms = ds.project_group_permissions_of(w, p);
+    list(req, LIST, None, perms.len(), |i| ds.project_group_permission_json(w, p, perms[i]))
+}
+
+impl Dataset {
+    /// `…/projects/{key}/permissions-config/users` (2-4).
+    pub fn project_user_permissions(&self, workspace: &str, key: &str) -> Vec<Value> {
+        self.find_project(workspace, key).map_or_else(Vec::new, |(w, p)| {
+            self.project_user_permissions_of(w, p)
+                .into_iter()
+                .map(|x| parse(&self.project_user_permission_json(w, p, x)))
+                .collect()
+        })
+    }
+
+    /// `…/projects/{key}/permissions-config/groups` (2).
+    pub fn project_group_permissions(&self, workspace: &str, key: &str) -> Vec<Value> {
+        self.find_project(workspace, key).map_or_else(Vec::new, |(w, p)| {
+            self.project_group_permissions_of(w, p)
+                .into_iter()
+                .map(|x| parse(&self.project_group_permission_json(w, p, x)))
+                .collect()
+        })
+    }
+}
+
+impl Dataset {
+    /// `GET /workspaces/{workspace}/permissions/repositories`: repositories
+    /// times members, repository by repository.
+    pub fn workspace_repository_permissions(&self, workspace: &str) -> Vec<Value> {
+        self.find_workspace(workspace).map_or_else(Vec::new, |w| {
+            let members = self.members_of(w);
+            (0..self.n_repos(w)).flat_map(|r| members.iter().map(move |m| parse(&self.repo_permission_json(w, r, *m)))).collect()
+        })
+    }
+
+    /// `GET /user/workspaces/{workspace}/permissions/repositories` (one per repository).
+    pub fn my_repository_permissions(&self, workspace: &str) -> Vec<Value> {
+        self.find_workspace(workspace)
+            .map_or_else(Vec::new, |w| (0..self.n_repos(w)).map(|r| parse(&self.my_repo_permission_json(w, r))).collect())
     }
 }

@@ -363,16 +363,7 @@ pub(crate) fn list_pull_requests(req: &ApiRequest, ws: &str, repo: &str) -> ApiR
         let ids = pull_requests_matching(req.dataset, w, r, q)?;
         return paginate(req, PULL_REQUESTS, ids.len(), |range| ids[range].iter().map(|&id| write(id)).collect());
     }
-    let mut mask = 0u8;
-    for s in req.params("state") {
-        let state = PrState::parse(s).ok_or_else(|| {
-            ApiError::bad_request(format!("Invalid state '{s}': expected one of OPEN, MERGED, DECLINED, SUPERSEDED"))
-        })?;
-        mask |= state.bit();
-    }
-    if mask == 0 {
-        mask = PrState::Open.bit();
-    }
+    let mask = state_mask(req)?;
     let ids = req.dataset.pull_request_ids(w, r, mask);
     paginate(req, PULL_REQUESTS, ids.len(), |range| ids[range].iter().map(|&id| write(id)).collect())
 }
@@ -388,6 +379,46 @@ pub(crate) fn get_pull_request(req: &ApiRequest, ws: &str, repo: &str, id: &str)
         }
         _ => Err(ApiError::not_found(format!("Pull request {id} not found"))),
     }
+}
+
+/// The states asked for by `state` (repeatable; OPEN when none), as a mask.
+fn state_mask(req: &ApiRequest) -> Result<u8, ApiError> {
+    let mut mask = 0u8;
+    for s in req.params("state") {
+        let state = PrState::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!("Invalid state '{s}': expected one of OPEN, MERGED, DECLINED, SUPERSEDED"))
+        })?;
+        mask |= state.bit();
+    }
+    Ok(if mask == 0 { PrState::Open.bit() } else { mask })
+}
+
+impl Dataset {
+    /// `(repo, id)` of the pull requests of workspace `w` authored by pool
+    /// user `author` whose state is in `mask`: repository order, then id.
+    pub(crate) fn authored_pull_requests(&self, w: usize, author: usize, mask: u8) -> Vec<(usize, u32)> {
+        (0..self.n_repos(w))
+            .flat_map(|r| self.pull_request_ids(w, r, mask).iter().map(move |&id| (r, id)).collect::<Vec<_>>())
+            .filter(|&(r, id)| self.pr_core(w, r, id).author == author)
+            .collect()
+    }
+}
+
+/// `GET /workspaces/{workspace}/pullrequests/{selected_user}`: the pull
+/// requests a user authored across the workspace's repositories (repository
+/// order, then id), numbered pages of at most 50; `state` as for a
+/// repository's list (OPEN only unless given). The authenticated user has
+/// authored none; an unknown user is a 404.
+pub(crate) fn list_user_pull_requests(req: &ApiRequest, ws: &str, user: &str) -> ApiResult {
+    let w = crate::api::resolve_workspace(req, ws)?;
+    let ds = req.dataset;
+    let (who, _, _) = ds.account(user).ok_or_else(|| ApiError::not_found(format!("User {user} not found")))?;
+    let mask = state_mask(req)?;
+    let prs = match usize::try_from(who) {
+        Ok(author) if author < ds.users.len() => ds.authored_pull_requests(w, author, mask),
+        _ => Vec::new(),
+    };
+    paginate(req, PULL_REQUESTS, prs.len(), |range| prs[range].iter().map(|&(r, id)| ds.pull_request_json(w, r, id)).collect())
 }
 
 pub(crate) fn resolve_pr(req: &ApiRequest, ws: &str, repo: &str, id: &str) -> Result<(usize, usize, u32), ApiError> {
@@ -490,5 +521,22 @@ impl Dataset {
         self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {
             (1..=self.n_pull_requests(w, r) as u32).filter(|&id| self.pr_core(w, r, id).updated_on > t).map(u64::from).collect()
         })
+    }
+
+    /// `GET /workspaces/{workspace}/pullrequests/{user}` in every state:
+    /// the pull requests `user` (`{uuid}` or account id) authored.
+    pub fn user_pull_requests(&self, workspace: &str, user: &str) -> Vec<Value> {
+        let (Some(w), Some((who, _, _))) = (self.find_workspace(workspace), self.account(user)) else {
+            return Vec::new();
+        };
+        let all = PrState::Open.bit() | PrState::Merged.bit() | PrState::Declined.bit() | PrState::Superseded.bit();
+        match usize::try_from(who) {
+            Ok(author) if author < self.users.len() => self
+                .authored_pull_requests(w, author, all)
+                .into_iter()
+                .map(|(r, id)| parse(&self.pull_request_json(w, r, id)))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Refs: branches (by name) and tags (oldest first), pointing at the
 //! repository's own commits (`target` is the full commit object, so a
-//! repository without commits has neither); handlers (BBQL) and accessors.
+//! repository without commits has neither), and `…/refs`, both together in
+//! `git show-ref` order; handlers (BBQL) and accessors.
 
 use crate::api::{list, resolve_repo, ApiRequest, ApiResult};
 use crate::dataset::{end_secs, instant, parse, Dataset, DAY_S, TOPICS, WEB};
@@ -127,6 +128,31 @@ pub fn list_tags(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
 }
 
 impl Dataset {
+    /// Every ref of `…/refs` as JSON, in `git show-ref` order: the full ref
+    /// names sorted, so branches (`refs/heads/…`) by name, then tags
+    /// (`refs/tags/…`) by name.
+    pub(crate) fn refs_json(&self, w: usize, r: usize) -> Vec<String> {
+        let mut out: Vec<String> = self.branches_meta(w, r).iter().map(|(n, t)| self.branch_json(w, r, n, *t)).collect();
+        let mut tags = self.tags_meta(w, r);
+        tags.sort_by(|a, b| a.0.cmp(&b.0));
+        out.extend(tags.iter().map(|t| self.tag_json(w, r, t)));
+        out
+    }
+}
+
+/// `…/refs`: branches then tags, each by name (lexical, as `git show-ref`), BBQL `q`.
+pub fn list_refs(req: &ApiRequest, ws: &str, repo: &str) -> ApiResult {
+    let (w, r) = resolve_repo(req, ws, repo)?;
+    let refs = req.dataset.refs_json(w, r);
+    list(req, LIST, Some(REF_FIELDS), refs.len(), |i| refs[i].clone())
+}
+
+impl Dataset {
+    /// `…/refs`: branches then tags, in the served order.
+    pub fn refs(&self, workspace: &str, repo: &str) -> Vec<Value> {
+        self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| self.refs_json(w, r).iter().map(|j| parse(j)).collect())
+    }
+
     /// `…/refs/branches`, in the served order (by name); empty without commits.
     pub fn branches(&self, workspace: &str, repo: &str) -> Vec<Value> {
         self.find_repo(workspace, repo).map_or_else(Vec::new, |(w, r)| {

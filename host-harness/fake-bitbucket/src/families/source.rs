@@ -1,11 +1,14 @@
 //! The `src` tree: a fixed tree of 14 entries served at any commit key
 //! (hash, branch, tag, `HEAD`); directory listings (BBQL, `max_depth`
-//! breadth first, `format=meta`), file metadata, and the accessors.
+//! breadth first, `format=meta`), file metadata, a file's history
+//! (`filehistory`: the commits that changed it), and the accessors.
 
 use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{parse, Dataset};
 use crate::json::{object, Obj};
 use crate::paging::LIST;
+use crate::seeds::Seed;
+use crate::util::mix;
 use serde_json::Value;
 
 /// The `src` tree, the same at every commit: (path, size or `DIR`, mimetype,
@@ -160,5 +163,78 @@ impl Dataset {
     /// Entries of the `src` root (6; 0 for a repository without commits).
     pub fn src_root_count(&self, workspace: &str, repo: &str) -> usize {
         self.src_listing(workspace, repo, "").len()
+    }
+}
+
+impl Dataset {
+    /// The commits (indexes, newest first) from `commit` back that changed
+    /// file `entry`: about one in eight, and the oldest (which added it).
+    pub(crate) fn file_history_of(&self, w: usize, r: usize, commit: usize, entry: usize) -> Vec<usize> {
+        let n = self.n_commits(w, r);
+        (commit..n)
+            .filter(|&j| {
+                j + 1 == n
+                    || mix(&[self.spec.seed, Seed::FileHistory.key(), w as u64, r as u64, entry as u64, j as u64])
+                        .is_multiple_of(8)
+            })
+            .collect()
+    }
+
+    /// A `filehistory` item: the file as commit `j` left it, with that commit in full.
+    pub(crate) fn file_history_json(&self, w: usize, r: usize, j: usize, entry: usize) -> String {
+        let api_root = self.api_root.as_str();
+        let full = &self.repo(w, r).full;
+        let hash = self.commit_hash(w, r, j);
+        let (path, size, mime, attrs) = SRC_TREE[entry];
+        let attributes: Vec<String> = attrs.iter().map(|a| format!("\"{a}\"")).collect();
+        let self_url = format!("{api_root}/repositories/{full}/src/{hash}/{path}");
+        object(|o| {
+            o.plain("type", "commit_file")
+                .plain("path", path)
+                .plain("escaped_path", path)
+                .num("size", size)
+                .opt_str("mimetype", mime)
+                .raw_array("attributes", &attributes)
+                .raw("commit", &self.commit_json(w, r, j))
+                .obj("links", |l| {
+                    l.href("self", &self_url)
+                        .href("meta", &format!("{self_url}?format=meta"))
+                        .href("history", &format!("{api_root}/repositories/{full}/filehistory/{hash}/{path}"));
+                });
+        })
+    }
+}
+
+/// `…/filehistory/{commit}/{path}`: the commits from `{commit}` (as for
+/// `src`) back that changed the file, newest first; BBQL `q` (e.g.
+/// `commit.date >= 2026-01-01`). A directory or an unknown path: 404.
+pub fn get_file_history(req: &ApiRequest, ws: &str, repo: &str, rest: &[&str]) -> ApiResult {
+    let (w, r) = resolve_repo(req, ws, repo)?;
+    let ds = req.dataset;
+    let (commit, path_segments) = (1..=rest.len())
+        .find_map(|k| ds.resolve_commit(w, r, &rest[..k].join("/")).map(|c| (c, &rest[k..])))
+        .ok_or_else(|| ApiError::not_found(format!("Commit not found: {}", rest.first().unwrap_or(&""))))?;
+    let path = path_segments.join("/");
+    let entry = match Dataset::src_lookup(&path) {
+        Ok(Some(i)) if !Dataset::src_is_dir(Some(i)) => i,
+        _ => return Err(ApiError::not_found(format!("No such file: {path}"))),
+    };
+    let history = ds.file_history_of(w, r, commit, entry);
+    list(req, LIST, Some(SRC_FIELDS), history.len(), |i| ds.file_history_json(w, r, history[i], entry))
+}
+
+impl Dataset {
+    /// `…/filehistory/{main branch}/{path}`: the commits that changed the
+    /// file, newest first. Empty if unknown or a directory.
+    pub fn file_history(&self, workspace: &str, repo: &str, path: &str) -> Vec<Value> {
+        let Some((w, r)) = self.find_repo(workspace, repo) else {
+            return Vec::new();
+        };
+        match Self::src_lookup(path) {
+            Ok(Some(i)) if !Self::src_is_dir(Some(i)) && self.n_commits(w, r) > 0 => {
+                self.file_history_of(w, r, 0, i).into_iter().map(|j| parse(&self.file_history_json(w, r, j, i))).collect()
+            }
+            _ => Vec::new(),
+        }
     }
 }

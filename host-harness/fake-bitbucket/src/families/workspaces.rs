@@ -2,7 +2,7 @@
 //! workspace permissions (5-8 of the pool users, in pool order; the first is
 //! the owner), and projects: their data, handlers and accessors.
 
-use crate::api::{list, resolve_workspace, ApiRequest, ApiResult};
+use crate::api::{list, resolve_workspace, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{brace_encode, end_secs, parse, pick_distinct, Dataset, DatasetSpec, DAY_S, WEB};
 use crate::families::repositories::{make_repo, RepoMeta};
 use crate::json::{object, Obj};
@@ -243,8 +243,33 @@ pub fn list_projects(req: &ApiRequest, ws: &str) -> ApiResult {
     list(req, LIST, None, PROJECTS.len(), |p| ds.project_full_json(w, p))
 }
 
+/// `(workspace, project)` indexes of `…/projects/{project_key}` (the key, as on Bitbucket).
+pub(crate) fn resolve_project(req: &ApiRequest, ws: &str, key: &str) -> Result<(usize, usize), ApiError> {
+    let w = resolve_workspace(req, ws)?;
+    PROJECTS
+        .iter()
+        .position(|(k, _)| *k == key)
+        .map(|p| (w, p))
+        .ok_or_else(|| ApiError::not_found(format!("No project with key '{key}' in workspace {ws}")))
+}
+
 impl Dataset {
-    /// Workspace slugs, in spec order.
+    /// `(workspace, project)` indexes of a project by key.
+    pub(crate) fn find_project(&self, workspace: &str, key: &str) -> Option<(usize, usize)> {
+        let w = self.find_workspace(workspace)?;
+        PROJECTS.iter().position(|(k, _)| *k == key).map(|p| (w, p))
+    }
+
+    /// The short `project` object (as embedded in repositories).
+    pub(crate) fn project_ref_json(&self, w: usize, p: usize) -> &str {
+        &self.workspaces[w].projects_json[p]
+    }
+
+    /// Project keys of the workspace, in listing order.
+    pub fn project_keys(&self, workspace: &str) -> Vec<String> {
+        self.find_workspace(workspace).map_or_else(Vec::new, |_| PROJECTS.iter().map(|(k, _)| k.to_string()).collect())
+    }
+
     pub fn workspaces(&self) -> Vec<String> {
         self.workspaces.iter().map(|w| w.slug.clone()).collect()
     }

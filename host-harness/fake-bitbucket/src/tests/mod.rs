@@ -16,12 +16,15 @@ mod dataset;
 mod delivery;
 mod faults;
 mod fields;
+mod keys;
 mod pipelines;
 mod pull_requests;
 mod refs;
 mod repositories;
 mod retired;
 mod server;
+mod settings;
+mod snippets;
 mod source;
 mod workspaces;
 

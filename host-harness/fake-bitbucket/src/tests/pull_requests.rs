@@ -241,3 +241,35 @@ fn pull_request_expansion_and_bbql() {
     assert_error(&get(&format!("{base}?q={}", enc("bogus >= 2026-01-01")), Some(&basic())), 400, "Invalid field name: bogus");
     assert_eq!(get(&format!("{base}?q={}", enc("state = ")), Some(&basic())).status, 400);
 }
+
+#[test]
+fn a_users_pull_requests_across_the_workspace() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let author = ds.pull_request("acme", "web-app", 1).unwrap()["author"].clone();
+    let uuid = author["uuid"].as_str().unwrap();
+    let all = ds.user_pull_requests("acme", uuid);
+    let every_repo: Vec<Value> = ["web-app", "api-service", "infra"]
+        .iter()
+        .flat_map(|r| ds.pull_requests("acme", r))
+        .filter(|p| p["author"]["uuid"] == uuid)
+        .collect();
+    assert_eq!(all, every_repo, "repository order, then id");
+    assert!(all.iter().any(|p| p["destination"]["repository"]["full_name"] != "acme/web-app"));
+
+    let url = format!("{b}/workspaces/acme/pullrequests/{}", enc(uuid));
+    let states = "state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED";
+    let (paged, _) = collect_all(&format!("{url}?pagelen=3&{states}"));
+    assert_eq!(paged, all);
+    let by_account_id =
+        format!("{b}/workspaces/acme/pullrequests/{}?pagelen=50&{states}", enc(author["account_id"].as_str().unwrap()));
+    assert_eq!(get_ok(&by_account_id)["size"], all.len());
+    let open = get_ok(&format!("{url}?pagelen=50"));
+    assert_eq!(open["size"], all.iter().filter(|p| p["state"] == "OPEN").count(), "OPEN unless asked");
+    assert_error(&get(&format!("{url}?pagelen=51"), Some(&basic())), 400, "Invalid pagelen");
+
+    let me = ds.current_user()["uuid"].as_str().unwrap().to_string();
+    assert_eq!(get_ok(&format!("{b}/workspaces/acme/pullrequests/{}", enc(&me)))["size"], 0);
+    assert_error(&get(&format!("{b}/workspaces/acme/pullrequests/%7Bnope%7D"), Some(&basic())), 404, "User {nope} not found");
+}

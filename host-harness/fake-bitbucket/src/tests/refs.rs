@@ -48,3 +48,27 @@ fn branches_and_tags_with_date_filters() {
 
     assert_error(&get(&format!("{base}/branches?q={}", enc("foo = 1")), Some(&basic())), 400, "Invalid field name: foo");
 }
+
+#[test]
+fn refs_list_branches_then_tags_by_name_with_bbql() {
+    let fake = start();
+    let ds = fake.dataset();
+    let base = format!("{}/repositories/acme/web-app/refs", fake.base_url());
+    let (refs, pages) = collect_all(&format!("{base}?pagelen=7"));
+    assert_eq!(refs, ds.refs("acme", "web-app"));
+    assert_eq!(refs.len(), 12 + 8);
+    assert_eq!(pages.len(), 3);
+    let mut tags = ds.tags("acme", "web-app");
+    tags.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let expected: Vec<Value> = ds.branches("acme", "web-app").into_iter().chain(tags).collect();
+    assert_eq!(refs, expected, "git show-ref order: refs/heads/* then refs/tags/*, by name");
+
+    let q = enc(r#"type = "tag""#);
+    let only_tags = get_ok(&format!("{base}?q={q}"));
+    assert_eq!(only_tags["size"], 8);
+    let since = "2026-09-01T00:00:00+00:00";
+    let recent = get_ok(&format!("{base}?pagelen=100&q={}", enc(&format!("target.date >= {since}"))));
+    let expected =
+        ds.branches_with_target_date_since("acme", "web-app", since) + ds.tags_with_target_date_since("acme", "web-app", since);
+    assert_eq!(recent["size"], expected);
+}

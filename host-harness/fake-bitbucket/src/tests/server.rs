@@ -78,7 +78,7 @@ fn unknown_things_are_json_404s() {
     assert_error(&get(&format!("{b}/repositories/acme/nope/pullrequests"), Some(&auth)), 404, "Repository acme/nope not found");
     assert_error(&get(&format!("{b}/repositories/acme/nope"), Some(&auth)), 404, "Repository acme/nope not found");
     assert_error(&get(&format!("{b}/repositories/acme/web-app/pullrequests/61"), Some(&auth)), 404, "Pull request 61 not found");
-    for path in ["/repositories/acme/web-app/nope", "/repositories/acme/web-app/refs", "/whatever", ""] {
+    for path in ["/repositories/acme/web-app/nope", "/repositories/acme/web-app/refs/nope", "/whatever", ""] {
         assert_error(&get(&format!("{b}{path}"), Some(&auth)), 404, "Resource not found");
     }
     // Outside the prefix.

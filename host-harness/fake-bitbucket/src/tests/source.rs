@@ -51,3 +51,30 @@ fn src_directory_listings() {
     assert_eq!(get(&format!("{base}/{}/", "0".repeat(40)), Some(&auth)).status, 404);
     assert_eq!(get(&format!("{base}/no-such-branch/"), Some(&auth)).status, 404);
 }
+
+#[test]
+fn file_history_from_a_branch_or_commit() {
+    let fake = start();
+    let ds = fake.dataset();
+    let base = format!("{}/repositories/acme/web-app/filehistory", fake.base_url());
+    let history = ds.file_history("acme", "web-app", "src/main.rs");
+    assert!(history.len() >= 2, "{}", history.len());
+    let (paged, _) = collect_all(&format!("{base}/main/src/main.rs?pagelen=5"));
+    assert_eq!(paged, history);
+    let dates: Vec<&str> = history.iter().map(|h| h["commit"]["date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert!(history.iter().all(|h| h["type"] == "commit_file" && h["path"] == "src/main.rs"));
+    let oldest = ds.commit_count("acme", "web-app") - 1;
+    assert_eq!(history.last().unwrap()["commit"], ds.commit("acme", "web-app", oldest).unwrap(), "added by the first commit");
+
+    // From an older commit: only the history up to it.
+    let hash = history[1]["commit"]["hash"].as_str().unwrap();
+    let (older, _) = collect_all(&format!("{base}/{hash}/src/main.rs"));
+    assert_eq!(older, history[1..]);
+    let q = enc(&format!("commit.date >= {}", dates[1]));
+    assert_eq!(get_ok(&format!("{base}/main/src/main.rs?q={q}"))["size"], 2);
+
+    assert_error(&get(&format!("{base}/main/src"), Some(&basic())), 404, "No such file: src");
+    assert_error(&get(&format!("{base}/main/nope.txt"), Some(&basic())), 404, "No such file: nope.txt");
+    assert_error(&get(&format!("{base}/0123456789ab/README.md"), Some(&basic())), 404, "Commit not found: 0123456789ab");
+}

@@ -1,0 +1,20 @@
+use crate::catalog::*;
+use crate::cells::ColumnType::*;
+
+pub const REPORT: Report = Report {
+    id: "project-user-permissions",
+    title: "Explicit user permissions of a project",
+    aliases: &[],
+    summary: "Permissions granted to users directly on a project, of one project or of every project of the \
+workspace. Needs project admin.",
+    params: &[WORKSPACE, PROJECT_OR_ALL],
+    columns: columns![
+        PROJECT_KEY,
+        ..user!(key "user", "user", "the user"),
+        opt("permission", Text, "permission", "admin, create-repo, write, read or none."),
+    ],
+    primary_key: &["project", "user_uuid"],
+    fan_out: Some(super::projects::EVERY_PROJECT),
+    cloud: Cloud { endpoint: "/workspaces/{workspace}/projects/{project}/permissions-config/users", ..Cloud::LIST },
+    ..LIST
+};
