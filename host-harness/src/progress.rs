@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(line(&quiet, Duration::ZERO), "7 rows · 1 page · 1 request · 0.0 s");
         let skipped = RunSummary { skipped: 1_204, ..quiet };
         assert_eq!(line(&skipped, Duration::ZERO), "7 rows · 1 page · 1 request · 1,204 skipped · 0.0 s");
-        assert_eq!(skipped_note("commits", &RunSummary { skipped: 0, ..skipped }), None);
+        assert_eq!(skipped_note("commits", &RunSummary { skipped: 0, ..skipped.clone() }), None);
         assert!(skipped_note("commits", &skipped).unwrap().starts_with("commits: 1,204 objects left out under"));
     }
 

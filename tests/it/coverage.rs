@@ -531,3 +531,53 @@ fn variable_reports_never_output_a_value() {
     }
     assert_conforms(&fake);
 }
+
+/// The endpoints a report reads, from its description ("Read from GET …",
+/// "(GET … when `x` is given)"), as the OpenAPI templates they match.
+fn templates_read(report: &ReportInfo) -> Vec<String> {
+    let concrete = |endpoint: &str| -> String {
+        let segments: Vec<&str> = endpoint.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect();
+        segments.join("/")
+    };
+    report
+        .description
+        .split("GET ")
+        .skip(1)
+        .filter_map(|rest| rest.split([' ', ',']).next())
+        .map(|endpoint| endpoint.trim_end_matches(['.', ')']))
+        .filter_map(|endpoint| openapi().check("GET", &concrete(endpoint), &[]).ok())
+        .collect()
+}
+
+/// The collections left out, from the README's table: `(template, why)`.
+fn left_out() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(host_harness::component::workspace_dir().join("README.md")).unwrap();
+    let section = readme.split("### Collections left out").nth(1).expect("README has a `### Collections left out` section");
+    let section = section.split("\n#").next().unwrap();
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `GET "))
+        .filter_map(|rest| rest.split_once("` | "))
+        .map(|(template, why)| (template.to_string(), why.trim_end_matches(" |").to_string()))
+        .collect()
+}
+
+#[test]
+fn every_paginated_collection_of_the_openapi_document_is_a_report_or_left_out_with_a_reason() {
+    let read: BTreeSet<String> =
+        catalog().iter().filter(|r| matches!(r.status, ReportStatus::Available)).flat_map(templates_read).collect();
+    let left_out = left_out();
+    let collections = openapi().collections();
+    let mut neither = Vec::new();
+    for template in &collections {
+        let excluded = left_out.iter().any(|(t, why)| t == template && why.len() > 10);
+        if !read.contains(*template) && !excluded {
+            neither.push(*template);
+        }
+        assert!(!(read.contains(*template) && excluded), "{template} is both a report and left out");
+    }
+    assert!(neither.is_empty(), "collections neither read by a report nor left out in the README: {neither:#?}");
+    for (template, _) in &left_out {
+        assert!(collections.contains(&template.as_str()), "the README leaves out {template}, which is no collection");
+    }
+}

@@ -4,10 +4,11 @@
 use host_harness::component;
 
 /// The size reached (283,483 bytes with Rust 1.95; 290,483 with the
-/// sliding window, TLS messages and the short-collection check; README,
-/// Size), plus room for the reports still to come. Losing LTO (333 KB) or
-/// taking the url crate back (490 KB) goes far past it.
-const CEILING: usize = 300_000;
+/// sliding window, TLS messages and the short-collection check; 325,827
+/// with 49 available reports and the odd-object policy; README, Size),
+/// plus room for a few more reports. Losing LTO (about 370 KB now) or
+/// taking the url crate back (about 530 KB) goes far past it.
+const CEILING: usize = 340_000;
 
 #[test]
 fn the_component_stays_under_its_size_ceiling() {
