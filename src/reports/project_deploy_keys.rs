@@ -8,16 +8,7 @@ pub const REPORT: Report = Report {
     summary: "SSH keys with read access to every repository of a project (public keys only), of one project \
 or of every project of the workspace. Needs project admin.",
     params: &[WORKSPACE, PROJECT_OR_ALL],
-    columns: columns![
-        PROJECT_KEY,
-        col("id", Integer, "id", "Deploy key id."),
-        opt("label", Text, "label", "Label given to the key."),
-        opt("key", Text, "key", "The public key (OpenSSH format)."),
-        opt("comment", Text, "comment", "The comment at the end of the key."),
-        opt("added_on", Timestamp, "added_on", "When it was added."),
-        opt("last_used", Timestamp, "last_used", "When it was last used."),
-        ..user!(brief "created_by", "created_by", "who added it"),
-    ],
+    columns: columns![PROJECT_KEY, ..*super::deploy_keys::KEY, ..user!(brief "created_by", "created_by", "who added it"),],
     primary_key: &["project", "id"],
     fan_out: Some(super::projects::EVERY_PROJECT),
     cloud: Cloud { endpoint: "/workspaces/{workspace}/projects/{project}/deploy-keys", ..Cloud::LIST },
