@@ -97,21 +97,34 @@ mod component {
             reports::ALL.iter().map(|r| report_info(r)).collect()
         }
 
+        fn list_partitions(report_id: String, params: Vec<(String, String)>) -> Result<Vec<wit::Partition>, wit::ConnectorError> {
+            let (report, config) = report_and_config(&report_id)?;
+            let transport = WasiHttp::new(config.timeouts);
+            let partitions = crate::run::partitions::list(report, &params, &config, transport).map_err(to_wit_error)?;
+            Ok(partitions
+                .into_iter()
+                .map(|p| wit::Partition { id: p.id, params: p.params, estimated_rows: p.estimated_rows })
+                .collect())
+        }
+
         fn run_report(report_id: String, params: Vec<(String, String)>) -> Result<api::Run, wit::ConnectorError> {
-            let report = reports::find(&report_id).ok_or_else(|| {
-                to_wit_error(Error::new(
-                    ErrorCode::UnknownReport,
-                    format!("no report `{report_id}`; list-reports gives the catalog"),
-                ))
-            })?;
-            crate::catalog::ensure_available(report).map_err(to_wit_error)?;
-            let config = CONFIG.with(|c| c.borrow().clone()).ok_or_else(|| {
-                to_wit_error(Error::new(ErrorCode::NotConfigured, "call configure with a configuration before running a report"))
-            })?;
+            let (report, config) = report_and_config(&report_id)?;
             let transport = WasiHttp::new(config.timeouts);
             let run = crate::run::Run::start(report, &params, &config, transport).map_err(to_wit_error)?;
             Ok(api::Run::new(RunResource(RefCell::new(run))))
         }
+    }
+
+    /// The report with this id, available, and the instance's configuration.
+    fn report_and_config(report_id: &str) -> Result<(&'static crate::catalog::Report, Config), wit::ConnectorError> {
+        let report = reports::find(report_id).ok_or_else(|| {
+            to_wit_error(Error::new(ErrorCode::UnknownReport, format!("no report `{report_id}`; list-reports gives the catalog")))
+        })?;
+        crate::catalog::ensure_available(report).map_err(to_wit_error)?;
+        let config = CONFIG.with(|c| c.borrow().clone()).ok_or_else(|| {
+            to_wit_error(Error::new(ErrorCode::NotConfigured, "call configure with a configuration before running a report"))
+        })?;
+        Ok((report, config))
     }
 
     impl api::GuestRun for RunResource {

@@ -19,5 +19,5 @@ pub mod output;
 pub mod progress;
 pub mod sandbox;
 
-pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, ReportInfo, ReportStatus};
+pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, Partition, ReportInfo, ReportStatus};
 pub use sandbox::{Host, HostError, HostLimit, Limits, LoadOptions, RunSummary, Session, Trust};

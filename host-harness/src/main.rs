@@ -12,7 +12,7 @@ use host_harness::cli::state::State;
 use host_harness::output::terminal::printable;
 use host_harness::output::Format;
 use host_harness::{advice, component, Host, HostError, Trust};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +72,22 @@ enum Command {
         /// No progress line on stderr (it only shows on a terminal anyway).
         #[arg(long)]
         quiet: bool,
+    },
+    /// Split a report run into partitions that cover it exactly once (one per
+    /// repository for per-repository reports), as JSON: run each with `run`
+    /// and its parameters, on any machine.
+    #[command(
+        after_help = "Example:\n  connector-harness partitions pull-requests --config bitbucket.json --param workspace=acme\n  [{\"id\": \"acme/web-app\", \"params\": {\"workspace\": \"acme\", \"repository\": \"web-app\"}, \"estimated_rows\": null}, ...]"
+    )]
+    Partitions {
+        /// The report id (see `reports`).
+        report: String,
+        /// The connector configuration, as for `run`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// A report parameter, NAME=VALUE; repeat for several.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
     },
     /// Describe one report: parameters, columns with types, primary key, endpoint, status.
     #[command(after_help = "Example:\n  connector-harness describe pull-requests")]
@@ -158,6 +174,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let (Some(state), Some(checkpoint)) = (&mut state, summary.checkpoint) {
                 state.save(&checkpoint)?;
             }
+        }
+        Command::Partitions { report, config, params } => {
+            let config = config_file::load(config)?;
+            let params = params.iter().map(|p| parse_param(p)).collect::<anyhow::Result<Vec<_>>>()?;
+            if let Some(ca_file) = cli.ca_file.as_ref().or(config.ca_file.as_ref()) {
+                host.set_trust(Trust::with_ca_file(ca_file)?);
+            }
+            let mut session = host.session(&config.resolved)?;
+            let partitions = session.list_partitions(&report, &params)?;
+            let json: Vec<Value> = partitions
+                .iter()
+                .map(|p| {
+                    let params: serde_json::Map<String, Value> =
+                        p.params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+                    json!({"id": p.id, "params": params, "estimated_rows": p.estimated_rows})
+                })
+                .collect();
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &json)?;
+            writeln!(out)?;
         }
         Command::Describe { report, json } => {
             let reports = host.list_reports()?;

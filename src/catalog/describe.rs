@@ -35,7 +35,7 @@ impl Report {
 
     /// How `since`, `days-back` and `changed-after` narrow the report.
     fn date_sentence(&self) -> Option<String> {
-        const DATES: &str = "`since`/`days-back`/`changed-after`";
+        const DATES: &str = "`since`/`days-back`/`changed-after`/`changed-before`";
         match self.cloud.date_filter {
             DateFilter::Bbql(field) => Some(format!("{DATES} filter server side on {field} (BBQL).")),
             DateFilter::Cutoff(field) => Some(format!(

@@ -84,11 +84,21 @@ pub const CHANGED_AFTER: Param = Param {
     )
 };
 
-/// The date parameters, of which a run takes at most one.
-pub const DATE_PARAMS: [&str; 3] = date_params::ALL;
+/// The upper end of a window: only what changed before it.
+pub const CHANGED_BEFORE: Param = Param {
+    kind: ParamKind::Date,
+    ..slug_param(
+        date_params::CHANGED_BEFORE,
+        false,
+        "Only objects changed strictly before this instant: with `changed-after`, a closed window that returns the same rows when run again.",
+    )
+};
+
+/// The date parameters: at most one lower bound, and `changed-before`.
+pub const DATE_PARAMS: [&str; 4] = date_params::ALL;
 
 /// The date parameters as a report lists them (after its own).
-const DATES: &[Param] = &[SINCE, DAYS_BACK, CHANGED_AFTER];
+const DATES: &[Param] = &[SINCE, DAYS_BACK, CHANGED_AFTER, CHANGED_BEFORE];
 
 /// The lower bound the date parameters put on a report's date field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,9 +147,14 @@ impl Report {
             }
             params.insert(param.name, validate(param, value)?);
         }
-        let dates: Vec<&str> = DATE_PARAMS.into_iter().filter(|p| params.contains_key(p)).collect();
-        if dates.len() > 1 {
-            return Err(Error::param(dates[1], format!("give one of `{}`, not several", DATE_PARAMS.join("`, `"))));
+        let lower: Vec<&str> = date_params::LOWER.into_iter().filter(|p| params.contains_key(p)).collect();
+        if lower.len() > 1 {
+            return Err(Error::param(lower[1], format!("give one of `{}`, not several", date_params::LOWER.join("`, `"))));
+        }
+        if let (Some(after), Some(before)) = (params.get(date_params::CHANGED_AFTER), params.get(date_params::CHANGED_BEFORE)) {
+            if crate::time::parse_precise(before) <= crate::time::parse_precise(after) {
+                return Err(Error::param(date_params::CHANGED_BEFORE, "must be later than `changed-after`: the window is empty"));
+            }
         }
         for param in self.accepts() {
             if params.contains_key(param.name) {
@@ -169,6 +184,12 @@ impl Report {
     /// The declared parameter with this name.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.accepts().find(|p| p.name == name)
+    }
+
+    /// The upper bound `changed-before` asks for, if given (exclusive).
+    pub fn date_upper(&self, params: &Params) -> Option<DateBound> {
+        let before = params.get(date_params::CHANGED_BEFORE)?;
+        Some(DateBound { at: crate::time::parse_precise(before)?, text: before.clone(), exclusive: true })
     }
 
     /// The lower bound the date parameters ask for, if any.

@@ -52,6 +52,9 @@ impl Report {
             let op = if bound.exclusive { ">" } else { ">=" };
             bbql.push(format!("{field} {op} {}", bound.text));
         }
+        if let (DateFilter::Bbql(field), Some(upper)) = (cloud.date_filter, self.date_upper(params)) {
+            bbql.push(format!("{field} < {}", upper.text));
+        }
         let mut query = url.query_pairs_mut();
         if cloud.shape == Shape::List {
             query.append_pair("pagelen", &cloud.page_len.to_string());
@@ -176,6 +179,16 @@ mod tests {
             q(&[w, r, ("changed-after", "2026-05-01T10:00:00.123456+00:00")]).as_deref(),
             Some("kind = \"x\" AND updated_on > 2026-05-01T10:00:00.123456+00:00"),
             "exclusive, and as precise as the checkpoint"
+        );
+        assert_eq!(
+            q(&[w, r, ("changed-after", "2026-05-01T10:00:00+00:00"), ("changed-before", "2026-06-01T00:00:00.5+00:00")])
+                .as_deref(),
+            Some("kind = \"x\" AND updated_on > 2026-05-01T10:00:00+00:00 AND updated_on < 2026-06-01T00:00:00.5+00:00"),
+            "a closed window, both ends exclusive"
+        );
+        assert_eq!(
+            q(&[w, r, ("since", "2026-05-01"), ("changed-before", "2026-06-01T00:00:00+00:00")]).as_deref(),
+            Some("kind = \"x\" AND updated_on >= 2026-05-01T00:00:00+00:00 AND updated_on < 2026-06-01T00:00:00+00:00")
         );
     }
 

@@ -1,5 +1,4 @@
 use crate::catalog::*;
-use crate::cells::ColumnType::*;
 
 pub const REPORT: Report = Report {
     id: "commit-comments",

@@ -14,8 +14,7 @@ use crate::url::Url;
 use std::collections::VecDeque;
 
 pub(super) struct FanOutWalk {
-    /// `(parameter, indexes of the parent columns to bind it from, first with a value)`.
-    binds: Vec<(&'static str, Vec<usize>)>,
+    binding: Binding,
     parent: Walker,
     /// Parameters of children not started yet, in the parent's order.
     pending: VecDeque<Params>,
@@ -27,18 +26,9 @@ pub(super) struct FanOutWalk {
 
 impl FanOutWalk {
     pub(super) fn new(fan: FanOut, params: &Params, endpoint: &Url, now: i64) -> Result<FanOutWalk> {
-        // The parent gets the parameters it accepts (workspace, dates, ...).
-        let given: Vec<(String, String)> = params
-            .iter()
-            .filter(|(name, _)| fan.parent.param(name).is_some())
-            .filter(|(name, _)| fan.dates_narrow_parent || !DATE_PARAMS.contains(name))
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
-        let parent_params = fan.parent.resolve_params(&given)?;
-        let column = |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
-        let binds = fan.binds.iter().map(|(param, names)| (*param, names.iter().map(|n| column(n)).collect())).collect();
-        let parent = Walker::new(fan.parent, parent_params, endpoint, now, fan.dates_narrow_parent)?;
-        Ok(FanOutWalk { binds, parent, pending: VecDeque::new(), children: Vec::new(), endpoint: endpoint.clone(), now })
+        let parent = Walker::new(fan.parent, parent_params(fan, params)?, endpoint, now, fan.dates_narrow_parent)?;
+        let binding = Binding::new(fan);
+        Ok(FanOutWalk { binding, parent, pending: VecDeque::new(), children: Vec::new(), endpoint: endpoint.clone(), now })
     }
 
     pub(super) fn done(&self) -> bool {
@@ -87,20 +77,10 @@ impl FanOutWalk {
         ledger: &mut Ledger,
     ) -> Result<Vec<Row>> {
         if self.parent.owns(number) {
-            'rows: for row in self.parent.feed(number, body, ledger)? {
-                let mut params = params.clone();
-                for (param, columns) in &self.binds {
-                    let cell = columns.iter().map(|i| &row[*i]).find(|cell| **cell != Cell::Null).unwrap_or(&Cell::Null);
-                    match bound_value(report, self.parent.report, param, cell) {
-                        Ok(value) => params.insert(param, value),
-                        Err(error) => {
-                            // A parent that cannot be visited is an odd object too.
-                            ledger.leave_out(1, error)?;
-                            continue 'rows;
-                        }
-                    };
+            for row in self.parent.feed(number, body, ledger)? {
+                if let Some(params) = self.binding.child(report, params, &row, ledger)? {
+                    self.pending.push_back(params);
                 }
-                self.pending.push_back(params);
             }
             return Ok(Vec::new());
         }
@@ -108,6 +88,51 @@ impl FanOutWalk {
         let rows = child.feed(number, body, ledger)?;
         self.children.retain(|child| !child.done() || child.awaits_answers());
         Ok(rows)
+    }
+}
+
+/// The parameters of a fan-out's parent: those of the child's it accepts
+/// (workspace, and the dates where they narrow the parent).
+pub(super) fn parent_params(fan: FanOut, params: &Params) -> Result<Params> {
+    let given: Vec<(String, String)> = params
+        .iter()
+        .filter(|(name, _)| fan.parent.param(name).is_some())
+        .filter(|(name, _)| fan.dates_narrow_parent || !DATE_PARAMS.contains(name))
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    fan.parent.resolve_params(&given)
+}
+
+/// How a parent row becomes a child's parameters.
+pub(super) struct Binding {
+    parent: &'static Report,
+    /// `(parameter, indexes of the parent columns to bind it from, first with a value)`.
+    binds: Vec<(&'static str, Vec<usize>)>,
+}
+
+impl Binding {
+    pub(super) fn new(fan: FanOut) -> Binding {
+        let column = |name: &str| fan.parent.columns.iter().position(|c| c.name == name).expect("fan-out column exists");
+        let binds = fan.binds.iter().map(|(param, names)| (*param, names.iter().map(|n| column(n)).collect())).collect();
+        Binding { parent: fan.parent, binds }
+    }
+
+    /// `params` with the values `row` binds, for a child of `report`;
+    /// `None` for a row that cannot be visited, left to the ledger.
+    pub(super) fn child(&self, report: &Report, params: &Params, row: &[Cell], ledger: &mut Ledger) -> Result<Option<Params>> {
+        let mut params = params.clone();
+        for (param, columns) in &self.binds {
+            let cell = columns.iter().map(|i| &row[*i]).find(|cell| **cell != Cell::Null).unwrap_or(&Cell::Null);
+            match bound_value(report, self.parent, param, cell) {
+                Ok(value) => params.insert(param, value),
+                Err(error) => {
+                    // A parent that cannot be visited is an odd object too.
+                    ledger.leave_out(1, error)?;
+                    return Ok(None);
+                }
+            };
+        }
+        Ok(Some(params))
     }
 }
 

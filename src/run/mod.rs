@@ -14,6 +14,7 @@
 
 mod fan_out;
 mod pages;
+pub mod partitions;
 #[cfg(test)]
 mod tests;
 mod walker;
@@ -40,7 +41,7 @@ pub struct Run<T: Transport> {
     finished: bool,
     /// Whether the run went through to its end without an error.
     complete: bool,
-    ledger: Ledger,
+    pub(super) ledger: Ledger,
 }
 
 /// What a run keeps account of beside its rows: the checkpoint's high
@@ -106,7 +107,12 @@ impl<T: Transport> Run<T> {
         let params = report.resolve_params(params)?;
         ensure_dates_apply(report, &params)?;
         let walker = Walker::new(report, params, &config.endpoint, crate::time::now(), true)?;
-        Ok(Run {
+        Ok(Run::walk(walker, config, transport))
+    }
+
+    /// A run of this walk (a report's, or a fan-out parent's alone).
+    fn walk(walker: Walker, config: &Config, transport: T) -> Run<T> {
+        Run {
             client: Client::new(config, transport),
             walker,
             window: Window::new(config.concurrency),
@@ -114,7 +120,7 @@ impl<T: Transport> Run<T> {
             finished: false,
             complete: false,
             ledger: Ledger::new(config.on_invalid_object),
-        })
+        }
     }
 
     /// The rows of the answers in once the oldest request outstanding is

@@ -26,6 +26,9 @@ pub(super) struct Pages {
     numbered: Option<PageRange>,
     /// For `DateFilter::Cutoff`: the earliest instant wanted.
     cutoff: Option<DateBound>,
+    /// For `DateFilter::Cutoff`: `changed-before`, the first instant not
+    /// wanted (newer objects come first and are passed over).
+    upper: Option<DateBound>,
     /// The requests of this walk not fed yet, oldest first.
     asked: VecDeque<Asked>,
     /// Short pages to ask for once more, before anything else.
@@ -146,9 +149,9 @@ impl PageRange {
 impl Pages {
     /// The walk of `report`'s collection, from its first page.
     pub(super) fn new(report: &Report, params: &Params, endpoint: &Url, now: i64) -> Result<Pages> {
-        let cutoff = match report.cloud.date_filter {
-            DateFilter::Cutoff(_) => report.date_bound(params, now),
-            _ => None,
+        let (cutoff, upper) = match report.cloud.date_filter {
+            DateFilter::Cutoff(_) => (report.date_bound(params, now), report.date_upper(params)),
+            _ => (None, None),
         };
         let first = report.first_url(endpoint, params, now)?;
         Ok(Pages {
@@ -156,6 +159,7 @@ impl Pages {
             visited: BTreeSet::new(),
             numbered: None,
             cutoff,
+            upper,
             asked: VecDeque::new(),
             again: VecDeque::new(),
             tally: Tally { path: first.path().to_string(), ..Tally::default() },
@@ -240,6 +244,9 @@ impl Pages {
             if self.before_cutoff(report, object) {
                 break;
             }
+            if self.not_before_upper(report, object) {
+                continue;
+            }
             match report.rows(object, params) {
                 Ok(more) => rows.extend(more),
                 Err(error) => match ledger.leave_out(1, odd_object(report, object, error)) {
@@ -297,6 +304,16 @@ impl Pages {
         };
         let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_api);
         when.is_some_and(|t| cutoff.excludes(t))
+    }
+
+    /// Whether `object` is at or after `changed-before` (client side, for a
+    /// newest-first collection): passed over, paging goes on.
+    fn not_before_upper(&self, report: &Report, object: &Value) -> bool {
+        let (Some(upper), DateFilter::Cutoff(field)) = (&self.upper, report.cloud.date_filter) else {
+            return false;
+        };
+        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_api);
+        when.is_some_and(|t| t >= upper.at)
     }
 
     /// Whether `object` is older than the cutoff; if so, nothing after it

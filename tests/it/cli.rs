@@ -460,3 +460,26 @@ fn a_run_that_left_objects_out_says_how_many_on_stderr() {
         "{stderr}"
     );
 }
+
+#[test]
+fn partitions_prints_json_whose_parameters_run_as_they_are() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let path = config_file(&fake, "partitions");
+    let config = path.to_str().unwrap();
+    let out = harness(&["partitions", "pull-requests", "--config", config, "--param", "workspace=acme"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let partitions: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let partitions = partitions.as_array().unwrap();
+    assert_eq!(partitions.len(), fake.dataset().repositories("acme").len());
+    assert_eq!(partitions[0]["id"], "acme/web-app");
+    assert_eq!(partitions[0]["params"], serde_json::json!({"workspace": "acme", "repository": "web-app"}));
+    assert_eq!(partitions[0]["estimated_rows"], Value::Null);
+    let mut args = vec!["run".to_string(), "pull-requests".into(), "--config".into(), config.into()];
+    for (name, value) in partitions[0]["params"].as_object().unwrap() {
+        args.extend(["--param".to_string(), format!("{name}={}", value.as_str().unwrap())]);
+    }
+    let out = harness(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = String::from_utf8(out.stdout).unwrap().lines().count();
+    assert_eq!(rows, fake.dataset().pull_requests("acme", "web-app").len());
+}

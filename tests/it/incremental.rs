@@ -75,3 +75,62 @@ fn a_new_comment_fetches_that_pull_requests_comments_only() {
     assert_eq!(rows[0]["pull_request_id"], 42);
     assert_eq!(fake.requests().len(), 2, "the changed pull requests, then that one's new comments");
 }
+
+/// Consecutive closed windows, each starting after the previous window's
+/// checkpoint and ending before a fixed instant: together they give a full
+/// run's rows, each once, and each window read again gives the same rows.
+fn windows_cover_a_full_run(report_id: &str, date: &str, key: &str, bounds: &[&str]) {
+    let fake = fake();
+    let (all, _) = run_report(&fake, report_id, &REPO);
+    let mut union: Vec<Value> = Vec::new();
+    let mut after: Option<String> = None;
+    for before in bounds.iter().map(|b| Some(b.to_string())).chain([None]) {
+        let mut pairs: Vec<(&str, &str)> = REPO.to_vec();
+        if let Some(after) = &after {
+            pairs.push(("changed-after", after));
+        }
+        if let Some(before) = &before {
+            pairs.push(("changed-before", before));
+        }
+        let (rows, summary) = run_report(&fake, report_id, &pairs);
+        let (again, _) = run_report(&fake, report_id, &pairs);
+        assert_eq!(again, rows, "{report_id}: a window read again gives the same rows");
+        for row in &rows {
+            let when = row[date].as_str().unwrap();
+            assert!(before.as_deref().is_none_or(|b| when < b), "{report_id}: {when} is not before {before:?}");
+        }
+        union.extend(rows);
+        after = summary.checkpoint.or(after);
+    }
+    assert!(union.len() > bounds.len(), "{report_id}: the windows hold rows");
+    let key_of = |r: &Value| r[key].to_string();
+    let mut seen = std::collections::BTreeSet::new();
+    assert!(union.iter().all(|r| seen.insert(key_of(r))), "{report_id}: no row in two windows");
+    let mut expected: Vec<String> = all.iter().map(key_of).collect();
+    let mut got: Vec<String> = union.iter().map(key_of).collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected, "{report_id}: the windows together are the full run");
+}
+
+#[test]
+fn closed_windows_of_pull_requests_add_up_to_a_full_run() {
+    // Server side: `updated_on > after AND updated_on < before` (BBQL).
+    windows_cover_a_full_run("pull-requests", "updated_on", "id", &["2026-04-01T00:00:00+00:00", "2026-07-15T12:00:00+00:00"]);
+}
+
+#[test]
+fn closed_windows_of_commits_add_up_to_a_full_run() {
+    // Client side: newest first, those at or after `before` passed over.
+    windows_cover_a_full_run("commits", "date", "hash", &["2026-04-01T00:00:00+00:00", "2026-07-15T12:00:00+00:00"]);
+}
+
+#[test]
+fn changed_before_must_come_after_changed_after() {
+    let fake = fake();
+    let pairs =
+        [REPO[0], REPO[1], ("changed-after", "2026-05-01T00:00:00+00:00"), ("changed-before", "2026-05-01T00:00:00+00:00")];
+    let error = connector_error(run(&config(&fake), "pull-requests", &pairs));
+    assert_eq!(error.message, "parameter `changed-before`: must be later than `changed-after`: the window is empty");
+    assert!(fake.requests().is_empty());
+}

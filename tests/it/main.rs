@@ -40,5 +40,6 @@ mod limits;
 mod network;
 mod node_host;
 mod odd_objects;
+mod partitions;
 mod size;
 mod speed;

@@ -7,7 +7,7 @@
 use super::errors::{trap, HostError};
 use super::http_wall::WallCounters;
 use super::limits::{HostLimit, Limits};
-use super::wit::{bindings, Cell, ConnectorError, ErrorCode, ReportInfo};
+use super::wit::{bindings, Cell, ConnectorError, ErrorCode, Partition, ReportInfo};
 use super::State;
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -112,6 +112,17 @@ impl Session {
     /// The catalog, from this instance.
     pub fn list_reports(&mut self) -> Result<Vec<ReportInfo>, HostError> {
         call!(self, |c, s| c.call_list_reports(s))
+    }
+
+    /// The partitions of a report run (see `list-partitions` in the WIT):
+    /// counted as a run for the host's limits, since it sends requests.
+    pub fn list_partitions(&mut self, report_id: &str, params: &[(String, String)]) -> Result<Vec<Partition>, HostError> {
+        self.counters.requests.store(0, Ordering::Relaxed);
+        self.counters.tls_failure.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.run = Some((Instant::now(), 0));
+        let result = call!(self, |c, s| c.call_list_partitions(s, report_id, params));
+        self.run = None;
+        result?.map_err(|e| self.connector_error(e))
     }
 
     /// The OAuth refresh token Bitbucket rotated in during this session, if

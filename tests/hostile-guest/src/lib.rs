@@ -248,6 +248,13 @@ impl api::Guest for Connector {
         catalog()
     }
 
+    fn list_partitions(
+        _report_id: String,
+        _params: Vec<(String, String)>,
+    ) -> Result<Vec<wit::Partition>, wit::ConnectorError> {
+        Ok(Vec::new())
+    }
+
     fn run_report(
         report_id: String,
         params: Vec<(String, String)>,

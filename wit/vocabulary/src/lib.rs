@@ -113,7 +113,8 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The largest `concurrency` a configuration may ask for.
 pub const MAX_CONCURRENCY: usize = 32;
 
-/// The date parameters: at most one is given to a run.
+/// The date parameters: at most one lower bound (`since`, `days-back` or
+/// `changed-after`) is given to a run, and optionally `changed-before`.
 pub mod date_params {
     /// A date or timestamp: only what changed on or after it.
     pub const SINCE: &str = "since";
@@ -121,8 +122,13 @@ pub mod date_params {
     pub const DAYS_BACK: &str = "days-back";
     /// A checkpoint from a previous run: only what changed strictly after it.
     pub const CHANGED_AFTER: &str = "changed-after";
+    /// An instant: only what changed strictly before it (the upper end of
+    /// a closed window, so a window read again gives the same rows).
+    pub const CHANGED_BEFORE: &str = "changed-before";
+    /// The lower bounds, of which a run takes at most one.
+    pub const LOWER: [&str; 3] = [SINCE, DAYS_BACK, CHANGED_AFTER];
     /// All of them, in the order reports list them.
-    pub const ALL: [&str; 3] = [SINCE, DAYS_BACK, CHANGED_AFTER];
+    pub const ALL: [&str; 4] = [SINCE, DAYS_BACK, CHANGED_AFTER, CHANGED_BEFORE];
 }
 
 /// The configuration's `auth` object, as far as a host reads or fills it.
