@@ -200,6 +200,7 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
         "commit-diffstat" => d.commit_diffstat(w, r, 0).len(),
         "pull-request-statuses" => per_pr(&|id| d.pull_request_statuses(w, r, id).len()),
         "pull-request-tasks" => per_pr(&|id| d.pull_request_tasks(w, r, id).len()),
+        "pull-request-diffstat" => per_pr(&|id| d.pull_request_diffstat(w, r, id).len()),
         "pipeline-caches" => d.pipeline_caches(w, r).len(),
         "pipeline-schedules" => d.pipeline_schedules(w, r).len(),
         "pipeline-known-hosts" => d.pipeline_known_hosts(w, r).len(),
@@ -468,5 +469,30 @@ fn variable_reports_never_output_a_value() {
         let fields = requests.iter().flat_map(|r| r.query_values("fields")).collect::<Vec<_>>().join(",");
         assert!(!fields.contains("values.value"), "{report} asked for values: {fields}");
     }
+    assert_conforms(&fake);
+}
+
+#[test]
+fn pull_request_diffstats_follow_bitbucket_s_redirect_on_the_same_origin() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let dataset = fake.dataset();
+    let pairs = [("workspace", "acme"), ("repository", "web-app"), ("pull-request", "3")];
+    let rows = rows_of(&config, "pull-request-diffstat", &pairs);
+    let expected = dataset.pull_request_diffstat("acme", "web-app", 3);
+    assert_eq!(rows.len(), expected.len());
+    for (row, file) in rows.iter().zip(&expected) {
+        assert_eq!(row["status"], file["status"]);
+        assert_eq!(row["lines_added"], file["lines_added"]);
+        let path = if file["new"].is_null() { &file["old"]["path"] } else { &file["new"]["path"] };
+        assert_eq!(&row["path"], path);
+    }
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "the pull request's diffstat, then where it redirects: {requests:?}");
+    assert_eq!(requests[0].path, "/2.0/repositories/acme/web-app/pullrequests/3/diffstat");
+    assert_eq!(requests[0].status, 302, "the host hands the redirect to the component unchanged");
+    assert!(requests[1].path.starts_with("/2.0/repositories/acme/web-app/diffstat/acme/web-app:"), "{}", requests[1].path);
+    assert!(requests[1].path.contains("%0D"), "{}", requests[1].path);
+    assert_eq!(requests[1].query_values("from_pullrequest_id"), ["3"]);
     assert_conforms(&fake);
 }
