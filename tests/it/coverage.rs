@@ -496,3 +496,33 @@ fn pull_request_diffstats_follow_bitbucket_s_redirect_on_the_same_origin() {
     assert_eq!(requests[1].query_values("from_pullrequest_id"), ["3"]);
     assert_conforms(&fake);
 }
+
+#[test]
+fn per_commit_reports_cover_the_commits_a_date_leaves() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let dataset = fake.dataset();
+    let commits = dataset.commits("acme", "web-app");
+    let since = commits[5]["date"].as_str().unwrap().to_string();
+    let visited = commits.iter().filter(|c| timestamp(c, "date") >= chrono_free_seconds(&since)).count();
+    assert!((6..commits.len()).contains(&visited), "{visited}");
+    let pairs = [("workspace", "acme"), ("repository", "web-app"), ("since", since.as_str())];
+
+    let statuses = rows_of(&config, "commit-statuses", &pairs);
+    let expected: usize = (0..visited).map(|i| dataset.commit_statuses("acme", "web-app", i).len()).sum();
+    assert_eq!(statuses.len(), expected);
+    let hashes: BTreeSet<&str> = statuses.iter().map(|r| r["commit"].as_str().unwrap()).collect();
+    assert_eq!(hashes.len(), visited, "every commit since the date has statuses");
+    assert_eq!(fake.requests().len(), 1 + visited, "one page of commits, then each commit's statuses");
+    fake.clear_requests();
+
+    // Nested: every report of every commit since the date, then each report's annotations.
+    let annotations = rows_of(&config, "code-insights-annotations", &pairs);
+    let expected: usize = (0..visited).map(|i| dataset.insights_annotations("acme", "web-app", i).len()).sum();
+    assert_eq!(annotations.len(), expected);
+    let reports: usize = (0..visited).map(|i| dataset.insights_reports("acme", "web-app", i).len()).sum();
+    assert_eq!(fake.requests().len(), 1 + visited + reports);
+    let uuids: BTreeSet<&str> = annotations.iter().map(|r| r["report_id"].as_str().unwrap()).collect();
+    assert!(uuids.iter().all(|u| u.starts_with('{')), "bound from the reports' uuids: {uuids:?}");
+    assert_conforms(&fake);
+}
