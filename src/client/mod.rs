@@ -343,15 +343,7 @@ impl<T: Transport> Client<T> {
             .with_status(status)
         })?;
         if url.origin() != self.origin {
-            return Err(Error::new(
-                ErrorCode::Transport,
-                format!(
-                    "refused to follow a redirect (HTTP {status}) to {} outside the configured endpoint's origin {}; nothing was sent there",
-                    url.origin().ascii_serialization(),
-                    self.origin.ascii_serialization()
-                ),
-            )
-            .with_status(status));
+            return Err(self.foreign(&url).with_status(status));
         }
         Ok(url)
     }

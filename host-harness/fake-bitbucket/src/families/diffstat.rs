@@ -8,6 +8,7 @@
 use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
 use crate::dataset::{parse, pick_distinct, Dataset};
 use crate::families::pull_requests::resolve_pr;
+use crate::families::statuses::resolve_commit;
 use crate::json::{object, Obj};
 use crate::paging::LIST;
 use crate::seeds::Seed;
@@ -112,9 +113,8 @@ impl Dataset {
 /// `…/diffstat/{spec}` with a single commit as the spec (a hash, branch or
 /// tag): its changes against its first parent.
 pub fn get_diffstat(req: &ApiRequest, ws: &str, repo: &str, spec: &str) -> ApiResult {
-    let (w, r) = resolve_repo(req, ws, repo)?;
+    let (w, r, i) = resolve_commit(req, ws, repo, spec)?;
     let ds = req.dataset;
-    let i = ds.resolve_commit(w, r, spec).ok_or_else(|| ApiError::not_found(format!("Commit not found: {spec}")))?;
     let (changes, sides) = (ds.diffstat_of(w, r, i), ds.commit_sides(w, r, i));
     list(req, LIST, None, changes.len(), |k| ds.diffstat_json(w, r, &sides, &changes[k]))
 }
