@@ -18,11 +18,15 @@ pub struct Error {
     /// Whether trying again may succeed (429, 5xx, timeouts, dropped
     /// connections). Internal: not part of the WIT record.
     pub retryable: bool,
+    /// Where a redirect (301, 302, 303, 307, 308) points: the client
+    /// follows it (`client::Client::wait`). Internal: not part of the WIT
+    /// record.
+    pub redirect: Option<String>,
 }
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), http_status: None, retry_after_seconds: None, retryable: false }
+        Error { code, message: message.into(), http_status: None, retry_after_seconds: None, retryable: false, redirect: None }
     }
 
     pub fn retryable(mut self) -> Self {

@@ -137,6 +137,7 @@ pub fn json(status: u16, body: &str) -> RawResponse {
         content_type: Some("application/json".into()),
         retry_after: None,
         rate_limit_reset: None,
+        location: None,
         body: body.as_bytes().to_vec(),
     }
 }

@@ -43,6 +43,16 @@ impl<T: Transport> Client<T> {
             return Ok(response.body);
         }
         let status = response.status;
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            let Some(location) = response.location.filter(|l| !l.trim().is_empty()) else {
+                return Err(Error::new(ErrorCode::Upstream, format!("Bitbucket answered HTTP {status} without a Location."))
+                    .with_status(status));
+            };
+            let mut redirect =
+                Error::new(ErrorCode::Upstream, format!("Bitbucket redirected (HTTP {status})")).with_status(status);
+            redirect.redirect = Some(location.trim().to_string());
+            return Err(redirect);
+        }
         // Scrub before cutting, so no part of a secret survives the cut.
         let upstream = error_message(&response).map(|m| truncate(&self.scrub_text(&m), 300));
         let said = |default: &str| upstream.clone().unwrap_or_else(|| default.to_string());

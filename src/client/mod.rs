@@ -49,6 +49,8 @@ struct Flight<P> {
     /// Whether its access token is a renewed one already: a 401 then
     /// renews it no more.
     renewed: bool,
+    /// How many redirects it followed to reach `url`.
+    hops: u8,
 }
 
 impl<P> Flights<P> {
@@ -71,6 +73,9 @@ impl<P> Default for Flights<P> {
         Self::new()
     }
 }
+
+/// How many redirects one request follows before giving up.
+pub const MAX_REDIRECTS: u8 = 3;
 
 /// Authenticated access to one configured endpoint.
 pub struct Client<T> {
@@ -140,7 +145,7 @@ impl<T: Transport> Client<T> {
     ///
     /// [`wait`]: Client::wait
     pub fn send(&mut self, flights: &mut Flights<T::Pending>, tag: u64, url: Url) {
-        let mut flight = Flight { tag, url, pending: None, known: None, renewals: self.renewals, renewed: false };
+        let mut flight = Flight { tag, url, pending: None, known: None, renewals: self.renewals, renewed: false, hops: 0 };
         if flight.url.origin() != self.origin {
             flight.known = Some(Err(self.foreign(&flight.url)));
         } else if self.oauth().is_some_and(|o| o.tokens.borrow().access_token.is_none()) {
@@ -158,7 +163,10 @@ impl<T: Transport> Client<T> {
     }
 
     /// Waits until some of `flights` are answered for good and hands those
-    /// back, by tag: the body of a 2xx answer, or why there is none. When
+    /// back, by tag: the body of a 2xx answer, or why there is none. A
+    /// redirect (301, 302, 303, 307, 308) to the endpoint's origin is
+    /// followed, as a request of its own, up to [`MAX_REDIRECTS`] hops; one
+    /// to another origin is refused (credentials go nowhere else). When
     /// an answer failed and may succeed, every request still in flight is
     /// waited for first, as in a round, and what failed is retried together
     /// by the one retry loop, after one shared wait. A 401 under OAuth
@@ -222,6 +230,16 @@ impl<T: Transport> Client<T> {
                         }
                         flights.list.push(flight);
                     }
+                    // A redirect: the same request, sent to where it points.
+                    Err(e) if e.redirect.is_some() => match self.redirect_target(&flight, &e) {
+                        Ok(url) => {
+                            flight.url = url;
+                            flight.hops += 1;
+                            flight.pending = self.send_each(std::slice::from_ref(&flight.url), &[0]).pop();
+                            flights.list.push(flight);
+                        }
+                        Err(e) => done.push((flight.tag, Err(e))),
+                    },
                     answer => done.push((flight.tag, answer)),
                 }
             }
@@ -304,6 +322,32 @@ impl<T: Transport> Client<T> {
         self.stats.requests += count as u64;
     }
 
+    /// Where a redirect of `flight` leads: its `Location` resolved against
+    /// the URL it answered, on the endpoint's origin, within
+    /// [`MAX_REDIRECTS`] hops.
+    fn redirect_target(&self, flight: &Flight<T::Pending>, redirect: &Error) -> Result<Url> {
+        let location = redirect.redirect.as_deref().unwrap_or_default();
+        let status = redirect.http_status.unwrap_or(302);
+        if flight.hops >= MAX_REDIRECTS {
+            return Err(Error::new(
+                ErrorCode::Upstream,
+                format!("Bitbucket redirected more than {MAX_REDIRECTS} times in a row (last HTTP {status}); gave up"),
+            )
+            .with_status(status));
+        }
+        let url = resolve(&flight.url, location).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidResponse,
+                format!("Bitbucket redirected (HTTP {status}) to `{}`, which is not a URL", self.scrub_text(location)),
+            )
+            .with_status(status)
+        })?;
+        if url.origin() != self.origin {
+            return Err(self.foreign(&url).with_status(status));
+        }
+        Ok(url)
+    }
+
     fn foreign(&self, url: &Url) -> Error {
         Error::new(
             ErrorCode::Transport,
@@ -330,6 +374,31 @@ impl<T: Transport> Client<T> {
         }
         text
     }
+}
+
+/// A `Location` resolved against the URL it answered: absolute
+/// (`https://…`), scheme-relative (`//host/…`), absolute-path (`/2.0/…`),
+/// query-only (`?…`) or relative to the answered path's directory.
+fn resolve(base: &Url, location: &str) -> Option<Url> {
+    let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    let origin = base.origin().ascii_serialization();
+    let absolute = if has_scheme {
+        location.to_string()
+    } else if location.starts_with("//") {
+        format!("{}:{location}", base.scheme())
+    } else if location.starts_with('/') {
+        format!("{origin}{location}")
+    } else if location.starts_with('?') {
+        format!("{origin}{}{location}", base.path())
+    } else {
+        let dir = &base.path()[..base.path().rfind('/').map_or(0, |i| i + 1)];
+        format!("{origin}{dir}{location}")
+    };
+    Url::parse(&absolute).ok()
 }
 
 impl<T: Transport> Retrier for Client<T> {

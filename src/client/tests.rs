@@ -197,6 +197,7 @@ fn html_error_pages_are_described_not_dumped() {
         content_type: Some("text/html".into()),
         retry_after: None,
         rate_limit_reset: None,
+        location: None,
         body: b"<html>big page</html>".to_vec(),
     };
     let mut script = Script::new(vec![response]);
@@ -226,4 +227,56 @@ fn oauth_renews_once_for_requests_in_flight_together() {
     let token = "http://127.0.0.1:8080/site/oauth2/access_token";
     let basic = format!("Basic {}", crate::config::base64_encode(b"cid:CSECRET"));
     assert_eq!(sent, [(a, "Bearer old"), (b, "Bearer old"), (token, basic.as_str()), (a, "Bearer new"), (b, "Bearer new")]);
+}
+
+fn redirect(status: u16, location: &str) -> RawResponse {
+    RawResponse { location: Some(location.into()), ..json(status, "") }
+}
+
+#[test]
+fn redirects_on_the_origin_are_followed_each_hop_a_request() {
+    let pr = "http://127.0.0.1:8080/2.0/repositories/a/b/pullrequests/1/diffstat?pagelen=100";
+    let target =
+        "http://127.0.0.1:8080/2.0/repositories/a/b/diffstat/a/b:0123456789ab%0Dba9876543210?from_pullrequest_id=1&topic=true";
+    for location in [
+        target,
+        "/2.0/repositories/a/b/diffstat/a/b:0123456789ab%0Dba9876543210?from_pullrequest_id=1&topic=true",
+        "../../diffstat/a/b:0123456789ab%0Dba9876543210?from_pullrequest_id=1&topic=true",
+    ] {
+        for status in [301, 302, 303, 307, 308] {
+            let mut script = Script::new(vec![redirect(status, location), json(200, r#"{"values":[{"id":1}]}"#)]);
+            let mut client = Client::new(&config(), &mut script);
+            let page = client.get_page(&Url::parse(pr).unwrap()).unwrap();
+            assert_eq!(page.values.len(), 1);
+            assert_eq!((client.stats.requests, client.stats.pages), (2, 1), "the hop is a request");
+            drop(client);
+            let sent: Vec<&str> = script.sent.iter().map(|(u, _)| u.as_str()).collect();
+            assert_eq!(sent, [pr, target], "{location}");
+            assert!(script.sent.iter().all(|(_, auth)| auth == "Bearer S3CRET"));
+        }
+    }
+}
+
+#[test]
+fn a_redirect_elsewhere_or_a_fourth_hop_is_a_typed_error() {
+    let x = Url::parse(X).unwrap();
+    for location in ["https://evil.example/steal", "http://127.0.0.1:9999/2.0/x", "//evil.example/x"] {
+        let mut script = Script::new(vec![redirect(302, location)]);
+        let e = Client::new(&config(), &mut script).get_page(&x).unwrap_err();
+        assert_eq!((e.code, e.http_status), (ErrorCode::Transport, Some(302)), "{location}");
+        assert!(e.message.contains("outside the configured endpoint's origin"), "{}", e.message);
+        assert_eq!(script.sent.len(), 1, "nothing sent to {location}");
+    }
+
+    let hops = (0..4).map(|i| redirect(302, &format!("/2.0/x{i}"))).collect();
+    let mut script = Script::new(hops);
+    let mut client = Client::new(&config(), &mut script);
+    let e = client.get_page(&x).unwrap_err();
+    assert_eq!((e.code, e.http_status), (ErrorCode::Upstream, Some(302)));
+    assert!(e.message.contains("more than 3 times"), "{}", e.message);
+    assert_eq!(client.stats.requests, 4, "the first request and three hops");
+
+    let mut script = Script::new(vec![json(302, "")]);
+    let e = Client::new(&config(), &mut script).get_page(&x).unwrap_err();
+    assert!(e.message.contains("without a Location"), "{}", e.message);
 }

@@ -19,6 +19,8 @@ pub struct RawResponse {
     pub retry_after: Option<String>,
     /// `X-RateLimit-Reset`, seconds until the window resets.
     pub rate_limit_reset: Option<String>,
+    /// `Location`, where a redirect points (absolute or relative).
+    pub location: Option<String>,
     pub body: Vec<u8>,
 }
 

@@ -62,6 +62,7 @@ catalog! {
     code_insights_reports,
     code_insights_annotations,
     commit_diffstat,
+    pull_request_diffstat,
     pipeline_caches,
     pipeline_schedules,
     pipeline_known_hosts,

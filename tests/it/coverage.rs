@@ -227,6 +227,7 @@ fn expected_rows(id: &str, fake: &FakeBitbucket) -> Option<usize> {
         "commit-diffstat" => d.commit_diffstat(w, r, 0).len(),
         "pull-request-statuses" => per_pr(&|id| d.pull_request_statuses(w, r, id).len()),
         "pull-request-tasks" => per_pr(&|id| d.pull_request_tasks(w, r, id).len()),
+        "pull-request-diffstat" => per_pr(&|id| d.pull_request_diffstat(w, r, id).len()),
         "pipeline-caches" => d.pipeline_caches(w, r).len(),
         "pipeline-schedules" => d.pipeline_schedules(w, r).len(),
         "pipeline-known-hosts" => d.pipeline_known_hosts(w, r).len(),
@@ -580,4 +581,59 @@ fn every_paginated_collection_of_the_openapi_document_is_a_report_or_left_out_wi
     for (template, _) in &left_out {
         assert!(collections.contains(&template.as_str()), "the README leaves out {template}, which is no collection");
     }
+}
+
+#[test]
+fn pull_request_diffstats_follow_bitbucket_s_redirect_on_the_same_origin() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let dataset = fake.dataset();
+    let pairs = [("workspace", "acme"), ("repository", "web-app"), ("pull-request", "3")];
+    let rows = rows_of(&config, "pull-request-diffstat", &pairs);
+    let expected = dataset.pull_request_diffstat("acme", "web-app", 3);
+    assert_eq!(rows.len(), expected.len());
+    for (row, file) in rows.iter().zip(&expected) {
+        assert_eq!(row["status"], file["status"]);
+        assert_eq!(row["lines_added"], file["lines_added"]);
+        let path = if file["new"].is_null() { &file["old"]["path"] } else { &file["new"]["path"] };
+        assert_eq!(&row["path"], path);
+    }
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "the pull request's diffstat, then where it redirects: {requests:?}");
+    assert_eq!(requests[0].path, "/2.0/repositories/acme/web-app/pullrequests/3/diffstat");
+    assert_eq!(requests[0].status, 302, "the host hands the redirect to the component unchanged");
+    assert!(requests[1].path.starts_with("/2.0/repositories/acme/web-app/diffstat/acme/web-app:"), "{}", requests[1].path);
+    assert!(requests[1].path.contains("%0D"), "{}", requests[1].path);
+    assert_eq!(requests[1].query_values("from_pullrequest_id"), ["3"]);
+    assert_conforms(&fake);
+}
+
+#[test]
+fn per_commit_reports_cover_the_commits_a_date_leaves() {
+    let fake = start(FakeOptions::default());
+    let config = config(&fake);
+    let dataset = fake.dataset();
+    let commits = dataset.commits("acme", "web-app");
+    let since = commits[5]["date"].as_str().unwrap().to_string();
+    let visited = commits.iter().filter(|c| timestamp(c, "date") >= chrono_free_seconds(&since)).count();
+    assert!((6..commits.len()).contains(&visited), "{visited}");
+    let pairs = [("workspace", "acme"), ("repository", "web-app"), ("since", since.as_str())];
+
+    let statuses = rows_of(&config, "commit-statuses", &pairs);
+    let expected: usize = (0..visited).map(|i| dataset.commit_statuses("acme", "web-app", i).len()).sum();
+    assert_eq!(statuses.len(), expected);
+    let hashes: BTreeSet<&str> = statuses.iter().map(|r| r["commit"].as_str().unwrap()).collect();
+    assert_eq!(hashes.len(), visited, "every commit since the date has statuses");
+    assert_eq!(fake.requests().len(), 1 + visited, "one page of commits, then each commit's statuses");
+    fake.clear_requests();
+
+    // Nested: every report of every commit since the date, then each report's annotations.
+    let annotations = rows_of(&config, "code-insights-annotations", &pairs);
+    let expected: usize = (0..visited).map(|i| dataset.insights_annotations("acme", "web-app", i).len()).sum();
+    assert_eq!(annotations.len(), expected);
+    let reports: usize = (0..visited).map(|i| dataset.insights_reports("acme", "web-app", i).len()).sum();
+    assert_eq!(fake.requests().len(), 1 + visited + reports);
+    let uuids: BTreeSet<&str> = annotations.iter().map(|r| r["report_id"].as_str().unwrap()).collect();
+    assert!(uuids.iter().all(|u| u.starts_with('{')), "bound from the reports' uuids: {uuids:?}");
+    assert_conforms(&fake);
 }

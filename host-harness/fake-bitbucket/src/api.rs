@@ -62,17 +62,23 @@ pub struct ApiError {
     pub detail: Option<String>,
     /// Optional `error.data`, already serialised.
     pub data: Option<String>,
+    /// For a redirect (3xx): the `Location` it answers with, and no body.
+    pub location: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: u16, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into(), detail: None, data: None }
+        ApiError { status, message: message.into(), detail: None, data: None, location: None }
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(400, message)
     }
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(404, message)
+    }
+    /// `302 Found` to `location` (absolute), as Bitbucket redirects.
+    pub fn found(location: impl Into<String>) -> ApiError {
+        ApiError { location: Some(location.into()), ..ApiError::new(302, "Found") }
     }
     /// The serialised error envelope.
     pub fn body(&self) -> String {

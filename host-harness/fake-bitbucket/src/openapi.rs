@@ -26,6 +26,14 @@
 //!   promise filtering and sorting without declaring them (see
 //!   [`UNDECLARED_FILTERING`]). Required query parameters must be present.
 //!
+//! One more quirk, of the live API rather than the document: Bitbucket
+//! answers `…/pullrequests/{id}/diffstat` (and `/diff`, `/patch`) with a
+//! redirect to the repository-level operation whose `{spec}` is the pull
+//! request's revspec `{workspace}/{repo_slug}:{source}%0D{destination}` (a
+//! `/` the template has no room for), with `from_pullrequest_id`, which the
+//! operation does not declare. Both are accepted there, in that form only
+//! (see [`PULL_REQUEST_REVSPEC`]).
+//!
 //! Values are not checked (e.g. `state` is typed as a single string but may be
 //! repeated, which the live API accepts).
 
@@ -55,6 +63,15 @@ pub const GLOBAL_QUERY: &[&str] = &["page", "pagelen", "fields"];
 pub const UNDECLARED_FILTERING: &[(&str, &str)] = &[
     ("get", "/repositories/{workspace}/{repo_slug}/pullrequests"),
     ("get", "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments"),
+];
+
+/// Templates whose final `{spec}` may be a pull request's revspec as
+/// Bitbucket's redirects write it (two segments, the second holding `:`),
+/// with the undeclared `from_pullrequest_id`.
+pub const PULL_REQUEST_REVSPEC: &[&str] = &[
+    "/repositories/{workspace}/{repo_slug}/diffstat/{spec}",
+    "/repositories/{workspace}/{repo_slug}/diff/{spec}",
+    "/repositories/{workspace}/{repo_slug}/patch/{spec}",
 ];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -170,7 +187,16 @@ impl OpenApi {
     /// `Ok(template)`, e.g. `/repositories/{workspace}/{repo_slug}/pullrequests`,
     /// or `Err(reason)` naming the path, method or query parameter at fault.
     pub fn check(&self, method: &str, path: &str, query: &[(String, String)]) -> Result<String, String> {
-        let segments = split_path(path)?;
+        let mut segments = split_path(path)?;
+        // A pull request's revspec, `{workspace}/{repo_slug}:{hashes}`, as one `{spec}`.
+        let revspec = matches!(segments.as_slice(), [r, _, _, op, _, spec]
+            if r == "repositories" && ["diffstat", "diff", "patch"].contains(&op.as_str()) && spec.contains(':'));
+        if revspec {
+            let spec = segments.pop().unwrap_or_default();
+            if let Some(workspace) = segments.last_mut() {
+                *workspace = format!("{workspace}/{spec}");
+            }
+        }
         let template = self.match_path(&segments).ok_or_else(|| {
             let hint =
                 if path.starts_with("/2.0/") || path == "/2.0" { " (strip the `/2.0` API prefix before checking)" } else { "" };
@@ -198,8 +224,10 @@ impl OpenApi {
         }
 
         let filtering = UNDECLARED_FILTERING.iter().any(|&(m, t)| m == lower && t == template.raw);
+        let revspec = revspec && PULL_REQUEST_REVSPEC.contains(&template.raw.as_str());
         for (key, _) in query {
             let allowed = operation.query.contains(key)
+                || (revspec && key == "from_pullrequest_id")
                 || GLOBAL_QUERY.contains(&key.as_str())
                 || (filtering && (key == "q" || key == "sort"));
             if !allowed {
@@ -732,6 +760,17 @@ mod tests {
         let e = err("DELETE", "/repositories/acme/web-app/pipelines-config/caches", &[]);
         assert!(e.contains("\"name\""), "{e}");
         ok("DELETE", "/repositories/acme/web-app/pipelines-config/caches", &[("name", "node")]);
+    }
+
+    #[test]
+    fn a_pull_request_revspec_is_accepted_where_bitbucket_redirects_to_it() {
+        let from = [("from_pullrequest_id", "7"), ("topic", "true")];
+        let spec = "/repositories/acme/web-app/diffstat/acme/web-app:0123456789ab%0Dba9876543210";
+        assert_eq!(ok("GET", spec, &from), "/repositories/{workspace}/{repo_slug}/diffstat/{spec}");
+        err("GET", "/repositories/acme/web-app/diffstat/0123456789ab", &from);
+        err("GET", "/repositories/acme/web-app/diffstat/acme/web-app", &[]);
+        err("GET", "/repositories/acme/web-app/commits/acme/web-app:x", &[]);
+        ok("GET", "/repositories/acme/web-app/pullrequests/7/diffstat", &[]);
     }
 
     #[test]

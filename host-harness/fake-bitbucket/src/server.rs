@@ -389,6 +389,9 @@ fn answer(shared: &Shared, received: Received) -> (Answer, usize) {
 fn api_reply(result: ApiResult) -> Reply {
     match result {
         Ok(body) => Reply::json(200, body),
+        Err(ApiError { status, location: Some(location), .. }) => {
+            Reply { status, headers: vec![("Location", location)], body: crate::faults::Body::Bytes(Vec::new()) }
+        }
         Err(e) => {
             let mut reply = Reply::json(e.status, e.body());
             if e.status == 401 {

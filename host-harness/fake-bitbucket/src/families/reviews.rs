@@ -1,9 +1,10 @@
 //! Review items outside pull-request comments: the tasks of a pull request
 //! and the comments on a commit; handlers (BBQL) and accessors.
 
-use crate::api::{list, resolve_repo, ApiError, ApiRequest, ApiResult};
+use crate::api::{list, ApiRequest, ApiResult};
 use crate::dataset::{parse, Dataset, DAY_S, TOPICS, WEB};
 use crate::families::pull_requests::resolve_pr;
+use crate::families::statuses::resolve_commit;
 use crate::json::object;
 use crate::paging::LIST;
 use crate::seeds::Seed;
@@ -143,9 +144,8 @@ pub fn list_pr_tasks(req: &ApiRequest, ws: &str, repo: &str, id: &str) -> ApiRes
 
 /// `…/commit/{commit}/comments`: 0-2, oldest first, BBQL `q`.
 pub fn list_commit_comments(req: &ApiRequest, ws: &str, repo: &str, commit: &str) -> ApiResult {
-    let (w, r) = resolve_repo(req, ws, repo)?;
+    let (w, r, i) = resolve_commit(req, ws, repo, commit)?;
     let ds = req.dataset;
-    let i = ds.resolve_commit(w, r, commit).ok_or_else(|| ApiError::not_found(format!("Commit not found: {commit}")))?;
     list(req, LIST, Some(COMMENT_FIELDS), ds.commit_comment_count(w, r, i), |k| ds.commit_comment_json(w, r, i, k))
 }
 

@@ -194,7 +194,8 @@ impl Dataset {
 
 const STATUS_FIELDS: &[&str] = &["type", "key", "state", "name", "description", "url", "refname", "created_on", "updated_on"];
 
-fn resolve_commit(req: &ApiRequest, ws: &str, repo: &str, commit: &str) -> Result<(usize, usize, usize), ApiError> {
+/// `(workspace, repository, commit index)` of a `{commit}` path parameter.
+pub(crate) fn resolve_commit(req: &ApiRequest, ws: &str, repo: &str, commit: &str) -> Result<(usize, usize, usize), ApiError> {
     let (w, r) = resolve_repo(req, ws, repo)?;
     let i = req.dataset.resolve_commit(w, r, commit).ok_or_else(|| ApiError::not_found(format!("Commit not found: {commit}")))?;
     Ok((w, r, i))

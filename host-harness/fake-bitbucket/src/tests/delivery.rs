@@ -92,3 +92,32 @@ fn pipeline_configuration_and_variables_as_bitbucket_serves_them() {
     assert_eq!(runners, ds.workspace_runners("acme"));
     assert!(runners.iter().all(|r| r["oauth_client"].get("secret").is_none()));
 }
+
+#[test]
+fn a_pull_request_diffstat_redirects_to_the_revspec_diffstat_as_bitbucket_does() {
+    let fake = start();
+    let ds = fake.dataset();
+    let b = fake.base_url();
+    let r = get(&format!("{b}/repositories/acme/web-app/pullrequests/5/diffstat?pagelen=100"), Some(&basic()));
+    assert_eq!(r.status, 302);
+    assert!(r.body.is_empty());
+    let location = r.header("location").unwrap().to_string();
+    let pr = ds.pull_request("acme", "web-app", 5).unwrap();
+    let (source, dest) =
+        (pr["source"]["commit"]["hash"].as_str().unwrap(), pr["destination"]["commit"]["hash"].as_str().unwrap());
+    let expected = format!(
+        "{b}/repositories/acme/web-app/diffstat/acme/web-app:{}%0D{}?from_pullrequest_id=5&topic=true",
+        &source[..12],
+        &dest[..12]
+    );
+    assert_eq!(location, expected);
+    assert_eq!(pr["links"]["diffstat"]["href"], expected.as_str(), "the pull request links to the same place");
+    let (files, _) = collect_all(&location);
+    assert_eq!(files, ds.pull_request_diffstat("acme", "web-app", 5));
+    // Found without `from_pullrequest_id` too; other hashes are not.
+    let bare = location.split('?').next().unwrap();
+    assert_eq!(collect_all(bare).0, files);
+    let wrong = bare.replace(&source[..12], "0000000aaaaa");
+    assert_eq!(get(&wrong, Some(&basic())).status, 404);
+    assert_eq!(get(&format!("{b}/repositories/acme/web-app/pullrequests/999/diffstat"), Some(&basic())).status, 404);
+}
