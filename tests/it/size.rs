@@ -4,11 +4,12 @@
 use host_harness::component;
 
 /// The size reached (283,483 bytes with Rust 1.95; 290,483 with the
-/// sliding window, TLS messages and the short-collection check; 325,827
-/// with 49 available reports and the odd-object policy; README, Size),
-/// plus room for a few more reports. Losing LTO (about 370 KB now) or
-/// taking the url crate back (about 530 KB) goes far past it.
-const CEILING: usize = 340_000;
+/// sliding window, TLS messages and the short-collection check; 339,576
+/// with 64 available reports, the odd-object policy, redirects and
+/// partitions; README, Size), plus room for a few more reports. Losing
+/// LTO (about 390 KB now) or taking the url crate back (about 540 KB)
+/// goes far past it.
+const CEILING: usize = 360_000;
 
 #[test]
 fn the_component_stays_under_its_size_ceiling() {
