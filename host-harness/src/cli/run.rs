@@ -47,7 +47,9 @@ pub fn run_report(
         e
     };
     let writer = match (format, output, info) {
-        (Format::Sqlite, Some(path), Some(info)) => Ok(Box::new(SqliteWriter::open(path, info)?) as Box<dyn output::RowWriter + '_>),
+        (Format::Sqlite, Some(path), Some(info)) => {
+            Ok(Box::new(SqliteWriter::open(path, info)?) as Box<dyn output::RowWriter + '_>)
+        }
         (Format::Sqlite, None, _) => {
             bail!("--format sqlite writes to a database file: give --output FILE")
         }

@@ -278,11 +278,7 @@ impl<'a> ArrowWriter<'a> {
 impl RowWriter for ArrowWriter<'_> {
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
         if cells.len() != self.columns.len() {
-            return Err(io::Error::other(format!(
-                "{BAD_ROW} row of {} cells for {} columns",
-                cells.len(),
-                self.columns.len()
-            )));
+            return Err(io::Error::other(format!("{BAD_ROW} row of {} cells for {} columns", cells.len(), self.columns.len())));
         }
         // A cell that fails leaves the row half appended: the run ends
         // with that error and this batch is never written.
@@ -311,8 +307,8 @@ impl RowWriter for ArrowWriter<'_> {
 mod tests {
     use super::*;
     use arrow_array::cast::AsArray;
-    use arrow_array::Array;
     use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+    use arrow_array::Array;
     use arrow_ipc::reader::StreamReader;
 
     fn column(name: &str, type_: ColumnType, nullable: bool) -> ColumnInfo {
@@ -449,14 +445,7 @@ mod tests {
     fn bad_cells_are_errors_naming_the_column() {
         let columns = columns();
         let good = || {
-            vec![
-                Cell::Integer(1),
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-                Cell::Timestamp("2026-03-04T10:22:31Z".into()),
-                Cell::Null,
-            ]
+            vec![Cell::Integer(1), Cell::Null, Cell::Null, Cell::Null, Cell::Timestamp("2026-03-04T10:22:31Z".into()), Cell::Null]
         };
         let with = |index: usize, cell: Cell| {
             let mut row = good();
@@ -464,7 +453,10 @@ mod tests {
             row
         };
         for (row, expected) in [
-            (with(4, Cell::Timestamp("yesterday".into())), "timestamp cell in column `updated_on` that is not RFC 3339: `yesterday`"),
+            (
+                with(4, Cell::Timestamp("yesterday".into())),
+                "timestamp cell in column `updated_on` that is not RFC 3339: `yesterday`",
+            ),
             (with(4, Cell::Timestamp("2026-03-04T10:22:31".into())), "column `updated_on`"),
             (with(0, Cell::Null), "null cell in column `id`, which is not nullable"),
             (with(0, Cell::Text("1".into())), "text cell in column `id`"),
