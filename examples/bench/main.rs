@@ -10,7 +10,8 @@
 //! 100 ms round trips (concurrency 1 versus the default, and the same jobs
 //! done by a peer, `atlassian-python-api`), uneven latency (one page in
 //! eight much slower; `uneven`), instantiation, memory for a small and a large report (each in a child
-//! process, so host RSS is that run's alone), rows per second through the
+//! process, so host RSS is that run's alone), Arrow output's memory at 1,000 and 100,000
+//! rows (`arrow`), rows per second through the
 //! component versus the same code compiled natively, and the component's size.
 //!
 //! `bench -- rows [COMPONENT.wasm ...]` measures only the rows per second,
@@ -18,6 +19,7 @@
 //! alternating rounds (best and median of 7), so two builds can be
 //! compared in one run.
 
+mod arrow;
 mod memory;
 mod native;
 mod network;
@@ -34,6 +36,9 @@ fn main() -> anyhow::Result<()> {
     if let Some(code) = memory::child_main()? {
         std::process::exit(code);
     }
+    if let Some(code) = arrow::child_main()? {
+        std::process::exit(code);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("rows") {
         // Only the rows per second, for one or more components side by side.
@@ -41,9 +46,10 @@ fn main() -> anyhow::Result<()> {
     }
     let wasm = component::build()?;
     let host = Host::load(&wasm, Limits::default())?;
-    // `BENCH_ONLY=network` or `BENCH_ONLY=uneven` runs that section alone.
+    // `BENCH_ONLY=network`, `uneven` or `arrow` runs that section alone.
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("uneven") => return uneven::report(&host),
+        Ok("arrow") => return arrow::report(),
         Ok("network") => return network::report(&wasm),
         _ => {}
     }
@@ -61,6 +67,9 @@ fn main() -> anyhow::Result<()> {
 
     println!("\n## Memory (each run in its own process, no latency)\n");
     memory::report()?;
+
+    println!("\n## Arrow output's memory (each run in its own process, to /dev/null)\n");
+    arrow::report()?;
 
     println!("\n## Rows per second (no latency, concurrency 1)\n");
     native::report(&host)?;

@@ -66,7 +66,7 @@ pub fn child_main() -> anyhow::Result<Option<i32>> {
 }
 
 /// This process's peak resident set (`VmHWM`), in KiB.
-fn peak_rss_kib() -> anyhow::Result<u64> {
+pub fn peak_rss_kib() -> anyhow::Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let line =
         status.lines().find(|l| l.starts_with("VmHWM:")).ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;

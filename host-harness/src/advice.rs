@@ -11,7 +11,7 @@ pub fn what_to_do(error: &HostError) -> String {
         HostError::Connector(e) => for_connector_error(e),
         HostError::Limit { limit, .. } => format!("The component went past a limit the host sets on every run; if this report really needs more, raise it with {} (see `connector-harness run --help`), otherwise report the component.", limit.flag()),
         HostError::Trap(_) => "The component was stopped for exceeding a limit or crashing; rerun, and if it happens again report it with the command line (it is a bug or a limit set too low).".into(),
-        HostError::Output(m) if m.contains(crate::output::BAD_CELL) => "The connector sent a cell the harness does not write (named above); report it to the connector's authors, or use a report without that column.".into(),
+        HostError::Output(m) if m.contains(crate::output::BAD_CELL) || m.contains(crate::output::arrow::BAD_ROW) => "The connector sent a cell the harness does not write (named above); report it to the connector's authors, or use a report without that column.".into(),
         HostError::Output(_) => "Check that the output file's directory exists and is writable, and that the disk is not full.".into(),
     }
 }

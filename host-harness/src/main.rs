@@ -6,8 +6,9 @@ use connector_vocabulary::date_params;
 use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::cli::catalog_view::{catalog_json, describe, print_catalog};
 use host_harness::cli::config_file::{self, save_refresh_token};
+use host_harness::cli::fake::{self, Until};
 use host_harness::cli::limit_flags::LimitFlags;
-use host_harness::cli::run::{parse_param, run_report};
+use host_harness::cli::run::{parse_param, run_report, OutputClosed};
 use host_harness::cli::state::State;
 use host_harness::output::terminal::printable;
 use host_harness::output::Format;
@@ -58,7 +59,8 @@ enum Command {
         /// A report parameter, NAME=VALUE; repeat for several.
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
-        /// Output format.
+        /// Output format (arrow: an Arrow IPC stream, one record batch per
+        /// batch of rows).
         #[arg(long, value_enum, default_value = "jsonl")]
         format: Format,
         /// Write rows to FILE instead of stdout (required for sqlite).
@@ -108,12 +110,36 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Serve the fake Bitbucket (the demo's data) on its own, for other tools and their tests.
+    #[command(
+        long_about = "Serve the fake Bitbucket (the demo's data: workspace `acme`, repositories `web-app`, \
+`api-service` and `infra`) on 127.0.0.1 until stdin ends, or SIGTERM or SIGINT.\n\n\
+It prints one JSON line on stdout:\n  \
+{\"base_url\": \"http://127.0.0.1:PORT/2.0\", \"config\": {\"endpoint\": \"...\", \"auth\": {\"type\": \"api-token\", \"email\": \"...\", \"token\": \"...\"}}}\n\
+(`config` is a connector configuration for `run --config`), and one line for people on stderr.\n\n\
+Control endpoint (no authentication, not counted as an API request):\n  \
+POST http://127.0.0.1:PORT/_fake/pull-requests/WORKSPACE/REPOSITORY/ID  [body: {\"title\": \"...\"}]\n\
+moves that pull request's `updated_on` to now (and sets its title) and answers {\"updated_on\": \"...\"}.",
+        after_help = "Example:\n  connector-harness fake --port 8787 --no-stdin > fake.jsonl &\n  sleep 1; jq .config fake.jsonl > fake.json\n  connector-harness run pull-requests --config fake.json --param workspace=acme --param repository=web-app\n  curl -X POST -d '{\"title\": \"Renamed\"}' http://127.0.0.1:8787/_fake/pull-requests/acme/web-app/1\n  kill %1"
+    )]
+    Fake {
+        /// The port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Ignore stdin: stop only on SIGTERM or SIGINT (for a fake started
+        /// with no stdin, e.g. in the background of a script).
+        #[arg(long)]
+        no_stdin: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Whoever read the rows went away (`… | head`): nothing to report,
+        // and the run did not complete (its checkpoint did not move).
+        Err(e) if e.downcast_ref::<OutputClosed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
             // One line starting with the error code, then what to do.
             let (line, action) = match e.downcast_ref::<HostError>() {
@@ -132,6 +158,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // The fake needs no component.
+    if let Command::Fake { port, no_stdin } = cli.command {
+        return fake::serve(port, if no_stdin { Until::Signal } else { Until::StdinEndsOrSignal });
+    }
     let component = match cli.component {
         Some(path) => path,
         None => component::build()?,
@@ -210,6 +240,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 describe(&mut out, info)?;
             }
         }
+        Command::Fake { .. } => unreachable!("served above"),
         Command::Demo { report, format } => {
             let fake = FakeBitbucket::start(FakeOptions::default())?;
             let creds = fake.credentials();

@@ -21,16 +21,21 @@
 //! - `size`: the component under its size ceiling;
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it;
+//! - `arrow`: `--format arrow`, read back by pyarrow (a venv of its own);
+//! - `fake_cli`: `connector-harness fake`, the fake served on its own, and
+//!   its control endpoint;
 //! - `hostile`: the CLI against guests that misbehave on purpose
 //!   (`tests/hostile-guest`): output injection, huge json, many rows,
 //!   rotated tokens, planted precompiled code.
 //!
 //! Shared set-up is in `common`.
 
+mod arrow;
 mod cli;
 mod common;
 mod coverage;
 mod e2e;
+mod fake_cli;
 mod faults;
 mod hostile;
 mod hostile_sandbox;

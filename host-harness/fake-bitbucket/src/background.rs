@@ -1,8 +1,8 @@
 //! A TCP server of the fake's on its own tokio runtime and thread: bound
-//! to `127.0.0.1:0`, stopped and joined when dropped (the thread returns
-//! from its accept loop, closing the listener, and drops the runtime,
-//! which drops every connection). The fake Bitbucket and the delay proxy
-//! both run this way.
+//! to `127.0.0.1` (any free port unless told), stopped and joined when
+//! dropped (the thread returns from its accept loop, closing the listener,
+//! and drops the runtime, which drops every connection). The fake
+//! Bitbucket and the delay proxy both run this way.
 
 use anyhow::Context;
 use std::future::Future;
@@ -18,10 +18,12 @@ pub(crate) struct Background {
 }
 
 impl Background {
-    /// A listener on `127.0.0.1:0` and its address (bound before it is
-    /// served, so what serves it can know where it is reached).
-    pub(crate) fn bind(name: &str) -> anyhow::Result<(std::net::TcpListener, SocketAddr)> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").with_context(|| format!("{name}: cannot bind 127.0.0.1:0"))?;
+    /// A listener on `127.0.0.1:port` (0: any free port) and its address
+    /// (bound before it is served, so what serves it can know where it is
+    /// reached).
+    pub(crate) fn bind(name: &str, port: u16) -> anyhow::Result<(std::net::TcpListener, SocketAddr)> {
+        let listener =
+            std::net::TcpListener::bind(("127.0.0.1", port)).with_context(|| format!("{name}: cannot bind 127.0.0.1:{port}"))?;
         listener.set_nonblocking(true).with_context(|| format!("{name}: cannot make the listener non-blocking"))?;
         let address = listener.local_addr().with_context(|| format!("{name}: listener has no address"))?;
         Ok((listener, address))

@@ -29,7 +29,7 @@ impl DelayProxy {
     /// the address given to [`forward_to`](Self::forward_to) (so a server
     /// can be started knowing the proxy's address, e.g. for its links).
     pub fn start(round_trip: Duration) -> anyhow::Result<DelayProxy> {
-        let (listener, _address) = Background::bind("delay-proxy")?;
+        let (listener, _address) = Background::bind("delay-proxy", 0)?;
         let (upstream, connections) = (Arc::new(OnceLock::new()), Arc::new(AtomicU64::new(0)));
         let (to, counted) = (upstream.clone(), connections.clone());
         let background = Background::serve("delay-proxy", listener, move |listener, stopped| {

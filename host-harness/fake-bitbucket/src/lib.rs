@@ -134,6 +134,7 @@ mod auth;
 mod background;
 mod bbql;
 mod changes;
+mod control;
 mod dataset;
 pub mod delay_proxy;
 mod families;
@@ -204,6 +205,14 @@ pub struct FakeOptions {
     /// only the fields its OpenAPI schema requires (almost none: `type`),
     /// as a response valid by the document may.
     pub minimal_objects: bool,
+    /// Serve the control endpoint `POST /_fake/pull-requests/{workspace}/{repository}/{id}`
+    /// (optional body `{"title": "..."}`): [`Dataset::update_pull_request`]
+    /// at the current time, answered `{"updated_on": "..."}`. Outside the
+    /// API prefix, unauthenticated, and not in [`FakeBitbucket::requests`];
+    /// for `connector-harness fake`. Off by default.
+    pub control: bool,
+    /// The port on 127.0.0.1 to listen on; 0 (the default) is any free port.
+    pub port: u16,
 }
 
 impl Default for FakeOptions {
@@ -223,6 +232,8 @@ impl Default for FakeOptions {
             public_origin: None,
             cache_answers: false,
             minimal_objects: false,
+            control: false,
+            port: 0,
         }
     }
 }

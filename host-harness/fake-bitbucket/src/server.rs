@@ -57,6 +57,8 @@ struct Shared {
     /// [`FakeOptions::minimal_objects`]: the document whose schemas say
     /// what each object keeps.
     minimal: Option<crate::openapi::OpenApi>,
+    /// [`FakeOptions::control`]: `/_fake/…` is the control endpoint.
+    control: bool,
 }
 
 /// The name of its threads and of its start-up errors.
@@ -73,10 +75,11 @@ pub struct FakeBitbucket {
 }
 
 impl FakeBitbucket {
-    /// Binds `127.0.0.1:0` and serves from background threads, answering
+    /// Binds `127.0.0.1` ([`FakeOptions::port`], by default any free port)
+    /// and serves from background threads, answering
     /// [`FakeOptions::workers`] requests at once.
     pub fn start(options: FakeOptions) -> anyhow::Result<FakeBitbucket> {
-        let (listener, addr) = Background::bind(NAME)?;
+        let (listener, addr) = Background::bind(NAME, options.port)?;
         let scheme = if options.tls.is_some() { "https" } else { "http" };
         let origin = format!("{scheme}://{addr}");
         let tls = match &options.tls {
@@ -110,6 +113,7 @@ impl FakeBitbucket {
                 true => Some(crate::openapi::OpenApi::shared()?),
                 false => None,
             },
+            control: options.control,
         });
 
         let serving = shared.clone();
@@ -265,6 +269,15 @@ async fn handle(shared: Arc<Shared>, connection: u64, request: Request<Incoming>
     let url = request.uri().path_and_query().map_or_else(|| request.uri().to_string(), |pq| pq.as_str().to_string());
     let authorization = request.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let http2 = request.version() == hyper::Version::HTTP_2;
+
+    // The control endpoint: no authentication, latency or faults, and not
+    // in the request log.
+    if shared.control && url.starts_with(crate::control::PREFIX) {
+        let path = url.split_once('?').map_or(url.as_str(), |(p, _)| p);
+        let bytes = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let reply = crate::control::answer(&shared.dataset, &method, path, &String::from_utf8_lossy(&bytes));
+        return response(Answer::Reply(reply), permit);
+    }
 
     // The answer goes out `latency` after the request was taken up, however
     // long it took to compute (as over a network, where the server's own

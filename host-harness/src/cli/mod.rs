@@ -6,10 +6,12 @@
 //! - `config_file`: `--config FILE`, secrets from the environment, and the
 //!   rotated refresh token written back;
 //! - `catalog_view`: `reports` and `describe`;
+//! - `fake`: `fake`, the fake Bitbucket served on its own;
 //! - `limit_flags`: the sandbox's limits as flags.
 
 pub mod catalog_view;
 pub mod config_file;
+pub mod fake;
 pub mod limit_flags;
 pub mod run;
 pub mod state;

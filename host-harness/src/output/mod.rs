@@ -1,5 +1,6 @@
 //! Row writers: JSON lines (one object per row keyed by column name), CSV
-//! (RFC 4180, with a header) and an aligned table for the terminal.
+//! (RFC 4180, with a header), an aligned table for the terminal, an Arrow
+//! IPC stream (`arrow`) and SQLite (`sqlite`).
 //!
 //! The rows come from the guest and are not trusted: `json` cells are
 //! validated (without building a tree) and capped at [`JSON_CELL_MAX`]
@@ -7,6 +8,7 @@
 //! only its first [`TABLE_WIDTH_ROWS`] rows (to size the columns), so
 //! memory stays flat however many rows a run returns.
 
+pub mod arrow;
 pub mod sqlite;
 pub mod terminal;
 
@@ -55,11 +57,17 @@ pub enum Format {
     Table,
     /// A SQLite database file (`--output FILE`), one table per report.
     Sqlite,
+    /// An Arrow IPC stream: the schema, one record batch per batch of rows.
+    Arrow,
 }
 
 /// Writes rows as they arrive.
 pub trait RowWriter {
     fn row(&mut self, cells: &[Cell]) -> io::Result<()>;
+    /// The component's batch ended (the Arrow writer writes a record batch).
+    fn end_batch(&mut self) -> io::Result<()> {
+        Ok(())
+    }
     fn finish(&mut self) -> io::Result<()>;
 }
 
@@ -74,6 +82,7 @@ pub fn writer<'a>(format: Format, columns: &'a [ColumnInfo], out: Box<dyn Write 
         }
         Format::Table => Box::new(Table { columns, pending: Vec::new(), widths: None, count: 0, out }),
         Format::Sqlite => return Err(io::Error::other("SQLite output goes to a database file: give --output FILE")),
+        Format::Arrow => return Err(io::Error::other("Arrow output names its report: use arrow::ArrowWriter::new")),
     })
 }
 
