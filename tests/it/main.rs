@@ -21,6 +21,8 @@
 //! - `size`: the component under its size ceiling;
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it;
+//! - `spark`: the Spark data source (`integrations/spark`) on a two-worker
+//!   local cluster, batch and streaming (installs pyspark and a JRE);
 //! - `hostile`: the CLI against guests that misbehave on purpose
 //!   (`tests/hostile-guest`): output injection, huge json, many rows,
 //!   rotated tokens, planted precompiled code.
@@ -41,4 +43,5 @@ mod network;
 mod node_host;
 mod odd_objects;
 mod size;
+mod spark;
 mod speed;
