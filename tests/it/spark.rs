@@ -124,4 +124,3 @@ fn spark_reads_a_report_on_two_workers_and_streams_its_changes() {
     eprintln!("spark: the script took {:.1?}", started.elapsed());
     assert!(status.success(), "tests/spark/e2e.py failed ({status}); its output is above");
 }
-

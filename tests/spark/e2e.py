@@ -112,9 +112,9 @@ def main():
     )
     spark.sparkContext.setLogLevel("WARN")
     # Both executors up before the first job, so its tasks can spread.
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() < 3:
-        assert time.monotonic() < deadline, "the two executors did not register within 120 s"
+        assert time.monotonic() < deadline, "the two executors did not register within 300 s"
         time.sleep(0.5)
     session_up = time.monotonic() - started
 
