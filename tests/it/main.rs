@@ -24,6 +24,8 @@
 //! - `arrow`: `--format arrow`, read back by pyarrow (a venv of its own);
 //! - `fake_cli`: `connector-harness fake`, the fake served on its own, and
 //!   its control endpoint;
+//! - `spark`: the Spark data source (`integrations/spark`) on a two-worker
+//!   local cluster, batch and streaming (installs pyspark and a JRE);
 //! - `hostile`: the CLI against guests that misbehave on purpose
 //!   (`tests/hostile-guest`): output injection, huge json, many rows,
 //!   rotated tokens, planted precompiled code.
@@ -47,4 +49,5 @@ mod node_host;
 mod odd_objects;
 mod partitions;
 mod size;
+mod spark;
 mod speed;

@@ -1,0 +1,126 @@
+//! The Spark data source (`integrations/spark`) end to end: `tests/spark/e2e.py`
+//! on a `local-cluster[2,1,1024]` (two executor JVMs) against the fake
+//! Bitbucket: a batch read (row count, unique keys, more than one worker
+//! process) and three streaming runs on one checkpoint folder (everything,
+//! nothing, the one pull request touched in between).
+//!
+//! It installs what it needs itself: a virtual environment in
+//! `target/spark-venv` with [`REQUIREMENTS`] from PyPI (reused while its
+//! stamp matches; about 3 to 4 minutes the first time, pyspark is a 456 MB
+//! sdist), and Debian's `openjdk-17-jre-headless` when `java` is missing
+//! (as root, as CI runs). Its figures (install time, run time, rows per
+//! worker) go to stderr; the README quotes them.
+//!
+//! With a harness that has no `fake` subcommand yet, the fake runs in this
+//! process and the script asks for its one change over stdin and stdout
+//! (`@@touch ...`).
+
+use crate::common::*;
+use fake_bitbucket::FakeOptions;
+use host_harness::component;
+use serde_json::json;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// What the virtual environment holds, pinned.
+const REQUIREMENTS: &[&str] = &["pyspark==4.3.0", "pyarrow==26.0.1"];
+
+const HARNESS: &str = env!("CARGO_BIN_EXE_connector-harness");
+
+fn run_checked(command: &mut Command, what: &str) {
+    let output = command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: could not start it: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `target/spark-venv/bin/python`, installed when missing or stale.
+fn venv_python() -> PathBuf {
+    let venv = component::workspace_dir().join("target/spark-venv");
+    let python = venv.join("bin/python");
+    let stamp = venv.join(".installed-from");
+    let wanted = REQUIREMENTS.join(" ");
+    if python.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        eprintln!("spark: reusing {}", venv.display());
+        return python;
+    }
+    let started = Instant::now();
+    run_checked(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv), "python3 -m venv target/spark-venv");
+    run_checked(
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(REQUIREMENTS),
+        "pip install pyspark pyarrow",
+    );
+    std::fs::write(&stamp, &wanted).expect("writing the venv stamp");
+    eprintln!("spark: installing {wanted} took {:.1?}", started.elapsed());
+    python
+}
+
+/// A Java runtime for Spark: Debian's when none is on PATH.
+fn ensure_java() {
+    let has_java = Command::new("java").arg("-version").stdin(Stdio::null()).output().is_ok_and(|o| o.status.success());
+    if has_java {
+        return;
+    }
+    let started = Instant::now();
+    run_checked(Command::new("apt-get").arg("update"), "apt-get update");
+    run_checked(
+        Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "openjdk-17-jre-headless"]),
+        "apt-get install openjdk-17-jre-headless (Spark needs a JRE; the test installs it as root)",
+    );
+    eprintln!("spark: installing openjdk-17-jre-headless took {:.1?}", started.elapsed());
+}
+
+fn harness_has_fake() -> bool {
+    Command::new(HARNESS).args(["fake", "--help"]).stdin(Stdio::null()).output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn spark_reads_a_report_on_two_workers_and_streams_its_changes() {
+    ensure_java();
+    let python = venv_python();
+    let wasm = component::build().expect("the component builds");
+    let script = component::workspace_dir().join("tests/spark/e2e.py");
+
+    let mut command = Command::new(&python);
+    command
+        .arg(&script)
+        .env("CONNECTOR_HARNESS", HARNESS)
+        .env("BITBUCKET_COMPONENT", &wasm)
+        .env("SPARK_LOCAL_IP", "127.0.0.1")
+        .env("PYTHONUNBUFFERED", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    // Before `connector-harness fake` existed: the fake lives here.
+    let fake = (!harness_has_fake()).then(|| {
+        let fake = start(FakeOptions::default());
+        let c = fake.credentials();
+        let info = json!({"base_url": fake.base_url(),
+            "config": {"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}}});
+        command.env("BITBUCKET_FAKE_JSON", info.to_string());
+        fake
+    });
+    let started = Instant::now();
+    let mut child = command.spawn().expect("the Spark script starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+        let line = line.expect("reading the script's output");
+        if let Some(touch) = line.strip_prefix("@@touch ") {
+            let fields: Vec<&str> = touch.splitn(5, ' ').collect();
+            let fake = fake.as_ref().expect("the script asks for a touch only when the fake is here");
+            fake.update_pull_request(fields[0], fields[1], fields[2].parse().expect("an id"), fields[3], fields[4]);
+            writeln!(stdin, "ok").expect("answering the script");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+    drop(stdin);
+    let status = child.wait().expect("the Spark script ends");
+    eprintln!("spark: the script took {:.1?}", started.elapsed());
+    assert!(status.success(), "tests/spark/e2e.py failed ({status}); its output is above");
+}
