@@ -9,17 +9,11 @@
 //! stamp matches; about 3 to 4 minutes the first time, pyspark is a 456 MB
 //! sdist), and Debian's `openjdk-17-jre-headless` when `java` is missing
 //! (as root, as CI runs). Its figures (install time, run time, rows per
-//! worker) go to stderr; the README quotes them.
-//!
-//! With a harness that has no `fake` subcommand yet, the fake runs in this
-//! process and the script asks for its one change over stdin and stdout
-//! (`@@touch ...`).
+//! worker) go to stderr; the README quotes them. The script starts the fake
+//! itself (`connector-harness fake`) and changes it through its control
+//! endpoint.
 
-use crate::common::*;
-use fake_bitbucket::FakeOptions;
 use host_harness::component;
-use serde_json::json;
-use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -76,10 +70,6 @@ fn ensure_java() {
     eprintln!("spark: installing openjdk-17-jre-headless took {:.1?}", started.elapsed());
 }
 
-fn harness_has_fake() -> bool {
-    Command::new(HARNESS).args(["fake", "--help"]).stdin(Stdio::null()).output().is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn spark_reads_a_report_on_two_workers_and_streams_its_changes() {
     ensure_java();
@@ -94,33 +84,9 @@ fn spark_reads_a_report_on_two_workers_and_streams_its_changes() {
         .env("BITBUCKET_COMPONENT", &wasm)
         .env("SPARK_LOCAL_IP", "127.0.0.1")
         .env("PYTHONUNBUFFERED", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    // Before `connector-harness fake` existed: the fake lives here.
-    let fake = (!harness_has_fake()).then(|| {
-        let fake = start(FakeOptions::default());
-        let c = fake.credentials();
-        let info = json!({"base_url": fake.base_url(),
-            "config": {"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}}});
-        command.env("BITBUCKET_FAKE_JSON", info.to_string());
-        fake
-    });
+        .stdin(Stdio::null());
     let started = Instant::now();
-    let mut child = command.spawn().expect("the Spark script starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
-        let line = line.expect("reading the script's output");
-        if let Some(touch) = line.strip_prefix("@@touch ") {
-            let fields: Vec<&str> = touch.splitn(5, ' ').collect();
-            let fake = fake.as_ref().expect("the script asks for a touch only when the fake is here");
-            fake.update_pull_request(fields[0], fields[1], fields[2].parse().expect("an id"), fields[3], fields[4]);
-            writeln!(stdin, "ok").expect("answering the script");
-        } else {
-            eprintln!("{line}");
-        }
-    }
-    drop(stdin);
-    let status = child.wait().expect("the Spark script ends");
+    let status = command.status().expect("the Spark script runs");
     eprintln!("spark: the script took {:.1?}", started.elapsed());
     assert!(status.success(), "tests/spark/e2e.py failed ({status}); its output is above");
 }

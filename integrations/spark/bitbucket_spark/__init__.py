@@ -90,7 +90,7 @@ class _Common:
 
         target = to_arrow_schema(self.schema, timezone="UTC")
         rows: dict[str, int] = {}
-        for part_id, batch in core.run_task(self.harness, self.report, partition.task, target):
+        for part_id, batch in core.run_task(self.harness, self.report, partition.task):
             rows[part_id] = rows.get(part_id, 0) + batch.num_rows
             yield batch.cast(target)
         if self.task_log:

@@ -76,28 +76,9 @@ class Harness:
         args = ["partitions", report, "--config", config]
         for name, value in params.items():
             args += ["--param", f"{name}={value}"]
-        try:
-            return json.loads(self.output(*args))
-        except HarnessError as e:
-            if "unrecognized subcommand" not in str(e):
-                raise
-        return self._partitions_before_14(report, config, params)
+        return json.loads(self.output(*args))
 
-    def _partitions_before_14(self, report: str, config: str, params: dict) -> list[dict]:
-        """A harness without `partitions` (before issue 14): one partition per
-        repository of the workspace for a per-repository report run without
-        `repository`, else the whole report as one partition."""
-        names = {p["name"] for p in self.describe(report)["params"]}
-        if "repository" not in names or "repository" in params or "workspace" not in params:
-            return [{"id": "/".join(str(v) for v in params.values()) or report, "params": params, "estimated_rows": None}]
-        workspace = params["workspace"]
-        out = self.output("run", "repositories", "--config", config, "--param", f"workspace={workspace}", "--quiet")
-        slugs = sorted(json.loads(line)["slug"] for line in out.splitlines() if line.strip())
-        return [
-            {"id": f"{workspace}/{slug}", "params": {**params, "repository": slug}, "estimated_rows": None} for slug in slugs
-        ]
-
-    def run_arrow(self, report: str, config: str, params: dict, schema=None) -> Iterator:
+    def run_arrow(self, report: str, config: str, params: dict) -> Iterator:
         """Runs one partition and yields the pyarrow RecordBatches of its Arrow
         stream as they arrive; raises HarnessError when the run fails."""
         import pyarrow as pa
@@ -123,28 +104,7 @@ class Harness:
             if code != 0:
                 stderr.seek(0)
                 message = stderr.read().decode(errors="replace").strip()
-                if schema is not None and "invalid value 'arrow'" in message:
-                    yield from self._jsonl_as_arrow(args, schema)
-                    return
                 raise HarnessError(f"`connector-harness run {report}` failed: {message}")
-
-    def _jsonl_as_arrow(self, args: list, schema) -> Iterator:
-        """A harness without `--format arrow` (before issue 14): its JSONL, typed here."""
-        import pyarrow as pa
-
-        args = [a if a != "arrow" else "jsonl" for a in args]
-        rows = [json.loads(line) for line in self.output(*args).splitlines() if line.strip()]
-        for row in rows:
-            for f in schema:
-                value = row.get(f.name)
-                if value is None:
-                    continue
-                if pa.types.is_timestamp(f.type):
-                    row[f.name] = parse_time(value)
-                elif pa.types.is_string(f.type) and not isinstance(value, str):
-                    row[f.name] = json.dumps(value)
-        for i in range(0, len(rows), 10_000):
-            yield pa.RecordBatch.from_pylist(rows[i : i + 10_000], schema=schema)
 
 
 # --- options ------------------------------------------------------------------
@@ -226,7 +186,7 @@ def task_config(path: str, budget: Optional[int], directory: str) -> str:
     return copy
 
 
-def run_task(harness: Harness, report: str, task: Task, schema=None) -> Iterator:
+def run_task(harness: Harness, report: str, task: Task) -> Iterator:
     """Runs a task's partitions one after another; yields (partition id, RecordBatch)."""
     with tempfile.TemporaryDirectory(prefix="bitbucket-spark-") as directory:
         config = task_config(task.config, task.budget, directory)
@@ -239,7 +199,7 @@ def run_task(harness: Harness, report: str, task: Task, schema=None) -> Iterator
                     params[CHANGED_AFTER] = after
                 if before:
                     params[CHANGED_BEFORE] = before
-            for batch in harness.run_arrow(report, config, params, schema):
+            for batch in harness.run_arrow(report, config, params):
                 yield part["id"], batch
 
 
