@@ -5,13 +5,13 @@
 //! pyarrow comes from PyPI into a virtual environment of the test's own
 //! (`target/arrow-venv`, made once and kept while its pin is the same).
 
+use crate::common::{python_venv, run_checked};
 use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::component;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::Instant;
 
 /// The pyarrow the test reads with.
 const PYARROW: &str = "pyarrow==26.0.1";
@@ -19,37 +19,7 @@ const PYARROW: &str = "pyarrow==26.0.1";
 /// The venv's python, with pyarrow installed (once per test binary).
 fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let venv = component::workspace_dir().join("target/arrow-venv");
-        let python = venv.join("bin/python");
-        let stamp = venv.join(".installed");
-        if std::fs::read_to_string(&stamp).ok().as_deref() == Some(PYARROW) && python.is_file() {
-            return python;
-        }
-        let started = Instant::now();
-        let _ = std::fs::remove_dir_all(&venv);
-        checked(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv (install python3 and python3-venv)");
-        checked(
-            Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PYARROW]),
-            "pip install pyarrow",
-        );
-        std::fs::write(&stamp, PYARROW).expect("writing the venv stamp");
-        eprintln!("arrow: installing {PYARROW} took {:.1?}", started.elapsed());
-        python
-    })
-}
-
-/// Runs a command; panics with its output when it fails. Its stdout.
-fn checked(command: &mut Command, what: &str) -> String {
-    let output = command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: could not start: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    PYTHON.get_or_init(|| python_venv("arrow-venv", &[PYARROW]))
 }
 
 fn harness(args: &[&str]) -> std::process::Output {
@@ -141,7 +111,7 @@ fn pull_requests_as_an_arrow_stream_read_back_by_pyarrow() {
     let expected_path = dir.join("expected.json");
     std::fs::write(&expected_path, expected.to_string()).unwrap();
     let script = component::workspace_dir().join("tests/arrow/check_stream.py");
-    let summary = checked(Command::new(python()).arg(script).arg(&stream).arg(&expected_path), "tests/arrow/check_stream.py");
+    let summary = run_checked(Command::new(python()).arg(script).arg(&stream).arg(&expected_path), "tests/arrow/check_stream.py");
     let summary: Value = serde_json::from_str(summary.trim()).unwrap();
     assert_eq!(summary["rows"], 180);
     eprintln!("arrow: {summary}");
@@ -181,7 +151,7 @@ fn an_empty_run_is_a_schema_and_the_end_of_the_stream() {
                  assert t.num_rows == 0, t.num_rows\n\
                  assert str(t.schema.field('updated_on').type) == 'timestamp[us, tz=UTC]'\n\
                  print(len(t.schema))";
-    let fields = checked(Command::new(python()).arg("-c").arg(check).arg(&stream), "reading the empty stream");
+    let fields = run_checked(Command::new(python()).arg("-c").arg(check).arg(&stream), "reading the empty stream");
     assert_eq!(fields.trim().parse::<usize>().unwrap(), crate::common::report("pull-requests").columns.len());
     let _ = std::fs::remove_dir_all(&dir);
 }

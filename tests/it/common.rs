@@ -83,3 +83,45 @@ pub fn peak_rss_kib() -> u64 {
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }
+
+/// Runs a setup command (an installer, a tool); panics with its output
+/// when it fails. Its stdout.
+pub fn run_checked(command: &mut std::process::Command, what: &str) -> String {
+    let output =
+        command.stdin(std::process::Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: could not start it: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The python of a virtual environment `target/<name>` holding these
+/// pinned `requirements` from PyPI: made when missing, remade when its
+/// stamp names other requirements, kept otherwise. Says on stderr how long
+/// an install took.
+pub fn python_venv(name: &str, requirements: &[&str]) -> std::path::PathBuf {
+    use std::process::Command;
+    let venv = component::workspace_dir().join("target").join(name);
+    let python = venv.join("bin/python");
+    let stamp = venv.join(".installed-from");
+    let wanted = requirements.join(" ");
+    if python.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return python;
+    }
+    let started = std::time::Instant::now();
+    run_checked(
+        Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
+        &format!("python3 -m venv target/{name} (install python3 and python3-venv)"),
+    );
+    run_checked(
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(requirements),
+        &format!("pip install {wanted}"),
+    );
+    std::fs::write(&stamp, &wanted).expect("writing the venv stamp");
+    eprintln!("{name}: installing {wanted} took {:.1?}", started.elapsed());
+    python
+}

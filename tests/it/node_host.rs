@@ -62,18 +62,6 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// Runs a setup command; panics with its output when it fails.
-fn run_checked(command: &mut Command, what: &str) {
-    let output = command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: could not start it: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// `tool --version`, or a failure that says what to install.
 fn tool_version(tool: &str) -> String {
     let output = Command::new(tool).arg("--version").stdin(Stdio::null()).output().unwrap_or_else(|e| {

@@ -13,8 +13,8 @@
 //! itself (`connector-harness fake`) and changes it through its control
 //! endpoint.
 
+use crate::common::{python_venv, run_checked};
 use host_harness::component;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -22,38 +22,6 @@ use std::time::Instant;
 const REQUIREMENTS: &[&str] = &["pyspark==4.3.0", "pyarrow==26.0.1"];
 
 const HARNESS: &str = env!("CARGO_BIN_EXE_connector-harness");
-
-fn run_checked(command: &mut Command, what: &str) {
-    let output = command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: could not start it: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// `target/spark-venv/bin/python`, installed when missing or stale.
-fn venv_python() -> PathBuf {
-    let venv = component::workspace_dir().join("target/spark-venv");
-    let python = venv.join("bin/python");
-    let stamp = venv.join(".installed-from");
-    let wanted = REQUIREMENTS.join(" ");
-    if python.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        eprintln!("spark: reusing {}", venv.display());
-        return python;
-    }
-    let started = Instant::now();
-    run_checked(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv), "python3 -m venv target/spark-venv");
-    run_checked(
-        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(REQUIREMENTS),
-        "pip install pyspark pyarrow",
-    );
-    std::fs::write(&stamp, &wanted).expect("writing the venv stamp");
-    eprintln!("spark: installing {wanted} took {:.1?}", started.elapsed());
-    python
-}
 
 /// A Java runtime for Spark: Debian's when none is on PATH.
 fn ensure_java() {
@@ -73,7 +41,7 @@ fn ensure_java() {
 #[test]
 fn spark_reads_a_report_on_two_workers_and_streams_its_changes() {
     ensure_java();
-    let python = venv_python();
+    let python = python_venv("spark-venv", REQUIREMENTS);
     let wasm = component::build().expect("the component builds");
     let script = component::workspace_dir().join("tests/spark/e2e.py");
 
