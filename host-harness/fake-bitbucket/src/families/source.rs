@@ -92,21 +92,39 @@ impl Dataset {
                     l.href("self", &dir).href("meta", &format!("{dir}?format=meta"));
                 });
             } else {
-                let attributes: Vec<String> = attrs.iter().map(|a| format!("\"{a}\"")).collect();
-                o.plain("type", "commit_file")
-                    .plain("path", path)
-                    .plain("escaped_path", path)
-                    .num("size", size)
-                    .opt_str("mimetype", mime)
-                    .raw_array("attributes", &attributes)
-                    .obj("commit", commit_ref)
-                    .obj("links", |l| {
-                        l.href("self", &self_url)
-                            .href("meta", &format!("{self_url}?format=meta"))
-                            .href("history", &format!("{api_root}/repositories/{full}/filehistory/{hash}/{path}"));
-                    });
+                self.write_commit_file(o, full, &hash, (path, size, mime, attrs), |o| {
+                    o.obj("commit", commit_ref);
+                });
             }
         })
+    }
+
+    /// A `commit_file`'s fields as read at commit `hash`, its `commit`
+    /// written by `commit` (a reference in a listing, the whole commit in a
+    /// file's history).
+    fn write_commit_file(
+        &self,
+        o: &mut Obj,
+        full: &str,
+        hash: &str,
+        (path, size, mime, attrs): (&str, u64, Option<&str>, &[&str]),
+        commit: impl FnOnce(&mut Obj),
+    ) {
+        let api_root = self.api_root.as_str();
+        let attributes: Vec<String> = attrs.iter().map(|a| format!("\"{a}\"")).collect();
+        let self_url = format!("{api_root}/repositories/{full}/src/{hash}/{path}");
+        o.plain("type", "commit_file")
+            .plain("path", path)
+            .plain("escaped_path", path)
+            .num("size", size)
+            .opt_str("mimetype", mime)
+            .raw_array("attributes", &attributes);
+        commit(o);
+        o.obj("links", |l| {
+            l.href("self", &self_url)
+                .href("meta", &format!("{self_url}?format=meta"))
+                .href("history", &format!("{api_root}/repositories/{full}/filehistory/{hash}/{path}"));
+        });
     }
 }
 
@@ -182,25 +200,12 @@ impl Dataset {
 
     /// A `filehistory` item: the file as commit `j` left it, with that commit in full.
     pub(crate) fn file_history_json(&self, w: usize, r: usize, j: usize, entry: usize) -> String {
-        let api_root = self.api_root.as_str();
         let full = &self.repo(w, r).full;
         let hash = self.commit_hash(w, r, j);
-        let (path, size, mime, attrs) = SRC_TREE[entry];
-        let attributes: Vec<String> = attrs.iter().map(|a| format!("\"{a}\"")).collect();
-        let self_url = format!("{api_root}/repositories/{full}/src/{hash}/{path}");
         object(|o| {
-            o.plain("type", "commit_file")
-                .plain("path", path)
-                .plain("escaped_path", path)
-                .num("size", size)
-                .opt_str("mimetype", mime)
-                .raw_array("attributes", &attributes)
-                .raw("commit", &self.commit_json(w, r, j))
-                .obj("links", |l| {
-                    l.href("self", &self_url)
-                        .href("meta", &format!("{self_url}?format=meta"))
-                        .href("history", &format!("{api_root}/repositories/{full}/filehistory/{hash}/{path}"));
-                });
+            self.write_commit_file(o, full, &hash, SRC_TREE[entry], |o| {
+                o.raw("commit", &self.commit_json(w, r, j));
+            })
         })
     }
 }
