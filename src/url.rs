@@ -1,7 +1,8 @@
 //! URLs as the WHATWG URL Standard parses and serialises them, for what the
 //! component needs: the endpoint and token URL it is configured with, the
-//! URLs it builds (path segments, query pairs) and the `next` links it
-//! follows. The API is the part of the `url` crate's that the component
+//! URLs it builds (path segments, query pairs), the `next` links it
+//! follows and the redirect `Location`s it resolves (`Url::resolve`, like
+//! the url crate's `join` for the forms a `Location` takes; not compared). The API is the part of the `url` crate's that the component
 //! used, and so are the results: `tests` compares the two on a few hundred
 //! chosen and 30,000 random inputs.
 //!
@@ -277,6 +278,31 @@ impl Url {
     pub fn origin(&self) -> Origin {
         let s = &self.serialization;
         Origin(self.has_authority().then(|| format!("{}{}", &s[..self.scheme_end + 3], &s[self.host_start..self.path_start])))
+    }
+
+    /// A reference (a redirect's `Location`) resolved against this URL:
+    /// absolute (`https://…`), scheme-relative (`//host/…`), absolute-path
+    /// (`/2.0/…`), query-only (`?…`) or relative to this path's directory.
+    pub fn resolve(&self, reference: &str) -> Option<Url> {
+        let has_scheme = reference.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+        let origin = self.origin().ascii_serialization();
+        let absolute = if has_scheme {
+            reference.to_string()
+        } else if reference.starts_with("//") {
+            format!("{}:{reference}", self.scheme())
+        } else if reference.starts_with('/') {
+            format!("{origin}{reference}")
+        } else if reference.starts_with('?') {
+            format!("{origin}{}{reference}", self.path())
+        } else {
+            let dir = &self.path()[..self.path().rfind('/').map_or(0, |i| i + 1)];
+            format!("{origin}{dir}{reference}")
+        };
+        Url::parse(&absolute).ok()
     }
 
     /// The query's `key=value` pairs, `application/x-www-form-urlencoded`

@@ -335,7 +335,7 @@ impl<T: Transport> Client<T> {
             )
             .with_status(status));
         }
-        let url = resolve(&flight.url, location).ok_or_else(|| {
+        let url = flight.url.resolve(location).ok_or_else(|| {
             Error::new(
                 ErrorCode::InvalidResponse,
                 format!("Bitbucket redirected (HTTP {status}) to `{}`, which is not a URL", self.scrub_text(location)),
@@ -374,31 +374,6 @@ impl<T: Transport> Client<T> {
         }
         text
     }
-}
-
-/// A `Location` resolved against the URL it answered: absolute
-/// (`https://…`), scheme-relative (`//host/…`), absolute-path (`/2.0/…`),
-/// query-only (`?…`) or relative to the answered path's directory.
-fn resolve(base: &Url, location: &str) -> Option<Url> {
-    let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
-        !scheme.is_empty()
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    });
-    let origin = base.origin().ascii_serialization();
-    let absolute = if has_scheme {
-        location.to_string()
-    } else if location.starts_with("//") {
-        format!("{}:{location}", base.scheme())
-    } else if location.starts_with('/') {
-        format!("{origin}{location}")
-    } else if location.starts_with('?') {
-        format!("{origin}{}{location}", base.path())
-    } else {
-        let dir = &base.path()[..base.path().rfind('/').map_or(0, |i| i + 1)];
-        format!("{origin}{dir}{location}")
-    };
-    Url::parse(&absolute).ok()
 }
 
 impl<T: Transport> Retrier for Client<T> {
