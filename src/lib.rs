@@ -214,6 +214,7 @@ mod component {
                 })
                 .collect(),
             primary_key: r.primary_key.iter().map(|k| k.to_string()).collect(),
+            changed_column: r.changed_column().map(Into::into),
             status: match r.status {
                 Status::Available => wit::ReportStatus::Available,
                 Status::RetiredUpstream { since, reason, replacement } => wit::ReportStatus::RetiredUpstream(wit::Retirement {

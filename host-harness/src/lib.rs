@@ -2,11 +2,13 @@
 //!
 //! - `sandbox`: engine, sessions, the HTTP wall and the limits, and the
 //!   typed API (`Host`, `Session`) the CLI and tests drive;
-//! - `output`: JSON lines, CSV and table writers for rows, and `sqlite`
-//!   (tables with upserts); `progress`: the progress line on stderr;
+//! - `output`: JSON lines, CSV, table and Arrow writers for rows, and
+//!   `sqlite` (tables with upserts); `progress`: the progress line on stderr;
 //! - `cli`: the pieces of `connector-harness` (runs, state files, config
 //!   files, catalog views); `env_config`: secrets from the environment;
 //!   `advice`: what to do about each error;
+//! - `singer`: the Singer tap (`tap-bitbucket`): discovery, selection and
+//!   the sync's messages and bookmarks;
 //! - `component`: where the component is and how to build it.
 //!
 //! The fake Bitbucket Cloud (demo and tests) is the `fake-bitbucket` crate.
@@ -18,6 +20,7 @@ pub mod env_config;
 pub mod output;
 pub mod progress;
 pub mod sandbox;
+pub mod singer;
 
 pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, Partition, ReportInfo, ReportStatus};
 pub use sandbox::{Host, HostError, HostLimit, Limits, LoadOptions, RunSummary, Session, Trust};

@@ -5,14 +5,15 @@ use clap::{Parser, Subcommand};
 use connector_vocabulary::date_params;
 use fake_bitbucket::{FakeBitbucket, FakeOptions};
 use host_harness::cli::catalog_view::{catalog_json, describe, print_catalog};
-use host_harness::cli::config_file::{self, save_refresh_token};
+use host_harness::cli::config_file;
+use host_harness::cli::exit::exit_code;
 use host_harness::cli::fake::{self, Until};
 use host_harness::cli::limit_flags::LimitFlags;
-use host_harness::cli::run::{parse_param, run_report, OutputClosed};
+use host_harness::cli::run::{parse_param, run_report};
 use host_harness::cli::state::State;
 use host_harness::output::terminal::printable;
 use host_harness::output::Format;
-use host_harness::{advice, component, Host, HostError, Trust};
+use host_harness::{component, Host, Trust};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -134,27 +135,7 @@ moves that pull request's `updated_on` to now (and sets its title) and answers {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        // Whoever read the rows went away (`… | head`): nothing to report,
-        // and the run did not complete (its checkpoint did not move).
-        Err(e) if e.downcast_ref::<OutputClosed>().is_some() => ExitCode::SUCCESS,
-        Err(e) => {
-            // One line starting with the error code, then what to do.
-            let (line, action) = match e.downcast_ref::<HostError>() {
-                Some(host) => (host.to_string(), Some(advice::what_to_do(host))),
-                None => (format!("harness-error: {e:#}"), None),
-            };
-            // The message may carry the guest's text: nothing in it reaches
-            // the terminal as a control character (a line break included).
-            eprintln!("{}", printable(&line));
-            if let Some(action) = action {
-                eprintln!("what to do: {}", printable(&action));
-            }
-            ExitCode::FAILURE
-        }
-    }
+    exit_code(run(Cli::parse()))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -194,11 +175,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mut session = host.session(&config.resolved)?;
             let result = run_report(&host, &mut session, &report, &params, format, output.as_deref(), quiet);
-            // Bitbucket expires a refresh token once it has rotated it: keep
-            // the new one, whether or not the run succeeded.
-            if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &config.path) {
-                save_refresh_token(path, &config.file_text, &token)?;
-            }
+            config.keep_rotated_token(&mut session)?;
             let summary = result?;
             // Only a complete run moves the checkpoint.
             if let (Some(state), Some(checkpoint)) = (&mut state, summary.checkpoint) {

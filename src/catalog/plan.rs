@@ -3,7 +3,7 @@
 //! filters) and the `fields` parameter that asks only for what the columns
 //! read.
 
-use super::dsl::{DateFilter, Report, Shape, Source, TextRule};
+use super::dsl::{Column, DateFilter, Report, Shape, Source, TextRule};
 use super::params::Params;
 use crate::error::{Error, Result};
 use crate::url::Url;
@@ -23,6 +23,18 @@ impl Report {
             DateFilter::None => None,
             DateFilter::Bbql(field) | DateFilter::Cutoff(field) => Some(field),
         }
+    }
+
+    /// The column holding [`Self::date_field`], which the date parameters
+    /// compare with and whose newest value is a run's checkpoint; `None`
+    /// when the report has no date field or maps it to no column.
+    pub fn changed_column(&self) -> Option<&'static str> {
+        let field = self.date_field()?;
+        let holds = |c: &&Column| match (c.source, self.cloud.each) {
+            (Source::Field(path), None) | (Source::Parent(path), Some(_)) => path == field,
+            _ => false,
+        };
+        self.columns.iter().find(holds).map(|c| c.name)
     }
 
     /// The URL of the first request: the endpoint path with parameters
@@ -213,5 +225,21 @@ mod tests {
         assert_eq!(url(&[base[0], base[1], base[2], ("path", "/src/lib/")]), "/2.0/repositories/a/b/src/feature%2Fx/src/lib");
         let e = SRC.resolve_params(&given(&[base[0], base[1], base[2], ("path", "src/../../x")])).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidParameter);
+    }
+
+    #[test]
+    fn the_changed_column_is_the_one_mapped_from_the_date_field() {
+        let of = |id: &str| crate::reports::ALL.iter().find(|r| r.id == id).unwrap().changed_column();
+        assert_eq!(of("pull-requests"), Some("updated_on"));
+        assert_eq!(of("commits"), Some("date"));
+        assert_eq!(of("repositories"), Some("updated_on"));
+        assert_eq!(of("branches"), Some("target_date"));
+        assert_eq!(of("deploy-keys"), None);
+        // Every report filtering dates itself names the column they compare with.
+        for report in crate::reports::ALL.iter().filter(|r| r.date_field().is_some()) {
+            let column = report.changed_column().unwrap_or_else(|| panic!("{} has no changed column", report.id));
+            let ty = report.columns.iter().find(|c| c.name == column).unwrap().ty;
+            assert_eq!(ty, ColumnType::Timestamp, "{}", report.id);
+        }
     }
 }

@@ -18,6 +18,12 @@ per pull request.",
         opt("approved", Boolean, "approved", "Whether they approved."),
         opt("state", Text, "state", "approved, changes_requested, or null."),
         opt("participated_on", Timestamp, "participated_on", "When they last took part."),
+        parent_opt(
+            "pull_request_updated_on",
+            Timestamp,
+            "updated_on",
+            "When the pull request last changed (what the date parameters compare with)."
+        ),
     ],
     primary_key: &["repository", "pull_request_id", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),

@@ -32,6 +32,7 @@ fn describe_shows_parameters_columns_key_endpoint_and_status() {
         "Endpoint:    GET /repositories/{workspace}/{repository}/pullrequests",
         "Status:      available",
         "Primary key: repository, id",
+        "Changed:     updated_on (what the date parameters compare with)",
         "workspace",
         "required",
         "updated_on",

@@ -26,6 +26,8 @@
 //!   its control endpoint;
 //! - `spark`: the Spark data source (`integrations/spark`) on a two-worker
 //!   local cluster, batch and streaming (installs pyspark and a JRE);
+//! - `singer`: the Singer tap `tap-bitbucket` with target-jsonl,
+//!   meltanolabs-target-csv and `meltano run` (venvs of their own);
 //! - `hostile`: the CLI against guests that misbehave on purpose
 //!   (`tests/hostile-guest`): output injection, huge json, many rows,
 //!   rotated tokens, planted precompiled code.
@@ -48,6 +50,7 @@ mod network;
 mod node_host;
 mod odd_objects;
 mod partitions;
+mod singer;
 mod size;
 mod spark;
 mod speed;

@@ -26,6 +26,9 @@ pub fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
     }
     writeln!(out, "Endpoint:    GET {}", p(&r.endpoint))?;
     writeln!(out, "Primary key: {}", list(&r.primary_key))?;
+    if let Some(column) = &r.changed_column {
+        writeln!(out, "Changed:     {} (what the date parameters compare with)", p(column))?;
+    }
     writeln!(out, "\nParameters:")?;
     let names: Vec<String> = r.params.iter().map(|x| p(&x.name)).collect();
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(4);
@@ -82,6 +85,7 @@ pub fn catalog_json(reports: &[ReportInfo]) -> Value {
                         "description": c.description,
                     })).collect::<Vec<_>>(),
                     "primary_key": r.primary_key,
+                    "changed_column": r.changed_column,
                 })
             })
             .collect(),

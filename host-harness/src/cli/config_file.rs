@@ -30,20 +30,37 @@ pub struct LoadedConfig {
     pub ca_file: Option<PathBuf>,
 }
 
+impl LoadedConfig {
+    /// Bitbucket expires a refresh token once it has rotated it: keeps the
+    /// session's new one in the file (whether or not the run succeeded).
+    pub fn keep_rotated_token(&self, session: &mut crate::Session) -> anyhow::Result<()> {
+        if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &self.path) {
+            save_refresh_token(path, &self.file_text, &token)?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads `path`, or makes a configuration from the standard variables.
 pub fn load(path: Option<PathBuf>) -> anyhow::Result<LoadedConfig> {
     let var = |name: &str| std::env::var(name).ok();
     Ok(match path {
         Some(path) => {
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading the config file {}", path.display()))?;
-            let resolved = env_config::resolve(&text, var)?;
-            let (resolved, ca_file) = take_ca_file(&resolved, path.parent().unwrap_or(Path::new(".")))?;
-            LoadedConfig { path: Some(path), file_text: text, resolved, ca_file }
+            from_file_text(path, text.clone(), &text)?
         }
         None => {
             LoadedConfig { path: None, file_text: String::new(), resolved: env_config::from_standard_vars(var)?, ca_file: None }
         }
     })
+}
+
+/// The configuration `config` (the connector's part of the file at `path`,
+/// whose whole text is `file_text`), resolved as [`load`] resolves a file.
+pub fn from_file_text(path: PathBuf, file_text: String, config: &str) -> anyhow::Result<LoadedConfig> {
+    let resolved = env_config::resolve(config, |name| std::env::var(name).ok())?;
+    let (resolved, ca_file) = take_ca_file(&resolved, path.parent().unwrap_or(Path::new(".")))?;
+    Ok(LoadedConfig { path: Some(path), file_text, resolved, ca_file })
 }
 
 /// The configuration without its `ca_file`, and that file (a relative path

@@ -7,10 +7,13 @@
 //!   rotated refresh token written back;
 //! - `catalog_view`: `reports` and `describe`;
 //! - `fake`: `fake`, the fake Bitbucket served on its own;
-//! - `limit_flags`: the sandbox's limits as flags.
+//! - `limit_flags`: the sandbox's limits as flags;
+//! - `exit`: how a command ends (quietly on a closed pipe, or the error and
+//!   what to do).
 
 pub mod catalog_view;
 pub mod config_file;
+pub mod exit;
 pub mod fake;
 pub mod limit_flags;
 pub mod run;

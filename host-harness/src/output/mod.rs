@@ -49,6 +49,12 @@ pub fn checked_json<'s>(column: &str, text: &'s str) -> io::Result<std::borrow::
     })
 }
 
+/// The name of a report's table (SQLite) or stream (Singer): its id with
+/// `_` for `-` (`pull_requests`), which SQL takes without quoting.
+pub fn table_name(report_id: &str) -> String {
+    report_id.replace('-', "_")
+}
+
 /// The output formats of `connector-harness run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -133,28 +139,34 @@ pub fn row_to_json(columns: &[ColumnInfo], cells: &[Cell]) -> Value {
     Value::Object(object)
 }
 
+/// One row as a JSON object keyed by column name, on one line, written
+/// field by field: a json cell is copied in as checked text, never parsed
+/// into a tree.
+pub fn write_json_object<'c>(out: &mut dyn Write, fields: impl Iterator<Item = (&'c ColumnInfo, &'c Cell)>) -> io::Result<()> {
+    out.write_all(b"{")?;
+    for (i, (column, cell)) in fields.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &column.name)?;
+        out.write_all(b":")?;
+        match cell {
+            Cell::Json(s) => out.write_all(checked_json(&column.name, s)?.as_bytes())?,
+            other => serde_json::to_writer(&mut *out, &cell_to_json(other))?,
+        }
+    }
+    out.write_all(b"}")
+}
+
 struct Jsonl<'a> {
     columns: &'a [ColumnInfo],
     out: Box<dyn Write + 'a>,
 }
 
 impl RowWriter for Jsonl<'_> {
-    /// Written field by field: a json cell is copied in as checked text,
-    /// never parsed into a tree.
     fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        self.out.write_all(b"{")?;
-        for (i, (column, cell)) in self.columns.iter().zip(cells).enumerate() {
-            if i > 0 {
-                self.out.write_all(b",")?;
-            }
-            serde_json::to_writer(&mut self.out, &column.name)?;
-            self.out.write_all(b":")?;
-            match cell {
-                Cell::Json(s) => self.out.write_all(checked_json(&column.name, s)?.as_bytes())?,
-                other => serde_json::to_writer(&mut self.out, &cell_to_json(other))?,
-            }
-        }
-        self.out.write_all(b"}\n")
+        write_json_object(&mut self.out, self.columns.iter().zip(cells))?;
+        self.out.write_all(b"\n")
     }
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()

@@ -38,7 +38,7 @@ impl SqliteWriter {
     /// Opens (or creates) the database at `path` and the report's table.
     pub fn open(path: &Path, report: &ReportInfo) -> io::Result<SqliteWriter> {
         let connection = Connection::open(path).map_err(to_io)?;
-        let table = ident(&report.id.replace('-', "_"));
+        let table = ident(&super::table_name(&report.id));
         let columns: Vec<String> = report
             .columns
             .iter()

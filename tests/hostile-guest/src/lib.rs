@@ -133,6 +133,7 @@ fn report(id: &str, columns: Vec<wit::ColumnInfo>, params: Vec<wit::ParamInfo>) 
         params,
         columns,
         primary_key: Vec::new(),
+        changed_column: None,
         status: wit::ReportStatus::Available,
     }
 }
