@@ -57,11 +57,15 @@ pub fn run_report(
     let info = reports.iter().find(|r| r.id == report);
     // An unknown report has no columns to choose from: the run says so.
     let chosen = match info {
-        Some(_) if !flags.columns.is_empty() && format == Format::Sqlite => bail!(
-            "--columns does not apply to --format sqlite: its table keeps all the report's columns and its primary key \
-             (leave --columns out, and choose the columns in SQL)"
-        ),
-        Some(info) if !flags.columns.is_empty() => Some(projection(report, &info.columns, &flags.columns)?),
+        Some(info) if !flags.columns.is_empty() => {
+            if format == Format::Sqlite {
+                bail!(
+                    "--columns does not apply to --format sqlite: its table keeps all the report's columns and its primary key \
+                     (leave --columns out, and choose the columns in SQL)"
+                );
+            }
+            Some(projection(report, &info.columns, &flags.columns)?)
+        }
         _ => None,
     };
     let columns: Vec<ColumnInfo> = match (&chosen, info) {

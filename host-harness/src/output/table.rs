@@ -149,11 +149,11 @@ pub fn layout(natural: &[usize], shrinkable: &[bool], line_width: Option<usize>)
     };
     let total = |widths: &[usize]| widths.iter().sum::<usize>() + SEPARATOR.len() * widths.len().saturating_sub(1);
     let at_floor = capped(natural.len(), FLOOR);
-    let Some(shown) =
-        (1..=natural.len()).take_while(|&n| total(&at_floor[..n]) <= limit).last().or((!natural.is_empty()).then_some(1))
-    else {
+    if natural.is_empty() {
         return Vec::new();
-    };
+    }
+    // The first column is shown even if it does not fit (it is cut below).
+    let shown = (1..=natural.len()).take_while(|&n| total(&at_floor[..n]) <= limit).last().unwrap_or(1);
     let widest = natural[..shown].iter().copied().max().unwrap_or(0);
     let cap = (FLOOR..=widest).rev().find(|&cap| total(&capped(shown, cap)) <= limit).unwrap_or(FLOOR);
     let mut widths = capped(shown, cap);
