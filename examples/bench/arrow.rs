@@ -6,10 +6,9 @@
 //! run's alone. `BENCH_ONLY=arrow` runs this section alone.
 
 use crate::{config, fake, first_repo, spec};
-use host_harness::cli::run::run_report;
+use host_harness::cli::run::{run_report, OutputFlags};
 use host_harness::output::Format;
 use host_harness::{component, Host, Limits};
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -57,7 +56,8 @@ pub fn child_main() -> anyhow::Result<Option<i32>> {
     let host = Host::load(&component::default_path(), Limits::default())?;
     let mut session = host.session(config)?;
     let params = [("workspace".to_string(), "acme".to_string()), ("repository".to_string(), repo.clone())];
-    let summary = run_report(&host, &mut session, "commits", &params, format, Some(Path::new("/dev/null")), true)?;
+    let to_null = OutputFlags { output: Some("/dev/null".into()), ..OutputFlags::default() };
+    let summary = run_report(&host, &mut session, "commits", &params, format, &to_null, true)?;
     println!("{} {} {}", summary.rows, crate::memory::peak_rss_kib()?, started.elapsed().as_secs_f64());
     Ok(Some(0))
 }

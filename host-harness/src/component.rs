@@ -1,12 +1,17 @@
 //! Where the component lives and how to build it. The harness builds it
 //! into its own target directory (`target/component`) so a build started
 //! from inside `cargo test` or `cargo run` never waits on the outer cargo's
-//! lock.
+//! lock. A build that has work to do ([`is_stale`]) says so on stderr
+//! first, since the first one takes minutes.
 
 use anyhow::{bail, Context as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::SystemTime;
+
+/// What the component is built from, in the workspace.
+const SOURCES: &[&str] = &["src", "wit", "Cargo.toml", "Cargo.lock"];
 
 /// The repository root (the workspace that contains this crate).
 pub fn workspace_dir() -> PathBuf {
@@ -27,6 +32,12 @@ pub fn build() -> anyhow::Result<PathBuf> {
 }
 
 fn build_uncached() -> anyhow::Result<PathBuf> {
+    let path = default_path();
+    let sources: Vec<PathBuf> = SOURCES.iter().map(|s| workspace_dir().join(s)).collect();
+    let stale = is_stale(&path, &sources);
+    if stale {
+        eprintln!("building the connector component ({}); the first build takes a few minutes…", path.display());
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // `cargo rustc --crate-type cdylib`, not `cargo build`: cargo runs the
     // profile's LTO only for a crate built as a cdylib alone, and the
@@ -41,7 +52,6 @@ fn build_uncached() -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("building the component failed (is the target installed? `rustup target add wasm32-wasip2`)");
     }
-    let path = default_path();
     let wasm = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let stripped = without_custom_sections(&wasm).with_context(|| format!("{} is not a component", path.display()))?;
     if stripped.len() < wasm.len() {
@@ -50,7 +60,36 @@ fn build_uncached() -> anyhow::Result<PathBuf> {
         std::fs::write(&temporary, &stripped).with_context(|| format!("writing {}", temporary.display()))?;
         std::fs::rename(&temporary, &path).with_context(|| format!("replacing {}", path.display()))?;
     }
+    if stale {
+        // Cargo found it up to date, or made it so (a change outside the
+        // component's inputs, such as a host dependency in Cargo.lock,
+        // relinks nothing): it is as new as its sources now.
+        let artefact = std::fs::File::options().write(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
+        artefact.set_modified(SystemTime::now()).with_context(|| format!("touching {}", path.display()))?;
+    }
     Ok(path)
+}
+
+/// Whether the component at `artefact` needs a build: it is missing, or
+/// older than a file among `sources` (files, or folders walked whole; a
+/// source that does not exist counts as old).
+pub fn is_stale(artefact: &Path, sources: &[PathBuf]) -> bool {
+    let Ok(built) = std::fs::metadata(artefact).and_then(|m| m.modified()) else {
+        return true;
+    };
+    sources.iter().any(|source| changed_after(source, built))
+}
+
+/// Whether `path`, or a file under it, was modified after `built`.
+fn changed_after(path: &Path, built: SystemTime) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if meta.is_dir() {
+        std::fs::read_dir(path).into_iter().flatten().flatten().any(|entry| changed_after(&entry.path(), built))
+    } else {
+        meta.modified().is_ok_and(|modified| modified > built)
+    }
 }
 
 /// A component without its own custom sections: `component-name` (names
@@ -148,4 +187,60 @@ fn build_hostile_uncached(attack: &str) -> anyhow::Result<PathBuf> {
     let wasm = dir.join("hostile_guest.wasm");
     std::fs::copy(target_dir.join("wasm32-wasip2/release/hostile_guest.wasm"), &wasm)?;
     Ok(wasm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A fresh folder with `src/lib.rs`, `src/reports/a.rs` and `Cargo.toml`
+    /// modified an hour ago, and the sources as [`is_stale`] takes them.
+    fn workspace(name: &str) -> (PathBuf, Vec<PathBuf>) {
+        let root = std::env::temp_dir().join(format!("host-harness-stale-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("src/reports")).unwrap();
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for file in ["src/lib.rs", "src/reports/a.rs", "Cargo.toml"] {
+            std::fs::write(root.join(file), "").unwrap();
+            touch(&root.join(file), hour_ago);
+        }
+        let sources = ["src", "wit", "Cargo.toml"].iter().map(|s| root.join(s)).collect();
+        (root, sources)
+    }
+
+    fn touch(path: &Path, at: SystemTime) {
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(at).unwrap();
+    }
+
+    #[test]
+    fn a_missing_artefact_is_stale() {
+        let (root, sources) = workspace("missing");
+        assert!(is_stale(&root.join("component.wasm"), &sources));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn an_artefact_older_than_a_source_in_a_nested_folder_is_stale() {
+        let (root, sources) = workspace("older");
+        let artefact = root.join("component.wasm");
+        std::fs::write(&artefact, "").unwrap();
+        touch(&artefact, SystemTime::now() - Duration::from_secs(60));
+        assert!(!is_stale(&artefact, &sources), "newer than every source");
+        touch(&root.join("src/reports/a.rs"), SystemTime::now());
+        assert!(is_stale(&artefact, &sources), "src/reports/a.rs changed after the build");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn an_artefact_newer_than_every_source_is_fresh() {
+        let (root, sources) = workspace("newer");
+        let artefact = root.join("component.wasm");
+        std::fs::write(&artefact, "").unwrap();
+        assert!(!is_stale(&artefact, &sources));
+        // A top-level file counts too.
+        touch(&root.join("Cargo.toml"), SystemTime::now() + Duration::from_secs(60));
+        assert!(is_stale(&artefact, &sources));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

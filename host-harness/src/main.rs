@@ -9,7 +9,7 @@ use host_harness::cli::config_file;
 use host_harness::cli::exit::exit_code;
 use host_harness::cli::fake::{self, Until};
 use host_harness::cli::limit_flags::LimitFlags;
-use host_harness::cli::run::{parse_param, run_report};
+use host_harness::cli::run::{parse_param, run_report, OutputFlags};
 use host_harness::cli::state::State;
 use host_harness::output::terminal::printable;
 use host_harness::output::Format;
@@ -64,9 +64,8 @@ enum Command {
         /// batch of rows).
         #[arg(long, value_enum, default_value = "jsonl")]
         format: Format,
-        /// Write rows to FILE instead of stdout (required for sqlite).
-        #[arg(long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        out: OutputFlags,
         /// Incremental runs: FILE keeps, per report and parameters, the
         /// checkpoint of the last complete run; the next run asks only for
         /// what changed after it.
@@ -110,6 +109,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        #[command(flatten)]
+        out: OutputFlags,
     },
     /// Serve the fake Bitbucket (the demo's data) on its own, for other tools and their tests.
     #[command(
@@ -159,7 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_catalog(&mut out, &reports)?;
             }
         }
-        Command::Run { report, config, params, format, output, state, quiet } => {
+        Command::Run { report, config, params, format, out, state, quiet } => {
             let config = config_file::load(config)?;
             let mut params = params.iter().map(|p| parse_param(p)).collect::<anyhow::Result<Vec<_>>>()?;
             let info = host.list_reports()?.into_iter().find(|r| r.id == report);
@@ -174,7 +175,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 host.set_trust(Trust::with_ca_file(ca_file)?);
             }
             let mut session = host.session(&config.resolved)?;
-            let result = run_report(&host, &mut session, &report, &params, format, output.as_deref(), quiet);
+            let result = run_report(&host, &mut session, &report, &params, format, &out, quiet);
             config.keep_rotated_token(&mut session)?;
             let summary = result?;
             // Only a complete run moves the checkpoint.
@@ -218,7 +219,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Fake { .. } => unreachable!("served above"),
-        Command::Demo { report, format } => {
+        Command::Demo { report, format, out } => {
             let fake = FakeBitbucket::start(FakeOptions::default())?;
             let creds = fake.credentials();
             let auth = json!({"type": "api-token", "email": creds.email, "token": creds.api_token});
@@ -230,7 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             eprintln!("fake Bitbucket at {} (workspace `acme`); running `{}`…", fake.base_url(), printable(&report));
             let mut session = host.session(&config)?;
-            let summary = run_report(&host, &mut session, &report, &params, format, None, false)?;
+            let summary = run_report(&host, &mut session, &report, &params, format, &out, false)?;
             eprintln!("{} rows in {} batches from {} requests", summary.rows, summary.batches, fake.requests().len());
         }
     }

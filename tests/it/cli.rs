@@ -7,18 +7,19 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn harness(args: &[&str]) -> Output {
+pub(crate) fn harness(args: &[&str]) -> Output {
     harness_with_env(args, &[])
 }
 
 /// Runs the harness with these environment variables (and no BITBUCKET_*
-/// ones inherited from the test's own environment).
-fn harness_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+/// or COLUMNS ones inherited from the test's own environment).
+pub(crate) fn harness_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let component = component::build().expect("the component builds");
     let mut command = Command::new(env!("CARGO_BIN_EXE_connector-harness"));
     for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("BITBUCKET_")) {
         command.env_remove(name);
     }
+    command.env_remove("COLUMNS");
     command.envs(vars.iter().copied()).arg("--component").arg(component).args(args).output().expect("the harness runs")
 }
 
@@ -84,7 +85,7 @@ fn secrets_come_from_the_environment_with_or_without_a_config_file() {
     std::fs::remove_file(&path).unwrap();
 }
 
-fn config_file(fake: &FakeBitbucket, name: &str) -> PathBuf {
+pub(crate) fn config_file(fake: &FakeBitbucket, name: &str) -> PathBuf {
     let c = fake.credentials();
     let config =
         serde_json::json!({"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}});

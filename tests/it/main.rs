@@ -21,6 +21,8 @@
 //! - `size`: the component under its size ceiling;
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it;
+//! - `cli_output`: its output as a Unix tool's: the table fitted to
+//!   `COLUMNS`, `--columns`, `demo --output`, `| head -1`;
 //! - `arrow`: `--format arrow`, read back by pyarrow (a venv of its own);
 //! - `fake_cli`: `connector-harness fake`, the fake served on its own, and
 //!   its control endpoint;
@@ -36,6 +38,7 @@
 
 mod arrow;
 mod cli;
+mod cli_output;
 mod common;
 mod coverage;
 mod e2e;

@@ -1,15 +1,17 @@
 //! Row writers: JSON lines (one object per row keyed by column name), CSV
-//! (RFC 4180, with a header), an aligned table for the terminal, an Arrow
+//! (RFC 4180, with a header), an aligned table for the terminal (`table`:
+//! measured in display columns, fitted to the terminal's width), an Arrow
 //! IPC stream (`arrow`) and SQLite (`sqlite`).
 //!
 //! The rows come from the guest and are not trusted: `json` cells are
 //! validated (without building a tree) and capped at [`JSON_CELL_MAX`]
 //! bytes, the table shows text through [`terminal::printable`] and keeps
-//! only its first [`TABLE_WIDTH_ROWS`] rows (to size the columns), so
-//! memory stays flat however many rows a run returns.
+//! only its first [`table::TABLE_WIDTH_ROWS`] rows (to size the columns),
+//! so memory stays flat however many rows a run returns.
 
 pub mod arrow;
 pub mod sqlite;
+pub mod table;
 pub mod terminal;
 
 use crate::sandbox::wit::{Cell, ColumnInfo};
@@ -18,9 +20,6 @@ use std::io::{self, Write};
 
 /// The largest `json` cell the writers accept, in bytes.
 pub const JSON_CELL_MAX: usize = 8 << 20;
-
-/// The table sizes its columns from this many rows, then streams.
-pub const TABLE_WIDTH_ROWS: usize = 200;
 
 /// How an output error about a guest's cell starts (so advice can tell it
 /// from a full disk).
@@ -86,7 +85,7 @@ pub fn writer<'a>(format: Format, columns: &'a [ColumnInfo], out: Box<dyn Write 
             csv.line(columns.iter().map(|c| c.name.as_str()))?;
             Box::new(csv)
         }
-        Format::Table => Box::new(Table { columns, pending: Vec::new(), widths: None, count: 0, out }),
+        Format::Table => return Err(io::Error::other("the table fits a line width: use table::Table::new")),
         Format::Sqlite => return Err(io::Error::other("SQLite output goes to a database file: give --output FILE")),
         Format::Arrow => return Err(io::Error::other("Arrow output names its report: use arrow::ArrowWriter::new")),
     })
@@ -107,7 +106,7 @@ pub fn cell_to_json(cell: &Cell) -> Value {
 }
 
 /// A cell as text (CSV and table): null is empty; a json cell is checked.
-fn cell_text<'c>(column: &str, cell: &'c Cell) -> io::Result<std::borrow::Cow<'c, str>> {
+pub(crate) fn cell_text<'c>(column: &str, cell: &'c Cell) -> io::Result<std::borrow::Cow<'c, str>> {
     use std::borrow::Cow;
     Ok(match cell {
         Cell::Null => Cow::Borrowed(""),
@@ -206,100 +205,6 @@ impl RowWriter for Csv<'_> {
     }
 }
 
-/// An aligned table: the first [`TABLE_WIDTH_ROWS`] rows are kept to size
-/// the columns, then every row is written as it comes (a later, wider cell
-/// is cut to its column). Cells are cut at 60 characters, line breaks shown
-/// as `⏎` and other control characters made visible, so each row stays on
-/// one line and no escape sequence reaches the terminal.
-struct Table<'a> {
-    columns: &'a [ColumnInfo],
-    /// The rows before the widths are known.
-    pending: Vec<Vec<String>>,
-    widths: Option<Vec<usize>>,
-    count: u64,
-    out: Box<dyn Write + 'a>,
-}
-
-const TABLE_CELL_MAX: usize = 60;
-
-/// Text for one table cell: one line, printable, at most `max` characters.
-fn table_text(text: &str, max: usize) -> String {
-    let one_line = text.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎");
-    let text = terminal::printable(&one_line);
-    if text.chars().count() > max {
-        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    } else {
-        text.into_owned()
-    }
-}
-
-impl Table<'_> {
-    /// Sizes the columns from the header and the pending rows, and writes
-    /// them.
-    fn start(&mut self) -> io::Result<()> {
-        let header: Vec<String> = self.columns.iter().map(|c| table_text(&c.name, TABLE_CELL_MAX)).collect();
-        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-        for row in &self.pending {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let widths = self.widths.insert(widths).clone();
-        let dashes: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-        write_line(&mut self.out, &widths, &header)?;
-        write_line(&mut self.out, &widths, &dashes)?;
-        for row in std::mem::take(&mut self.pending) {
-            write_line(&mut self.out, &widths, &row)?;
-        }
-        Ok(())
-    }
-}
-
-/// One table line, each cell padded (or cut) to its column's width.
-fn write_line(out: &mut dyn Write, widths: &[usize], cells: &[String]) -> io::Result<()> {
-    let padded: Vec<String> = cells
-        .iter()
-        .zip(widths)
-        .map(|(c, w)| {
-            let c = table_text(c, (*w).max(1));
-            let pad = w.saturating_sub(c.chars().count());
-            format!("{c}{}", " ".repeat(pad))
-        })
-        .collect();
-    writeln!(out, "{}", padded.join("  ").trim_end())
-}
-
-impl RowWriter for Table<'_> {
-    fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        let row = self
-            .columns
-            .iter()
-            .zip(cells)
-            .map(|(c, v)| Ok(table_text(&cell_text(&c.name, v)?, TABLE_CELL_MAX)))
-            .collect::<io::Result<Vec<_>>>()?;
-        self.count += 1;
-        match &self.widths {
-            Some(widths) => write_line(&mut self.out, widths, &row),
-            None => {
-                self.pending.push(row);
-                if self.pending.len() >= TABLE_WIDTH_ROWS {
-                    self.start()?;
-                }
-                Ok(())
-            }
-        }
-    }
-    fn finish(&mut self) -> io::Result<()> {
-        if self.widths.is_none() {
-            self.start()?;
-        }
-        writeln!(self.out, "({} rows)", self.count)?;
-        self.out.flush()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,25 +250,5 @@ mod tests {
         // Deep nesting is valid JSON, and validating it takes no stack.
         let deep = format!("{}{}", "[".repeat(1 << 20), "]".repeat(1 << 20));
         assert!(checked_json("doc", &deep).is_ok());
-    }
-
-    #[test]
-    fn the_table_keeps_only_the_rows_that_size_it() {
-        let columns = [column("n", ColumnType::Text)];
-        let mut out = Vec::new();
-        {
-            let mut w = writer(Format::Table, &columns, Box::new(&mut out)).unwrap();
-            for i in 0..TABLE_WIDTH_ROWS + 50 {
-                w.row(&[Cell::Text(format!("{i}"))]).unwrap();
-            }
-            w.row(&[Cell::Text("much wider than the first rows".into())]).unwrap();
-            w.finish().unwrap();
-        }
-        let text = String::from_utf8(out).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        // Streamed after the first rows: the wide cell is cut to its column.
-        assert_eq!(lines[0], "n");
-        assert_eq!(lines[lines.len() - 2], "mu…");
-        assert_eq!(lines[lines.len() - 1], format!("({} rows)", TABLE_WIDTH_ROWS + 51));
     }
 }

@@ -3,9 +3,37 @@
 //! sequence in it could retitle the window, clear the screen, move the
 //! cursor over earlier output, or reverse the text that follows. Every
 //! human-facing line goes through [`printable`]; machine formats (JSONL,
-//! CSV, SQLite) keep the text exact instead.
+//! CSV, SQLite) keep the text exact instead. [`table_width`] is how wide a
+//! line on stdout may be.
 
 use std::borrow::Cow;
+use std::io::IsTerminal;
+
+/// The width, in display columns, the table on stdout fits: `COLUMNS` if it
+/// is a positive number, else the width of the terminal stdout is, else
+/// `None` (a pipe or a file: no limit).
+pub fn table_width() -> Option<usize> {
+    columns_var(std::env::var("COLUMNS").ok().as_deref()).or_else(stdout_terminal_width)
+}
+
+/// `COLUMNS` as a width: a positive number, else none.
+fn columns_var(value: Option<&str>) -> Option<usize> {
+    value?.trim().parse().ok().filter(|&n| n > 0)
+}
+
+/// The width of the terminal stdout is, if it is one (ioctl `TIOCGWINSZ`).
+#[allow(unsafe_code)]
+fn stdout_terminal_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let mut size = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through its pointer, which
+    // points at a live, writable `winsize` on this stack; stdout (fd 1) is
+    // only queried, not changed.
+    let status = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (status == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
 
 /// `text` with every character a terminal would act on made visible:
 /// C0 controls and DEL as `\xNN` (so ESC is `\x1b`, a line break `\x0a`),
@@ -47,6 +75,15 @@ fn is_unsafe(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_is_a_width_only_when_it_is_a_positive_number() {
+        assert_eq!(columns_var(Some("80")), Some(80));
+        assert_eq!(columns_var(Some(" 132\n")), Some(132));
+        for not_a_width in [None, Some(""), Some("0"), Some("-5"), Some("wide"), Some("80x")] {
+            assert_eq!(columns_var(not_a_width), None, "{not_a_width:?}");
+        }
+    }
 
     #[test]
     fn plain_text_is_borrowed_untouched() {
