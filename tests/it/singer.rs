@@ -289,11 +289,18 @@ fn a_failing_partition_keeps_its_bookmark_and_the_others_move() {
         state_file.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("not-found: "), "{stderr}");
-    assert!(stderr.contains("\nwhat to do: Check the workspace and repository slugs"), "{stderr}");
-    let sent = messages(&out.stdout);
     let (prs, _) = dataset_rows(&fake);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 4, "{stderr}");
+    for (line, slug) in lines.iter().zip(["web-app", "api-service"]) {
+        // 50 pull requests a page.
+        let expected = format!("tap-bitbucket: pull_requests acme/{slug}: {} rows from {} requests", prs[slug].len(), prs[slug].len().div_ceil(50));
+        assert_eq!(*line, expected);
+    }
+    assert!(lines[2].starts_with("not-found: "), "{stderr}");
+    assert!(lines[3].starts_with("what to do: Check the workspace and repository slugs"), "{stderr}");
+    let sent = messages(&out.stdout);
     assert_eq!(records(&sent, "pull_requests").len(), prs["web-app"].len() + prs["api-service"].len());
     assert_eq!(
         last_state(&sent),

@@ -5,11 +5,13 @@
 //! `{"bookmarks": {stream: {partition id: checkpoint}}}`: an incremental
 //! stream's partition resumes from its bookmark (`changed-after`), or from
 //! `start_date` when it has none; a partition that failed keeps its old
-//! bookmark, and the tap stops with the error.
+//! bookmark, and the tap stops with the error. Each partition's rows and
+//! requests are told on stderr, for Meltano's log.
 
 use super::catalog::{incremental, property_schema, Selected};
 use super::settings::Settings;
 use crate::cli::run::OutputClosed;
+use crate::output::terminal::printable;
 use crate::output::write_json_object;
 use crate::Session;
 use anyhow::{bail, Context as _};
@@ -110,6 +112,13 @@ pub fn sync(
                     },
                     |_| {},
                 )?;
+                eprintln!(
+                    "tap-bitbucket: {} {}: {} rows from {} requests",
+                    printable(&stream.stream),
+                    printable(&partition.id),
+                    summary.rows,
+                    summary.requests
+                );
                 if let Some(checkpoint) = summary.checkpoint {
                     state.set(&stream.stream, &partition.id, checkpoint);
                 }
