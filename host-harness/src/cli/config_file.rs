@@ -1,10 +1,11 @@
 //! The configuration a run uses: read from `--config FILE` (secrets named by
 //! `*_env` fields resolved from the environment, `ca_file` taken out for the
-//! host) or made from the standard variables, and a rotated OAuth refresh
-//! token written back.
+//! host) or made from the standard variables, the session it opens, and a
+//! rotated OAuth refresh token written back.
 
 use crate::env_config;
 use crate::output::terminal::printable;
+use crate::{Host, Session, Trust};
 use anyhow::Context as _;
 use connector_vocabulary::auth;
 use serde_json::Value;
@@ -44,6 +45,26 @@ pub fn load(path: Option<PathBuf>) -> anyhow::Result<LoadedConfig> {
             LoadedConfig { path: None, file_text: String::new(), resolved: env_config::from_standard_vars(var)?, ca_file: None }
         }
     })
+}
+
+/// A session configured with `config`, the host trusting `ca_file` (the
+/// `--ca-file` flag) or else the file's `ca_file` besides the system's
+/// certificate authorities.
+pub fn open_session(host: &mut Host, config: &LoadedConfig, ca_file: Option<&Path>) -> anyhow::Result<Session> {
+    if let Some(ca_file) = ca_file.or(config.ca_file.as_deref()) {
+        host.set_trust(Trust::with_ca_file(ca_file)?);
+    }
+    Ok(host.session(&config.resolved)?)
+}
+
+/// Bitbucket expires a refresh token once it has rotated it: keeps the new
+/// one `session` holds, if any, in the config file (whether or not its runs
+/// succeeded; a stopped session has none to give).
+pub fn keep_rotated_token(session: &mut Session, config: &LoadedConfig) -> anyhow::Result<()> {
+    if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &config.path) {
+        save_refresh_token(path, &config.file_text, &token)?;
+    }
+    Ok(())
 }
 
 /// The configuration without its `ca_file`, and that file (a relative path

@@ -1,0 +1,269 @@
+//! `sync`: a set of reports for one workspace, run one after another into
+//! one SQLite database (one table per report) or one folder (one file per
+//! report), with one state file, and a summary on stderr at the end.
+//!
+//! - **Which reports.** `--reports a,b,c`, checked before anything runs;
+//!   by default every available report that takes `workspace` and needs no
+//!   other parameter (fan-outs cover every repository, pull request, …).
+//! - **Checkpoints.** Each report with a `changed-after` parameter resumes
+//!   from its checkpoint in the state file (the key `run --state` uses, so
+//!   the two can share a file); a report's checkpoint moves only when that
+//!   report completed.
+//! - **Failures.** A failing report does not stop the others; its table or
+//!   file is left as it was (SQLite: the run's transaction; files: written
+//!   aside and put in place only when the report completed), and the sync
+//!   ends with [`SyncFailed`] once every report has run.
+//! - **Files.** `<folder>/<report>.<format>`: a full run replaces the file;
+//!   an incremental run (resumed from a checkpoint) appends the rows that
+//!   changed to a JSONL or CSV file, so a row's latest line is its current
+//!   value. An Arrow stream cannot be appended to: under `--format arrow`
+//!   every report runs in full (its checkpoint still moves).
+
+use crate::advice;
+use crate::cli::config_file::{self, LoadedConfig};
+use crate::cli::run::run_report;
+use crate::cli::state::State;
+use crate::output::terminal::printable;
+use crate::output::Format;
+use crate::progress;
+use crate::{Host, HostError, ReportInfo, ReportStatus, RunSummary, Session};
+use anyhow::{bail, Context as _};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The parameter a workspace sync gives every report.
+pub const SCOPE: &str = "workspace";
+
+/// What `connector-harness sync` was asked.
+pub struct SyncArgs<'a> {
+    pub workspace: &'a str,
+    /// Report ids; empty for the default set ([`select`]).
+    pub reports: &'a [String],
+    pub format: Format,
+    /// The database (sqlite) or the folder (other formats).
+    pub output: &'a Path,
+    pub state: &'a Path,
+    pub quiet: bool,
+}
+
+/// Some reports of a sync failed (each is named in the summary above);
+/// the others' rows and checkpoints were kept.
+#[derive(Debug)]
+pub struct SyncFailed {
+    pub failed: usize,
+    pub reports: usize,
+}
+
+impl std::fmt::Display for SyncFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} reports failed (see the summary above); the others' rows and checkpoints were kept",
+            self.failed, self.reports
+        )
+    }
+}
+
+impl std::error::Error for SyncFailed {}
+
+/// The reports a sync runs: `asked` in order (each once), or when it is
+/// empty every report [`fits`] a workspace sync, in catalog order.
+pub fn select<'c>(catalog: &'c [ReportInfo], asked: &[String]) -> anyhow::Result<Vec<&'c ReportInfo>> {
+    if asked.is_empty() {
+        return Ok(catalog.iter().filter(|r| fits(r).is_ok()).collect());
+    }
+    let mut chosen: Vec<&ReportInfo> = Vec::new();
+    for id in asked {
+        let Some(info) = catalog.iter().find(|r| r.id == *id) else {
+            bail!("no report `{id}`; `connector-harness reports` lists them");
+        };
+        fits(info)?;
+        if !chosen.iter().any(|c| c.id == info.id) {
+            chosen.push(info);
+        }
+    }
+    Ok(chosen)
+}
+
+/// Whether a workspace sync can run `info`: it is available, takes
+/// `workspace` and needs no other parameter.
+pub fn fits(info: &ReportInfo) -> anyhow::Result<()> {
+    let id = &info.id;
+    if let ReportStatus::RetiredUpstream(t) = &info.status {
+        let instead = t.replacement.as_deref().map(|r| format!("; sync `{r}` instead")).unwrap_or_default();
+        bail!("report `{id}` was retired upstream on {}: {}{instead}", t.since, t.reason);
+    }
+    if !info.params.iter().any(|p| p.name == SCOPE) {
+        bail!("report `{id}` is not read per workspace; run it with `connector-harness run {id}`");
+    }
+    let missing: Vec<&str> = info.params.iter().filter(|p| p.required && p.name != SCOPE).map(|p| p.name.as_str()).collect();
+    if !missing.is_empty() {
+        let named = missing.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+        let flags: String = missing.iter().map(|name| format!(" --param {name}=…")).collect();
+        let parameters = if missing.len() == 1 { "parameter" } else { "parameters" };
+        bail!(
+            "report `{id}` needs the {parameters} {named}, which a workspace sync does not give; run it with `connector-harness run {id} --param {SCOPE}=…{flags}`"
+        );
+    }
+    Ok(())
+}
+
+/// How one report of the sync went.
+struct Outcome {
+    id: String,
+    result: anyhow::Result<RunSummary>,
+    elapsed: Duration,
+}
+
+/// Runs the sync; `Err(SyncFailed)` after the summary when a report failed.
+pub fn sync(host: &mut Host, config: LoadedConfig, ca_file: Option<&Path>, args: &SyncArgs) -> anyhow::Result<()> {
+    let catalog = host.list_reports()?;
+    let chosen = select(&catalog, args.reports)?;
+    match args.format {
+        Format::Table => bail!("--format table is for the terminal; sync writes sqlite, jsonl, csv or arrow"),
+        Format::Sqlite => {}
+        _ => std::fs::create_dir_all(args.output)
+            .with_context(|| format!("creating the output folder {}", args.output.display()))?,
+    }
+    let mut state = State::open(args.state)?;
+    let mut config = config;
+    let mut session = config_file::open_session(host, &config, ca_file)?;
+    let started = Instant::now();
+    let mut outcomes = Vec::new();
+    for info in chosen {
+        let report_started = Instant::now();
+        let result = sync_one(host, &mut session, &mut state, info, args);
+        if let Err(e) = &result {
+            if matches!(e.downcast_ref::<HostError>(), Some(HostError::Limit { .. } | HostError::Trap(_))) {
+                // The host stopped that session: the next report gets a new
+                // one, from the config file as it is now (a refresh token
+                // rotated earlier in the sync was saved to it).
+                if let Some(path) = config.path.clone() {
+                    config = config_file::load(Some(path))?;
+                }
+                session = host.session(&config.resolved)?;
+            }
+        }
+        config_file::keep_rotated_token(&mut session, &config)?;
+        outcomes.push(Outcome { id: info.id.clone(), result, elapsed: report_started.elapsed() });
+    }
+    print_summary(&mut std::io::stderr().lock(), &outcomes, started.elapsed())?;
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    if failed > 0 {
+        return Err(SyncFailed { failed, reports: outcomes.len() }.into());
+    }
+    Ok(())
+}
+
+/// One report into its table or file; its checkpoint saved if it completed.
+fn sync_one(
+    host: &Host,
+    session: &mut Session,
+    state: &mut State,
+    info: &ReportInfo,
+    args: &SyncArgs,
+) -> anyhow::Result<RunSummary> {
+    let mut params = vec![(SCOPE.to_string(), args.workspace.to_string())];
+    let scope = State::resumable(info).then(|| State::scope(info, &params)).transpose()?;
+    let resume_after = match (&scope, args.format) {
+        (_, Format::Arrow) => None,
+        (Some(scope), _) => state.resume_after(scope),
+        (None, _) => None,
+    };
+    let incremental = resume_after.is_some();
+    if let Some(after) = resume_after {
+        params.push((connector_vocabulary::date_params::CHANGED_AFTER.into(), after));
+    }
+    let summary = match args.format {
+        Format::Sqlite => run_report(host, session, &info.id, &params, args.format, Some(args.output), args.quiet)?,
+        _ => {
+            let file = report_file(args.output, &info.id, args.format);
+            let aside = file.with_extension(format!("{}.partial", extension(args.format)));
+            let result = run_report(host, session, &info.id, &params, args.format, Some(&aside), args.quiet);
+            match result.and_then(|summary| put_in_place(&aside, &file, args.format, incremental).map(|()| summary)) {
+                Ok(summary) => summary,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&aside);
+                    return Err(e);
+                }
+            }
+        }
+    };
+    if let (Some(scope), Some(checkpoint)) = (&scope, &summary.checkpoint) {
+        state.save(scope, checkpoint)?;
+    }
+    Ok(summary)
+}
+
+/// `<folder>/<report>.<extension>`.
+pub fn report_file(folder: &Path, report: &str, format: Format) -> PathBuf {
+    folder.join(format!("{report}.{}", extension(format)))
+}
+
+fn extension(format: Format) -> &'static str {
+    match format {
+        Format::Jsonl => "jsonl",
+        Format::Csv => "csv",
+        Format::Arrow => "arrow",
+        Format::Sqlite => "db",
+        Format::Table => "txt",
+    }
+}
+
+/// A completed report's file, written `aside`, in place: appended to
+/// `file` (a CSV without its header) after an incremental run, replacing
+/// it after a full one.
+fn put_in_place(aside: &Path, file: &Path, format: Format, incremental: bool) -> anyhow::Result<()> {
+    if !(incremental && file.exists()) {
+        return std::fs::rename(aside, file).with_context(|| format!("putting {} in place", file.display()));
+    }
+    let text = std::fs::read(aside).with_context(|| format!("reading {}", aside.display()))?;
+    let rows = match format {
+        Format::Csv => text.iter().position(|&b| b == b'\n').map_or(&[][..], |end| &text[end + 1..]),
+        _ => &text[..],
+    };
+    let mut out = std::fs::OpenOptions::new().append(true).open(file).with_context(|| format!("opening {}", file.display()))?;
+    out.write_all(rows).with_context(|| format!("appending to {}", file.display()))?;
+    std::fs::remove_file(aside).with_context(|| format!("removing {}", aside.display()))
+}
+
+/// One line per report, then the total:
+///
+/// ```text
+/// repositories: ok · 3 rows · 1 page · 1 request · 0.0 s
+/// commits: failed after 0.2 s: server-error: …
+///   what to do: …
+/// total: 2 reports, 1 ok, 1 failed · 3 rows · 1 page · 1 request · 0.3 s
+/// ```
+fn print_summary(out: &mut impl Write, outcomes: &[Outcome], elapsed: Duration) -> std::io::Result<()> {
+    let mut total = RunSummary::default();
+    for Outcome { id, result, elapsed } in outcomes {
+        match result {
+            Ok(summary) => {
+                writeln!(out, "{}: ok · {}", printable(id), progress::line(summary, *elapsed))?;
+                total.rows += summary.rows;
+                total.pages += summary.pages;
+                total.requests += summary.requests;
+                total.retries += summary.retries;
+                total.skipped += summary.skipped;
+            }
+            Err(e) => {
+                let (line, action) = advice::explain(e);
+                writeln!(out, "{}: failed after {:.1} s: {}", printable(id), elapsed.as_secs_f64(), printable(&line))?;
+                if let Some(action) = action {
+                    writeln!(out, "  what to do: {}", printable(&action))?;
+                }
+            }
+        }
+    }
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let reports = if outcomes.len() == 1 { "report" } else { "reports" };
+    writeln!(
+        out,
+        "total: {} {reports}, {} ok, {failed} failed · {}",
+        outcomes.len(),
+        outcomes.len() - failed,
+        progress::line(&total, elapsed)
+    )
+}
