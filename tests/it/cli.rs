@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn harness(args: &[&str]) -> Output {
+pub(crate) fn harness(args: &[&str]) -> Output {
     harness_with_env(args, &[])
 }
 
@@ -83,7 +83,7 @@ fn secrets_come_from_the_environment_with_or_without_a_config_file() {
     std::fs::remove_file(&path).unwrap();
 }
 
-fn config_file(fake: &FakeBitbucket, name: &str) -> PathBuf {
+pub(crate) fn config_file(fake: &FakeBitbucket, name: &str) -> PathBuf {
     let c = fake.credentials();
     let config =
         serde_json::json!({"endpoint": fake.base_url(), "auth": {"type": "api-token", "email": c.email, "token": c.api_token}});

@@ -21,6 +21,8 @@
 //! - `size`: the component under its size ceiling;
 //! - `node_host`: the same component under Node.js (jco + preview2-shim);
 //! - `cli`: the `connector-harness` binary as a user drives it;
+//! - `sync`: `connector-harness sync`, a workspace into one database or
+//!   folder with one state file, and the README's SQLite queries;
 //! - `arrow`: `--format arrow`, read back by pyarrow (a venv of its own);
 //! - `fake_cli`: `connector-harness fake`, the fake served on its own, and
 //!   its control endpoint;
@@ -51,3 +53,4 @@ mod partitions;
 mod size;
 mod spark;
 mod speed;
+mod sync;

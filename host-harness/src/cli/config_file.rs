@@ -59,12 +59,13 @@ pub fn open_session(host: &mut Host, config: &LoadedConfig, ca_file: Option<&Pat
 
 /// Bitbucket expires a refresh token once it has rotated it: keeps the new
 /// one `session` holds, if any, in the config file (whether or not its runs
-/// succeeded; a stopped session has none to give).
-pub fn keep_rotated_token(session: &mut Session, config: &LoadedConfig) -> anyhow::Result<()> {
+/// succeeded; a stopped session has none to give). Whether there was one.
+pub fn keep_rotated_token(session: &mut Session, config: &LoadedConfig) -> anyhow::Result<bool> {
     if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &config.path) {
         save_refresh_token(path, &config.file_text, &token)?;
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The configuration without its `ca_file`, and that file (a relative path

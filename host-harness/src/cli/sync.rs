@@ -26,7 +26,7 @@ use crate::cli::state::State;
 use crate::output::terminal::printable;
 use crate::output::Format;
 use crate::progress;
-use crate::{Host, HostError, ReportInfo, ReportStatus, RunSummary, Session};
+use crate::{Host, ReportInfo, ReportStatus, RunSummary, Session};
 use anyhow::{bail, Context as _};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -128,24 +128,19 @@ pub fn sync(host: &mut Host, config: LoadedConfig, ca_file: Option<&Path>, args:
     }
     let mut state = State::open(args.state)?;
     let mut config = config;
-    let mut session = config_file::open_session(host, &config, ca_file)?;
     let started = Instant::now();
     let mut outcomes = Vec::new();
     for info in chosen {
         let report_started = Instant::now();
+        // Each report in a session of its own: one the host stopped (a
+        // limit, a trap) leaves the next report a fresh one, and no run
+        // inherits another's host-side resources.
+        let mut session = config_file::open_session(host, &config, ca_file)?;
         let result = sync_one(host, &mut session, &mut state, info, args);
-        if let Err(e) = &result {
-            if matches!(e.downcast_ref::<HostError>(), Some(HostError::Limit { .. } | HostError::Trap(_))) {
-                // The host stopped that session: the next report gets a new
-                // one, from the config file as it is now (a refresh token
-                // rotated earlier in the sync was saved to it).
-                if let Some(path) = config.path.clone() {
-                    config = config_file::load(Some(path))?;
-                }
-                session = host.session(&config.resolved)?;
-            }
+        if config_file::keep_rotated_token(&mut session, &config)? {
+            // The next session starts from the refresh token just saved.
+            config = config_file::load(config.path.clone())?;
         }
-        config_file::keep_rotated_token(&mut session, &config)?;
         outcomes.push(Outcome { id: info.id.clone(), result, elapsed: report_started.elapsed() });
     }
     print_summary(&mut std::io::stderr().lock(), &outcomes, started.elapsed())?;
@@ -232,7 +227,7 @@ fn put_in_place(aside: &Path, file: &Path, format: Format, incremental: bool) ->
 ///
 /// ```text
 /// repositories: ok · 3 rows · 1 page · 1 request · 0.0 s
-/// commits: failed after 0.2 s: server-error: …
+/// commits: failed after 0.2 s: upstream: Bitbucket answered HTTP 500 …
 ///   what to do: …
 /// total: 2 reports, 1 ok, 1 failed · 3 rows · 1 page · 1 request · 0.3 s
 /// ```
