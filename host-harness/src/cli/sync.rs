@@ -262,3 +262,107 @@ fn print_summary(out: &mut impl Write, outcomes: &[Outcome], elapsed: Duration) 
         progress::line(&total, elapsed)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::wit::{ParamInfo, ParamKind, Retirement};
+
+    fn report(id: &str, params: &[(&str, bool)], status: ReportStatus) -> ReportInfo {
+        let params = params
+            .iter()
+            .map(|&(name, required)| ParamInfo {
+                name: name.into(),
+                kind: ParamKind::Text,
+                required,
+                default: None,
+                description: String::new(),
+            })
+            .collect();
+        ReportInfo {
+            id: id.into(),
+            title: String::new(),
+            aliases: vec![],
+            description: String::new(),
+            endpoint: String::new(),
+            params,
+            columns: vec![],
+            primary_key: vec![],
+            status,
+        }
+    }
+
+    fn catalog() -> Vec<ReportInfo> {
+        let retired = Retirement { since: "2026-08-20".into(), reason: "Gone.".into(), replacement: Some("commits".into()) };
+        vec![
+            report("commits", &[("workspace", true), ("repository", false)], ReportStatus::Available),
+            report("me", &[], ReportStatus::Available),
+            report("history", &[("workspace", true), ("path", true)], ReportStatus::Available),
+            report("old", &[("workspace", true)], ReportStatus::RetiredUpstream(retired)),
+            report("members", &[("workspace", true)], ReportStatus::Available),
+        ]
+    }
+
+    fn ids(chosen: &[&ReportInfo]) -> Vec<String> {
+        chosen.iter().map(|r| r.id.clone()).collect()
+    }
+
+    #[test]
+    fn the_default_set_is_every_available_report_that_needs_only_the_workspace() {
+        let catalog = catalog();
+        assert_eq!(ids(&select(&catalog, &[]).unwrap()), ["commits", "members"]);
+        let asked = ["members".to_string(), "commits".to_string(), "members".to_string()];
+        assert_eq!(ids(&select(&catalog, &asked).unwrap()), ["members", "commits"], "in the order asked, each once");
+        let refused = |id: &str| select(&catalog, &[id.to_string()]).unwrap_err().to_string();
+        assert_eq!(refused("old"), "report `old` was retired upstream on 2026-08-20: Gone.; sync `commits` instead");
+        assert_eq!(refused("me"), "report `me` is not read per workspace; run it with `connector-harness run me`");
+        assert_eq!(refused("nope"), "no report `nope`; `connector-harness reports` lists them");
+        assert_eq!(
+            refused("history"),
+            "report `history` needs the parameter `path`, which a workspace sync does not give; run it with `connector-harness run history --param workspace=… --param path=…`"
+        );
+    }
+
+    #[test]
+    fn the_summary_has_a_line_per_report_and_a_total() {
+        let ok = |rows, pages, requests| RunSummary { rows, pages, requests, ..RunSummary::default() };
+        let failed = anyhow::Error::from(crate::HostError::Output("the disk is full".into()));
+        let outcomes = [
+            Outcome { id: "repositories".into(), result: Ok(ok(3, 1, 1)), elapsed: Duration::from_millis(40) },
+            Outcome { id: "commits\x1b[2J".into(), result: Err(failed), elapsed: Duration::from_millis(250) },
+            Outcome { id: "pull-requests".into(), result: Ok(ok(1_180, 25, 27)), elapsed: Duration::from_millis(1_260) },
+        ];
+        let mut out = Vec::new();
+        print_summary(&mut out, &outcomes, Duration::from_millis(1_600)).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "repositories: ok · 3 rows · 1 page · 1 request · 0.0 s\n\
+             commits\\x1b[2J: failed after 0.2 s: output-error: the disk is full\n  \
+             what to do: Check that the output file's directory exists and is writable, and that the disk is not full.\n\
+             pull-requests: ok · 1,180 rows · 25 pages · 27 requests · 1.3 s\n\
+             total: 3 reports, 2 ok, 1 failed · 1,183 rows · 26 pages · 28 requests · 1.6 s\n"
+        );
+    }
+
+    #[test]
+    fn an_incremental_run_appends_its_rows_and_a_full_run_replaces_the_file() {
+        let folder = std::env::temp_dir().join(format!("connector-harness-{}-put-in-place", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        let (file, aside) = (folder.join("prs.csv"), folder.join("prs.csv.partial"));
+        std::fs::write(&file, "id,title\n1,a\n2,b\n").unwrap();
+        std::fs::write(&aside, "id,title\n2,\"b\nc\"\n").unwrap();
+        put_in_place(&aside, &file, Format::Csv, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "id,title\n1,a\n2,b\n2,\"b\nc\"\n");
+        assert!(!aside.exists());
+        std::fs::write(&aside, "id,title\n3,d\n").unwrap();
+        put_in_place(&aside, &file, Format::Csv, false).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "id,title\n3,d\n");
+        let jsonl = folder.join("prs.jsonl");
+        std::fs::write(&jsonl, "{\"id\":1}\n").unwrap();
+        std::fs::write(&aside, "{\"id\":2}\n").unwrap();
+        put_in_place(&aside, &jsonl, Format::Jsonl, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&jsonl).unwrap(), "{\"id\":1}\n{\"id\":2}\n");
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+}
