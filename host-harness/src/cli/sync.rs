@@ -9,6 +9,8 @@
 //!   from its checkpoint in the state file (the key `run --state` uses, so
 //!   the two can share a file); a report's checkpoint moves only when that
 //!   report completed.
+//! - **Sessions.** Each report runs in a session of its own, so one the
+//!   host stopped (a limit, a trap) does not take the next report with it.
 //! - **Failures.** A failing report does not stop the others; its table or
 //!   file is left as it was (SQLite: the run's transaction; files: written
 //!   aside and put in place only when the report completed), and the sync
@@ -117,7 +119,7 @@ struct Outcome {
 }
 
 /// Runs the sync; `Err(SyncFailed)` after the summary when a report failed.
-pub fn sync(host: &mut Host, config: LoadedConfig, ca_file: Option<&Path>, args: &SyncArgs) -> anyhow::Result<()> {
+pub fn sync(host: &mut Host, mut config: LoadedConfig, ca_file: Option<&Path>, args: &SyncArgs) -> anyhow::Result<()> {
     let catalog = host.list_reports()?;
     let chosen = select(&catalog, args.reports)?;
     match args.format {
@@ -127,7 +129,6 @@ pub fn sync(host: &mut Host, config: LoadedConfig, ca_file: Option<&Path>, args:
             .with_context(|| format!("creating the output folder {}", args.output.display()))?,
     }
     let mut state = State::open(args.state)?;
-    let mut config = config;
     let started = Instant::now();
     let mut outcomes = Vec::new();
     for info in chosen {
