@@ -5,6 +5,16 @@
 use crate::sandbox::wit::{ConnectorError, ErrorCode};
 use crate::HostError;
 
+/// How a failure is told: one line starting with its error code, and for
+/// an error of the host or the connector what to do about it. Either may
+/// carry the guest's text: show them through `printable`.
+pub fn explain(error: &anyhow::Error) -> (String, Option<String>) {
+    match error.downcast_ref::<HostError>() {
+        Some(host) => (host.to_string(), Some(what_to_do(host))),
+        None => (format!("harness-error: {error:#}"), None),
+    }
+}
+
 /// The action for `error`, as one sentence.
 pub fn what_to_do(error: &HostError) -> String {
     match error {

@@ -5,7 +5,7 @@
 //! - `output`: JSON lines, CSV, table and Arrow writers for rows, and
 //!   `sqlite` (tables with upserts); `progress`: the progress line on stderr;
 //! - `cli`: the pieces of `connector-harness` (runs, state files, config
-//!   files, catalog views); `env_config`: secrets from the environment;
+//!   files, catalog views, syncs); `env_config`: secrets from the environment;
 //!   `advice`: what to do about each error;
 //! - `singer`: the Singer tap (`tap-bitbucket`): discovery, selection and
 //!   the sync's messages and bookmarks;

@@ -11,9 +11,10 @@ use host_harness::cli::fake::{self, Until};
 use host_harness::cli::limit_flags::LimitFlags;
 use host_harness::cli::run::{parse_param, run_report, OutputFlags};
 use host_harness::cli::state::State;
+use host_harness::cli::sync::{sync, SyncArgs};
 use host_harness::output::terminal::printable;
 use host_harness::output::Format;
-use host_harness::{component, Host, Trust};
+use host_harness::{component, Host};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -72,6 +73,42 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
         /// No progress line on stderr (it only shows on a terminal anyway).
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run a set of reports for a workspace into one SQLite database (or one
+    /// folder of files), with one state file, and sum them up on stderr.
+    #[command(
+        long_about = "Run a set of reports for a workspace into one SQLite database (one table per report) or, \
+for --format jsonl, csv or arrow, one folder (one file per report, REPORT.FORMAT), with one state file: \
+each report with a date field resumes from its checkpoint, which moves only when that report completed. \
+A failing report does not stop the others; its table or file stays as it was, and the sync exits 1 at the end. \
+JSONL and CSV files: a full run replaces the file, an incremental run appends the changed rows. \
+Arrow files are replaced, every report run in full.",
+        after_help = "Examples:\n  connector-harness sync --config bitbucket.json --workspace acme \\\n      --output bitbucket.db --state bitbucket.state.json\n  connector-harness sync --config bitbucket.json --workspace acme --reports pull-requests,commits \\\n      --format jsonl --output exports/ --state bitbucket.state.json"
+    )]
+    Sync {
+        /// The connector configuration, as for `run`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The workspace slug: every report gets `workspace=SLUG`.
+        #[arg(long, value_name = "SLUG")]
+        workspace: String,
+        /// The reports to run, comma-separated (default: every available
+        /// report that needs only `workspace`).
+        #[arg(long, value_name = "ID,ID,...", value_delimiter = ',')]
+        reports: Vec<String>,
+        /// sqlite: one database, one table per report; jsonl, csv, arrow:
+        /// one folder, one file per report.
+        #[arg(long, value_enum, default_value = "sqlite")]
+        format: Format,
+        /// The database file (sqlite) or folder (other formats).
+        #[arg(long, value_name = "PATH")]
+        output: PathBuf,
+        /// The state file: each report's checkpoint (shared with `run --state`).
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
+        /// No progress line on stderr (the summary is still printed).
         #[arg(long)]
         quiet: bool,
     },
@@ -165,31 +202,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut params = params.iter().map(|p| parse_param(p)).collect::<anyhow::Result<Vec<_>>>()?;
             let info = host.list_reports()?.into_iter().find(|r| r.id == report);
             let mut state = match (&state, &info) {
-                (Some(path), Some(info)) => Some(State::load(path, info, &params)?),
+                (Some(path), Some(info)) => Some((State::open(path)?, State::scope(info, &params)?)),
                 _ => None,
             };
-            if let Some(after) = state.as_ref().and_then(State::resume_after) {
+            if let Some(after) = state.as_ref().and_then(|(state, scope)| state.resume_after(scope)) {
                 params.push((date_params::CHANGED_AFTER.into(), after));
             }
-            if let Some(ca_file) = cli.ca_file.as_ref().or(config.ca_file.as_ref()) {
-                host.set_trust(Trust::with_ca_file(ca_file)?);
-            }
-            let mut session = host.session(&config.resolved)?;
+            let mut session = config_file::open_session(&mut host, &config, cli.ca_file.as_deref())?;
             let result = run_report(&host, &mut session, &report, &params, format, &out, quiet);
-            config.keep_rotated_token(&mut session)?;
+            config_file::keep_rotated_token(&mut session, &config)?;
             let summary = result?;
             // Only a complete run moves the checkpoint.
-            if let (Some(state), Some(checkpoint)) = (&mut state, summary.checkpoint) {
-                state.save(&checkpoint)?;
+            if let (Some((state, scope)), Some(checkpoint)) = (&mut state, summary.checkpoint) {
+                state.save(scope, &checkpoint)?;
             }
+        }
+        Command::Sync { config, workspace, reports, format, output, state, quiet } => {
+            let args = SyncArgs { workspace: &workspace, reports: &reports, format, output: &output, state: &state, quiet };
+            sync(&mut host, config_file::load(config)?, cli.ca_file.as_deref(), &args)?;
         }
         Command::Partitions { report, config, params } => {
             let config = config_file::load(config)?;
             let params = params.iter().map(|p| parse_param(p)).collect::<anyhow::Result<Vec<_>>>()?;
-            if let Some(ca_file) = cli.ca_file.as_ref().or(config.ca_file.as_ref()) {
-                host.set_trust(Trust::with_ca_file(ca_file)?);
-            }
-            let mut session = host.session(&config.resolved)?;
+            let mut session = config_file::open_session(&mut host, &config, cli.ca_file.as_deref())?;
             let partitions = session.list_partitions(&report, &params)?;
             let json: Vec<Value> = partitions
                 .iter()

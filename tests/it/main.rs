@@ -23,6 +23,8 @@
 //! - `cli`: the `connector-harness` binary as a user drives it;
 //! - `cli_output`: its output as a Unix tool's: the table fitted to
 //!   `COLUMNS`, `--columns`, `demo --output`, `| head -1`;
+//! - `sync`: `connector-harness sync`, a workspace into one database or
+//!   folder with one state file, and the README's SQLite queries;
 //! - `arrow`: `--format arrow`, read back by pyarrow (a venv of its own);
 //! - `fake_cli`: `connector-harness fake`, the fake served on its own, and
 //!   its control endpoint;
@@ -57,3 +59,4 @@ mod singer;
 mod size;
 mod spark;
 mod speed;
+mod sync;

@@ -3,10 +3,11 @@
 
 use anyhow::{bail, Context as _};
 use clap::Parser;
+use host_harness::cli::config_file;
 use host_harness::cli::exit::exit_code;
 use host_harness::cli::limit_flags::LimitFlags;
 use host_harness::singer::{catalog, settings::Settings, tap};
-use host_harness::{component, Host, Trust};
+use host_harness::{component, Host};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -54,9 +55,6 @@ fn run(args: Args) -> anyhow::Result<()> {
         None => component::build()?,
     };
     let mut host = Host::load(&component, args.limits.limits()?)?;
-    if let Some(ca_file) = &config.ca_file {
-        host.set_trust(Trust::with_ca_file(ca_file)?);
-    }
     let reports = host.list_reports()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.discover {
@@ -71,8 +69,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     let catalog: Value = serde_json::from_str(&text).with_context(|| format!("the catalog {} is not JSON", path.display()))?;
     let streams = catalog::selected(&catalog, &reports, &settings.params)?;
     let state = tap::State::load(args.state.as_deref())?;
-    let mut session = host.session(&config.resolved)?;
+    let mut session = config_file::open_session(&mut host, &config, None)?;
     let result = tap::sync(&mut session, &streams, &settings, state, &mut out);
-    config.keep_rotated_token(&mut session)?;
+    config_file::keep_rotated_token(&mut session, &config)?;
     result
 }

@@ -1,10 +1,11 @@
 //! The configuration a run uses: read from `--config FILE` (secrets named by
 //! `*_env` fields resolved from the environment, `ca_file` taken out for the
-//! host) or made from the standard variables, and a rotated OAuth refresh
-//! token written back.
+//! host) or made from the standard variables, the session it opens, and a
+//! rotated OAuth refresh token written back.
 
 use crate::env_config;
 use crate::output::terminal::printable;
+use crate::{Host, Session, Trust};
 use anyhow::Context as _;
 use connector_vocabulary::auth;
 use serde_json::Value;
@@ -30,17 +31,6 @@ pub struct LoadedConfig {
     pub ca_file: Option<PathBuf>,
 }
 
-impl LoadedConfig {
-    /// Bitbucket expires a refresh token once it has rotated it: keeps the
-    /// session's new one in the file (whether or not the run succeeded).
-    pub fn keep_rotated_token(&self, session: &mut crate::Session) -> anyhow::Result<()> {
-        if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &self.path) {
-            save_refresh_token(path, &self.file_text, &token)?;
-        }
-        Ok(())
-    }
-}
-
 /// Reads `path`, or makes a configuration from the standard variables.
 pub fn load(path: Option<PathBuf>) -> anyhow::Result<LoadedConfig> {
     let var = |name: &str| std::env::var(name).ok();
@@ -61,6 +51,27 @@ pub fn from_file_text(path: PathBuf, file_text: String, config: &str) -> anyhow:
     let resolved = env_config::resolve(config, |name| std::env::var(name).ok())?;
     let (resolved, ca_file) = take_ca_file(&resolved, path.parent().unwrap_or(Path::new(".")))?;
     Ok(LoadedConfig { path: Some(path), file_text, resolved, ca_file })
+}
+
+/// A session configured with `config`, the host trusting `ca_file` (the
+/// `--ca-file` flag) or else the file's `ca_file` besides the system's
+/// certificate authorities.
+pub fn open_session(host: &mut Host, config: &LoadedConfig, ca_file: Option<&Path>) -> anyhow::Result<Session> {
+    if let Some(ca_file) = ca_file.or(config.ca_file.as_deref()) {
+        host.set_trust(Trust::with_ca_file(ca_file)?);
+    }
+    Ok(host.session(&config.resolved)?)
+}
+
+/// Bitbucket expires a refresh token once it has rotated it: keeps the new
+/// one `session` holds, if any, in the config file (whether or not its runs
+/// succeeded; a stopped session has none to give). Whether there was one.
+pub fn keep_rotated_token(session: &mut Session, config: &LoadedConfig) -> anyhow::Result<bool> {
+    if let (Ok(Some(token)), Some(path)) = (session.rotated_refresh_token(), &config.path) {
+        save_refresh_token(path, &config.file_text, &token)?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// The configuration without its `ca_file`, and that file (a relative path

@@ -4,7 +4,7 @@
 
 use super::run::OutputClosed;
 use crate::output::terminal::printable;
-use crate::{advice, HostError};
+use crate::advice;
 use std::process::ExitCode;
 
 /// The exit code for a command's `result`, with the error (if any) told on
@@ -16,10 +16,7 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
         // and the run did not complete (its checkpoint did not move).
         Err(e) if e.downcast_ref::<OutputClosed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
-            let (line, action) = match e.downcast_ref::<HostError>() {
-                Some(host) => (host.to_string(), Some(advice::what_to_do(host))),
-                None => (format!("harness-error: {e:#}"), None),
-            };
+            let (line, action) = advice::explain(&e);
             // The message may carry the guest's text: nothing in it reaches
             // the terminal as a control character (a line break included).
             eprintln!("{}", printable(&line));

@@ -3,6 +3,8 @@
 //!
 //! - `run`: one report into an output, with progress;
 //! - `state`: `--state FILE` checkpoints for incremental runs;
+//! - `sync`: a set of reports for a workspace into one database or folder,
+//!   with one state file and a summary;
 //! - `config_file`: `--config FILE`, secrets from the environment, and the
 //!   rotated refresh token written back;
 //! - `catalog_view`: `reports` and `describe`;
@@ -18,3 +20,4 @@ pub mod fake;
 pub mod limit_flags;
 pub mod run;
 pub mod state;
+pub mod sync;

@@ -24,6 +24,13 @@ pub struct OutputFlags {
     pub columns: Vec<String>,
 }
 
+impl OutputFlags {
+    /// Every column into `path`.
+    pub fn to(path: &std::path::Path) -> OutputFlags {
+        OutputFlags { output: Some(path.to_path_buf()), columns: Vec::new() }
+    }
+}
+
 /// The run ended because whoever read its output went away (a closed
 /// pipe, as in `connector-harness run … | head -1`): not an error to
 /// report, and not a complete run (the checkpoint does not move).
