@@ -127,3 +127,23 @@ fn the_cli_takes_every_limit_as_a_flag_and_names_it_in_the_error() {
     let rows: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(rows.len() <= 100, "at most the rows of the pages it was allowed");
 }
+
+#[test]
+fn a_session_frees_what_each_request_held_so_its_runs_never_fill_the_resource_table() {
+    // A small table: 40 resources at once is plenty for one request at a
+    // time, but not if each request left one behind (as wasmtime-wasi-http's
+    // `handle` did with its request options).
+    let host = host_with(Limits { max_resources: 40, ..Limits::default() });
+    let fake = start(FakeOptions::default());
+    let mut session = host.session(&config(&fake)).unwrap();
+    for run in 0..120 {
+        let mut rows = 0;
+        let summary = session
+            .run("repositories", &params(&[("workspace", "acme")]), |_| {
+                rows += 1;
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert_eq!((summary.requests, rows), (1, fake.dataset().repositories("acme").len()), "run {run}");
+    }
+}

@@ -295,7 +295,11 @@ fn a_failing_partition_keeps_its_bookmark_and_the_others_move() {
     assert_eq!(lines.len(), 4, "{stderr}");
     for (line, slug) in lines.iter().zip(["web-app", "api-service"]) {
         // 50 pull requests a page.
-        let expected = format!("tap-bitbucket: pull_requests acme/{slug}: {} rows from {} requests", prs[slug].len(), prs[slug].len().div_ceil(50));
+        let expected = format!(
+            "tap-bitbucket: pull_requests acme/{slug}: {} rows from {} requests",
+            prs[slug].len(),
+            prs[slug].len().div_ceil(50)
+        );
         assert_eq!(*line, expected);
     }
     assert!(lines[2].starts_with("not-found: "), "{stderr}");

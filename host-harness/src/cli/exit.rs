@@ -3,8 +3,8 @@
 //! Shared by `connector-harness` and `tap-bitbucket`.
 
 use super::run::OutputClosed;
-use crate::output::terminal::printable;
 use crate::advice;
+use crate::output::terminal::printable;
 use std::process::ExitCode;
 
 /// The exit code for a command's `result`, with the error (if any) told on

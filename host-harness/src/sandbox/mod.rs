@@ -44,11 +44,13 @@ use limits::{PeakLimits, EPOCH_TICK};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use wasmtime::component::{Component, HasData, Linker, ResourceTable};
+use wasmtime::component::{Component, HasData, Linker, Resource, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView as _};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::http::types as http_types;
+use wasmtime_wasi_http::p2::types::{HostFutureIncomingResponse, HostOutgoingRequest};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use wit::{bindings, ReportInfo};
 
@@ -274,7 +276,36 @@ fn link_world_imports(linker: &mut Linker<State>) -> anyhow::Result<()> {
     cli::terminal_stdout::add_to_linker::<State, WasiCli>(linker, State::cli)?;
     cli::terminal_stderr::add_to_linker::<State, WasiCli>(linker, State::cli)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+    // wasmtime-wasi-http's `handle`, in a wrapper that frees its options.
+    linker.allow_shadowing(true);
+    linker.instance("wasi:http/outgoing-handler@0.2.12")?.func_wrap("handle", handle_freeing_options)?;
+    linker.allow_shadowing(false);
     Ok(())
+}
+
+/// `wasi:http/outgoing-handler.handle` takes its `request-options` as an
+/// owned handle, but wasmtime-wasi-http 48 only reads them and never
+/// deletes them: one entry of the session's resource table per request,
+/// until a long session (a sync of many reports, a run of a few thousand
+/// requests) found the table full and the guest trapped. This delegates
+/// to wasmtime-wasi-http's `handle`, then deletes the options.
+fn handle_freeing_options(
+    mut store: wasmtime::StoreContextMut<'_, State>,
+    (request, options): (Resource<HostOutgoingRequest>, Option<Resource<http_types::RequestOptions>>),
+) -> wasmtime::Result<(Result<Resource<HostFutureIncomingResponse>, http_types::ErrorCode>,)> {
+    use wasmtime_wasi_http::p2::bindings::http::outgoing_handler::Host as _;
+    use wasmtime_wasi_http::p2::bindings::http::types::Host as _;
+    let mut view = store.data_mut().http();
+    let owned = options.as_ref().map(|o| o.rep());
+    let result = view.handle(request, options);
+    if let Some(rep) = owned {
+        // Gone already only if `handle` came to delete it itself.
+        let _ = view.table.delete(Resource::<http_types::RequestOptions>::new_own(rep));
+    }
+    Ok((match result {
+        Ok(future) => Ok(future),
+        Err(error) => Err(view.convert_error_code(error)?),
+    },))
 }
 
 /// What a store holds: the guest's WASI and HTTP contexts, its resource
