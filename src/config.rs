@@ -10,12 +10,16 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-pub use connector_vocabulary::{DEFAULT_ENDPOINT, DEFAULT_TOKEN_URL};
+pub use connector_vocabulary::{Product, DEFAULT_ENDPOINT, DEFAULT_TOKEN_URL};
 
 /// A validated configuration.
 #[derive(Clone)]
 pub struct Config {
-    /// The API root, without a trailing slash (e.g. `https://api.bitbucket.org/2.0`).
+    /// Which Bitbucket it reads (`product`): Cloud unless said.
+    pub product: Product,
+    /// The API root, without a trailing slash: e.g.
+    /// `https://api.bitbucket.org/2.0` on Cloud; on Data Center the
+    /// instance's base URL with `/rest` (`https://git.example.com/bitbucket/rest`).
     pub endpoint: Url,
     pub auth: Auth,
     /// How failed requests are retried (`retries`).
@@ -67,8 +71,13 @@ impl Default for Timeouts {
 pub enum Auth {
     /// Atlassian API token: HTTP Basic with the account email and the token.
     ApiToken { email: String, token: String },
-    /// Repository, project or workspace access token, or an OAuth access token.
+    /// Repository, project or workspace access token, or an OAuth access
+    /// token; on Data Center, an HTTP access token (personal, project or
+    /// repository).
     Bearer { token: String },
+    /// HTTP Basic with a username and a password or personal access token
+    /// (Data Center only: on Cloud this was an app password).
+    Basic { username: String, password: String },
     /// An OAuth 2.0 consumer: access tokens come from the token endpoint
     /// (refresh-token grant when a refresh token is given, else client
     /// credentials) and are renewed on the first 401. Shared by every run of
@@ -106,6 +115,7 @@ impl fmt::Debug for Auth {
         match self {
             Auth::ApiToken { .. } => f.write_str("ApiToken { email: [redacted], token: [redacted] }"),
             Auth::Bearer { .. } => f.write_str("Bearer { token: [redacted] }"),
+            Auth::Basic { .. } => f.write_str("Basic { username: [redacted], password: [redacted] }"),
             Auth::OAuth(_) => f.write_str("OAuth { [redacted] }"),
         }
     }
@@ -114,6 +124,7 @@ impl fmt::Debug for Auth {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
+            .field("product", &self.product.as_str())
             .field("endpoint", &self.endpoint.as_str())
             .field("auth", &self.auth)
             .field("retry", &self.retry)
@@ -130,7 +141,9 @@ impl Auth {
     /// has been fetched.
     pub fn header_value(&self) -> Option<String> {
         match self {
-            Auth::ApiToken { email, token } => Some(format!("Basic {}", base64_encode(format!("{email}:{token}").as_bytes()))),
+            Auth::ApiToken { email: user, token: password } | Auth::Basic { username: user, password } => {
+                Some(format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes())))
+            }
             Auth::Bearer { token } => Some(format!("Bearer {token}")),
             Auth::OAuth(oauth) => oauth.tokens.borrow().access_token.as_ref().map(|t| format!("Bearer {t}")),
         }
@@ -141,7 +154,7 @@ impl Auth {
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets: Vec<String> = self.header_value().into_iter().collect();
         match self {
-            Auth::ApiToken { token, .. } | Auth::Bearer { token } => secrets.push(token.clone()),
+            Auth::ApiToken { token, .. } | Auth::Bearer { token } | Auth::Basic { password: token, .. } => secrets.push(token.clone()),
             Auth::OAuth(oauth) => {
                 let tokens = oauth.tokens.borrow();
                 secrets.extend([oauth.client_secret.clone(), oauth.client_authorization()]);
@@ -174,15 +187,29 @@ impl Config {
         reject_unknown(
             &root,
             "",
-            &["endpoint", "auth", "retries", "timeouts", "max_requests_per_hour", "concurrency", "on_invalid_object"],
+            &["product", "endpoint", "auth", "retries", "timeouts", "max_requests_per_hour", "concurrency", "on_invalid_object"],
         )?;
 
-        let endpoint = match root.get("endpoint") {
-            None | Some(Value::Null) => DEFAULT_ENDPOINT,
-            Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(Error::config("endpoint", "expected a string URL")),
+        let product = match root.get(connector_vocabulary::PRODUCT) {
+            None | Some(Value::Null) => Some(Product::Cloud),
+            Some(Value::String(s)) => Product::from_wit_name(s),
+            Some(_) => None,
         };
-        let endpoint = parse_endpoint(endpoint)?;
+        let Some(product) = product else {
+            return Err(Error::config("product", "expected \"cloud\" (the default) or \"data-center\""));
+        };
+        let endpoint = match (root.get("endpoint"), product) {
+            (None | Some(Value::Null), Product::Cloud) => DEFAULT_ENDPOINT,
+            (None | Some(Value::Null), Product::DataCenter) => return Err(Error::config("endpoint", DC_ENDPOINT)),
+            (Some(Value::String(s)), _) => s.as_str(),
+            (Some(_), _) => return Err(Error::config("endpoint", "expected a string URL")),
+        };
+        let mut endpoint = parse_endpoint(endpoint)?;
+        if product == Product::DataCenter {
+            // The REST APIs are under the instance's `/rest`.
+            let path = format!("{}/rest", endpoint.path().trim_end_matches('/'));
+            endpoint.set_path(&path);
+        }
 
         let auth = match root.get("auth") {
             None | Some(Value::Null) => {
@@ -191,7 +218,7 @@ impl Config {
                     "missing; give {\"type\": \"api-token\", \"email\": ..., \"token\": ...} or {\"type\": \"bearer\", \"token\": ...}",
                 ))
             }
-            Some(Value::Object(auth)) => parse_auth(auth)?,
+            Some(Value::Object(auth)) => parse_auth(auth, product)?,
             Some(_) => return Err(Error::config("auth", "expected an object")),
         };
         let mut retry = RetryPolicy::default();
@@ -231,7 +258,7 @@ impl Config {
                 ))
             }
         };
-        Ok(Config { endpoint, auth, retry, timeouts, max_requests_per_hour, concurrency, on_invalid_object })
+        Ok(Config { product, endpoint, auth, retry, timeouts, max_requests_per_hour, concurrency, on_invalid_object })
     }
 }
 
@@ -286,7 +313,33 @@ fn parse_endpoint(raw: &str) -> Result<Url> {
     Ok(url)
 }
 
-fn parse_auth(auth: &Map<String, Value>) -> Result<Auth> {
+const DC_ENDPOINT: &str = "missing; Bitbucket Data Center needs the instance's base URL, \
+with its context path if it has one, e.g. \"https://git.example.com\" or \"https://git.example.com/bitbucket\"";
+
+const DC_AUTH: &str = "Bitbucket Data Center takes an HTTP access token (personal, project or repository) \
+as {\"type\": \"bearer\", \"token\": \"<token>\"}, or a username with a password or personal token as \
+{\"type\": \"basic\", \"username\": \"<username>\", \"password\": \"<password or token>\"}";
+
+/// `auth` for Data Center: bearer or basic.
+fn parse_dc_auth(auth: &Map<String, Value>) -> Result<Auth> {
+    match auth.get("type").and_then(Value::as_str) {
+        Some("bearer") => {
+            reject_unknown(auth, "auth.", &["type", "token"])?;
+            Ok(Auth::Bearer { token: required_string(auth, "auth.", "token")? })
+        }
+        Some("basic") => {
+            reject_unknown(auth, "auth.", &["type", "username", "password"])?;
+            let username = required_string(auth, "auth.", "username")?;
+            Ok(Auth::Basic { username, password: required_string(auth, "auth.", "password")? })
+        }
+        _ => Err(Error::config("auth.type", DC_AUTH)),
+    }
+}
+
+fn parse_auth(auth: &Map<String, Value>, product: Product) -> Result<Auth> {
+    if product == Product::DataCenter {
+        return parse_dc_auth(auth);
+    }
     let kind = match auth.get("type") {
         Some(Value::String(s)) => s.as_str(),
         // Old configs often had {"username": ..., "app_password": ...} without a type.
@@ -420,6 +473,40 @@ mod tests {
         assert_eq!(c.endpoint.as_str(), "https://api.bitbucket.org/2.0");
         assert_eq!(c.auth, Auth::ApiToken { email: "a@b.c".into(), token: "t0k".into() });
         assert_eq!(c.auth.header_value().unwrap(), format!("Basic {}", base64_encode(b"a@b.c:t0k")));
+    }
+
+    #[test]
+    fn data_center_reads_under_the_instances_rest_with_bearer_or_basic() {
+        let c = Config::parse(r#"{"product":"data-center","endpoint":"https://git.example.com/bitbucket/","auth":{"type":"bearer","token":"pat"}}"#).unwrap();
+        assert_eq!((c.product, c.endpoint.as_str()), (Product::DataCenter, "https://git.example.com/bitbucket/rest"));
+        assert_eq!(c.auth.header_value().unwrap(), "Bearer pat");
+        let c = Config::parse(r#"{"product":"data-center","endpoint":"http://127.0.0.1:7990","auth":{"type":"basic","username":"jsmith","password":"pw"}}"#).unwrap();
+        assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:7990/rest");
+        assert_eq!(c.auth.header_value().unwrap(), format!("Basic {}", base64_encode(b"jsmith:pw")));
+        assert_eq!(c.auth.secrets(), [format!("Basic {}", base64_encode(b"jsmith:pw")), "pw".to_string()]);
+        assert_eq!(format!("{:?}", c.auth), "Basic { username: [redacted], password: [redacted] }");
+        assert_eq!(Config::parse(r#"{"auth":{"type":"bearer","token":"x"}}"#).unwrap().product, Product::Cloud);
+    }
+
+    #[test]
+    fn data_center_configs_that_cannot_work_say_what_to_write() {
+        let cases = [
+            (r#"{"product":"server","auth":{"type":"bearer","token":"x"}}"#, "product", "expected \"cloud\" (the default) or \"data-center\""),
+            (r#"{"product":"data-center","auth":{"type":"bearer","token":"x"}}"#, "endpoint", DC_ENDPOINT),
+            (r#"{"product":"data-center","endpoint":"http://git.example.com","auth":{"type":"bearer","token":"x"}}"#, "endpoint", ""),
+            (r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"api-token","email":"a@b.c","token":"x"}}"#, "auth.type", DC_AUTH),
+            (r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"basic","username":"u"}}"#, "auth.password", ""),
+            (r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"basic","username":"u","password":"p","email":"e"}}"#, "auth.email", ""),
+        ];
+        for (json, field, says) in cases {
+            let e = err(json);
+            assert_eq!(e.code, ErrorCode::InvalidConfig, "{json}");
+            assert!(e.message.contains(&format!("`{field}`")), "{json}: {}", e.message);
+            assert!(e.message.contains(says), "{json}: {}", e.message);
+        }
+        // On Cloud, basic is still an app password.
+        let e = err(r#"{"auth":{"type":"basic","username":"u","password":"p"}}"#);
+        assert!(e.message.contains("app passwords were removed"), "{}", e.message);
     }
 
     #[test]

@@ -39,7 +39,7 @@ mod http;
 mod component {
     use crate::catalog::{ParamKind, Report, Status};
     use crate::cells::{Cell, ColumnType};
-    use crate::config::Config;
+    use crate::config::{Config, Product};
     use crate::error::{Error, ErrorCode};
     use crate::http::WasiHttp;
     use crate::reports;
@@ -124,6 +124,7 @@ mod component {
         let config = CONFIG.with(|c| c.borrow().clone()).ok_or_else(|| {
             to_wit_error(Error::new(ErrorCode::NotConfigured, "call configure with a configuration before running a report"))
         })?;
+        let report = reports::on_product(report, config.product).map_err(to_wit_error)?;
         Ok((report, config))
     }
 
@@ -163,6 +164,7 @@ mod component {
             ErrorCode::UnknownReport => wit::ErrorCode::UnknownReport,
             ErrorCode::InvalidParameter => wit::ErrorCode::InvalidParameter,
             ErrorCode::RetiredUpstream => wit::ErrorCode::RetiredUpstream,
+            ErrorCode::WrongProduct => wit::ErrorCode::WrongProduct,
             ErrorCode::Unauthorized => wit::ErrorCode::Unauthorized,
             ErrorCode::Forbidden => wit::ErrorCode::Forbidden,
             ErrorCode::NotFound => wit::ErrorCode::NotFound,
@@ -175,16 +177,26 @@ mod component {
         wit::ConnectorError { code, message: e.message, http_status: e.http_status, retry_after_seconds: e.retry_after_seconds }
     }
 
+    fn to_wit_product(product: Product) -> wit::Product {
+        match product {
+            Product::Cloud => wit::Product::Cloud,
+            Product::DataCenter => wit::Product::DataCenter,
+        }
+    }
+
     fn report_info(r: &Report) -> wit::ReportInfo {
         wit::ReportInfo {
             id: r.id.into(),
             title: r.title.into(),
             aliases: r.aliases.iter().map(|a| a.to_string()).collect(),
             description: r.description(),
-            endpoint: r.cloud.endpoint.into(),
+            endpoint: r.api.endpoint.into(),
+            data_center_endpoint: r.data_center.map(|dc| dc.api.endpoint.into()),
+            products: r.products().iter().map(|p| to_wit_product(*p)).collect(),
             params: r
-                .accepts()
-                .map(|p| wit::ParamInfo {
+                .params_by_product()
+                .into_iter()
+                .map(|(p, products)| wit::ParamInfo {
                     name: p.name.into(),
                     kind: match p.kind {
                         ParamKind::Text => wit::ParamKind::Text,
@@ -194,6 +206,7 @@ mod component {
                     required: p.required,
                     default: p.default.map(Into::into),
                     description: p.description.into(),
+                    products: products.iter().map(|p| to_wit_product(*p)).collect(),
                 })
                 .collect(),
             columns: r

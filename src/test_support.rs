@@ -159,13 +159,13 @@ pub const TEST_REPORT: Report = Report {
         param_col("repository", "repository", ""),
     ],
     primary_key: &["id"],
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/things",
         query: &[("state", "A"), ("state", "B")],
         page_len: 50,
         filter: Some("kind = \"x\""),
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -59,6 +59,25 @@ pub fn format_utc(seconds: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.mmm+00:00` for epoch milliseconds, as Data Center
+/// writes its dates.
+pub fn format_millis(ms: i64) -> String {
+    let utc = format_utc(ms.div_euclid(1000));
+    format!("{}.{:03}+00:00", &utc[..19], ms.rem_euclid(1000))
+}
+
+/// A date as the API wrote it: an RFC 3339 string (Cloud; one without an
+/// offset is UTC) or epoch milliseconds (Data Center). The instant, and
+/// the text a timestamp cell or checkpoint carries.
+pub fn api_date(value: &serde_json::Value) -> Option<(Instant, String)> {
+    let text = match value {
+        serde_json::Value::String(s) => crate::cells::normalize_timestamp(s)?,
+        serde_json::Value::Number(n) => format_millis(n.as_i64()?),
+        _ => return None,
+    };
+    Some((parse_precise(&text)?, text))
+}
+
 /// Now, in Unix seconds, from the host's wall clock.
 pub fn now() -> i64 {
     #[cfg(target_arch = "wasm32")]

@@ -34,6 +34,7 @@ fn for_connector_error(e: &ConnectorError) -> String {
         UnknownReport => "Pick a report id from `connector-harness reports`.".into(),
         InvalidParameter => "Fix the parameter named above; `connector-harness describe REPORT` lists what the report accepts.".into(),
         RetiredUpstream => "Atlassian removed this endpoint; use the replacement named above, if any.".into(),
+        WrongProduct => "Pick a report that runs on the configured product (`connector-harness reports` shows where each runs), or check `product` in the configuration.".into(),
         Unauthorized => "Check the credentials: an API token needs its account email (type api-token); access tokens use type bearer; create a new token if it expired.".into(),
         Forbidden => "Grant the token the scope named above (or use an account with access to this workspace or repository), then run again.".into(),
         NotFound => "Check the workspace and repository slugs (and ids) and that these credentials can see them.".into(),
@@ -52,12 +53,13 @@ fn for_connector_error(e: &ConnectorError) -> String {
 mod tests {
     use super::*;
 
-    const CODES: [ErrorCode; 13] = [
+    const CODES: [ErrorCode; 14] = [
         ErrorCode::InvalidConfig,
         ErrorCode::NotConfigured,
         ErrorCode::UnknownReport,
         ErrorCode::InvalidParameter,
         ErrorCode::RetiredUpstream,
+        ErrorCode::WrongProduct,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,

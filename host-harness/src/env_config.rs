@@ -13,8 +13,8 @@
 use anyhow::{bail, Context as _};
 use serde_json::{json, Map, Value};
 
-/// `auth` fields that may come from the environment.
-const FROM_ENV: [&str; 6] = ["email", "token", "client_id", "client_secret", "refresh_token", "access_token"];
+/// The `auth` fields that may come from the environment.
+use connector_vocabulary::auth::FROM_ENV;
 
 /// The standard variables for a run without a config file.
 pub const EMAIL: &str = "BITBUCKET_EMAIL";

@@ -22,5 +22,5 @@ pub mod progress;
 pub mod sandbox;
 pub mod singer;
 
-pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, Partition, ReportInfo, ReportStatus};
+pub use sandbox::wit::{Cell, ColumnInfo, ColumnType, ConnectorError, ErrorCode, Partition, Product, ReportInfo, ReportStatus};
 pub use sandbox::{Host, HostError, HostLimit, Limits, LoadOptions, RunSummary, Session, Trust};

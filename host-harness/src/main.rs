@@ -91,9 +91,13 @@ Arrow files are replaced, every report run in full.",
         /// The connector configuration, as for `run`.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// The workspace slug: every report gets `workspace=SLUG`.
-        #[arg(long, value_name = "SLUG")]
-        workspace: String,
+        /// The workspace slug: every report gets `workspace=SLUG` (Cloud).
+        #[arg(long, value_name = "SLUG", required_unless_present = "project", conflicts_with = "project")]
+        workspace: Option<String>,
+        /// The project key: every report gets `project=KEY` (Data Center,
+        /// `"product": "data-center"` in the configuration).
+        #[arg(long, value_name = "KEY")]
+        project: Option<String>,
         /// The reports to run, comma-separated (default: every available
         /// report that needs only `workspace`).
         #[arg(long, value_name = "ID,ID,...", value_delimiter = ',')]
@@ -217,8 +221,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 state.save(scope, &checkpoint)?;
             }
         }
-        Command::Sync { config, workspace, reports, format, output, state, quiet } => {
-            let args = SyncArgs { workspace: &workspace, reports: &reports, format, output: &output, state: &state, quiet };
+        Command::Sync { config, workspace, project, reports, format, output, state, quiet } => {
+            let scope = workspace.or(project).unwrap_or_default();
+            let args = SyncArgs { scope: &scope, reports: &reports, format, output: &output, state: &state, quiet };
             sync(&mut host, config_file::load(config)?, cli.ca_file.as_deref(), &args)?;
         }
         Command::Partitions { report, config, params } => {

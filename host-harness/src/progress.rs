@@ -85,7 +85,8 @@ fn count(n: u64, what: &str) -> String {
     format!("{} {what}{s}", thousands(n))
 }
 
-fn thousands(n: u64) -> String {
+/// `1,055` for 1055, as the progress line and summaries write counts.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -1,7 +1,8 @@
 //! A report's description as `list-reports` gives it: the hand-written
 //! summary, then what follows from the structured fields (the endpoint
-//! read, the page size, how the date parameters apply), so those sentences
-//! cannot drift from what the connector does.
+//! read, the page size, how the date parameters apply, and the same on
+//! Data Center), so those sentences cannot drift from what the connector
+//! does.
 
 use super::dsl::{DateFilter, Report, Shape, Status};
 
@@ -11,7 +12,7 @@ impl Report {
         if let Status::RetiredUpstream { .. } = self.status {
             return self.summary.to_string();
         }
-        let cloud = &self.cloud;
+        let cloud = &self.api;
         let mut text = format!("{} Read from GET {}", self.summary, cloud.endpoint);
         if let Some((param, endpoint)) = cloud.narrowed_by {
             text += &format!(" (GET {endpoint} when `{param}` is given)");
@@ -30,13 +31,20 @@ impl Report {
             text += " ";
             text += &dates;
         }
+        if let Some(dc) = self.data_center {
+            text += &format!(" On Bitbucket Data Center: GET /rest{}, by `project`", dc.api.endpoint);
+            text += &match dc.date_sentence() {
+                Some(dates) => format!("; {}", dates[..1].to_lowercase() + &dates[1..]),
+                None => ".".to_string(),
+            };
+        }
         text
     }
 
     /// How `since`, `days-back` and `changed-after` narrow the report.
     fn date_sentence(&self) -> Option<String> {
         const DATES: &str = "`since`/`days-back`/`changed-after`/`changed-before`";
-        match self.cloud.date_filter {
+        match self.api.date_filter {
             DateFilter::Bbql(field) => Some(format!("{DATES} filter server side on {field} (BBQL).")),
             DateFilter::Cutoff(field) => Some(format!(
                 "The endpoint has no date filter and lists newest first, so {DATES} stop paging at the first object \
@@ -44,14 +52,14 @@ impl Report {
             )),
             DateFilter::None => match self.fan_out.filter(|f| f.dates_narrow_parent) {
                 Some(fan) => {
-                    let how = match fan.parent.cloud.date_filter {
+                    let how = match fan.parent.api.date_filter {
                         DateFilter::Bbql(field) => format!("server side on their {field} (BBQL)"),
                         DateFilter::Cutoff(field) => format!("client side on their {field}, newest first"),
                         DateFilter::None => "not at all".to_string(),
                     };
                     Some(format!("{DATES} select the {} visited when `{}` is omitted, {how}.", fan.parent.id, fan.param))
                 }
-                None if self.cloud.shape == Shape::List => Some("The endpoint has no date filter.".into()),
+                None if self.api.shape == Shape::List => Some("The endpoint has no date filter.".into()),
                 None => None,
             },
         }

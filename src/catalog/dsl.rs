@@ -1,8 +1,13 @@
 //! The report DSL: the types a report definition in `reports/` is made of
 //! (what it is called, which parameters it takes, which columns it has and
 //! where each is read from) and the constructors that keep a definition
-//! short. What Bitbucket Cloud needs to serve a report (path, paging,
-//! filters) is grouped in [`Cloud`], so another backend can sit beside it.
+//! short. What the API needs to serve a report (path, paging, filters) is
+//! grouped in [`Api`]. A report is Bitbucket Cloud's; the same report on
+//! Bitbucket Data Center is a second definition beside it
+//! (`Report::data_center`), with the same id, column names, types and
+//! order, and primary key, but its own parameters (`project` for
+//! `workspace`), API group (`Api::DATA_CENTER`: start/limit paging) and
+//! column sources (epoch-millisecond dates: `Source::Millis`).
 
 use crate::cells::ColumnType;
 
@@ -26,10 +31,11 @@ pub struct Report {
     pub status: Status,
     /// When a parameter is omitted, run once per row of another report.
     pub fan_out: Option<FanOut>,
-    /// How Bitbucket Cloud serves the report. (A Bitbucket Data Center
-    /// sibling, with its own paths, paging and field sources, goes beside
-    /// it.)
-    pub cloud: Cloud,
+    /// How the API serves the report.
+    pub api: Api,
+    /// The same report on Bitbucket Data Center, if it has a counterpart
+    /// there (on a Data Center definition itself: `None`).
+    pub data_center: Option<&'static Report>,
 }
 
 /// The defaults every report definition starts from (`..LIST`).
@@ -43,18 +49,23 @@ pub const LIST: Report = Report {
     primary_key: &[],
     status: Status::Available,
     fan_out: None,
-    cloud: Cloud::LIST,
+    api: Api::LIST,
+    data_center: None,
 };
 
-/// Where and how Bitbucket Cloud serves a report.
-pub struct Cloud {
-    /// Path template relative to the endpoint, with `{param}` placeholders.
+/// Where and how the API serves a report.
+pub struct Api {
+    /// Path template relative to the endpoint (Data Center: to the
+    /// instance's `/rest`), with `{param}` placeholders.
     pub endpoint: &'static str,
+    /// How the collection is paged.
+    pub paging: Paging,
     /// Fixed query parameters sent with the first request (repeatable keys allowed).
     pub query: &'static [(&'static str, &'static str)],
     /// Expansions added to the `fields` parameter (e.g. `+values.participants`).
     pub expand: &'static [&'static str],
-    /// The largest `pagelen` the endpoint accepts.
+    /// The largest page the endpoint serves (Cloud's `pagelen`, Data
+    /// Center's `limit`).
     pub page_len: u32,
     /// A paginated list, or a single object (one row).
     pub shape: Shape,
@@ -69,10 +80,11 @@ pub struct Cloud {
     pub narrowed_by: Option<(&'static str, &'static str)>,
 }
 
-impl Cloud {
+impl Api {
     /// A paginated collection of 100 a page, with no filter.
-    pub const LIST: Cloud = Cloud {
+    pub const LIST: Api = Api {
         endpoint: "",
+        paging: Paging::Cloud,
         query: &[],
         expand: &[],
         page_len: 100,
@@ -82,6 +94,22 @@ impl Cloud {
         date_filter: DateFilter::None,
         narrowed_by: None,
     };
+
+    /// A Data Center collection: `start`/`limit` paging, 1,000 a page
+    /// (the most Data Center serves; it answers with its own cap, which
+    /// paging follows).
+    pub const DATA_CENTER: Api = Api { paging: Paging::StartLimit, page_len: 1000, ..Api::LIST };
+}
+
+/// How a collection is paged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paging {
+    /// Bitbucket Cloud: `pagelen`, `next` links, numbered pages (`page`,
+    /// `size`) fetched side by side; `fields` asks only for what is read.
+    Cloud,
+    /// Bitbucket Data Center: `start` and `limit`, `isLastPage`, the next
+    /// page from `nextPageStart`.
+    StartLimit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +198,16 @@ pub enum Source {
     FirstOf(&'static [&'static str]),
     /// The name of the first of these keys the object has (its kind).
     KeyOf(&'static [&'static str]),
+    /// A date written as epoch milliseconds (Data Center's), at a dotted
+    /// path into the object, as an RFC 3339 timestamp.
+    Millis(&'static str),
+    /// [`Source::Millis`] in the enclosing object, for reports with `each`.
+    ParentMillis(&'static str),
+    /// A numeric id at a dotted path, as text (Data Center's numeric ids,
+    /// in a column Cloud fills with a `{UUID}`).
+    IdText(&'static str),
+    /// A value this product does not have: always null.
+    Absent,
 }
 
 /// A column and how it is filled.
@@ -205,4 +243,30 @@ pub const fn parent_col(name: &'static str, ty: ColumnType, path: &'static str, 
 /// A column read from the enclosing object, which may be null or absent there.
 pub const fn parent_opt(name: &'static str, ty: ColumnType, path: &'static str, description: &'static str) -> Column {
     Column { nullable: true, ..parent_col(name, ty, path, description) }
+}
+
+/// A date Data Center writes as epoch milliseconds, which may be absent.
+pub const fn millis(name: &'static str, path: &'static str) -> Column {
+    Column { name, ty: ColumnType::Timestamp, nullable: true, source: Source::Millis(path), description: "" }
+}
+
+/// [`millis`] in the enclosing object of a report with `each`.
+pub const fn parent_millis(name: &'static str, path: &'static str) -> Column {
+    Column { source: Source::ParentMillis(path), ..millis(name, path) }
+}
+
+/// A column the product does not have: null in every row.
+pub const fn absent(name: &'static str, ty: ColumnType) -> Column {
+    Column { name, ty, nullable: true, source: Source::Absent, description: "" }
+}
+
+/// A numeric id as text, which is never null (Data Center's ids, where
+/// Cloud's are `{UUID}`s).
+pub const fn id_text(name: &'static str, path: &'static str) -> Column {
+    Column { name, ty: ColumnType::Text, nullable: false, source: Source::IdText(path), description: "" }
+}
+
+/// A column Data Center reads like Cloud, from its own `path`.
+pub const fn dc(name: &'static str, ty: ColumnType, path: &'static str) -> Column {
+    opt(name, ty, path, "")
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 impl Report {
     /// Maps one API object to its rows: one, or one per element of `each`.
     pub fn rows(&self, object: &Value, params: &Params) -> Result<Vec<Vec<Cell>>> {
-        let Some(each) = self.cloud.each else {
+        let Some(each) = self.api.each else {
             return Ok(vec![self.row(object, object, params)?]);
         };
         match lookup(object, each) {
@@ -39,8 +39,27 @@ impl Report {
                     let key = keys.iter().find(|k| object.get(**k).is_some_and(|v| !v.is_null()));
                     to_cell(c.name, c.ty, c.nullable, key.map(|k| Value::String(k.to_string())).as_ref())
                 }
+                Source::Millis(path) => to_cell(c.name, c.ty, c.nullable, as_timestamp(lookup(object, path)).as_ref()),
+                Source::ParentMillis(path) => to_cell(c.name, c.ty, c.nullable, as_timestamp(lookup(parent, path)).as_ref()),
+                Source::IdText(path) => {
+                    let id = lookup(object, path).map(|v| match v {
+                        Value::Number(n) => Value::String(n.to_string()),
+                        other => other.clone(),
+                    });
+                    to_cell(c.name, c.ty, c.nullable, id.as_ref())
+                }
+                Source::Absent => Ok(Cell::Null),
             })
             .collect()
+    }
+}
+
+/// An epoch-milliseconds date as RFC 3339 text; anything else as it is
+/// (for the cell's own check to refuse).
+fn as_timestamp(value: Option<&Value>) -> Option<Value> {
+    match value {
+        Some(Value::Number(n)) => n.as_i64().map(|ms| Value::String(crate::time::format_millis(ms))),
+        other => other.cloned(),
     }
 }
 
@@ -67,7 +86,7 @@ mod tests {
     fn each_gives_one_row_per_element_with_parent_fields() {
         const EACH: Report = Report {
             columns: &[parent_col("pr", ColumnType::Integer, "id", ""), col("who", ColumnType::Text, "user.uuid", "")],
-            cloud: Cloud { each: Some("participants"), ..REPORT.cloud },
+            api: Api { each: Some("participants"), ..REPORT.api },
             ..REPORT
         };
         let p = Params::new();

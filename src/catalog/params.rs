@@ -4,7 +4,8 @@
 //! the refusals that need no network (a retired report, a date parameter
 //! that would change nothing).
 
-use super::dsl::{DateFilter, Param, ParamKind, Report, Status, TextRule};
+use super::dsl::{DateFilter, Paging, Param, ParamKind, Report, Status, TextRule};
+use crate::config::Product;
 use crate::error::{Error, ErrorCode, Result};
 use connector_vocabulary::date_params;
 use std::collections::BTreeMap;
@@ -44,6 +45,9 @@ pub const COMMIT_OR_ALL: Param = Param {
 
 /// The project parameter of reports that cover every project of the
 /// workspace when it is omitted.
+/// Data Center's scope, where Cloud's is the workspace.
+pub const PROJECT: Param =
+    slug_param("project", true, "Project key (Data Center), e.g. `PRJ`; a personal project is `~username`.");
 pub const PROJECT_OR_ALL: Param = slug_param("project", false, "Project key; omit it to cover every project of the workspace.");
 
 /// The user parameter of reports that read the authenticated user's own
@@ -121,7 +125,7 @@ impl Report {
     /// Whether the date parameters narrow this report: its own date
     /// filter, or its parent's when it fans out.
     pub fn takes_dates(&self) -> bool {
-        self.cloud.date_filter != DateFilter::None || self.fan_out.is_some_and(|f| f.dates_narrow_parent)
+        self.api.date_filter != DateFilter::None || self.fan_out.is_some_and(|f| f.dates_narrow_parent)
     }
 
     /// Every parameter the report accepts, in order: its own, then the
@@ -131,15 +135,44 @@ impl Report {
         self.params.iter().chain(dates)
     }
 
+    /// The products the report runs on: Cloud, and Data Center if it has
+    /// a counterpart there.
+    pub fn products(&self) -> &'static [Product] {
+        match self.data_center {
+            Some(_) => &[Product::Cloud, Product::DataCenter],
+            None => &[Product::Cloud],
+        }
+    }
+
+    /// Every parameter the report takes on any product, with the products
+    /// that take it: Cloud's in order, then those only Data Center takes.
+    pub fn params_by_product(&self) -> Vec<(&'static Param, &'static [Product])> {
+        let dc: Vec<&'static Param> = self.data_center.map(|dc| dc.accepts().collect()).unwrap_or_default();
+        let on_dc = |name: &str| dc.iter().any(|p| p.name == name);
+        let mut all: Vec<(&'static Param, &'static [Product])> = self
+            .accepts()
+            .map(|p| (p, if on_dc(p.name) { &[Product::Cloud, Product::DataCenter][..] } else { &[Product::Cloud][..] }))
+            .collect();
+        all.extend(dc.iter().filter(|p| self.param(p.name).is_none()).map(|p| (*p, &[Product::DataCenter][..])));
+        all
+    }
+
     /// Validates `(name, value)` pairs against the declared parameters.
     pub fn resolve_params(&self, given: &[(String, String)]) -> Result<Params> {
         let mut params = Params::new();
         for (name, value) in given {
             let Some(param) = self.param(name) else {
                 let accepted: Vec<_> = self.accepts().map(|p| p.name).collect();
+                // The scope is a workspace on Cloud and a project on Data Center.
+                let hint = match (self.api.paging, name.as_str()) {
+                    (Paging::StartLimit, "workspace") => {
+                        " (Bitbucket Data Center has no workspaces: give `project`, a project key such as `PRJ` or `~username`)"
+                    }
+                    _ => "",
+                };
                 return Err(Error::param(
                     name,
-                    format!("not accepted by report `{}`; it accepts: {}", self.id, accepted.join(", ")),
+                    format!("not accepted by report `{}`; it accepts: {}{hint}", self.id, accepted.join(", ")),
                 ));
             };
             if params.contains_key(param.name) {
@@ -229,7 +262,7 @@ pub fn ensure_dates_apply(report: &Report, params: &Params) -> Result<()> {
     let Some(given) = DATE_PARAMS.into_iter().find(|p| params.contains_key(p)) else {
         return Ok(());
     };
-    let own = report.cloud.date_filter != DateFilter::None;
+    let own = report.api.date_filter != DateFilter::None;
     let via_parent = report.fan_out.is_some_and(|f| f.dates_narrow_parent && !params.contains_key(f.param));
     if own || via_parent {
         return Ok(());

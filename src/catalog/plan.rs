@@ -3,7 +3,7 @@
 //! filters) and the `fields` parameter that asks only for what the columns
 //! read.
 
-use super::dsl::{Column, DateFilter, Report, Shape, Source, TextRule};
+use super::dsl::{Column, DateFilter, Paging, Report, Shape, Source, TextRule};
 use super::params::Params;
 use crate::error::{Error, Result};
 use crate::url::Url;
@@ -11,15 +11,15 @@ use crate::url::Url;
 impl Report {
     /// The endpoint template this run reads, given its parameters.
     pub fn endpoint_for(&self, params: &Params) -> &'static str {
-        match self.cloud.narrowed_by {
+        match self.api.narrowed_by {
             Some((param, endpoint)) if params.contains_key(param) => endpoint,
-            _ => self.cloud.endpoint,
+            _ => self.api.endpoint,
         }
     }
 
     /// The field the date parameters filter on, if the report has one.
     pub fn date_field(&self) -> Option<&'static str> {
-        match self.cloud.date_filter {
+        match self.api.date_filter {
             DateFilter::None => None,
             DateFilter::Bbql(field) | DateFilter::Cutoff(field) => Some(field),
         }
@@ -30,8 +30,9 @@ impl Report {
     /// when the report has no date field or maps it to no column.
     pub fn changed_column(&self) -> Option<&'static str> {
         let field = self.date_field()?;
-        let holds = |c: &&Column| match (c.source, self.cloud.each) {
-            (Source::Field(path), None) | (Source::Parent(path), Some(_)) => path == field,
+        let holds = |c: &&Column| match (c.source, self.api.each) {
+            (Source::Field(path) | Source::Millis(path), None)
+            | (Source::Parent(path) | Source::ParentMillis(path), Some(_)) => path == field,
             _ => false,
         };
         self.columns.iter().find(holds).map(|c| c.name)
@@ -40,7 +41,7 @@ impl Report {
     /// The URL of the first request: the endpoint path with parameters
     /// substituted, the largest page size, the fixed query and the filters.
     pub fn first_url(&self, endpoint: &Url, params: &Params, now: i64) -> Result<Url> {
-        let cloud = &self.cloud;
+        let cloud = &self.api;
         let mut url = endpoint.clone();
         let mut segments = url.path_segments_mut().map_err(|()| Error::config("endpoint", "cannot be a base URL"))?;
         segments.pop_if_empty();
@@ -68,8 +69,12 @@ impl Report {
             bbql.push(format!("{field} < {}", upper.text));
         }
         let mut query = url.query_pairs_mut();
+        let size = match cloud.paging {
+            Paging::Cloud => "pagelen",
+            Paging::StartLimit => "limit",
+        };
         if cloud.shape == Shape::List {
-            query.append_pair("pagelen", &cloud.page_len.to_string());
+            query.append_pair(size, &cloud.page_len.to_string());
         }
         for (key, value) in cloud.query {
             query.append_pair(key, value);
@@ -77,7 +82,11 @@ impl Report {
         if !bbql.is_empty() {
             query.append_pair("q", &bbql.join(" AND "));
         }
-        query.append_pair("fields", &self.fields());
+        // Data Center has no `fields`: it sends whole objects (and ignores
+        // parameters it does not know, so none is sent).
+        if cloud.paging == Paging::Cloud {
+            query.append_pair("fields", &self.fields());
+        }
         drop(query);
         if url.query() == Some("") {
             url.set_query(None);
@@ -90,11 +99,11 @@ impl Report {
     /// Bitbucket sends no more than the report uses, and the definition's
     /// expansions (`expand`, e.g. `+values.participants`).
     pub fn fields(&self) -> String {
-        let (values, envelope) = match self.cloud.shape {
+        let (values, envelope) = match self.api.shape {
             Shape::List => ("values.", crate::client::PAGE_FIELDS.as_slice()),
             Shape::Object => ("", [].as_slice()),
         };
-        let item = match self.cloud.each {
+        let item = match self.api.each {
             Some(each) => format!("{values}{each}."),
             None => values.to_string(),
         };
@@ -106,13 +115,17 @@ impl Report {
                 Source::Param(_) => {}
                 Source::FirstOf(paths) => fields.extend(paths.iter().map(|p| format!("{item}{p}"))),
                 Source::KeyOf(keys) => fields.extend(keys.iter().map(|k| format!("{item}{k}"))),
+                Source::Millis(path) => fields.push(format!("{item}{path}")),
+                Source::ParentMillis(path) => fields.push(format!("{values}{path}")),
+                Source::IdText(path) => fields.push(format!("{item}{path}")),
+                Source::Absent => {}
             }
         }
         // The date field: for the cutoff, and for the run's checkpoint.
         if let Some(field) = self.date_field() {
             fields.push(format!("{values}{field}"));
         }
-        fields.extend(self.cloud.expand.iter().map(|e| e.to_string()));
+        fields.extend(self.api.expand.iter().map(|e| e.to_string()));
         let mut seen = std::collections::BTreeSet::new();
         fields.retain(|f| seen.insert(f.clone()));
         fields.join(",")
@@ -149,11 +162,11 @@ mod tests {
                 Column { source: Source::KeyOf(&["approval", "comment"]), ..opt("kind", ColumnType::Text, "", "") },
                 param_col("repository", "repository", ""),
             ],
-            cloud: Cloud {
+            api: Api {
                 expand: &["+values.participants"],
                 each: Some("participants"),
                 date_filter: DateFilter::Cutoff("created_on"),
-                ..REPORT.cloud
+                ..REPORT.api
             },
             ..REPORT
         };
@@ -169,7 +182,7 @@ mod tests {
         assert_eq!(fields.len(), 1, "one fields parameter: {url}");
 
         const OBJECT: Report =
-            Report { cloud: Cloud { shape: Shape::Object, date_filter: DateFilter::None, ..REPORT.cloud }, ..REPORT };
+            Report { api: Api { shape: Shape::Object, date_filter: DateFilter::None, ..REPORT.api }, ..REPORT };
         assert_eq!(OBJECT.fields(), "id,author.display_name");
     }
 
@@ -213,7 +226,7 @@ mod tests {
                 Param { text: TextRule::RefName, ..slug_param("commit", true, "") },
                 Param { text: TextRule::RepoPath, ..slug_param("path", false, "") },
             ],
-            cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}", ..REPORT.cloud },
+            api: Api { endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}", ..REPORT.api },
             ..REPORT
         };
         let url = |pairs: &[(&str, &str)]| {

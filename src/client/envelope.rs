@@ -1,6 +1,8 @@
-//! Bitbucket's envelopes: the paginated list (`values`, `next` and the
-//! position fields of a numbered collection), the single object, and the
-//! error envelope, turned into the typed error with advice on what to do.
+//! Bitbucket's envelopes: the paginated list (Cloud's `values`, `next` and
+//! the position fields of a numbered collection; Data Center's `values`,
+//! `isLastPage` and `nextPageStart`), the single object, and the error
+//! envelopes (Cloud's `{"error": ...}`, Data Center's `{"errors": [...]}`),
+//! turned into the typed error with advice on what to do.
 
 use super::transport::{RawResponse, Transport};
 use super::Client;
@@ -56,7 +58,21 @@ impl<T: Transport> Client<T> {
         // Scrub before cutting, so no part of a secret survives the cut.
         let upstream = error_message(&response).map(|m| truncate(&self.scrub_text(&m), 300));
         let said = |default: &str| upstream.clone().unwrap_or_else(|| default.to_string());
+        let dc = self.product == crate::config::Product::DataCenter;
         let (code, message) = match status {
+            // Data Center also answers 401 for "signed in, not permitted".
+            401 if dc && dc_exception(&response).is_some_and(|e| e.ends_with("AuthorisationException")) => (
+                ErrorCode::Forbidden,
+                format!("the credentials may not read this ({}). Data Center answers 401 for a missing permission: use an account or token with read access to the project or repository (project and repository tokens reach only their own).", said("no message")),
+            ),
+            401 if dc => (
+                ErrorCode::Unauthorized,
+                format!("Bitbucket Data Center rejected the credentials ({}). Check `auth`: an HTTP access token is type \"bearer\"; a username with a password or personal token is type \"basic\" (project and repository tokens only work as bearer). Tokens expire: create a new one if needed.", said("no message")),
+            ),
+            404 if dc => (
+                ErrorCode::NotFound,
+                format!("not found ({}). Check the project key and repository slug (a personal project is `~username`), and that the credentials can see them.", said("no message")),
+            ),
             401 => (
                 ErrorCode::Unauthorized,
                 format!("Bitbucket rejected the credentials ({}). Check `auth`: an API token is sent as HTTP Basic with your Atlassian account email (type \"api-token\"); repository, project, workspace and OAuth access tokens use type \"bearer\". Tokens expire: create a new one if needed.", said("no message")),
@@ -88,10 +104,31 @@ impl<T: Transport> Client<T> {
     }
 }
 
-/// Bitbucket's error envelope `{"type":"error","error":{"message","detail"}}`
-/// as one line, or a description of a body that is not one.
+/// The `exceptionName` of the first error in Data Center's envelope.
+fn dc_exception(response: &RawResponse) -> Option<String> {
+    let value = serde_json::from_slice::<Value>(&response.body).ok()?;
+    value.get("errors")?.get(0)?.get("exceptionName")?.as_str().map(str::to_string)
+}
+
+/// Bitbucket's error envelope as one line: Cloud's
+/// `{"type":"error","error":{"message","detail"}}`, or Data Center's
+/// `{"errors":[{"context","message","exceptionName"}]}` (each message, and
+/// the exception's short name); or a description of a body that is not one.
 fn error_message(response: &RawResponse) -> Option<String> {
     if let Ok(value) = serde_json::from_slice::<Value>(&response.body) {
+        if let Some(Value::Array(errors)) = value.get("errors") {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    let message = e.get("message").and_then(Value::as_str).unwrap_or("no message");
+                    match e.get("exceptionName").and_then(Value::as_str).and_then(|n| n.rsplit('.').next()) {
+                        Some(name) => format!("{message} [{name}]"),
+                        None => message.to_string(),
+                    }
+                })
+                .collect();
+            return (!lines.is_empty()).then(|| lines.join("; "));
+        }
         let error = value.get("error")?;
         let message = error.get("message").and_then(Value::as_str).unwrap_or("");
         let detail = match error.get("detail") {
@@ -161,9 +198,70 @@ pub fn parse_page(body: &[u8]) -> Result<Page> {
     Ok(Page { values, next, numbered })
 }
 
+/// Parses Data Center's page `{"values", "isLastPage", "nextPageStart",
+/// "start", ...}` of the request `url`: its next page is `url` with `start`
+/// set to `nextPageStart`. A page that is not the last but gives no way on
+/// (no `nextPageStart`, or one that does not move past `start`) is an
+/// error rather than a loop or a silent end.
+pub fn parse_dc_page(body: &[u8], url: &Url) -> Result<Page> {
+    let mut envelope: Value = serde_json::from_slice(body).map_err(|e| {
+        Error::invalid_response(format!("the response is not valid JSON ({e}); is the endpoint the instance's base URL?"))
+    })?;
+    let values = match envelope.get_mut("values").map(Value::take) {
+        Some(Value::Array(values)) => values,
+        Some(_) => return Err(Error::invalid_response("the page's `values` is not a list")),
+        None => return Err(Error::invalid_response("the response is not a paged list (no `values`)")),
+    };
+    if envelope.get("isLastPage").and_then(Value::as_bool).unwrap_or(true) {
+        return Ok(Page { values, next: None, numbered: None });
+    }
+    let start: u64 = url.query_pairs().find(|(k, _)| k == "start").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let next_start = match envelope.get("nextPageStart").and_then(Value::as_u64) {
+        Some(next) if next > start => next,
+        Some(next) => {
+            return Err(Error::invalid_response(format!(
+                "paging does not move on: the page at start {start} says the next starts at {next} ({})",
+                url.path()
+            )))
+        }
+        None => {
+            return Err(Error::invalid_response(format!(
+                "the page at start {start} of {} is not the last (`isLastPage` false) but gives no `nextPageStart`",
+                url.path()
+            )))
+        }
+    };
+    let pairs: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "start").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let mut next = url.clone();
+    next.query_pairs_mut().clear().extend_pairs(pairs).append_pair("start", &next_start.to_string());
+    Ok(Page { values, next: Some(next), numbered: None })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_center_pages_continue_from_next_page_start_and_end_on_is_last_page() {
+        let url = Url::parse("http://h/rest/api/latest/projects?limit=1000").unwrap();
+        let page = parse_dc_page(br#"{"size":2,"limit":2,"isLastPage":false,"values":[1,2],"start":0,"nextPageStart":5}"#, &url).unwrap();
+        assert_eq!(page.values.len(), 2);
+        assert_eq!(page.next.unwrap().as_str(), "http://h/rest/api/latest/projects?limit=1000&start=5");
+        let second = Url::parse("http://h/rest/api/latest/projects?limit=1000&start=5").unwrap();
+        let last = parse_dc_page(br#"{"isLastPage":true,"values":[3],"start":5}"#, &second).unwrap();
+        assert!(last.next.is_none());
+        for (body, says) in [
+            (r#"{"isLastPage":false,"values":[]}"#, "gives no `nextPageStart`"),
+            (r#"{"isLastPage":false,"values":[],"nextPageStart":5}"#, "does not move on"),
+            (r#"{"isLastPage":false,"values":[],"nextPageStart":2}"#, "does not move on"),
+            (r#"{"values":{}}"#, "not a list"),
+            (r#"{"errors":[]}"#, "no `values`"),
+        ] {
+            let e = parse_dc_page(body.as_bytes(), &second).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidResponse);
+            assert!(e.message.contains(says), "{body}: {}", e.message);
+        }
+    }
 
     #[test]
     fn malformed_pages_are_invalid_response() {

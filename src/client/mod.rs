@@ -11,7 +11,7 @@ mod oauth;
 mod tests;
 mod transport;
 
-pub use envelope::{parse_object, parse_page, Numbered, Page, PAGE_FIELDS};
+pub use envelope::{parse_dc_page, parse_object, parse_page, Numbered, Page, PAGE_FIELDS};
 pub use transport::{RawResponse, Transport, MAX_BODY_BYTES};
 
 use crate::config::{Auth, Config};
@@ -80,6 +80,8 @@ pub const MAX_REDIRECTS: u8 = 3;
 /// Authenticated access to one configured endpoint.
 pub struct Client<T> {
     transport: T,
+    /// Which Bitbucket answers (its errors and advice differ).
+    product: crate::config::Product,
     origin: crate::url::Origin,
     auth: Auth,
     /// OAuth tokens replaced during this run: still scrubbed from output.
@@ -97,6 +99,7 @@ impl<T: Transport> Client<T> {
     pub fn new(config: &Config, transport: T) -> Self {
         Client {
             transport,
+            product: config.product,
             origin: config.endpoint.origin(),
             auth: config.auth.clone(),
             retired_secrets: Vec::new(),

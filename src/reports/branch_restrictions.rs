@@ -21,6 +21,6 @@ otherwise.",
     ],
     primary_key: &["repository", "id"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/branch-restrictions", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/branch-restrictions", ..Api::LIST },
     ..LIST
 };

@@ -11,11 +11,23 @@ is the head commit's (target.date).",
     columns: REF_COLUMNS,
     primary_key: &["repository", "name"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/refs/branches",
         date_filter: DateFilter::Bbql("target.date"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: no dates (a branch there carries no commit date).
+pub const DATA_CENTER: Report = Report {
+    id: "branches",
+    params: &[PROJECT, REPOSITORY_OR_ALL],
+    columns: DC_REF_COLUMNS,
+    primary_key: &["repository", "name"],
+    fan_out: Some(super::repositories::EVERY_REPOSITORY_DC),
+    api: Api { endpoint: "/api/latest/projects/{project}/repos/{repository}/branches", ..Api::DATA_CENTER },
     ..LIST
 };
 
@@ -28,4 +40,15 @@ pub const REF_COLUMNS: &[Column] = &[
     opt("target_author_raw", Text, "target.author.raw", "Author of that commit, as recorded in git."),
     opt("target_author_uuid", Text, "target.author.user.uuid", "UUID of that author's account, when known."),
     opt("target_message", Text, "target.message", "Message of that commit."),
+];
+
+/// [`REF_COLUMNS`] on Data Center, where a ref names only its commit.
+pub const DC_REF_COLUMNS: &[Column] = &[
+    REPOSITORY_SLUG,
+    col("name", Text, "displayId", ""),
+    dc("target_hash", Text, "latestCommit"),
+    absent("target_date", Timestamp),
+    absent("target_author_raw", Text),
+    absent("target_author_uuid", Text),
+    absent("target_message", Text),
 ];

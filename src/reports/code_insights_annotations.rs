@@ -32,9 +32,9 @@ report, or of every report of a commit (or of every commit).",
     ],
     primary_key: &["repository", "commit", "report_id", "uuid"],
     fan_out: Some(super::code_insights_reports::EVERY_CODE_INSIGHTS_REPORT),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/commit/{commit}/reports/{insights-report}/annotations",
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

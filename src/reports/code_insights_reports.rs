@@ -25,7 +25,7 @@ of a commit, or of every commit (of a repository or of the whole workspace). A d
     ],
     primary_key: &["repository", "commit", "uuid"],
     fan_out: Some(super::commits::EVERY_COMMIT),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/commit/{commit}/reports", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/commit/{commit}/reports", ..Api::LIST },
     ..LIST
 };
 

@@ -10,10 +10,10 @@ whole workspace). A date narrows the commits visited too.",
     columns: columns![REPOSITORY_SLUG, super::commit_statuses::COMMIT, ..*super::pull_request_comments::COMMENT,],
     primary_key: &["repository", "commit", "id"],
     fan_out: Some(super::commits::EVERY_COMMIT),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/commit/{commit}/comments",
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -11,7 +11,7 @@ every commit (of a repository or of the whole workspace). A date narrows the com
     columns: columns![REPOSITORY_SLUG, super::commit_statuses::COMMIT, ..DIFFSTAT],
     primary_key: &["repository", "commit", "path", "status"],
     fan_out: Some(super::commits::EVERY_COMMIT),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/diffstat/{commit}", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/diffstat/{commit}", ..Api::LIST },
     ..LIST
 };
 

@@ -11,10 +11,10 @@ commit (of a repository or of the whole workspace). A date narrows the commits v
     columns: columns![REPOSITORY_SLUG, COMMIT, ..STATUS],
     primary_key: &["repository", "commit", "key"],
     fan_out: Some(super::commits::EVERY_COMMIT),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/commit/{commit}/statuses",
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -11,10 +11,34 @@ workspace. Bitbucket pages commits with an opaque `next` link.",
     columns: COLUMNS,
     primary_key: &["repository", "hash"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
-        endpoint: "/repositories/{workspace}/{repository}/commits",
-        date_filter: DateFilter::Cutoff("date"),
-        ..Cloud::LIST
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/commits", date_filter: DateFilter::Cutoff("date"), ..Api::LIST },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: newest first from the default branch's tip, so the
+/// date parameters stop paging at the first older author date.
+pub const DATA_CENTER: Report = Report {
+    id: "commits",
+    params: &[PROJECT, REPOSITORY_OR_ALL],
+    columns: &[
+        REPOSITORY_SLUG,
+        col("hash", Text, "id", ""),
+        millis("date", "authorTimestamp"),
+        dc("message", Text, "message"),
+        absent("author_raw", Text),
+        absent("author_uuid", Text),
+        absent("author_account_id", Text),
+        dc("author_display_name", Text, "author.displayName"),
+        dc("parents", Json, "parents"),
+        absent("html_url", Text),
+    ],
+    primary_key: &["repository", "hash"],
+    fan_out: Some(super::repositories::EVERY_REPOSITORY_DC),
+    api: Api {
+        endpoint: "/api/latest/projects/{project}/repos/{repository}/commits",
+        date_filter: DateFilter::Cutoff("authorTimestamp"),
+        ..Api::DATA_CENTER
     },
     ..LIST
 };

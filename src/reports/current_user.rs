@@ -16,7 +16,7 @@ workspace use `workspace-members`.",
         opt("html_url", Text, "links.html.href", "Profile page."),
     ],
     primary_key: &["uuid"],
-    cloud: Cloud { endpoint: "/user", shape: Shape::Object, ..Cloud::LIST },
+    api: Api { endpoint: "/user", shape: Shape::Object, ..Api::LIST },
     ..LIST
 };
 

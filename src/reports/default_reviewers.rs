@@ -18,6 +18,6 @@ of the workspace. Needs repository admin.",
     ],
     primary_key: &["repository", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/default-reviewers", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/default-reviewers", ..Api::LIST },
     ..LIST
 };

@@ -11,7 +11,7 @@ repository of the workspace. Needs repository admin.",
     columns: columns![REPOSITORY_SLUG, ..*KEY, ..user!(brief "owner", "owner", "who added it"),],
     primary_key: &["repository", "id"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/deploy-keys", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/deploy-keys", ..Api::LIST },
     ..LIST
 };
 

@@ -18,9 +18,9 @@ workspace): names and whether each is secured, never their values.",
     ],
     primary_key: &["repository", "environment_uuid", "uuid"],
     fan_out: Some(super::environments::EVERY_ENVIRONMENT),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/deployments_config/environments/{environment}/variables",
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

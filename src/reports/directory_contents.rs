@@ -23,6 +23,6 @@ is omitted).",
         opt("commit_hash", Text, "commit.hash", "Commit the listing was read at."),
     ],
     primary_key: &["repository", "commit", "path"],
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/src/{commit}/{path}", ..Api::LIST },
     ..LIST
 };

@@ -16,6 +16,6 @@ repository admin.",
     ],
     primary_key: &["repository", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/effective-default-reviewers", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/effective-default-reviewers", ..Api::LIST },
     ..LIST
 };

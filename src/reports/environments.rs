@@ -18,7 +18,7 @@ the workspace.",
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/environments", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/environments", ..Api::LIST },
     ..LIST
 };
 

@@ -24,10 +24,10 @@ pub const REPORT: Report = Report {
         opt("commit_message", Text, "commit.message", "Message of the commit."),
     ],
     primary_key: &["repository", "commit_hash", "path"],
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/filehistory/{commit}/{path}",
         date_filter: DateFilter::Bbql("commit.date"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -20,10 +20,10 @@ pub const REPORT: Report = Report {
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/forks",
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -22,6 +22,6 @@ public keys, ids and fingerprints; subkeys as a json list.",
     ],
     primary_key: &["key_id"],
     fan_out: Some(super::current_user::CURRENT_USER),
-    cloud: Cloud { endpoint: "/users/{user}/gpg-keys", ..Cloud::LIST },
+    api: Api { endpoint: "/users/{user}/gpg-keys", ..Api::LIST },
     ..LIST
 };

@@ -12,6 +12,8 @@
 //! `rustfmt --edition 2021 src/reports/*.rs`.
 
 use crate::catalog::Report;
+use crate::config::Product;
+use crate::error::{Error, ErrorCode, Result};
 
 /// Declares each report's module (`<module>.rs`, which defines `REPORT`)
 /// and lists it in `ALL`, in this order.
@@ -109,6 +111,27 @@ pub fn find(id: &str) -> Option<&'static Report> {
     ALL.iter().copied().find(|r| r.id == id)
 }
 
+/// The definition of `report` that runs on `product`, or the typed error
+/// that names the product and the reports that do run there (nothing is
+/// sent).
+pub fn on_product(report: &'static Report, product: Product) -> Result<&'static Report> {
+    match (product, report.data_center) {
+        (Product::Cloud, _) => Ok(report),
+        (Product::DataCenter, Some(dc)) => Ok(dc),
+        (Product::DataCenter, None) => {
+            let there: Vec<&str> = ALL.iter().filter(|r| r.data_center.is_some()).map(|r| r.id).collect();
+            Err(Error::new(
+                ErrorCode::WrongProduct,
+                format!(
+                    "report `{}` does not run on Bitbucket Data Center (no counterpart there yet); these do: {}",
+                    report.id,
+                    there.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,10 +163,10 @@ mod tests {
             for param in report.params {
                 let placeholder = format!("{{{}}}", param.name);
                 if param.required {
-                    assert!(report.cloud.endpoint.contains(&placeholder), "{}: required {} unused", report.id, param.name);
+                    assert!(report.api.endpoint.contains(&placeholder), "{}: required {} unused", report.id, param.name);
                 }
             }
-            assert!((1..=100).contains(&report.cloud.page_len));
+            assert!((1..=100).contains(&report.api.page_len));
         }
     }
 
@@ -160,18 +183,20 @@ mod tests {
         for report in ALL.iter().filter(|r| matches!(r.status, Status::Available)) {
             // Any value stands for a placeholder.
             let path: String = report
-                .cloud
+                .api
                 .endpoint
                 .split('/')
                 .map(|segment| if segment.starts_with('{') { "x" } else { segment })
                 .collect::<Vec<_>>()
                 .join("/");
             for column in report.columns.iter().filter(|c| !c.nullable && !report.primary_key.contains(&c.name)) {
-                let field = match (column.source, report.cloud.each) {
+                let field = match (column.source, report.api.each) {
                     (Source::Param(_), _) => continue,
                     (Source::Field(field), Some(each)) => format!("{each}.{field}"),
                     (Source::Field(field) | Source::Parent(field), _) => field.to_string(),
                     (Source::FirstOf(_) | Source::KeyOf(_), _) => "(one of several)".to_string(),
+                    // Data Center sources: not in Cloud's schemas.
+                    (Source::Millis(_) | Source::ParentMillis(_) | Source::IdText(_) | Source::Absent, _) => continue,
                 };
                 if api.required(&path, &field) != Ok(true) {
                     wrong.push(format!("{}.{} ({field})", report.id, column.name));
@@ -206,5 +231,92 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_data_center_definition_has_its_reports_id_columns_and_key_and_pages_by_start_and_limit() {
+        use crate::catalog::{DateFilter, Paging, Source};
+        let mut on_dc = Vec::new();
+        for report in ALL {
+            let Some(dc) = report.data_center else { continue };
+            on_dc.push(report.id);
+            assert_eq!(dc.id, report.id);
+            assert!(dc.data_center.is_none(), "{}", report.id);
+            let shape = |r: &Report| r.columns.iter().map(|c| (c.name, c.ty)).collect::<Vec<_>>();
+            assert_eq!(shape(dc), shape(report), "{}: the same columns, in the same order", report.id);
+            assert_eq!(dc.primary_key, report.primary_key, "{}", report.id);
+            for key in dc.primary_key {
+                let column = dc.columns.iter().find(|c| c.name == *key).unwrap();
+                assert!(!column.nullable && !matches!(column.source, Source::Absent), "{}.{key}", report.id);
+            }
+            assert!(dc.accepts().any(|p| p.name == "project") && dc.param("workspace").is_none(), "{}", report.id);
+            assert!(!matches!(dc.api.date_filter, DateFilter::Bbql(_)), "{}: Data Center has no BBQL", report.id);
+            let mut walk = Some(dc);
+            while let Some(r) = walk {
+                assert_eq!(r.api.paging, Paging::StartLimit, "{} (through {})", report.id, r.id);
+                walk = r.fan_out.map(|f| f.parent);
+            }
+        }
+        assert_eq!(on_dc, ["repositories", "pull-requests", "pull-request-commits", "commits", "branches", "tags"]);
+    }
+
+    #[test]
+    fn a_report_runs_on_its_products_and_elsewhere_fails_naming_the_product() {
+        let prs = find("pull-requests").unwrap();
+        assert!(std::ptr::eq(on_product(prs, Product::Cloud).unwrap(), prs));
+        assert_eq!(
+            on_product(prs, Product::DataCenter).unwrap().api.endpoint,
+            "/api/latest/projects/{project}/repos/{repository}/pull-requests"
+        );
+        let Err(e) = on_product(find("pipelines").unwrap(), Product::DataCenter) else { panic!("pipelines ran on Data Center") };
+        assert_eq!(e.code, ErrorCode::WrongProduct);
+        assert_eq!(
+            e.message,
+            "report `pipelines` does not run on Bitbucket Data Center (no counterpart there yet); these do: repositories, pull-requests, pull-request-commits, commits, branches, tags"
+        );
+        assert!(
+            prs.description().ends_with(
+                " On Bitbucket Data Center: GET /rest/api/latest/projects/{project}/repos/{repository}/pull-requests, by `project`; \
+                 the endpoint has no date filter and lists newest first, so `since`/`days-back`/`changed-after`/`changed-before` \
+                 stop paging at the first object older than the date (client side, on updatedDate)."
+            ),
+            "{}",
+            prs.description()
+        );
+        assert!(find("branches").unwrap().description().ends_with("On Bitbucket Data Center: GET /rest/api/latest/projects/{project}/repos/{repository}/branches, by `project`; the endpoint has no date filter."));
+        let dc = prs.data_center.unwrap();
+        let e = dc.resolve_params(&crate::test_support::given(&[("workspace", "acme")])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidParameter);
+        assert!(e.message.contains("Bitbucket Data Center has no workspaces: give `project`"), "{}", e.message);
+    }
+
+    #[test]
+    fn data_center_asks_for_its_largest_page_and_reads_epoch_milliseconds() {
+        let dc = find("pull-requests").unwrap().data_center.unwrap();
+        let params =
+            dc.resolve_params(&crate::test_support::given(&[("project", "~jsmith"), ("repository", "web-app")])).unwrap();
+        let endpoint = crate::url::Url::parse("http://127.0.0.1:7990/bitbucket/rest").unwrap();
+        assert_eq!(
+            dc.first_url(&endpoint, &params, 0).unwrap().as_str(),
+            "http://127.0.0.1:7990/bitbucket/rest/api/latest/projects/~jsmith/repos/web-app/pull-requests?limit=1000&state=ALL&order=NEWEST"
+        );
+        let object = serde_json::json!({"id": 7, "title": "T", "state": "OPEN", "createdDate": 1_700_000_000_123_i64,
+            "updatedDate": 1_700_000_001_000_i64, "author": {"user": {"displayName": "Jo"}}, "fromRef": {"displayId": "f"}});
+        let row = &dc.rows(&object, &params).unwrap()[0];
+        let cell = |name: &str| &row[dc.columns.iter().position(|c| c.name == name).unwrap()];
+        use crate::cells::Cell;
+        assert_eq!(cell("repository"), &Cell::Text("web-app".into()));
+        assert_eq!(cell("id"), &Cell::Integer(7));
+        assert_eq!(cell("created_on"), &Cell::Timestamp("2023-11-14T22:13:20.123+00:00".into()));
+        assert_eq!(cell("updated_on"), &Cell::Timestamp("2023-11-14T22:13:21.000+00:00".into()));
+        assert_eq!(cell("author_display_name"), &Cell::Text("Jo".into()));
+        assert_eq!(cell("author_uuid"), &Cell::Null);
+        assert_eq!(dc.changed_column(), Some("updated_on"));
+        let repos = find("repositories").unwrap().data_center.unwrap();
+        let row = &repos.rows(&serde_json::json!({"id": 42, "slug": "web-app", "project": {"key": "PRJ"}}), &params).unwrap()[0];
+        assert_eq!(
+            (&row[0], &row[3], &row[11]),
+            (&Cell::Text("42".into()), &Cell::Text("web-app".into()), &Cell::Text("PRJ".into()))
+        );
     }
 }

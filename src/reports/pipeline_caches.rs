@@ -21,6 +21,6 @@ one row per cache version, with the step that saved it and its size.",
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pipelines-config/caches", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pipelines-config/caches", ..Api::LIST },
     ..LIST
 };

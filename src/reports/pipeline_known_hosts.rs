@@ -18,6 +18,6 @@ their public key fingerprints.",
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pipelines_config/ssh/known_hosts", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pipelines_config/ssh/known_hosts", ..Api::LIST },
     ..LIST
 };

@@ -22,6 +22,6 @@ repository of the workspace.",
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pipelines_config/schedules", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pipelines_config/schedules", ..Api::LIST },
     ..LIST
 };

@@ -21,7 +21,7 @@ pub const REPORT: Report = Report {
     ],
     primary_key: &["repository", "pipeline_uuid", "uuid"],
     fan_out: Some(super::pipelines::EVERY_PIPELINE),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pipelines/{pipeline}/steps", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pipelines/{pipeline}/steps", ..Api::LIST },
     ..LIST
 };
 

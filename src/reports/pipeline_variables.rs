@@ -10,7 +10,7 @@ names and whether each is secured, never their values.",
     columns: columns![REPOSITORY_SLUG, ..VARIABLE],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pipelines_config/variables", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pipelines_config/variables", ..Api::LIST },
     ..LIST
 };
 

@@ -26,11 +26,11 @@ workspace. Bitbucket ignores BBQL here.",
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/pipelines",
         query: &[("sort", "-created_on")],
         date_filter: DateFilter::Cutoff("created_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -15,6 +15,6 @@ every project of the workspace. Needs project admin.",
     ],
     primary_key: &["project", "user_uuid"],
     fan_out: Some(super::projects::EVERY_PROJECT),
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/projects/{project}/default-reviewers", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/projects/{project}/default-reviewers", ..Api::LIST },
     ..LIST
 };

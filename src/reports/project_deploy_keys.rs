@@ -10,6 +10,6 @@ or of every project of the workspace. Needs project admin.",
     columns: columns![PROJECT_KEY, ..*super::deploy_keys::KEY, ..user!(brief "created_by", "created_by", "who added it"),],
     primary_key: &["project", "id"],
     fan_out: Some(super::projects::EVERY_PROJECT),
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/projects/{project}/deploy-keys", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/projects/{project}/deploy-keys", ..Api::LIST },
     ..LIST
 };

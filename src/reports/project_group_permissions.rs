@@ -16,6 +16,6 @@ workspace. Needs project admin.",
     ],
     primary_key: &["project", "group_slug"],
     fan_out: Some(super::projects::EVERY_PROJECT),
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/projects/{project}/permissions-config/groups", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/projects/{project}/permissions-config/groups", ..Api::LIST },
     ..LIST
 };

@@ -15,6 +15,6 @@ workspace. Needs project admin.",
     ],
     primary_key: &["project", "user_uuid"],
     fan_out: Some(super::projects::EVERY_PROJECT),
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/projects/{project}/permissions-config/users", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/projects/{project}/permissions-config/users", ..Api::LIST },
     ..LIST
 };

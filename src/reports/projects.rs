@@ -19,7 +19,7 @@ pub const REPORT: Report = Report {
         opt("html_url", Text, "links.html.href", "Web page of the project."),
     ],
     primary_key: &["workspace", "uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/projects", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/projects", ..Api::LIST },
     ..LIST
 };
 

@@ -9,11 +9,11 @@ was removed by Atlassian (CHANGE-2770, 410 Gone since 2026), so this is per work
     params: &[WORKSPACE],
     columns: super::repositories::COLUMNS,
     primary_key: &["uuid"],
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}",
         filter: Some("is_private = false"),
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

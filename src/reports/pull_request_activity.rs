@@ -46,10 +46,10 @@ repository in one stream, or for every repository of the workspace.",
     ],
     primary_key: &["repository", "pull_request_id", "kind", "occurred_on", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/pullrequests/activity",
         narrowed_by: Some(("pull-request", "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity")),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

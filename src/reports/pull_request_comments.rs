@@ -11,10 +11,10 @@ or of the whole workspace). A date narrows the pull requests visited too.",
     columns: columns![REPOSITORY_SLUG, PULL_REQUEST_ID, ..*COMMENT,],
     primary_key: &["repository", "pull_request_id", "id"],
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/comments",
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

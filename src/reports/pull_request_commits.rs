@@ -17,6 +17,30 @@ pub const REPORT: Report = Report {
     ],
     primary_key: &["repository", "pull_request_id", "hash"],
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/commits", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/commits", ..Api::LIST },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center.
+pub const DATA_CENTER: Report = Report {
+    id: "pull-request-commits",
+    params: &[PROJECT, REPOSITORY_OR_ALL, PULL_REQUEST_OR_ALL],
+    columns: &[
+        REPOSITORY_SLUG,
+        PULL_REQUEST_ID,
+        col("hash", Text, "id", ""),
+        millis("date", "authorTimestamp"),
+        dc("message", Text, "message"),
+        absent("author_raw", Text),
+        absent("author_uuid", Text),
+        dc("author_display_name", Text, "author.displayName"),
+    ],
+    primary_key: &["repository", "pull_request_id", "hash"],
+    fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST_DC),
+    api: Api {
+        endpoint: "/api/latest/projects/{project}/repos/{repository}/pull-requests/{pull-request}/commits",
+        ..Api::DATA_CENTER
+    },
     ..LIST
 };

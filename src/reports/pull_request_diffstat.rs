@@ -12,6 +12,6 @@ the pull requests visited.",
     columns: columns![REPOSITORY_SLUG, PULL_REQUEST_ID, ..super::commit_diffstat::DIFFSTAT],
     primary_key: &["repository", "pull_request_id", "path", "status"],
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/diffstat", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/diffstat", ..Api::LIST },
     ..LIST
 };

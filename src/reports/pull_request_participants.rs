@@ -27,7 +27,7 @@ per pull request.",
     ],
     primary_key: &["repository", "pull_request_id", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/pullrequests",
         expand: &["+values.participants"],
         query: &[("state", "OPEN"), ("state", "MERGED"), ("state", "DECLINED"), ("state", "SUPERSEDED")],
@@ -35,7 +35,7 @@ per pull request.",
         each: Some("participants"),
         filter: Some(super::pull_requests::STATES_BBQL),
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -10,10 +10,10 @@ repository or of the whole workspace). A date narrows the pull requests visited 
     columns: columns![REPOSITORY_SLUG, PULL_REQUEST_ID, ..super::commit_statuses::STATUS],
     primary_key: &["repository", "pull_request_id", "key"],
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/statuses",
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -24,10 +24,10 @@ repository or of the whole workspace). A date narrows the pull requests visited 
     ],
     primary_key: &["repository", "pull_request_id", "id"],
     fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/tasks",
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -33,13 +33,55 @@ the states are in the query too.",
     ],
     primary_key: &["repository", "id"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/pullrequests",
         query: ALL_STATES,
         page_len: 50,
         filter: Some(STATES_BBQL),
         date_filter: DateFilter::Bbql("updated_on"),
-        ..Cloud::LIST
+        ..Api::LIST
+    },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: every state, most recently updated first (`NEWEST`),
+/// so the date parameters stop paging at the first older one.
+pub const DATA_CENTER: Report = Report {
+    id: "pull-requests",
+    params: &[PROJECT, REPOSITORY_OR_ALL],
+    columns: &[
+        REPOSITORY_SLUG,
+        col("id", Integer, "id", ""),
+        dc("title", Text, "title"),
+        dc("description", Text, "description"),
+        dc("state", Text, "state"),
+        absent("author_uuid", Text),
+        absent("author_account_id", Text),
+        dc("author_display_name", Text, "author.user.displayName"),
+        dc("source_branch", Text, "fromRef.displayId"),
+        dc("source_commit", Text, "fromRef.latestCommit"),
+        absent("source_repository", Text),
+        dc("destination_branch", Text, "toRef.displayId"),
+        dc("destination_commit", Text, "toRef.latestCommit"),
+        absent("merge_commit", Text),
+        absent("close_source_branch", Boolean),
+        absent("closed_by_uuid", Text),
+        absent("closed_by_display_name", Text),
+        absent("reason", Text),
+        absent("comment_count", Integer),
+        absent("task_count", Integer),
+        millis("created_on", "createdDate"),
+        millis("updated_on", "updatedDate"),
+        absent("html_url", Text),
+    ],
+    primary_key: &["repository", "id"],
+    fan_out: Some(super::repositories::EVERY_REPOSITORY_DC),
+    api: Api {
+        endpoint: "/api/latest/projects/{project}/repos/{repository}/pull-requests",
+        query: &[("state", "ALL"), ("order", "NEWEST")],
+        date_filter: DateFilter::Cutoff("updatedDate"),
+        ..Api::DATA_CENTER
     },
     ..LIST
 };
@@ -58,3 +100,6 @@ pub const EVERY_PULL_REQUEST: FanOut = FanOut {
     binds: &[("repository", &["repository"]), ("pull-request", &["id"])],
     dates_narrow_parent: true,
 };
+
+/// [`EVERY_PULL_REQUEST`] on Data Center.
+pub const EVERY_PULL_REQUEST_DC: FanOut = FanOut { parent: &DATA_CENTER, ..EVERY_PULL_REQUEST };

@@ -12,10 +12,10 @@ repository or of every repository of the workspace, in `git show-ref` order; the
     columns: &COLUMNS,
     primary_key: &["repository", "type", "name"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/refs",
         date_filter: DateFilter::Bbql("target.date"),
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -9,13 +9,43 @@ pub const REPORT: Report = Report {
     params: &[WORKSPACE],
     columns: COLUMNS,
     primary_key: &["uuid"],
-    cloud: Cloud { endpoint: "/repositories/{workspace}", date_filter: DateFilter::Bbql("updated_on"), ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}", date_filter: DateFilter::Bbql("updated_on"), ..Api::LIST },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: the repositories of a project, by numeric id; no dates.
+pub const DATA_CENTER: Report = Report {
+    id: "repositories",
+    params: &[PROJECT],
+    columns: &[
+        id_text("uuid", "id"),
+        absent("full_name", Text),
+        absent("workspace", Text),
+        dc("slug", Text, "slug"),
+        dc("name", Text, "name"),
+        dc("description", Text, "description"),
+        absent("is_private", Boolean),
+        absent("fork_policy", Text),
+        absent("language", Text),
+        absent("size_bytes", Integer),
+        absent("main_branch", Text),
+        dc("project_key", Text, "project.key"),
+        dc("project_name", Text, "project.name"),
+        absent("owner_uuid", Text),
+        absent("owner_display_name", Text),
+        absent("created_on", Timestamp),
+        absent("updated_on", Timestamp),
+        absent("html_url", Text),
+    ],
+    primary_key: &["uuid"],
+    api: Api { endpoint: "/api/latest/projects/{project}/repos", ..Api::DATA_CENTER },
     ..LIST
 };
 
 /// Shared with `public-repositories` and `forks`: the same objects.
 pub const COLUMNS: &[Column] = columns![
-    col("uuid", Text, "uuid", "Repository UUID, in braces."),
+    col("uuid", Text, "uuid", "Repository UUID, in braces (on Data Center: its numeric id)."),
     opt("full_name", Text, "full_name", "workspace/slug."),
     opt("workspace", Text, "workspace.slug", "Workspace slug."),
     opt(
@@ -43,3 +73,7 @@ pub const COLUMNS: &[Column] = columns![
 /// `repository` is omitted.
 pub const EVERY_REPOSITORY: FanOut =
     FanOut { param: "repository", parent: &REPORT, binds: &[("repository", &["slug", "uuid"])], dates_narrow_parent: false };
+
+/// [`EVERY_REPOSITORY`] on Data Center: every repository of the project.
+pub const EVERY_REPOSITORY_DC: FanOut =
+    FanOut { param: "repository", parent: &DATA_CENTER, binds: &[("repository", &["slug"])], dates_narrow_parent: false };

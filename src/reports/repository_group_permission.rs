@@ -9,10 +9,10 @@ Needs repository admin.",
     params: &[WORKSPACE, REPOSITORY, slug_param("group", true, "Group slug.")],
     columns: super::repository_group_permissions::COLUMNS,
     primary_key: &["repository", "group_slug"],
-    cloud: Cloud {
+    api: Api {
         endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups/{group}",
         shape: Shape::Object,
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

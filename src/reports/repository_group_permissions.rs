@@ -10,7 +10,7 @@ Needs repository admin.",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "group_slug"],
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/permissions-config/groups", ..Api::LIST },
     ..LIST
 };
 

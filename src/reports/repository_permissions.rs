@@ -8,6 +8,6 @@ pub const REPORT: Report = Report {
     params: &[WORKSPACE, REPOSITORY],
     columns: super::repository_user_permissions::COLUMNS,
     primary_key: &["repository", "user_uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/permissions/repositories/{repository}", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/permissions/repositories/{repository}", ..Api::LIST },
     ..LIST
 };

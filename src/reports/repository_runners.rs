@@ -10,7 +10,7 @@ with their labels and state; never their OAuth client.",
     columns: columns![REPOSITORY_SLUG, ..RUNNER],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/pipelines-config/runners", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/pipelines-config/runners", ..Api::LIST },
     ..LIST
 };
 

@@ -10,7 +10,7 @@ endpoint). Needs repository admin.",
     params: &[WORKSPACE, REPOSITORY],
     columns: COLUMNS,
     primary_key: &["repository", "user_uuid"],
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/permissions-config/users", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/permissions-config/users", ..Api::LIST },
     ..LIST
 };
 

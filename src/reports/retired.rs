@@ -18,7 +18,7 @@ const fn retired(
         aliases: &[],
         summary: reason,
         status: Status::RetiredUpstream { since, reason, replacement },
-        cloud: Cloud { endpoint, ..Cloud::LIST },
+        api: Api { endpoint, ..Api::LIST },
         ..LIST
     }
 }

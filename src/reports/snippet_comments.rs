@@ -17,6 +17,6 @@ pub const REPORT: Report = Report {
     ],
     primary_key: &["snippet", "id"],
     fan_out: Some(super::snippets::EVERY_SNIPPET),
-    cloud: Cloud { endpoint: "/snippets/{workspace}/{snippet}/comments", ..Cloud::LIST },
+    api: Api { endpoint: "/snippets/{workspace}/{snippet}/comments", ..Api::LIST },
     ..LIST
 };

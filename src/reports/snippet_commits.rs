@@ -16,6 +16,6 @@ pub const REPORT: Report = Report {
     ],
     primary_key: &["snippet", "hash"],
     fan_out: Some(super::snippets::EVERY_SNIPPET),
-    cloud: Cloud { endpoint: "/snippets/{workspace}/{snippet}/commits", ..Cloud::LIST },
+    api: Api { endpoint: "/snippets/{workspace}/{snippet}/commits", ..Api::LIST },
     ..LIST
 };

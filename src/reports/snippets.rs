@@ -20,7 +20,7 @@ pub const REPORT: Report = Report {
         opt("html_url", Text, "links.html.href", "Web page of the snippet."),
     ],
     primary_key: &["workspace", "id"],
-    cloud: Cloud { endpoint: "/snippets/{workspace}", ..Cloud::LIST },
+    api: Api { endpoint: "/snippets/{workspace}", ..Api::LIST },
     ..LIST
 };
 

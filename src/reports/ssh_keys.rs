@@ -21,6 +21,6 @@ their fingerprints.",
     ],
     primary_key: &["uuid"],
     fan_out: Some(super::current_user::CURRENT_USER),
-    cloud: Cloud { endpoint: "/users/{user}/ssh-keys", ..Cloud::LIST },
+    api: Api { endpoint: "/users/{user}/ssh-keys", ..Api::LIST },
     ..LIST
 };

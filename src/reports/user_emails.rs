@@ -13,6 +13,6 @@ read).",
         opt("is_confirmed", Boolean, "is_confirmed", "Whether it was confirmed."),
     ],
     primary_key: &["email"],
-    cloud: Cloud { endpoint: "/user/emails", ..Cloud::LIST },
+    api: Api { endpoint: "/user/emails", ..Api::LIST },
     ..LIST
 };

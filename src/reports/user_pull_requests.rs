@@ -12,11 +12,11 @@ repositories of a workspace, in every state (OPEN, MERGED, DECLINED, SUPERSEDED)
     columns: &COLUMNS,
     primary_key: &["repository_full_name", "id"],
     fan_out: Some(super::current_user::CURRENT_USER),
-    cloud: Cloud {
+    api: Api {
         endpoint: "/workspaces/{workspace}/pullrequests/{user}",
         query: super::pull_requests::ALL_STATES,
         page_len: 50,
-        ..Cloud::LIST
+        ..Api::LIST
     },
     ..LIST
 };

@@ -16,6 +16,6 @@ replacement for the removed `/user/permissions/repositories`).",
         opt("permission", Text, "permission", "admin, write or read."),
     ],
     primary_key: &["workspace", "repository_uuid"],
-    cloud: Cloud { endpoint: "/user/workspaces/{workspace}/permissions/repositories", ..Cloud::LIST },
+    api: Api { endpoint: "/user/workspaces/{workspace}/permissions/repositories", ..Api::LIST },
     ..LIST
 };

@@ -13,6 +13,6 @@ pub const REPORT: Report = Report {
         opt("administrator", Boolean, "administrator", "Whether the user administers it."),
     ],
     primary_key: &["workspace_uuid"],
-    cloud: Cloud { endpoint: "/user/workspaces", ..Cloud::LIST },
+    api: Api { endpoint: "/user/workspaces", ..Api::LIST },
     ..LIST
 };

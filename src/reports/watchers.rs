@@ -16,6 +16,6 @@ pub const REPORT: Report = Report {
     ],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/watchers", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/watchers", ..Api::LIST },
     ..LIST
 };

@@ -12,7 +12,7 @@ one. Needs repository admin.",
     columns: columns![REPOSITORY_SLUG, ..HOOK],
     primary_key: &["repository", "uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
-    cloud: Cloud { endpoint: "/repositories/{workspace}/{repository}/hooks", ..Cloud::LIST },
+    api: Api { endpoint: "/repositories/{workspace}/{repository}/hooks", ..Api::LIST },
     ..LIST
 };
 

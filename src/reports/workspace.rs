@@ -16,6 +16,6 @@ pub const REPORT: Report = Report {
         opt("html_url", Text, "links.html.href", "Web page of the workspace."),
     ],
     primary_key: &["uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}", shape: Shape::Object, ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}", shape: Shape::Object, ..Api::LIST },
     ..LIST
 };

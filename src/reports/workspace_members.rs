@@ -13,6 +13,6 @@ pub const REPORT: Report = Report {
         opt("user_nickname", Text, "user.nickname", "Nickname."),
     ],
     primary_key: &["workspace", "user_uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/members", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/members", ..Api::LIST },
     ..LIST
 };

@@ -15,6 +15,6 @@ pub const REPORT: Report = Report {
         opt("last_accessed", Timestamp, "last_accessed", "When they last used the workspace (same caveat)."),
     ],
     primary_key: &["workspace", "user_uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/permissions", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/permissions", ..Api::LIST },
     ..LIST
 };

@@ -9,6 +9,6 @@ each is secured, never their values.",
     params: &[WORKSPACE],
     columns: columns![WORKSPACE_SLUG, ..super::pipeline_variables::VARIABLE],
     primary_key: &["workspace", "uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/pipelines-config/variables", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/pipelines-config/variables", ..Api::LIST },
     ..LIST
 };

@@ -15,6 +15,6 @@ workspace), in one collection; `repository-permissions` reads one repository. Ne
         opt("permission", Text, "permission", "admin, write, read or none."),
     ],
     primary_key: &["repository_uuid", "user_uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/permissions/repositories", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/permissions/repositories", ..Api::LIST },
     ..LIST
 };

@@ -9,6 +9,6 @@ their labels and state; never their OAuth client.",
     params: &[WORKSPACE],
     columns: columns![WORKSPACE_SLUG, ..super::repository_runners::RUNNER],
     primary_key: &["workspace", "uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/pipelines-config/runners", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/pipelines-config/runners", ..Api::LIST },
     ..LIST
 };

@@ -10,6 +10,6 @@ Needs workspace admin.",
     params: &[WORKSPACE],
     columns: columns![WORKSPACE_SLUG, ..super::webhooks::HOOK],
     primary_key: &["workspace", "uuid"],
-    cloud: Cloud { endpoint: "/workspaces/{workspace}/hooks", ..Cloud::LIST },
+    api: Api { endpoint: "/workspaces/{workspace}/hooks", ..Api::LIST },
     ..LIST
 };

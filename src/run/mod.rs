@@ -89,13 +89,15 @@ impl Ledger {
 pub(super) struct HighWater(Option<(crate::time::Instant, String)>);
 
 impl HighWater {
-    pub(super) fn see(&mut self, value: &str) {
-        let Some(at) = crate::time::parse_api(value) else {
+    /// Sees a date as the API wrote it (RFC 3339 text, or Data Center's
+    /// epoch milliseconds).
+    pub(super) fn see(&mut self, value: &serde_json::Value) {
+        let Some((at, text)) = crate::time::api_date(value) else {
             return;
         };
         if self.0.as_ref().is_none_or(|(max, _)| at > *max) {
             // With an offset, as a parameter needs it.
-            self.0 = crate::cells::normalize_timestamp(value).map(|text| (at, text));
+            self.0 = Some((at, text));
         }
     }
 }

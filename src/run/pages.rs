@@ -1,5 +1,5 @@
 //! The pages of one collection (or the one object of an object endpoint):
-//! `next` links followed one at a time, a numbered collection's remaining
+//! `next` links (or Data Center's `nextPageStart`) followed one at a time, a numbered collection's remaining
 //! pages fetched side by side once the first says how many there are (as
 //! many at a time as the window has room for), a newest-first date cutoff,
 //! the loop guard on `next`, a short page asked for once more, the check
@@ -8,9 +8,9 @@
 
 use super::walker::Asks;
 use super::{Ledger, Row};
-use crate::catalog::{DateBound, DateFilter, Params, Report, Shape};
+use crate::catalog::{DateBound, DateFilter, Paging, Params, Report, Shape};
 use crate::cells::lookup;
-use crate::client::{parse_object, parse_page, Page};
+use crate::client::{parse_dc_page, parse_object, parse_page, Page};
 use crate::error::{Error, Result};
 use crate::url::Url;
 use serde_json::Value;
@@ -149,7 +149,7 @@ impl PageRange {
 impl Pages {
     /// The walk of `report`'s collection, from its first page.
     pub(super) fn new(report: &Report, params: &Params, endpoint: &Url, now: i64) -> Result<Pages> {
-        let (cutoff, upper) = match report.cloud.date_filter {
+        let (cutoff, upper) = match report.api.date_filter {
             DateFilter::Cutoff(_) => (report.date_bound(params, now), report.date_upper(params)),
             _ => (None, None),
         };
@@ -225,10 +225,13 @@ impl Pages {
         let asked = self.asked.pop_front().expect("a request of this walk");
         debug_assert_eq!(asked.number, number, "answers are fed in the order asked");
         let body = body?;
-        let objects = match report.cloud.shape {
+        let objects = match report.api.shape {
             Shape::Object => vec![parse_object(&body)?],
             Shape::List => {
-                let page = parse_page(&body)?;
+                let page = match report.api.paging {
+                    Paging::Cloud => parse_page(&body)?,
+                    Paging::StartLimit => parse_dc_page(&body, &asked.url)?,
+                };
                 let cut_here = page.values.iter().any(|object| self.older_than_cutoff(report, object));
                 if short(&page).is_some() && !asked.again && !cut_here {
                     self.again.push_back(Asked { again: true, ..asked });
@@ -258,11 +261,11 @@ impl Pages {
                     }
                 },
             }
-            if let Some(when) = dated.and_then(|f| lookup(object, f)?.as_str()) {
+            if let Some(when) = dated.and_then(|f| lookup(object, f)) {
                 ledger.high_water.see(when);
             }
         }
-        if report.cloud.shape == Shape::List && self.done() && self.asked.is_empty() {
+        if report.api.shape == Shape::List && self.done() && self.asked.is_empty() {
             if let Some(error) = self.tally.check().and_then(|(missing, error)| ledger.leave_out(missing, error).err()) {
                 ledger.fail_after_rows(error);
             }
@@ -299,21 +302,21 @@ impl Pages {
 
     /// Whether `object` is older than the cutoff.
     fn older_than_cutoff(&self, report: &Report, object: &Value) -> bool {
-        let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.cloud.date_filter) else {
+        let (Some(cutoff), DateFilter::Cutoff(field)) = (&self.cutoff, report.api.date_filter) else {
             return false;
         };
-        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_api);
-        when.is_some_and(|t| cutoff.excludes(t))
+        let when = lookup(object, field).and_then(crate::time::api_date);
+        when.is_some_and(|(t, _)| cutoff.excludes(t))
     }
 
     /// Whether `object` is at or after `changed-before` (client side, for a
     /// newest-first collection): passed over, paging goes on.
     fn not_before_upper(&self, report: &Report, object: &Value) -> bool {
-        let (Some(upper), DateFilter::Cutoff(field)) = (&self.upper, report.cloud.date_filter) else {
+        let (Some(upper), DateFilter::Cutoff(field)) = (&self.upper, report.api.date_filter) else {
             return false;
         };
-        let when = lookup(object, field).and_then(|v| v.as_str()).and_then(crate::time::parse_api);
-        when.is_some_and(|t| t >= upper.at)
+        let when = lookup(object, field).and_then(crate::time::api_date);
+        when.is_some_and(|(t, _)| t >= upper.at)
     }
 
     /// Whether `object` is older than the cutoff; if so, nothing after it

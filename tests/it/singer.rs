@@ -53,6 +53,15 @@ fn tap(args: &[&str]) -> Output {
     Command::new(TAP).args(args).stdin(Stdio::null()).output().expect("the tap runs")
 }
 
+/// A sync of the streams `catalog` selects, resumed from `state` if given.
+fn sync(config: &Path, catalog: &Path, state: Option<&Path>) -> Output {
+    let mut args = vec!["--config", config.to_str().unwrap(), "--catalog", catalog.to_str().unwrap()];
+    if let Some(state) = state {
+        args.extend(["--state", state.to_str().unwrap()]);
+    }
+    tap(&args)
+}
+
 fn discover(config: &Path) -> Value {
     let out = tap(&["--config", config.to_str().unwrap(), "--discover"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -162,7 +171,7 @@ fn discovery_gives_each_runnable_report_with_its_keys_replication_and_json_schem
     assert!(out.stdout.is_empty());
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "harness-error: the tap's config needs `workspace`: the workspace whose data the streams read\n"
+        "harness-error: the tap's config needs `workspace`: the workspace whose data the streams read (on Data Center: `project`, a project key)\n"
     );
 }
 
@@ -172,7 +181,7 @@ fn target_jsonl_and_target_csv_load_every_selected_row_and_a_resumed_sync_sends_
     let dir = scratch("targets");
     let config = tap_config(&fake, &dir, json!({}));
     let catalog = select(&discover(&config), &["pull_requests", "commits"], &[("pull_requests", "description")], &dir);
-    let out = tap(&["--config", config.to_str().unwrap(), "--catalog", catalog.to_str().unwrap()]);
+    let out = sync(&config, &catalog, None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let sent = messages(&out.stdout);
     let (prs, commits) = dataset_rows(&fake);
@@ -239,14 +248,7 @@ fn target_jsonl_and_target_csv_load_every_selected_row_and_a_resumed_sync_sends_
     // Resumed from that state, nothing changed: no record, the same state.
     let state_file = dir.join("state.json");
     std::fs::write(&state_file, state.to_string()).unwrap();
-    let again = tap(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "--state",
-        state_file.to_str().unwrap(),
-    ]);
+    let again = sync(&config, &catalog, Some(&state_file));
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     let resent = messages(&again.stdout);
     assert_eq!(resent.iter().filter(|m| m["type"] == "RECORD").count(), 0);
@@ -280,14 +282,7 @@ fn a_failing_partition_keeps_its_bookmark_and_the_others_move() {
     let state_file = dir.join("state.json");
     let old = json!({"bookmarks": {"pull_requests": {"acme/infra": "2020-01-01T00:00:00+00:00"}}});
     std::fs::write(&state_file, old.to_string()).unwrap();
-    let out = tap(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "--state",
-        state_file.to_str().unwrap(),
-    ]);
+    let out = sync(&config, &catalog, Some(&state_file));
     assert_eq!(out.status.code(), Some(1));
     let (prs, _) = dataset_rows(&fake);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -378,7 +373,7 @@ fn every_stream_syncs_in_one_run_of_the_tap() {
     let catalog = discover(&config);
     let names: Vec<&str> = catalog["streams"].as_array().unwrap().iter().map(|s| s["stream"].as_str().unwrap()).collect();
     let selected = select(&catalog, &names, &[], &dir);
-    let out = tap(&["--config", config.to_str().unwrap(), "--catalog", selected.to_str().unwrap()]);
+    let out = sync(&config, &selected, None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let sent = messages(&out.stdout);
     let schemas: Vec<&str> = sent.iter().filter(|m| m["type"] == "SCHEMA").map(|m| m["stream"].as_str().unwrap()).collect();

@@ -7,6 +7,7 @@
 use crate::cli::{config_file, harness};
 use crate::common;
 use fake_bitbucket::{Dataset, FakeBitbucket, FakeOptions, Fault, FaultRule};
+use host_harness::progress::thousands;
 use host_harness::{ReportInfo, ReportStatus};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -104,12 +105,16 @@ fn sync_loads_each_report_into_its_table_and_resumes_from_one_state_file() {
     let ids: Vec<&str> = lines.iter().map(|l| l.split(':').next().unwrap()).collect();
     assert_eq!(ids, ["repositories", "pull-requests", "commits", "pull-request-participants", "total"]);
     for (line, rows) in lines.iter().zip([repos, prs, commits, people]) {
-        assert!(line.contains(&format!(": ok · {} rows · ", thousands(rows))), "{line}");
+        assert!(line.contains(&format!(": ok · {} rows · ", thousands(rows as u64))), "{line}");
     }
     let total = repos + prs + commits + people;
     let sent = fake.requests().len();
     assert_eq!(requests_in(&lines), sent);
-    assert!(lines[4].starts_with(&format!("total: 4 reports, 4 ok, 0 failed · {} rows · ", thousands(total))), "{}", lines[4]);
+    assert!(
+        lines[4].starts_with(&format!("total: 4 reports, 4 ok, 0 failed · {} rows · ", thousands(total as u64))),
+        "{}",
+        lines[4]
+    );
     assert!(lines[4].ends_with(&format!(" · {sent} requests")), "{}", lines[4]);
     assert_eq!(
         [count(&db, "repositories"), count(&db, "pull_requests"), count(&db, "commits"), count(&db, "pull_request_participants")],
@@ -158,19 +163,6 @@ fn sync_loads_each_report_into_its_table_and_resumes_from_one_state_file() {
     let moved = state_file(&state);
     assert!(moved["pull-requests workspace=acme"].starts_with("2026-10-09T10:00:00"), "{moved:?}");
     assert_eq!(moved["commits workspace=acme"], expected["commits workspace=acme"]);
-}
-
-/// `1,055` for 1055, as the summary writes counts.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

@@ -58,7 +58,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let reports = host.list_reports()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.discover {
-        serde_json::to_writer_pretty(&mut out, &catalog::discover(&reports, &settings.params))?;
+        serde_json::to_writer_pretty(&mut out, &catalog::discover(&reports, &settings.params, config.product()))?;
         writeln!(out)?;
         return Ok(out.flush()?);
     }
@@ -67,7 +67,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading the catalog {}", path.display()))?;
     let catalog: Value = serde_json::from_str(&text).with_context(|| format!("the catalog {} is not JSON", path.display()))?;
-    let streams = catalog::selected(&catalog, &reports, &settings.params)?;
+    let streams = catalog::selected(&catalog, &reports, &settings.params, config.product())?;
     let state = tap::State::load(args.state.as_deref())?;
     let mut session = config_file::open_session(&mut host, &config, None)?;
     let result = tap::sync(&mut session, &streams, &settings, state, &mut out);

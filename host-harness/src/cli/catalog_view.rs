@@ -3,7 +3,7 @@
 //! WIT names (`text`, `timestamp`, `integer`, ...).
 
 use crate::output::terminal::printable;
-use crate::{ReportInfo, ReportStatus};
+use crate::{Product, ReportInfo, ReportStatus};
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -24,7 +24,12 @@ pub fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
             writeln!(out, "Status:      retired upstream since {}: {}{instead}", p(&t.since), p(&t.reason))?
         }
     }
+    let products: Vec<&str> = r.products.iter().map(|x| product_title(*x)).collect();
+    writeln!(out, "Runs on:     {}", products.join(", "))?;
     writeln!(out, "Endpoint:    GET {}", p(&r.endpoint))?;
+    if let Some(dc) = &r.data_center_endpoint {
+        writeln!(out, "On Data Center: GET /rest{}", p(dc))?;
+    }
     writeln!(out, "Primary key: {}", list(&r.primary_key))?;
     if let Some(column) = &r.changed_column {
         writeln!(out, "Changed:     {} (what the date parameters compare with)", p(column))?;
@@ -39,7 +44,11 @@ pub fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
             (None, false) => "optional".to_string(),
         };
         let kind = param.kind.name();
-        writeln!(out, "  {name:width$}  {kind:8}  {need:12}  {}", p(&param.description))?;
+        let only = match param.products.as_slice() {
+            [one] if r.products.len() > 1 => format!(" ({} only)", product_title(*one)),
+            _ => String::new(),
+        };
+        writeln!(out, "  {name:width$}  {kind:8}  {need:12}  {}{only}", p(&param.description))?;
     }
     writeln!(out, "\nColumns:")?;
     let names: Vec<String> = r.columns.iter().map(|c| p(&c.name)).collect();
@@ -50,6 +59,14 @@ pub fn describe(out: &mut impl Write, r: &ReportInfo) -> std::io::Result<()> {
         writeln!(out, "  {name:width$}  {ty:9}  {null:4}  {}", p(&c.description))?;
     }
     Ok(())
+}
+
+/// A product's name for a person.
+fn product_title(product: Product) -> &'static str {
+    match product {
+        Product::Cloud => "Bitbucket Cloud",
+        Product::DataCenter => "Bitbucket Data Center",
+    }
 }
 
 pub fn catalog_json(reports: &[ReportInfo]) -> Value {
@@ -69,6 +86,8 @@ pub fn catalog_json(reports: &[ReportInfo]) -> Value {
                     "aliases": r.aliases,
                     "description": r.description,
                     "endpoint": r.endpoint,
+                    "data_center_endpoint": r.data_center_endpoint,
+                    "products": r.products.iter().map(|x| x.name()).collect::<Vec<_>>(),
                     "status": status,
                     "retired": retired,
                     "params": r.params.iter().map(|p| json!({
@@ -77,6 +96,7 @@ pub fn catalog_json(reports: &[ReportInfo]) -> Value {
                         "required": p.required,
                         "default": p.default,
                         "description": p.description,
+                        "products": p.products.iter().map(|x| x.name()).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                     "columns": r.columns.iter().map(|c| json!({
                         "name": c.name,

@@ -5,7 +5,7 @@
 
 use crate::env_config;
 use crate::output::terminal::printable;
-use crate::{Host, Session, Trust};
+use crate::{Host, Product, Session, Trust};
 use anyhow::Context as _;
 use connector_vocabulary::auth;
 use serde_json::Value;
@@ -29,6 +29,18 @@ pub struct LoadedConfig {
     pub resolved: String,
     /// The file's `ca_file`, relative to the file's folder.
     pub ca_file: Option<PathBuf>,
+}
+
+impl LoadedConfig {
+    /// The product the configuration reads (its `product`; Cloud unless
+    /// it says `"data-center"`: the component refuses anything else).
+    pub fn product(&self) -> Product {
+        let value: Value = serde_json::from_str(&self.resolved).unwrap_or_default();
+        match value[connector_vocabulary::PRODUCT].as_str() {
+            Some(name) if name == connector_vocabulary::Product::DataCenter.as_str() => Product::DataCenter,
+            _ => Product::Cloud,
+        }
+    }
 }
 
 /// Reads `path`, or makes a configuration from the standard variables.

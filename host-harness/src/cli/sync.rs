@@ -1,10 +1,11 @@
-//! `sync`: a set of reports for one workspace, run one after another into
+//! `sync`: a set of reports for one workspace (on Data Center: one
+//! project), run one after another into
 //! one SQLite database (one table per report) or one folder (one file per
 //! report), with one state file, and a summary on stderr at the end.
 //!
 //! - **Which reports.** `--reports a,b,c`, checked before anything runs;
-//!   by default every available report that takes `workspace` and needs no
-//!   other parameter (fan-outs cover every repository, pull request, …).
+//!   by default every available report that takes the scope (`workspace`;
+//!   `project` on Data Center) and needs no other parameter (fan-outs cover every repository, pull request, …).
 //! - **Checkpoints.** Each report with a `changed-after` parameter resumes
 //!   from its checkpoint in the state file (the key `run --state` uses, so
 //!   the two can share a file); a report's checkpoint moves only when that
@@ -28,18 +29,18 @@ use crate::cli::state::State;
 use crate::output::terminal::printable;
 use crate::output::Format;
 use crate::progress;
-use crate::{Host, ReportInfo, ReportStatus, RunSummary, Session};
+use crate::{Host, Product, ReportInfo, ReportStatus, RunSummary, Session};
 use anyhow::{bail, Context as _};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The parameter a workspace sync gives every report.
-pub const SCOPE: &str = "workspace";
 
 /// What `connector-harness sync` was asked.
 pub struct SyncArgs<'a> {
-    pub workspace: &'a str,
+    /// The scope's value: a workspace (Cloud) or a project key (Data
+    /// Center), given to every report as the product's scope parameter.
+    pub scope: &'a str,
     /// Report ids; empty for the default set ([`select`]).
     pub reports: &'a [String],
     pub format: Format,
@@ -70,17 +71,17 @@ impl std::fmt::Display for SyncFailed {
 impl std::error::Error for SyncFailed {}
 
 /// The reports a sync runs: `asked` in order (each once), or when it is
-/// empty every report [`fits`] a workspace sync, in catalog order.
-pub fn select<'c>(catalog: &'c [ReportInfo], asked: &[String]) -> anyhow::Result<Vec<&'c ReportInfo>> {
+/// empty every report [`fits`] a sync on `product`, in catalog order.
+pub fn select<'c>(catalog: &'c [ReportInfo], asked: &[String], product: Product) -> anyhow::Result<Vec<&'c ReportInfo>> {
     if asked.is_empty() {
-        return Ok(catalog.iter().filter(|r| fits(r).is_ok()).collect());
+        return Ok(catalog.iter().filter(|r| fits(r, product).is_ok()).collect());
     }
     let mut chosen: Vec<&ReportInfo> = Vec::new();
     for id in asked {
         let Some(info) = catalog.iter().find(|r| r.id == *id) else {
             bail!("no report `{id}`; `connector-harness reports` lists them");
         };
-        fits(info)?;
+        fits(info, product)?;
         if !chosen.iter().any(|c| c.id == info.id) {
             chosen.push(info);
         }
@@ -88,24 +89,29 @@ pub fn select<'c>(catalog: &'c [ReportInfo], asked: &[String]) -> anyhow::Result
     Ok(chosen)
 }
 
-/// Whether a workspace sync can run `info`: it is available, takes
-/// `workspace` and needs no other parameter.
-pub fn fits(info: &ReportInfo) -> anyhow::Result<()> {
+/// Whether a sync on `product` can run `info`: it is available there,
+/// takes the scope (`workspace`; on Data Center `project`) and needs no
+/// other parameter.
+pub fn fits(info: &ReportInfo, product: Product) -> anyhow::Result<()> {
+    let scope = product.vocabulary().scope_param();
     let id = &info.id;
     if let ReportStatus::RetiredUpstream(t) = &info.status {
         let instead = t.replacement.as_deref().map(|r| format!("; sync `{r}` instead")).unwrap_or_default();
         bail!("report `{id}` was retired upstream on {}: {}{instead}", t.since, t.reason);
     }
-    if !info.params.iter().any(|p| p.name == SCOPE) {
-        bail!("report `{id}` is not read per workspace; run it with `connector-harness run {id}`");
+    if !info.runs_on(product) {
+        bail!("report `{id}` does not run on Bitbucket Data Center (`connector-harness reports` shows where each runs)");
     }
-    let missing: Vec<&str> = info.params.iter().filter(|p| p.required && p.name != SCOPE).map(|p| p.name.as_str()).collect();
+    if !info.takes(scope, product) {
+        bail!("report `{id}` is not read per {scope}; run it with `connector-harness run {id}`");
+    }
+    let missing = info.missing_params(&[scope], product);
     if !missing.is_empty() {
         let named = missing.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
         let flags: String = missing.iter().map(|name| format!(" --param {name}=…")).collect();
         let parameters = if missing.len() == 1 { "parameter" } else { "parameters" };
         bail!(
-            "report `{id}` needs the {parameters} {named}, which a workspace sync does not give; run it with `connector-harness run {id} --param {SCOPE}=…{flags}`"
+            "report `{id}` needs the {parameters} {named}, which a {scope} sync does not give; run it with `connector-harness run {id} --param {scope}=…{flags}`"
         );
     }
     Ok(())
@@ -121,7 +127,8 @@ struct Outcome {
 /// Runs the sync; `Err(SyncFailed)` after the summary when a report failed.
 pub fn sync(host: &mut Host, mut config: LoadedConfig, ca_file: Option<&Path>, args: &SyncArgs) -> anyhow::Result<()> {
     let catalog = host.list_reports()?;
-    let chosen = select(&catalog, args.reports)?;
+    let product = config.product();
+    let chosen = select(&catalog, args.reports, product)?;
     match args.format {
         Format::Table => bail!("--format table is for the terminal; sync writes sqlite, jsonl, csv or arrow"),
         Format::Sqlite => {}
@@ -137,7 +144,7 @@ pub fn sync(host: &mut Host, mut config: LoadedConfig, ca_file: Option<&Path>, a
         // limit, a trap) leaves the next report a fresh one, and no run
         // inherits another's host-side resources.
         let mut session = config_file::open_session(host, &config, ca_file)?;
-        let result = sync_one(host, &mut session, &mut state, info, args);
+        let result = sync_one(host, &mut session, &mut state, info, product, args);
         if config_file::keep_rotated_token(&mut session, &config)? {
             // The next session starts from the refresh token just saved.
             config = config_file::load(config.path.clone())?;
@@ -158,9 +165,11 @@ fn sync_one(
     session: &mut Session,
     state: &mut State,
     info: &ReportInfo,
+    product: Product,
     args: &SyncArgs,
 ) -> anyhow::Result<RunSummary> {
-    let mut params = vec![(SCOPE.to_string(), args.workspace.to_string())];
+    let scope = product.vocabulary().scope_param();
+    let mut params = vec![(scope.to_string(), args.scope.to_string())];
     let scope = State::resumable(info).then(|| State::scope(info, &params)).transpose()?;
     let resume_after = match (&scope, args.format) {
         (_, Format::Arrow) => None,
@@ -278,6 +287,7 @@ mod tests {
                 required,
                 default: None,
                 description: String::new(),
+                products: vec![Product::Cloud],
             })
             .collect();
         ReportInfo {
@@ -286,6 +296,8 @@ mod tests {
             aliases: vec![],
             description: String::new(),
             endpoint: String::new(),
+            data_center_endpoint: None,
+            products: vec![Product::Cloud],
             params,
             columns: vec![],
             primary_key: vec![],
@@ -312,10 +324,10 @@ mod tests {
     #[test]
     fn the_default_set_is_every_available_report_that_needs_only_the_workspace() {
         let catalog = catalog();
-        assert_eq!(ids(&select(&catalog, &[]).unwrap()), ["commits", "members"]);
+        assert_eq!(ids(&select(&catalog, &[], Product::Cloud).unwrap()), ["commits", "members"]);
         let asked = ["members".to_string(), "commits".to_string(), "members".to_string()];
-        assert_eq!(ids(&select(&catalog, &asked).unwrap()), ["members", "commits"], "in the order asked, each once");
-        let refused = |id: &str| select(&catalog, &[id.to_string()]).unwrap_err().to_string();
+        assert_eq!(ids(&select(&catalog, &asked, Product::Cloud).unwrap()), ["members", "commits"], "in the order asked, each once");
+        let refused = |id: &str| select(&catalog, &[id.to_string()], Product::Cloud).unwrap_err().to_string();
         assert_eq!(refused("old"), "report `old` was retired upstream on 2026-08-20: Gone.; sync `commits` instead");
         assert_eq!(refused("me"), "report `me` is not read per workspace; run it with `connector-harness run me`");
         assert_eq!(refused("nope"), "no report `nope`; `connector-harness reports` lists them");

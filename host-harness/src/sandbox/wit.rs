@@ -41,9 +41,38 @@ macro_rules! to_vocabulary {
 }
 
 to_vocabulary!(ErrorCode => ErrorCode {
-    InvalidConfig, NotConfigured, UnknownReport, InvalidParameter, RetiredUpstream,
+    InvalidConfig, NotConfigured, UnknownReport, InvalidParameter, RetiredUpstream, WrongProduct,
     Unauthorized, Forbidden, NotFound, RateLimited, Upstream, Transport,
     InvalidResponse, LimitExceeded,
 });
 to_vocabulary!(ColumnType => ColumnType { Boolean, Integer, Float, Text, Timestamp, Json });
 to_vocabulary!(ParamKind => ParamKind { Text, Integer, Date });
+to_vocabulary!(Product => Product { Cloud, DataCenter });
+
+impl ReportInfo {
+    /// Whether the report runs today (not retired upstream).
+    pub fn is_available(&self) -> bool {
+        matches!(self.status, ReportStatus::Available)
+    }
+
+    /// Whether the report runs on `product`.
+    pub fn runs_on(&self, product: Product) -> bool {
+        self.products.contains(&product)
+    }
+
+    /// The parameters the report requires on `product` that are not among
+    /// `given`, in the catalog's order: what a run with only `given` would
+    /// lack.
+    pub fn missing_params<'r>(&'r self, given: &[&str], product: Product) -> Vec<&'r str> {
+        self.params
+            .iter()
+            .filter(|p| p.required && p.products.contains(&product) && !given.contains(&p.name.as_str()))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// Whether the report takes the parameter `name` on `product`.
+    pub fn takes(&self, name: &str, product: Product) -> bool {
+        self.params.iter().any(|p| p.name == name && p.products.contains(&product))
+    }
+}

@@ -7,16 +7,19 @@
 //! are `inclusion: automatic`; every other column can be left out.
 
 use crate::output::table_name;
-use crate::{ColumnInfo, ColumnType, ReportInfo, ReportStatus};
+use crate::{ColumnInfo, ColumnType, Product, ReportInfo};
 use anyhow::bail;
 use connector_vocabulary::date_params;
 use serde_json::{json, Map, Value};
 
-/// Whether `report` is available and every parameter it requires is in
-/// `params`.
-pub fn runs_with(report: &ReportInfo, params: &[(String, String)]) -> bool {
-    matches!(report.status, ReportStatus::Available)
-        && report.params.iter().filter(|p| p.required).all(|p| params.iter().any(|(name, _)| *name == p.name))
+/// Whether `report` is available on `product` and every parameter it
+/// requires there is in `params`.
+pub fn runs_with(report: &ReportInfo, params: &[(String, String)], product: Product) -> bool {
+    report.is_available() && report.runs_on(product) && report.missing_params(&names(params), product).is_empty()
+}
+
+fn names(params: &[(String, String)]) -> Vec<&str> {
+    params.iter().map(|(name, _)| name.as_str()).collect()
 }
 
 /// Whether runs of `report` can resume from a checkpoint.
@@ -86,9 +89,9 @@ fn stream(report: &ReportInfo) -> Value {
 }
 
 /// The catalog `--discover` prints: a stream per report that runs with
-/// `params`, in catalog order.
-pub fn discover(reports: &[ReportInfo], params: &[(String, String)]) -> Value {
-    json!({"streams": reports.iter().filter(|r| runs_with(r, params)).map(stream).collect::<Vec<_>>()})
+/// `params` on `product`, in catalog order.
+pub fn discover(reports: &[ReportInfo], params: &[(String, String)], product: Product) -> Value {
+    json!({"streams": reports.iter().filter(|r| runs_with(r, params, product)).map(stream).collect::<Vec<_>>()})
 }
 
 /// A stream a catalog selects: its report and the columns to send (their
@@ -113,6 +116,7 @@ pub fn selected<'r>(
     catalog: &Value,
     reports: &'r [ReportInfo],
     params: &[(String, String)],
+    product: Product,
 ) -> anyhow::Result<Vec<Selected<'r>>> {
     let Some(streams) = catalog["streams"].as_array() else {
         bail!("the catalog has no `streams` list; make one with --discover");
@@ -128,13 +132,11 @@ pub fn selected<'r>(
         let Some(report) = reports.iter().find(|r| table_name(&r.id) == name) else {
             bail!("the catalog selects stream `{name}`, which this tap does not have; make the catalog again with --discover");
         };
-        if !runs_with(report, params) {
-            let missing: Vec<&str> = report
-                .params
-                .iter()
-                .filter(|p| p.required && !params.iter().any(|(n, _)| *n == p.name))
-                .map(|p| p.name.as_str())
-                .collect();
+        if !report.runs_on(product) {
+            bail!("stream `{name}` does not run on Bitbucket Data Center; make the catalog again with --discover");
+        }
+        if !runs_with(report, params, product) {
+            let missing = report.missing_params(&names(params), product);
             bail!("stream `{name}` needs the parameter(s) {} in the config's `params`", missing.join(", "));
         }
         let columns = (0..report.columns.len())

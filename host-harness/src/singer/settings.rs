@@ -2,7 +2,8 @@
 //! configuration (which rejects keys it does not know, so these are taken
 //! out first):
 //!
-//! - `workspace`: the scope, given to every stream (required);
+//! - `workspace` (Cloud) or `project` (Data Center): the scope, given to
+//!   every stream (one of them is required);
 //! - `params`: more report parameters, `{"name": "value"}`, given to every
 //!   stream that accepts them (e.g. `{"repository": "web-app"}`);
 //! - `start_date`: where an incremental stream starts when the state has no
@@ -16,6 +17,7 @@ use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 pub const WORKSPACE: &str = "workspace";
+pub const PROJECT: &str = "project";
 pub const PARAMS: &str = "params";
 pub const START_DATE: &str = "start_date";
 pub const COMPONENT: &str = "component";
@@ -50,17 +52,21 @@ impl Settings {
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
             Some(_) => bail!("`{key}` in the tap's config must be a non-empty string"),
         };
-        let Some(workspace) = text(root, WORKSPACE)? else {
-            bail!("the tap's config needs `{WORKSPACE}`: the workspace whose data the streams read");
+        let mut params = match (text(root, WORKSPACE)?, text(root, PROJECT)?) {
+            (Some(workspace), None) => vec![(WORKSPACE.to_string(), workspace)],
+            (None, Some(project)) => vec![(PROJECT.to_string(), project)],
+            (Some(_), Some(_)) => bail!("give the tap's config `{WORKSPACE}` (Cloud) or `{PROJECT}` (Data Center), not both"),
+            (None, None) => bail!(
+                "the tap's config needs `{WORKSPACE}`: the workspace whose data the streams read (on Data Center: `{PROJECT}`, a project key)"
+            ),
         };
-        let mut params = vec![(WORKSPACE.to_string(), workspace)];
         match root.remove(PARAMS) {
             None | Some(Value::Null) => {}
             Some(Value::Object(more)) => {
                 for (name, value) in more {
                     match value {
-                        Value::String(value) if name != WORKSPACE => params.push((name, value)),
-                        Value::String(_) => bail!("give the workspace as `{WORKSPACE}`, not in `{PARAMS}`"),
+                        Value::String(value) if name != WORKSPACE && name != PROJECT => params.push((name, value)),
+                        Value::String(_) => bail!("give the scope as `{name}`, not in `{PARAMS}`"),
                         _ => bail!("`{PARAMS}.{name}` must be a string"),
                     }
                 }
@@ -108,14 +114,15 @@ mod tests {
     #[test]
     fn missing_or_mistyped_settings_say_what_to_write() {
         let cases = [
-            (json!({}), "the tap's config needs `workspace`: the workspace whose data the streams read"),
+            (json!({}), "the tap's config needs `workspace`: the workspace whose data the streams read (on Data Center: `project`, a project key)"),
+            (json!({"workspace": "a", "project": "P"}), "give the tap's config `workspace` (Cloud) or `project` (Data Center), not both"),
             (json!({"workspace": ""}), "`workspace` in the tap's config must be a non-empty string"),
             (
                 json!({"workspace": "a", "params": ["x"]}),
                 "`params` must be an object of report parameters, e.g. {\"repository\": \"web-app\"}",
             ),
             (json!({"workspace": "a", "params": {"since": 3}}), "`params.since` must be a string"),
-            (json!({"workspace": "a", "params": {"workspace": "b"}}), "give the workspace as `workspace`, not in `params`"),
+            (json!({"workspace": "a", "params": {"workspace": "b"}}), "give the scope as `workspace`, not in `params`"),
             (json!({"workspace": "a", "start_date": 20260101}), "`start_date` in the tap's config must be a non-empty string"),
         ];
         for (config, expected) in cases {

@@ -130,6 +130,8 @@ fn report(id: &str, columns: Vec<wit::ColumnInfo>, params: Vec<wit::ParamInfo>) 
         aliases: Vec::new(),
         description: "A report of the hostile guest.".into(),
         endpoint: "/".into(),
+        data_center_endpoint: None,
+        products: vec![wit::Product::Cloud],
         params,
         columns,
         primary_key: Vec::new(),
@@ -145,6 +147,7 @@ fn param(name: &str, description: &str) -> wit::ParamInfo {
         required: false,
         default: None,
         description: description.into(),
+        products: vec![wit::Product::Cloud],
     }
 }
 

@@ -53,6 +53,8 @@ wit_enum! {
         InvalidParameter = "invalid-parameter",
         /// The report's endpoint was removed by Atlassian.
         RetiredUpstream = "retired-upstream",
+        /// The report does not run on the configured product.
+        WrongProduct = "wrong-product",
         /// Bitbucket rejected the credentials (HTTP 401).
         Unauthorized = "unauthorized",
         /// The credentials lack a permission or scope (HTTP 403).
@@ -102,6 +104,31 @@ wit_enum! {
     }
 }
 
+wit_enum! {
+    /// A Bitbucket product (WIT `product`; the configuration's `product`).
+    Product {
+        /// Bitbucket Cloud, REST API 2.0 (the default).
+        Cloud = "cloud",
+        /// Bitbucket Data Center, REST API 1.0 under the instance's `/rest`.
+        DataCenter = "data-center",
+    }
+}
+
+impl Product {
+    /// The parameter a report's scope is given by: a workspace on Cloud, a
+    /// project on Data Center.
+    pub const fn scope_param(self) -> &'static str {
+        match self {
+            Product::Cloud => "workspace",
+            Product::DataCenter => "project",
+        }
+    }
+}
+
+/// The configuration's key naming the product (`"cloud"`, the default, or
+/// `"data-center"`).
+pub const PRODUCT: &str = "product";
+
 /// The configuration's `endpoint` when it is omitted.
 pub const DEFAULT_ENDPOINT: &str = "https://api.bitbucket.org/2.0";
 /// The OAuth token endpoint when `auth.token_url` is omitted.
@@ -143,11 +170,15 @@ pub mod auth {
     pub const BEARER: &str = "bearer";
     /// `type` for an OAuth 2.0 consumer.
     pub const OAUTH: &str = "oauth";
+    /// `auth.type` for HTTP Basic with a username and a password or
+    /// personal access token (Data Center only).
+    pub const BASIC: &str = "basic";
     /// The OAuth refresh token, which a host rewrites when it rotates.
     pub const REFRESH_TOKEN: &str = "refresh_token";
     /// The secret and identity fields that may come from the environment:
     /// `<field>_env` names the variable that holds `<field>`.
-    pub const FROM_ENV: [&str; 6] = ["email", "token", "client_id", "client_secret", REFRESH_TOKEN, "access_token"];
+    pub const FROM_ENV: [&str; 8] =
+        ["email", "token", "client_id", "client_secret", REFRESH_TOKEN, "access_token", "username", "password"];
     /// The suffix of a field naming an environment variable.
     pub const ENV_SUFFIX: &str = "_env";
 }
@@ -190,6 +221,11 @@ mod tests {
     #[test]
     fn column_types_are_the_wits() {
         assert_eq!(names(ColumnType::ALL, ColumnType::as_str), wit_cases("column-type"));
+    }
+
+    #[test]
+    fn products_are_the_wits() {
+        assert_eq!(names(Product::ALL, Product::as_str), wit_cases("product"));
     }
 
     #[test]
