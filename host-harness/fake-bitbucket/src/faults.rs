@@ -127,36 +127,60 @@ impl SlowPages {
 
 // ---------------------------------------------------------------- decision
 
+/// A rule the [`FaultInjector`] applies: [`FaultRule`] here, and the Data
+/// Center fake's `DcFaultRule`.
+pub(crate) trait Rule {
+    type Fault: Clone;
+    /// Only requests whose path contains this; `None` = all.
+    fn path_contains(&self) -> Option<&str>;
+    /// How many requests per distinct target get the fault.
+    fn attempts(&self) -> usize;
+    fn fault(&self) -> &Self::Fault;
+}
+
+impl Rule for FaultRule {
+    type Fault = Fault;
+    fn path_contains(&self) -> Option<&str> {
+        self.path_contains.as_deref()
+    }
+    fn attempts(&self) -> usize {
+        self.attempts
+    }
+    fn fault(&self) -> &Fault {
+        &self.fault
+    }
+}
+
 /// The rules plus their attempt counters, shared by the worker threads.
 #[derive(Debug)]
-pub(crate) struct FaultInjector {
-    rules: Vec<FaultRule>,
+pub(crate) struct FaultInjector<R = FaultRule> {
+    rules: Vec<R>,
     /// Faulted requests so far, per (rule index, request target).
     attempts: Mutex<HashMap<(usize, String), usize>>,
     injected: AtomicUsize,
 }
 
-impl FaultInjector {
-    pub fn new(rules: Vec<FaultRule>) -> FaultInjector {
+impl<R: Rule> FaultInjector<R> {
+    pub fn new(rules: Vec<R>) -> FaultInjector<R> {
         FaultInjector { rules, attempts: Mutex::new(HashMap::new()), injected: AtomicUsize::new(0) }
     }
 
     /// The fault for a request with this `path` (no query) and `target` (path
     /// and query as received), if any; uses up one attempt of that rule.
-    pub fn decide(&self, path: &str, target: &str) -> Option<Fault> {
+    pub fn decide(&self, path: &str, target: &str) -> Option<R::Fault> {
         if self.rules.is_empty() {
             return None;
         }
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         for (index, rule) in self.rules.iter().enumerate() {
-            if rule.path_contains.as_deref().is_some_and(|part| !path.contains(part)) {
+            if rule.path_contains().is_some_and(|part| !path.contains(part)) {
                 continue;
             }
             let used = attempts.entry((index, target.to_string())).or_insert(0);
-            if *used < rule.attempts {
+            if *used < rule.attempts() {
                 *used += 1;
                 self.injected.fetch_add(1, Ordering::Relaxed);
-                return Some(rule.fault.clone());
+                return Some(rule.fault().clone());
             }
         }
         None
@@ -234,7 +258,7 @@ impl Reply {
         Reply::with_type(status, "application/json", body)
     }
 
-    fn with_type(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn with_type(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
         Reply { status, headers: vec![("Content-Type", content_type.to_string())], body: Body::Bytes(body.into()) }
     }
 
@@ -373,7 +397,7 @@ const HTML_OK: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charse
 <button type=\"submit\">Continue</button></form></div>\n</body>\n</html>\n";
 
 /// An HTML 404 page of about 25 KB, mostly inline style as on Bitbucket.
-fn html_not_found() -> String {
+pub(crate) fn html_not_found() -> String {
     let mut page = String::with_capacity(26_000);
     page.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -1,4 +1,7 @@
-//! A fake Bitbucket Cloud REST API 2.0 server for tests, the demo and benchmarks.
+//! A fake Bitbucket Cloud REST API 2.0 server for tests, the demo and benchmarks,
+//! and a fake Bitbucket Data Center ([`FakeDataCenter`], `dc/`: its own
+//! seeded dataset, endpoints, auth schemes, paging and faults; see that
+//! module's doc).
 //!
 //! ```no_run
 //! use fake_bitbucket::{FakeBitbucket, FakeOptions};
@@ -125,7 +128,9 @@
 //! `json` (streaming JSON writer), `server` (hyper on tokio: workers,
 //! latency, request log), `wire` (the socket adapter and response bodies,
 //! raw faults included), `auth`, `oauth`, `faults`, `util` (PRNG, base64,
-//! time), and `openapi` (the OpenAPI conformance checker).
+//! time), `openapi` (the OpenAPI conformance checker, Cloud's document and
+//! Data Center's), and `dc` (the Data Center fake: `dc/data` its dataset,
+//! `dc/api` its requests).
 
 #![forbid(unsafe_code)]
 
@@ -136,6 +141,7 @@ mod bbql;
 mod changes;
 mod control;
 mod dataset;
+mod dc;
 pub mod delay_proxy;
 mod families;
 mod faults;
@@ -156,6 +162,10 @@ pub mod openapi;
 mod tests;
 
 pub use dataset::{Dataset, DatasetSpec};
+pub use dc::{
+    DcCredentials, DcDataset, DcFault, DcFaultRule, DcOptions, FakeDataCenter, GENERATED_BEFORE_MS as DC_GENERATED_BEFORE_MS,
+    HIDDEN_PROJECT as DC_HIDDEN_PROJECT, PROJECT_TOKEN_USER as DC_PROJECT_TOKEN_USER,
+};
 pub use families::pull_requests::PrState;
 pub use faults::{Fault, FaultRule, SlowPages};
 pub use oauth::OAuthClient;

@@ -108,6 +108,16 @@ pub(crate) enum Seed {
     Snippet = 205,
     /// The commits that changed a file (`source`).
     FileHistory = 206,
+    /// Data Center repository facts (`dc::data`).
+    DcRepository = 301,
+    /// Data Center pull requests, their activities and comments (`dc::data`).
+    DcPullRequest = 302,
+    /// Data Center commits (`dc::data`).
+    DcCommit = 304,
+    /// Data Center branches and tags (`dc::data`).
+    DcRef = 305,
+    /// Data Center permissions (`dc::data`).
+    DcPermission = 306,
 }
 
 impl Seed {

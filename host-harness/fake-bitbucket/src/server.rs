@@ -423,7 +423,7 @@ const CUT_OFF_AFTER: Duration = Duration::from_millis(25);
 /// `Content-Length` and `Connection: close`: a truncated body stops half
 /// way and drops the connection, a slow one comes in 8 pieces with `delay`
 /// before each; [`Answer::Drop`] is an error, so nothing is written.
-fn response(answer: Answer, permit: tokio::sync::OwnedSemaphorePermit) -> io::Result<Response<WireBody>> {
+pub(crate) fn response(answer: Answer, permit: tokio::sync::OwnedSemaphorePermit) -> io::Result<Response<WireBody>> {
     match answer {
         Answer::Reply(reply) => {
             let len = reply.body.len();

@@ -13,6 +13,7 @@ mod accounts;
 mod changes;
 mod commits;
 mod dataset;
+mod dc;
 mod delivery;
 mod faults;
 mod fields;
