@@ -5,6 +5,9 @@
 //! - `e2e`: every report end to end, the contract's vocabulary, limits;
 //! - `coverage`: every catalog endpoint served, OpenAPI conformance of
 //!   every request sent, the README's report table;
+//! - `data_center`: the component on Bitbucket Data Center (the fake Data
+//!   Center): its reports, conformance with the Data Center document,
+//!   products, authentication, incremental runs, partitions, faults;
 //! - `faults`: the fault matrix (429 storms, 5xx, drops, truncation, ...)
 //!   and secrets on every failure path;
 //! - `hostile_sandbox`: hostile guests of our own against the sandbox's
@@ -43,6 +46,7 @@ mod cli;
 mod cli_output;
 mod common;
 mod coverage;
+mod data_center;
 mod e2e;
 mod fake_cli;
 mod faults;

@@ -1,0 +1,265 @@
+//! Bitbucket Data Center end to end: the component configured with
+//! `"product": "data-center"` against the fake Data Center
+//! (`FakeDataCenter`): every report with a Data Center definition, each
+//! request checked against Atlassian's Data Center OpenAPI document, the
+//! reports without one refused before anything is sent, the four ways to
+//! authenticate, incremental runs from a checkpoint, partitions, and the
+//! fault matrix with no secret in any error.
+
+use crate::common::{host, params};
+use fake_bitbucket::openapi::OpenApi;
+use fake_bitbucket::{DcFault, DcFaultRule, DcOptions, FakeDataCenter};
+use host_harness::{ErrorCode, HostError, RunSummary};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+fn start(faults: Vec<DcFaultRule>) -> FakeDataCenter {
+    FakeDataCenter::start(DcOptions { faults, ..DcOptions::default() }).expect("the fake Data Center starts")
+}
+
+/// A Data Center configuration for `fake` with this `auth` (and more keys).
+fn config_with(fake: &FakeDataCenter, auth: Value, more: Value) -> String {
+    let mut config = json!({"product": "data-center", "endpoint": fake.base_url(), "auth": auth});
+    for (key, value) in more.as_object().unwrap() {
+        config[key] = value.clone();
+    }
+    config.to_string()
+}
+
+fn config(fake: &FakeDataCenter) -> String {
+    config_with(fake, json!({"type": "bearer", "token": fake.credentials().personal_token}), json!({}))
+}
+
+/// Runs a report; its rows keyed by column name, and the run's summary.
+fn run(config: &str, report: &str, pairs: &[(&str, &str)]) -> Result<(Vec<Value>, RunSummary), HostError> {
+    let columns = crate::common::report(report).columns;
+    let mut session = host().session(config)?;
+    let mut rows = Vec::new();
+    let summary = session.run(report, &params(pairs), |cells| {
+        rows.push(host_harness::output::row_to_json(&columns, cells));
+        Ok(())
+    })?;
+    Ok((rows, summary))
+}
+
+fn dc_openapi() -> &'static OpenApi {
+    static API: OnceLock<OpenApi> = OnceLock::new();
+    API.get_or_init(|| OpenApi::data_center().expect("the Data Center OpenAPI document loads"))
+}
+
+/// Every request `fake` got matches an operation of the Data Center document.
+fn assert_conforms(fake: &FakeDataCenter) {
+    let requests = fake.requests();
+    assert!(!requests.is_empty());
+    for r in requests {
+        if let Err(why) = dc_openapi().check(&r.method, &r.path, &r.query) {
+            panic!("request {} {}?{:?} matches no operation of the Data Center document: {why}", r.method, r.path, r.query);
+        }
+    }
+}
+
+fn slugs(fake: &FakeDataCenter, project: &str) -> Vec<String> {
+    fake.dataset().repositories(project).iter().map(|r| r["slug"].as_str().unwrap().to_string()).collect()
+}
+
+fn keys(rows: &[Value], columns: &[&str]) -> BTreeSet<String> {
+    rows.iter().map(|r| columns.iter().map(|c| r[*c].to_string()).collect::<Vec<_>>().join("|")).collect()
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmm+00:00` of epoch milliseconds, worked out here
+/// (days to a civil date, as in Howard Hinnant's `civil_from_days`).
+fn rfc3339_millis(ms: i64) -> String {
+    let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (h, min, s, milli) = (rest / 3_600_000, rest / 60_000 % 60, rest / 1000 % 60, rest % 1000);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}+00:00")
+}
+
+#[test]
+fn every_data_center_report_runs_end_to_end_on_the_documents_operations() {
+    let fake = start(Vec::new());
+    let config = config(&fake);
+    let ds = fake.dataset();
+    let repos = slugs(&fake, "PRJ");
+    assert!(repos.len() >= 2, "{repos:?}");
+
+    let (rows, _) = run(&config, "repositories", &[("project", "PRJ")]).unwrap();
+    let expected: Vec<(String, String)> =
+        ds.repositories("PRJ").iter().map(|r| (r["id"].to_string(), r["slug"].as_str().unwrap().to_string())).collect();
+    let got: Vec<(String, String)> =
+        rows.iter().map(|r| (r["uuid"].as_str().unwrap().to_string(), r["slug"].as_str().unwrap().to_string())).collect();
+    assert_eq!(got, expected);
+    assert!(rows.iter().all(|r| r["project_key"] == "PRJ" && r["workspace"].is_null()), "{rows:?}");
+
+    // Every repository of the project (a fan-out), every state.
+    let (rows, _) = run(&config, "pull-requests", &[("project", "PRJ")]).unwrap();
+    let prs: Vec<(String, Value)> =
+        repos.iter().flat_map(|s| ds.pull_requests("PRJ", s).into_iter().map(move |pr| (s.clone(), pr))).collect();
+    assert_eq!(rows.len(), prs.len());
+    assert_eq!(keys(&rows, &["repository", "id"]).len(), prs.len(), "unique keys");
+    let states: BTreeSet<&str> = rows.iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, BTreeSet::from(["DECLINED", "MERGED", "OPEN"]));
+    let (slug, pr) = &prs[0];
+    let row = rows.iter().find(|r| r["repository"] == slug.as_str() && r["id"] == pr["id"]).unwrap();
+    assert_eq!(row["title"], pr["title"]);
+    assert_eq!(row["created_on"], rfc3339_millis(pr["createdDate"].as_i64().unwrap()));
+    assert_eq!(row["updated_on"], rfc3339_millis(pr["updatedDate"].as_i64().unwrap()));
+    assert_eq!(row["author_display_name"], pr["author"]["user"]["displayName"]);
+    assert_eq!(row["source_branch"], pr["fromRef"]["displayId"]);
+    assert_eq!(row["destination_commit"], pr["toRef"]["latestCommit"]);
+    assert!(row["author_uuid"].is_null() && row["html_url"].is_null(), "Cloud-only columns are null: {row}");
+
+    let (rows, _) = run(&config, "commits", &[("project", "PRJ"), ("repository", &repos[0])]).unwrap();
+    let commits = ds.commits("PRJ", &repos[0]);
+    assert_eq!(rows.len(), commits.len());
+    assert_eq!(rows[0]["hash"], commits[0]["id"]);
+    assert_eq!(rows[0]["date"], rfc3339_millis(commits[0]["authorTimestamp"].as_i64().unwrap()));
+    assert_eq!(rows[0]["parents"], commits[0]["parents"]);
+
+    for (report, of) in [("branches", ds.branches("PRJ", &repos[0])), ("tags", ds.tags("PRJ", &repos[0]))] {
+        let (rows, _) = run(&config, report, &[("project", "PRJ"), ("repository", &repos[0])]).unwrap();
+        let got: Vec<(&Value, &Value)> = rows.iter().map(|r| (&r["name"], &r["target_hash"])).collect();
+        let expected: Vec<(&Value, &Value)> = of.iter().map(|b| (&b["displayId"], &b["latestCommit"])).collect();
+        assert_eq!(got, expected, "{report}");
+    }
+
+    let (rows, _) = run(&config, "pull-request-commits", &[("project", "PRJ"), ("repository", &repos[0])]).unwrap();
+    let expected: usize =
+        ds.pull_requests("PRJ", &repos[0]).iter().map(|pr| ds.pull_request_commits("PRJ", &repos[0], pr["id"].as_u64().unwrap()).len()).sum();
+    assert_eq!(rows.len(), expected);
+    assert_eq!(keys(&rows, &["repository", "pull_request_id", "hash"]).len(), expected);
+
+    // A personal project, by its `~` key.
+    let (rows, _) = run(&config, "repositories", &[("project", "~jsmith")]).unwrap();
+    assert_eq!(rows.len(), ds.repositories("~JSMITH").len());
+    assert_conforms(&fake);
+}
+
+#[test]
+fn a_report_without_a_data_center_counterpart_or_with_a_workspace_is_refused_before_anything_is_sent() {
+    let fake = start(Vec::new());
+    let config = config(&fake);
+    let catalog = host().list_reports().unwrap();
+    let on_dc: Vec<&str> = catalog.iter().filter(|r| r.products.len() == 2).map(|r| r.id.as_str()).collect();
+    assert_eq!(on_dc, ["repositories", "pull-requests", "pull-request-commits", "commits", "branches", "tags"]);
+    let prs = catalog.iter().find(|r| r.id == "pull-requests").unwrap();
+    assert_eq!(prs.data_center_endpoint.as_deref(), Some("/api/latest/projects/{project}/repos/{repository}/pull-requests"));
+    let scope: Vec<(&str, Vec<&str>)> = prs.params[..3].iter().map(|p| (p.name.as_str(), p.products.iter().map(|x| x.name()).collect())).collect();
+    assert_eq!(scope[0], ("workspace", vec!["cloud"]));
+    assert_eq!(scope[1], ("repository", vec!["cloud", "data-center"]));
+    assert!(prs.params.iter().any(|p| p.name == "project" && p.required && p.products.iter().map(|x| x.name()).eq(["data-center"])));
+
+    let e = crate::common::connector_error(run(&config, "pipelines", &[("project", "PRJ"), ("repository", "web-app")]));
+    assert_eq!(e.code, ErrorCode::WrongProduct);
+    assert!(e.message.starts_with("report `pipelines` does not run on Bitbucket Data Center"), "{}", e.message);
+    let e = crate::common::connector_error(run(&config, "pull-requests", &[("workspace", "acme")]));
+    assert_eq!(e.code, ErrorCode::InvalidParameter);
+    assert!(e.message.contains("give `project`"), "{}", e.message);
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+#[test]
+fn basic_bearer_and_project_tokens_authenticate_and_a_project_token_elsewhere_is_forbidden() {
+    let fake = start(Vec::new());
+    let c = fake.credentials().clone();
+    let expected = fake.dataset().repositories("PRJ").len();
+    for auth in [
+        json!({"type": "basic", "username": c.username, "password": c.password}),
+        json!({"type": "basic", "username": c.username, "password": c.personal_token}),
+        json!({"type": "bearer", "token": c.personal_token}),
+    ] {
+        let (rows, _) = run(&config_with(&fake, auth.clone(), json!({})), "repositories", &[("project", "PRJ")]).unwrap();
+        assert_eq!(rows.len(), expected, "{auth}");
+    }
+    let project_token = config_with(&fake, json!({"type": "bearer", "token": c.project_token.1}), json!({}));
+    let (own, _) = run(&project_token, "repositories", &[("project", &c.project_token.0)]).unwrap();
+    assert_eq!(own.len(), fake.dataset().repositories(&c.project_token.0).len());
+    let e = crate::common::connector_error(run(&project_token, "repositories", &[("project", "PRJ")]));
+    assert_eq!((e.code, e.http_status), (ErrorCode::Forbidden, Some(401)));
+    assert!(e.message.contains("AuthorisationException"), "{}", e.message);
+    let wrong = config_with(&fake, json!({"type": "basic", "username": c.username, "password": "not-it"}), json!({}));
+    let e = crate::common::connector_error(run(&wrong, "repositories", &[("project", "PRJ")]));
+    assert_eq!((e.code, e.http_status), (ErrorCode::Unauthorized, Some(401)));
+    assert!(e.message.contains("\"basic\""), "{}", e.message);
+    assert!(!e.message.contains("not-it") && !e.message.contains(&c.password), "{}", e.message);
+}
+
+#[test]
+fn an_incremental_run_reads_only_the_pull_requests_updated_since_its_checkpoint() {
+    let fake = start(Vec::new());
+    let config = config(&fake);
+    let scope = [("project", "PRJ"), ("repository", "web-app")];
+    let (all, first) = run(&config, "pull-requests", &scope).unwrap();
+    let newest = fake.dataset().pull_requests("PRJ", "web-app").iter().map(|pr| pr["updatedDate"].as_i64().unwrap()).max().unwrap();
+    let checkpoint = first.checkpoint.expect("a complete run has a checkpoint");
+    assert_eq!(checkpoint, rfc3339_millis(newest));
+    assert!(all.len() > 25, "more than one page of the fake's default limit");
+
+    let resumed = [scope[0], scope[1], ("changed-after", checkpoint.as_str())];
+    let (rows, again) = run(&config, "pull-requests", &resumed).unwrap();
+    assert_eq!((rows.len(), again.requests), (0, 1), "newest first: the first page's first pull request is older");
+
+    fake.update_pull_request("PRJ", "web-app", 3, newest + 60_000, "Renamed on Data Center").unwrap();
+    let (rows, _) = run(&config, "pull-requests", &resumed).unwrap();
+    let changed: Vec<(&Value, &Value)> = rows.iter().map(|r| (&r["id"], &r["title"])).collect();
+    assert_eq!(changed, [(&json!(3), &json!("Renamed on Data Center"))]);
+}
+
+#[test]
+fn partitions_on_data_center_are_the_projects_repositories() {
+    let fake = start(Vec::new());
+    let mut session = host().session(&config(&fake)).unwrap();
+    let partitions = session.list_partitions("pull-requests", &params(&[("project", "PRJ")])).unwrap();
+    let ids: Vec<String> = partitions.iter().map(|p| p.id.clone()).collect();
+    let expected: Vec<String> = slugs(&fake, "PRJ").iter().map(|s| format!("PRJ/{s}")).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(partitions[0].params, params(&[("project", "PRJ"), ("repository", &slugs(&fake, "PRJ")[0])]));
+}
+
+#[test]
+fn the_fault_matrix_on_data_center_and_no_secret_in_any_error() {
+    let rule = |fault: DcFault, attempts: usize| DcFaultRule { fault, path_contains: Some("/pull-requests".into()), attempts };
+    let scope = [("project", "PRJ"), ("repository", "web-app")];
+    // Recovers: a 429 with Retry-After, a 500 once.
+    for fault in [DcFault::RateLimited { retry_after: 1 }, DcFault::ServerError(500)] {
+        let fake = start(vec![rule(fault.clone(), 1)]);
+        let (rows, summary) = run(&config(&fake), "pull-requests", &scope).unwrap();
+        assert_eq!(rows.len(), fake.dataset().pull_requests("PRJ", "web-app").len(), "{fault:?}");
+        assert!(summary.retries >= 1, "{fault:?}");
+    }
+    // Fails, typed.
+    let cases = [
+        (DcFault::ServerError(500), ErrorCode::Upstream, "CommandFailedException"),
+        (DcFault::RateLimited { retry_after: 1 }, ErrorCode::RateLimited, ""),
+        (DcFault::MissingNextPageStart, ErrorCode::InvalidResponse, "gives no `nextPageStart`"),
+        (DcFault::RepeatPage, ErrorCode::InvalidResponse, "does not move on"),
+        (DcFault::HtmlNotFound, ErrorCode::NotFound, "non-JSON body"),
+        (DcFault::NoSuchCommit, ErrorCode::NotFound, "NoSuchCommitException"),
+    ];
+    for (fault, code, says) in cases {
+        let fake = start(vec![rule(fault.clone(), usize::MAX)]);
+        let c = fake.credentials().clone();
+        let secrets = [c.password.clone(), c.personal_token.clone(), c.basic_header(), c.basic_token_header()];
+        for auth in [
+            json!({"type": "basic", "username": c.username, "password": c.password}),
+            json!({"type": "bearer", "token": c.personal_token}),
+        ] {
+            let config = config_with(&fake, auth, json!({"retries": {"max_attempts": 2, "max_wait_seconds": 2}}));
+            let e = crate::common::connector_error(run(&config, "pull-requests", &scope));
+            assert_eq!(e.code, code, "{fault:?}: {}", e.message);
+            assert!(e.message.contains(says), "{fault:?}: {}", e.message);
+            for secret in &secrets {
+                assert!(!e.message.contains(secret.as_str()), "{fault:?} leaked a secret: {}", e.message);
+            }
+        }
+    }
+}
