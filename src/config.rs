@@ -154,7 +154,9 @@ impl Auth {
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets: Vec<String> = self.header_value().into_iter().collect();
         match self {
-            Auth::ApiToken { token, .. } | Auth::Bearer { token } | Auth::Basic { password: token, .. } => secrets.push(token.clone()),
+            Auth::ApiToken { token, .. } | Auth::Bearer { token } | Auth::Basic { password: token, .. } => {
+                secrets.push(token.clone())
+            }
             Auth::OAuth(oauth) => {
                 let tokens = oauth.tokens.borrow();
                 secrets.extend([oauth.client_secret.clone(), oauth.client_authorization()]);
@@ -477,7 +479,10 @@ mod tests {
 
     #[test]
     fn data_center_reads_under_the_instances_rest_with_bearer_or_basic() {
-        let c = Config::parse(r#"{"product":"data-center","endpoint":"https://git.example.com/bitbucket/","auth":{"type":"bearer","token":"pat"}}"#).unwrap();
+        let c = Config::parse(
+            r#"{"product":"data-center","endpoint":"https://git.example.com/bitbucket/","auth":{"type":"bearer","token":"pat"}}"#,
+        )
+        .unwrap();
         assert_eq!((c.product, c.endpoint.as_str()), (Product::DataCenter, "https://git.example.com/bitbucket/rest"));
         assert_eq!(c.auth.header_value().unwrap(), "Bearer pat");
         let c = Config::parse(r#"{"product":"data-center","endpoint":"http://127.0.0.1:7990","auth":{"type":"basic","username":"jsmith","password":"pw"}}"#).unwrap();
@@ -491,12 +496,32 @@ mod tests {
     #[test]
     fn data_center_configs_that_cannot_work_say_what_to_write() {
         let cases = [
-            (r#"{"product":"server","auth":{"type":"bearer","token":"x"}}"#, "product", "expected \"cloud\" (the default) or \"data-center\""),
+            (
+                r#"{"product":"server","auth":{"type":"bearer","token":"x"}}"#,
+                "product",
+                "expected \"cloud\" (the default) or \"data-center\"",
+            ),
             (r#"{"product":"data-center","auth":{"type":"bearer","token":"x"}}"#, "endpoint", DC_ENDPOINT),
-            (r#"{"product":"data-center","endpoint":"http://git.example.com","auth":{"type":"bearer","token":"x"}}"#, "endpoint", ""),
-            (r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"api-token","email":"a@b.c","token":"x"}}"#, "auth.type", DC_AUTH),
-            (r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"basic","username":"u"}}"#, "auth.password", ""),
-            (r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"basic","username":"u","password":"p","email":"e"}}"#, "auth.email", ""),
+            (
+                r#"{"product":"data-center","endpoint":"http://git.example.com","auth":{"type":"bearer","token":"x"}}"#,
+                "endpoint",
+                "",
+            ),
+            (
+                r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"api-token","email":"a@b.c","token":"x"}}"#,
+                "auth.type",
+                DC_AUTH,
+            ),
+            (
+                r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"basic","username":"u"}}"#,
+                "auth.password",
+                "",
+            ),
+            (
+                r#"{"product":"data-center","endpoint":"https://git.example.com","auth":{"type":"basic","username":"u","password":"p","email":"e"}}"#,
+                "auth.email",
+                "",
+            ),
         ];
         for (json, field, says) in cases {
             let e = err(json);

@@ -12,18 +12,18 @@ impl Report {
         if let Status::RetiredUpstream { .. } = self.status {
             return self.summary.to_string();
         }
-        let cloud = &self.api;
-        let mut text = format!("{} Read from GET {}", self.summary, cloud.endpoint);
-        if let Some((param, endpoint)) = cloud.narrowed_by {
+        let api = &self.api;
+        let mut text = format!("{} Read from GET {}", self.summary, api.endpoint);
+        if let Some((param, endpoint)) = api.narrowed_by {
             text += &format!(" (GET {endpoint} when `{param}` is given)");
         }
-        if !cloud.expand.is_empty() {
-            text += &format!(" with fields={}", cloud.expand.join(","));
+        if !api.expand.is_empty() {
+            text += &format!(" with fields={}", api.expand.join(","));
         }
-        if cloud.shape == Shape::List {
-            text += &format!(", {} per page", cloud.page_len);
+        if api.shape == Shape::List {
+            text += &format!(", {} per page", api.page_len);
         }
-        if let Some(each) = cloud.each {
+        if let Some(each) = api.each {
             text += &format!(", one row per element of each object's `{each}`");
         }
         text += ".";

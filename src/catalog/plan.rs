@@ -31,8 +31,9 @@ impl Report {
     pub fn changed_column(&self) -> Option<&'static str> {
         let field = self.date_field()?;
         let holds = |c: &&Column| match (c.source, self.api.each) {
-            (Source::Field(path) | Source::Millis(path), None)
-            | (Source::Parent(path) | Source::ParentMillis(path), Some(_)) => path == field,
+            (Source::Field(path) | Source::Millis(path), None) | (Source::Parent(path) | Source::ParentMillis(path), Some(_)) => {
+                path == field
+            }
             _ => false,
         };
         self.columns.iter().find(holds).map(|c| c.name)
@@ -41,7 +42,7 @@ impl Report {
     /// The URL of the first request: the endpoint path with parameters
     /// substituted, the largest page size, the fixed query and the filters.
     pub fn first_url(&self, endpoint: &Url, params: &Params, now: i64) -> Result<Url> {
-        let cloud = &self.api;
+        let api = &self.api;
         let mut url = endpoint.clone();
         let mut segments = url.path_segments_mut().map_err(|()| Error::config("endpoint", "cannot be a base URL"))?;
         segments.pop_if_empty();
@@ -60,23 +61,23 @@ impl Report {
             }
         }
         drop(segments);
-        let mut bbql: Vec<String> = cloud.filter.iter().map(|f| f.to_string()).collect();
-        if let (DateFilter::Bbql(field), Some(bound)) = (cloud.date_filter, self.date_bound(params, now)) {
+        let mut bbql: Vec<String> = api.filter.iter().map(|f| f.to_string()).collect();
+        if let (DateFilter::Bbql(field), Some(bound)) = (api.date_filter, self.date_bound(params, now)) {
             let op = if bound.exclusive { ">" } else { ">=" };
             bbql.push(format!("{field} {op} {}", bound.text));
         }
-        if let (DateFilter::Bbql(field), Some(upper)) = (cloud.date_filter, self.date_upper(params)) {
+        if let (DateFilter::Bbql(field), Some(upper)) = (api.date_filter, self.date_upper(params)) {
             bbql.push(format!("{field} < {}", upper.text));
         }
         let mut query = url.query_pairs_mut();
-        let size = match cloud.paging {
+        let size = match api.paging {
             Paging::Cloud => "pagelen",
             Paging::StartLimit => "limit",
         };
-        if cloud.shape == Shape::List {
-            query.append_pair(size, &cloud.page_len.to_string());
+        if api.shape == Shape::List {
+            query.append_pair(size, &api.page_len.to_string());
         }
-        for (key, value) in cloud.query {
+        for (key, value) in api.query {
             query.append_pair(key, value);
         }
         if !bbql.is_empty() {
@@ -84,7 +85,7 @@ impl Report {
         }
         // Data Center has no `fields`: it sends whole objects (and ignores
         // parameters it does not know, so none is sent).
-        if cloud.paging == Paging::Cloud {
+        if api.paging == Paging::Cloud {
             query.append_pair("fields", &self.fields());
         }
         drop(query);

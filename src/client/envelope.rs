@@ -231,7 +231,8 @@ pub fn parse_dc_page(body: &[u8], url: &Url) -> Result<Page> {
             )))
         }
     };
-    let pairs: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "start").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let pairs: Vec<(String, String)> =
+        url.query_pairs().filter(|(k, _)| k != "start").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let mut next = url.clone();
     next.query_pairs_mut().clear().extend_pairs(pairs).append_pair("start", &next_start.to_string());
     Ok(Page { values, next: Some(next), numbered: None })
@@ -244,7 +245,8 @@ mod tests {
     #[test]
     fn data_center_pages_continue_from_next_page_start_and_end_on_is_last_page() {
         let url = Url::parse("http://h/rest/api/latest/projects?limit=1000").unwrap();
-        let page = parse_dc_page(br#"{"size":2,"limit":2,"isLastPage":false,"values":[1,2],"start":0,"nextPageStart":5}"#, &url).unwrap();
+        let page = parse_dc_page(br#"{"size":2,"limit":2,"isLastPage":false,"values":[1,2],"start":0,"nextPageStart":5}"#, &url)
+            .unwrap();
         assert_eq!(page.values.len(), 2);
         assert_eq!(page.next.unwrap().as_str(), "http://h/rest/api/latest/projects?limit=1000&start=5");
         let second = Url::parse("http://h/rest/api/latest/projects?limit=1000&start=5").unwrap();

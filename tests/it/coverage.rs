@@ -144,7 +144,9 @@ fn retired_reports_fail_fast_and_send_nothing() {
 pub(crate) fn demo_params(report: &ReportInfo, fake: &FakeBitbucket) -> Vec<(String, String)> {
     let main_commit = fake.dataset().commits("acme", "web-app")[0]["hash"].as_str().unwrap().to_string();
     let mut params = Vec::new();
-    for p in &report.params {
+    // The tests run on Cloud: Data Center's parameters (`project` as its
+    // scope) are not given.
+    for p in report.params.iter().filter(|p| p.products.contains(&host_harness::Product::Cloud)) {
         let value = match p.name.as_str() {
             "workspace" => "acme".to_string(),
             "repository" => "web-app".to_string(),
@@ -483,6 +485,17 @@ fn the_readme_lists_every_report() {
         assert_eq!(cells[4], r.columns.len().to_string(), "{}: column count in the README", r.id);
         let retired = matches!(r.status, ReportStatus::RetiredUpstream(_));
         assert_eq!(cells[5].starts_with("retired"), retired, "{}: status in the README", r.id);
+        if !retired {
+            let products: Vec<&str> = r
+                .products
+                .iter()
+                .map(|p| match p {
+                    host_harness::Product::Cloud => "Cloud",
+                    host_harness::Product::DataCenter => "Data Center",
+                })
+                .collect();
+            assert_eq!(cells[5], format!("available: {} |", products.join(", ")), "{}: the products in the README", r.id);
+        }
     }
 }
 

@@ -133,8 +133,11 @@ fn every_data_center_report_runs_end_to_end_on_the_documents_operations() {
     }
 
     let (rows, _) = run(&config, "pull-request-commits", &[("project", "PRJ"), ("repository", &repos[0])]).unwrap();
-    let expected: usize =
-        ds.pull_requests("PRJ", &repos[0]).iter().map(|pr| ds.pull_request_commits("PRJ", &repos[0], pr["id"].as_u64().unwrap()).len()).sum();
+    let expected: usize = ds
+        .pull_requests("PRJ", &repos[0])
+        .iter()
+        .map(|pr| ds.pull_request_commits("PRJ", &repos[0], pr["id"].as_u64().unwrap()).len())
+        .sum();
     assert_eq!(rows.len(), expected);
     assert_eq!(keys(&rows, &["repository", "pull_request_id", "hash"]).len(), expected);
 
@@ -153,10 +156,14 @@ fn a_report_without_a_data_center_counterpart_or_with_a_workspace_is_refused_bef
     assert_eq!(on_dc, ["repositories", "pull-requests", "pull-request-commits", "commits", "branches", "tags"]);
     let prs = catalog.iter().find(|r| r.id == "pull-requests").unwrap();
     assert_eq!(prs.data_center_endpoint.as_deref(), Some("/api/latest/projects/{project}/repos/{repository}/pull-requests"));
-    let scope: Vec<(&str, Vec<&str>)> = prs.params[..3].iter().map(|p| (p.name.as_str(), p.products.iter().map(|x| x.name()).collect())).collect();
+    let scope: Vec<(&str, Vec<&str>)> =
+        prs.params[..3].iter().map(|p| (p.name.as_str(), p.products.iter().map(|x| x.name()).collect())).collect();
     assert_eq!(scope[0], ("workspace", vec!["cloud"]));
     assert_eq!(scope[1], ("repository", vec!["cloud", "data-center"]));
-    assert!(prs.params.iter().any(|p| p.name == "project" && p.required && p.products.iter().map(|x| x.name()).eq(["data-center"])));
+    assert!(prs
+        .params
+        .iter()
+        .any(|p| p.name == "project" && p.required && p.products.iter().map(|x| x.name()).eq(["data-center"])));
 
     let e = crate::common::connector_error(run(&config, "pipelines", &[("project", "PRJ"), ("repository", "web-app")]));
     assert_eq!(e.code, ErrorCode::WrongProduct);
@@ -199,7 +206,8 @@ fn an_incremental_run_reads_only_the_pull_requests_updated_since_its_checkpoint(
     let config = config(&fake);
     let scope = [("project", "PRJ"), ("repository", "web-app")];
     let (all, first) = run(&config, "pull-requests", &scope).unwrap();
-    let newest = fake.dataset().pull_requests("PRJ", "web-app").iter().map(|pr| pr["updatedDate"].as_i64().unwrap()).max().unwrap();
+    let newest =
+        fake.dataset().pull_requests("PRJ", "web-app").iter().map(|pr| pr["updatedDate"].as_i64().unwrap()).max().unwrap();
     let checkpoint = first.checkpoint.expect("a complete run has a checkpoint");
     assert_eq!(checkpoint, rfc3339_millis(newest));
     assert!(all.len() > 25, "more than one page of the fake's default limit");
@@ -262,4 +270,54 @@ fn the_fault_matrix_on_data_center_and_no_secret_in_any_error() {
             }
         }
     }
+}
+
+#[test]
+fn connector_harness_syncs_a_data_center_project_with_secrets_from_the_environment() {
+    let fake = start(Vec::new());
+    let c = fake.credentials().clone();
+    let dir = std::env::temp_dir().join(format!("connector-harness-{}-dc-sync", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("dc.json");
+    let auth = json!({"type": "basic", "username_env": "DC_USER", "password_env": "DC_PASSWORD"});
+    std::fs::write(&config, json!({"product": "data-center", "endpoint": fake.base_url(), "auth": auth}).to_string()).unwrap();
+    let (db, state) = (dir.join("dc.db"), dir.join("state.json"));
+    let args = [
+        "sync",
+        "--config",
+        config.to_str().unwrap(),
+        "--project",
+        "PRJ",
+        "--reports",
+        "repositories,pull-requests,commits",
+        "--output",
+        db.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--quiet",
+    ];
+    let out = crate::cli::harness_with_env(&args, &[("DC_USER", &c.username), ("DC_PASSWORD", &c.password)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ds = fake.dataset();
+    let repos = slugs(&fake, "PRJ");
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    let count = |table: &str| -> usize {
+        connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).unwrap() as usize
+    };
+    assert_eq!(count("repositories"), repos.len());
+    assert_eq!(count("pull_requests"), repos.iter().map(|s| ds.pull_requests("PRJ", s).len()).sum::<usize>());
+    assert_eq!(count("commits"), repos.iter().map(|s| ds.commits("PRJ", s).len()).sum::<usize>());
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let keys: BTreeSet<&str> = saved.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, BTreeSet::from(["commits project=PRJ", "pull-requests project=PRJ"]));
+
+    // A Cloud-only report on Data Center is refused before anything runs.
+    let refused = [&args[..5], &["--reports", "pipelines"], &args[7..]].concat();
+    let out = crate::cli::harness_with_env(&refused, &[("DC_USER", &c.username), ("DC_PASSWORD", &c.password)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).lines().next().unwrap(),
+        "harness-error: report `pipelines` does not run on Bitbucket Data Center (`connector-harness reports` shows where each runs)"
+    );
 }

@@ -1,7 +1,8 @@
 //! A second, independent host: the same component transpiled by jco and run
 //! under Node.js, with wasi:http (and the rest of WASI) from
 //! `@bytecodealliance/preview2-shim`, against the fake Bitbucket. Its rows
-//! must equal the wasmtime host's, and typed errors must surface as codes.
+//! must equal the wasmtime host's (on Bitbucket Data Center too), and typed
+//! errors must surface as codes.
 //! The Node side is `tests/node/run-report.mjs`, which says what it prints.
 //!
 //! Needs `node` (20 or later) and `npm` on PATH: without them these tests
@@ -443,4 +444,20 @@ fn bad_credentials_are_unauthorized_under_node() {
     let requests = fake.requests();
     assert!(!requests.is_empty(), "the fake saw the request");
     assert!(requests.iter().all(|r| r.status == 401), "{requests:?}");
+}
+
+#[test]
+fn a_data_center_report_is_the_same_under_node_and_wasmtime() {
+    let fake = fake_bitbucket::FakeDataCenter::start(fake_bitbucket::DcOptions::default()).expect("the fake Data Center starts");
+    let c = fake.credentials();
+    let auth = json!({"type": "basic", "username": c.username, "password": c.password});
+    let config = json!({"product": "data-center", "endpoint": fake.base_url(), "auth": auth}).to_string();
+    let pairs = [("project", "PRJ"), ("repository", "web-app")];
+    let node_run =
+        node(&config, "pull-requests", &pairs).unwrap_or_else(|e| panic!("pull-requests on Data Center under Node: {}", e.line));
+    let node_requests = fake.requests().len();
+    assert_eq!(node_run.rows.len(), fake.dataset().pull_requests("PRJ", "web-app").len());
+    assert_eq!(node_run.rows, run_wasmtime(&config, "pull-requests", &pairs), "Node (left) and wasmtime (right) differ");
+    assert_eq!(fake.requests().len(), 2 * node_requests, "both hosts made as many requests");
+    assert!(fake.requests().iter().all(|r| r.status == 200 && r.path.ends_with("/repos/web-app/pull-requests")));
 }

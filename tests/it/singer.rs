@@ -128,7 +128,10 @@ fn discovery_gives_each_runnable_report_with_its_keys_replication_and_json_schem
         .unwrap()
         .iter()
         .filter(|r| matches!(r.status, host_harness::ReportStatus::Available))
-        .filter(|r| r.params.iter().all(|p| !p.required || p.name == "workspace"))
+        .filter(|r| {
+            let on_cloud = r.params.iter().filter(|p| p.products.contains(&host_harness::Product::Cloud));
+            on_cloud.into_iter().all(|p| !p.required || p.name == "workspace")
+        })
         .map(|r| table_name(&r.id))
         .collect();
     let names: Vec<&str> = streams.iter().map(|s| s["tap_stream_id"].as_str().unwrap()).collect();

@@ -6,10 +6,10 @@ use host_harness::component;
 /// The size reached (283,483 bytes with Rust 1.95; 290,483 with the
 /// sliding window, TLS messages and the short-collection check; 339,576
 /// with 64 available reports, the odd-object policy, redirects and
-/// partitions; README, Size), plus room for a few more reports. Losing
-/// LTO (about 390 KB now) or taking the url crate back (about 540 KB)
-/// goes far past it.
-const CEILING: usize = 360_000;
+/// partitions; 375,606 with the Data Center backend's first six reports;
+/// README, Size), plus room for a few more reports. Losing LTO or taking
+/// the url crate back (about 540 KB) goes past it.
+const CEILING: usize = 395_000;
 
 #[test]
 fn the_component_stays_under_its_size_ceiling() {

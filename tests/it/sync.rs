@@ -8,7 +8,7 @@ use crate::cli::{config_file, harness};
 use crate::common;
 use fake_bitbucket::{Dataset, FakeBitbucket, FakeOptions, Fault, FaultRule};
 use host_harness::progress::thousands;
-use host_harness::{ReportInfo, ReportStatus};
+use host_harness::{Product, ReportInfo, ReportStatus};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -220,7 +220,9 @@ fn workspace_reports() -> Vec<ReportInfo> {
         .into_iter()
         .filter(|r| matches!(r.status, ReportStatus::Available))
         .filter(|r| r.params.iter().any(|p| p.name == "workspace"))
-        .filter(|r| r.params.iter().all(|p| !p.required || p.name == "workspace"))
+        .filter(|r| {
+            r.params.iter().filter(|p| p.products.contains(&Product::Cloud)).all(|p| !p.required || p.name == "workspace")
+        })
         .collect()
 }
 

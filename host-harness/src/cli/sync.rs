@@ -35,7 +35,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-
 /// What `connector-harness sync` was asked.
 pub struct SyncArgs<'a> {
     /// The scope's value: a workspace (Cloud) or a project key (Data
@@ -326,7 +325,11 @@ mod tests {
         let catalog = catalog();
         assert_eq!(ids(&select(&catalog, &[], Product::Cloud).unwrap()), ["commits", "members"]);
         let asked = ["members".to_string(), "commits".to_string(), "members".to_string()];
-        assert_eq!(ids(&select(&catalog, &asked, Product::Cloud).unwrap()), ["members", "commits"], "in the order asked, each once");
+        assert_eq!(
+            ids(&select(&catalog, &asked, Product::Cloud).unwrap()),
+            ["members", "commits"],
+            "in the order asked, each once"
+        );
         let refused = |id: &str| select(&catalog, &[id.to_string()], Product::Cloud).unwrap_err().to_string();
         assert_eq!(refused("old"), "report `old` was retired upstream on 2026-08-20: Gone.; sync `commits` instead");
         assert_eq!(refused("me"), "report `me` is not read per workspace; run it with `connector-harness run me`");
