@@ -201,8 +201,6 @@ pub enum Source {
     /// A date written as epoch milliseconds (Data Center's), at a dotted
     /// path into the object, as an RFC 3339 timestamp.
     Millis(&'static str),
-    /// [`Source::Millis`] in the enclosing object, for reports with `each`.
-    ParentMillis(&'static str),
     /// A numeric id at a dotted path, as text (Data Center's numeric ids,
     /// in a column Cloud fills with a `{UUID}`).
     IdText(&'static str),
@@ -248,11 +246,6 @@ pub const fn parent_opt(name: &'static str, ty: ColumnType, path: &'static str, 
 /// A date Data Center writes as epoch milliseconds, which may be absent.
 pub const fn millis(name: &'static str, path: &'static str) -> Column {
     Column { name, ty: ColumnType::Timestamp, nullable: true, source: Source::Millis(path), description: "" }
-}
-
-/// [`millis`] in the enclosing object of a report with `each`.
-pub const fn parent_millis(name: &'static str, path: &'static str) -> Column {
-    Column { source: Source::ParentMillis(path), ..millis(name, path) }
 }
 
 /// A column the product does not have: null in every row.

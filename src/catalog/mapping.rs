@@ -40,7 +40,6 @@ impl Report {
                     to_cell(c.name, c.ty, c.nullable, key.map(|k| Value::String(k.to_string())).as_ref())
                 }
                 Source::Millis(path) => to_cell(c.name, c.ty, c.nullable, as_timestamp(lookup(object, path)).as_ref()),
-                Source::ParentMillis(path) => to_cell(c.name, c.ty, c.nullable, as_timestamp(lookup(parent, path)).as_ref()),
                 Source::IdText(path) => {
                     let id = lookup(object, path).map(|v| match v {
                         Value::Number(n) => Value::String(n.to_string()),

@@ -31,9 +31,7 @@ impl Report {
     pub fn changed_column(&self) -> Option<&'static str> {
         let field = self.date_field()?;
         let holds = |c: &&Column| match (c.source, self.api.each) {
-            (Source::Field(path) | Source::Millis(path), None) | (Source::Parent(path) | Source::ParentMillis(path), Some(_)) => {
-                path == field
-            }
+            (Source::Field(path) | Source::Millis(path), None) | (Source::Parent(path), Some(_)) => path == field,
             _ => false,
         };
         self.columns.iter().find(holds).map(|c| c.name)
@@ -117,7 +115,6 @@ impl Report {
                 Source::FirstOf(paths) => fields.extend(paths.iter().map(|p| format!("{item}{p}"))),
                 Source::KeyOf(keys) => fields.extend(keys.iter().map(|k| format!("{item}{k}"))),
                 Source::Millis(path) => fields.push(format!("{item}{path}")),
-                Source::ParentMillis(path) => fields.push(format!("{values}{path}")),
                 Source::IdText(path) => fields.push(format!("{item}{path}")),
                 Source::Absent => {}
             }

@@ -196,7 +196,7 @@ mod tests {
                     (Source::Field(field) | Source::Parent(field), _) => field.to_string(),
                     (Source::FirstOf(_) | Source::KeyOf(_), _) => "(one of several)".to_string(),
                     // Data Center sources: not in Cloud's schemas.
-                    (Source::Millis(_) | Source::ParentMillis(_) | Source::IdText(_) | Source::Absent, _) => continue,
+                    (Source::Millis(_) | Source::IdText(_) | Source::Absent, _) => continue,
                 };
                 if api.required(&path, &field) != Ok(true) {
                     wrong.push(format!("{}.{} ({field})", report.id, column.name));

@@ -326,34 +326,11 @@ fn readme_query(name: &str) -> String {
     readme[from..].split("```").next().unwrap().to_string()
 }
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-/// `YYYY-MM-DD` of a day since 1970-01-01.
-fn civil_from_days(z: i64) -> String {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// Microseconds since the epoch of the fake's RFC 3339 text
 /// (`2026-09-25T20:10:53.764317+00:00`, fraction and offset optional).
 fn micros(text: &str) -> i64 {
     let n = |range: std::ops::Range<usize>| text[range].parse::<i64>().unwrap();
-    let days = days_from_civil(n(0..4), n(5..7), n(8..10));
+    let days = common::days_from_civil(n(0..4), n(5..7), n(8..10));
     let mut t = ((days * 24 + n(11..13)) * 60 + n(14..16)) * 60 + n(17..19);
     t *= 1_000_000;
     let rest = &text[19..];
@@ -394,7 +371,7 @@ fn the_readmes_sqlite_queries_answer_from_a_synced_workspace() {
     for (_, pr) in &merged {
         let day = micros(pr["updated_on"].as_str().unwrap()).div_euclid(86_400 * 1_000_000);
         let monday = day - (day + 3).rem_euclid(7); // 1970-01-01 was a Thursday
-        *per_week.entry(civil_from_days(monday)).or_default() += 1;
+        *per_week.entry(common::civil_from_days(monday)).or_default() += 1;
     }
     let answer: Vec<(String, i64)> = conn
         .prepare(&readme_query("merged-per-week"))

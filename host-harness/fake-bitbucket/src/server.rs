@@ -220,21 +220,32 @@ struct Listening {
 /// Accepts connections until `stopped`, each served by hyper on its own
 /// task: HTTP/1.1, or HTTP/2 when the client negotiates it (ALPN over TLS,
 /// prior knowledge over plain TCP) unless [`FakeOptions::http1_only`].
-async fn serve(listener: tokio::net::TcpListener, listening: Listening, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
-    let listening = Arc::new(listening);
+/// The next connection `listener` accepts, or `None` once `stopped`
+/// fires; an accept error (e.g. out of descriptors) is waited out. Each
+/// answer goes out at once on it (no Nagle / delayed-ACK stall of about
+/// 40 ms on a keep-alive connection). Shared with the fake Data Center.
+pub(crate) async fn next_connection(
+    listener: &tokio::net::TcpListener,
+    stopped: &mut oneshot::Receiver<()>,
+) -> Option<tokio::net::TcpStream> {
     loop {
         let accepted = tokio::select! {
-            _ = &mut stopped => return,
+            _ = &mut *stopped => return None,
             accepted = listener.accept() => accepted,
         };
-        let Ok((stream, _peer)) = accepted else {
-            // An accept error (e.g. out of descriptors): keep serving.
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            continue;
-        };
-        // Each answer goes out at once on a keep-alive connection (no Nagle
-        // / delayed-ACK stall of about 40 ms).
-        let _ = stream.set_nodelay(true);
+        match accepted {
+            Ok((stream, _peer)) => {
+                let _ = stream.set_nodelay(true);
+                return Some(stream);
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+}
+
+async fn serve(listener: tokio::net::TcpListener, listening: Listening, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+    let listening = Arc::new(listening);
+    while let Some(stream) = next_connection(&listener, &mut stopped).await {
         let connection = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
         let (shared, listening) = (shared.clone(), listening.clone());
         tokio::spawn(async move {

@@ -78,7 +78,6 @@ mod data;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -320,16 +319,7 @@ impl FakeDataCenter {
 }
 
 async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
-    loop {
-        let accepted = tokio::select! {
-            _ = &mut stopped => return,
-            accepted = listener.accept() => accepted,
-        };
-        let Ok((stream, _peer)) = accepted else {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
+    while let Some(stream) = crate::server::next_connection(&listener, &mut stopped).await {
         let connection = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
         let shared = shared.clone();
         tokio::spawn(async move {
