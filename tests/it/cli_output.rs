@@ -1,6 +1,7 @@
 //! `connector-harness` output as a Unix tool's: the table fitted to
 //! `COLUMNS` (measured in display columns), `--columns` on every format
-//! that can take it, `demo --output`, and `| head -1`.
+//! that can take it, `demo --output`, `| head -1`, and every command with
+//! its output closed.
 
 use crate::cli::{config_file, harness, harness_with_env};
 use fake_bitbucket::{FakeBitbucket, FakeOptions};
@@ -223,4 +224,33 @@ fn a_run_into_head_1_exits_0_quietly_after_one_whole_row() {
     assert_eq!(row["title"], pr["title"]);
     let whole = harness(&["run", "pull-requests", "--config", config.to_str().unwrap(), "--param", "workspace=acme"]);
     assert!(whole.stdout.len() > 1 << 16, "{} bytes would not fill a pipe", whole.stdout.len());
+}
+
+#[test]
+fn every_command_ends_quietly_when_its_output_is_closed() {
+    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
+    let config = config_file(&fake, "closed");
+    let config = config.to_str().unwrap();
+    for args in [
+        &["reports"][..],
+        &["reports", "--json"],
+        &["describe", "pull-requests"],
+        &["partitions", "pull-requests", "--config", config, "--param", "workspace=acme"],
+        &["run", "repositories", "--config", config, "--param", "workspace=acme"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
+            .arg("--component")
+            .arg(component::build().expect("the component builds"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the harness writes its first byte.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8(out.stderr).unwrap(), "", "{args:?}");
+    }
 }
