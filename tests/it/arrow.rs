@@ -155,29 +155,3 @@ fn an_empty_run_is_a_schema_and_the_end_of_the_stream() {
     assert_eq!(fields.trim().parse::<usize>().unwrap(), crate::common::report("pull-requests").columns.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
-
-#[test]
-fn a_closed_pipe_ends_the_run_quietly() {
-    let fake = FakeBitbucket::start(FakeOptions::default()).unwrap();
-    let dir = temp_dir("pipe");
-    let config = config_file(&fake, &dir);
-    let component = component::build().expect("the component builds");
-    for format in ["arrow", "jsonl"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
-            .arg("--component")
-            .arg(&component)
-            .args(["run", "commits", "--config", config.to_str().unwrap(), "--param", "workspace=acme", "--format", format])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // The reader goes away at once.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{format}: {} {stderr}", out.status);
-        assert!(!stderr.contains("error"), "{format}: {stderr}");
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-}

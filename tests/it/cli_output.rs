@@ -237,6 +237,8 @@ fn every_command_ends_quietly_when_its_output_is_closed() {
         &["describe", "pull-requests"],
         &["partitions", "pull-requests", "--config", config, "--param", "workspace=acme"],
         &["run", "repositories", "--config", config, "--param", "workspace=acme"],
+        &["run", "commits", "--config", config, "--param", "workspace=acme", "--format", "arrow"],
+        &["run", "commits", "--config", config, "--param", "workspace=acme", "--format", "jsonl"],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
             .arg("--component")
