@@ -22,7 +22,11 @@ pub enum Cell {
 /// Looks up a dotted path (`author.user.uuid`) in a JSON object. A missing
 /// key anywhere along the path gives `None`.
 pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(value, |v, key| v.get(key))
+    path.split('.').try_fold(value, |v, key| match v {
+        // Data Center's links are lists (`links.self.0.href`).
+        Value::Array(items) => items.get(key.parse::<usize>().ok()?),
+        _ => v.get(key),
+    })
 }
 
 /// Converts the JSON value found for `column` to a cell of type `ty`.

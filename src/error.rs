@@ -22,11 +22,24 @@ pub struct Error {
     /// follows it (`client::Client::wait`). Internal: not part of the WIT
     /// record.
     pub redirect: Option<String>,
+    /// Whether the server said it cannot serve this one object (Data
+    /// Center's `NoSuchCommitException`, `CommandFailedException`): in a
+    /// fan-out, an odd object for the `on_invalid_object` policy.
+    /// Internal: not part of the WIT record.
+    pub unservable: bool,
 }
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), http_status: None, retry_after_seconds: None, retryable: false, redirect: None }
+        Error {
+            code,
+            message: message.into(),
+            http_status: None,
+            retry_after_seconds: None,
+            retryable: false,
+            redirect: None,
+            unservable: false,
+        }
     }
 
     pub fn retryable(mut self) -> Self {

@@ -4,7 +4,7 @@
 //! Data Center), so those sentences cannot drift from what the connector
 //! does.
 
-use super::dsl::{DateFilter, Report, Shape, Status};
+use super::dsl::{DateFilter, Each, Report, Shape, Status};
 
 impl Report {
     /// The summary, where the rows are read from, and how dates apply.
@@ -23,8 +23,12 @@ impl Report {
         if api.shape == Shape::List {
             text += &format!(", {} per page", api.page_len);
         }
-        if let Some(each) = api.each {
-            text += &format!(", one row per element of each object's `{each}`");
+        match api.each {
+            Some(Each::Items(paths)) => text += &format!(", one row per element of each object's `{}`", paths.join("`, `")),
+            Some(Each::Thread { root, replies }) => {
+                text += &format!(", one row per comment of each object's `{root}` and of its `{replies}`, replies flattened")
+            }
+            None => {}
         }
         text += ".";
         if let Some(dates) = self.date_sentence() {

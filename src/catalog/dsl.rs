@@ -7,7 +7,9 @@
 //! (`Report::data_center`), with the same id, column names, types and
 //! order, and primary key, but its own parameters (`project` for
 //! `workspace`), API group (`Api::DATA_CENTER`: start/limit paging) and
-//! column sources (epoch-millisecond dates: `Source::Millis`).
+//! column sources (epoch-millisecond dates: `Source::Millis`; values
+//! worked out where Data Center says them otherwise: `Source::Derived`;
+//! comment threads flattened: `Each::Thread`).
 
 use crate::cells::ColumnType;
 
@@ -60,7 +62,8 @@ pub struct Api {
     pub endpoint: &'static str,
     /// How the collection is paged.
     pub paging: Paging,
-    /// Fixed query parameters sent with the first request (repeatable keys allowed).
+    /// Query parameters sent with the first request (repeatable keys
+    /// allowed); a value `{param}` is that parameter's, if given.
     pub query: &'static [(&'static str, &'static str)],
     /// Expansions added to the `fields` parameter (e.g. `+values.participants`).
     pub expand: &'static [&'static str],
@@ -69,9 +72,9 @@ pub struct Api {
     pub page_len: u32,
     /// A paginated list, or a single object (one row).
     pub shape: Shape,
-    /// When set, each object yields one row per element of this array
-    /// (e.g. a pull request's `participants`); `Source::Parent` reads the object.
-    pub each: Option<&'static str>,
+    /// When set, each object yields several rows (e.g. one per element of
+    /// a pull request's `participants`); `Source::Parent` reads the object.
+    pub each: Option<Each>,
     /// A fixed BBQL filter (`q`), combined with the date filter by AND.
     pub filter: Option<&'static str>,
     /// How `since` / `days-back` narrow what is fetched.
@@ -110,6 +113,17 @@ pub enum Paging {
     /// Bitbucket Data Center: `start` and `limit`, `isLastPage`, the next
     /// page from `nextPageStart`.
     StartLimit,
+    /// Data Center's `browse`: the same, of the `children` page nested in
+    /// the answer, whose `nextPageStart` may be missing (BSERV-12725): the
+    /// next page then starts after the values it held.
+    Browse,
+}
+
+impl Paging {
+    /// Whether this is Data Center's paging (start/limit, in any form).
+    pub fn is_data_center(self) -> bool {
+        matches!(self, Paging::StartLimit | Paging::Browse)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +132,21 @@ pub enum Shape {
     List,
     /// One JSON object, one row.
     Object,
+}
+
+/// How one API object becomes several rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Each {
+    /// One row per element of each of these arrays, in order (a single
+    /// object at one of them: one row; absent or null: none).
+    Items(&'static [&'static str]),
+    /// One row per comment of a thread: the comment at `root`, then its
+    /// replies under `replies`, depth first (Data Center's comment
+    /// activities). A comment already met in an earlier object of the
+    /// same walk is left out: the newest activity about a comment comes
+    /// first and says what it is now. `Source::Derived` sees the comment
+    /// replied to.
+    Thread { root: &'static str, replies: &'static str },
 }
 
 /// How the date parameters apply.
@@ -206,6 +235,30 @@ pub enum Source {
     IdText(&'static str),
     /// A value this product does not have: always null.
     Absent,
+    /// Worked out from the object, the enclosing object and the comment
+    /// replied to, where a value is not at one path (Data Center's
+    /// anchors and review states, told in Cloud's words).
+    Derived(fn(Item) -> Option<serde_json::Value>),
+}
+
+/// What a [`Source::Derived`] column sees of one row's origin.
+#[derive(Clone, Copy)]
+pub struct Item<'a> {
+    /// The object the row is made from (the array element with `each`).
+    pub object: &'a serde_json::Value,
+    /// The enclosing object (with `each`; else the object itself).
+    pub parent: &'a serde_json::Value,
+    /// With `Each::Thread`: the comment this one replies to.
+    pub replied_to: Option<&'a serde_json::Value>,
+    /// The run's parameters.
+    pub params: &'a super::Params,
+}
+
+impl Item<'_> {
+    /// The text at `path` of the object.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        crate::cells::lookup(self.object, path)?.as_str()
+    }
 }
 
 /// A column and how it is filled.
@@ -259,7 +312,18 @@ pub const fn id_text(name: &'static str, path: &'static str) -> Column {
     Column { name, ty: ColumnType::Text, nullable: false, source: Source::IdText(path), description: "" }
 }
 
+/// A column worked out by `derive` (see [`Source::Derived`]), which may be null.
+pub const fn derived(name: &'static str, ty: ColumnType, derive: fn(Item) -> Option<serde_json::Value>) -> Column {
+    Column { name, ty, nullable: true, source: Source::Derived(derive), description: "" }
+}
+
 /// A column Data Center reads like Cloud, from its own `path`.
 pub const fn dc(name: &'static str, ty: ColumnType, path: &'static str) -> Column {
     opt(name, ty, path, "")
+}
+
+/// A column Cloud does not have (null there) that Data Center fills: its
+/// definition says where from.
+pub const fn absent_on_cloud(name: &'static str, ty: ColumnType, description: &'static str) -> Column {
+    Column { description, ..absent(name, ty) }
 }

@@ -11,7 +11,7 @@
 //! ],
 //! ```
 
-use super::dsl::{param_col, Column};
+use super::dsl::{param_col, Column, Item};
 use crate::cells::ColumnType;
 
 /// The slug of the repository the report ran on.
@@ -140,7 +140,39 @@ macro_rules! git_author {
     };
 }
 
-pub(crate) use {columns, git_author, user};
+/// [`user!`]'s columns on Data Center, from its user object at `$path`
+/// (`{id, name, slug, displayName}`): the numeric id as the uuid (no
+/// Atlassian account ids there). `key`, `brief`: as for `user!`.
+macro_rules! dc_user {
+    ($name:literal, $path:literal) => {
+        [
+            $crate::catalog::dc_user!(@uuid true, $name, $path),
+            $crate::catalog::absent(concat!($name, "_account_id"), $crate::cells::ColumnType::Text),
+            $crate::catalog::dc(concat!($name, "_display_name"), $crate::cells::ColumnType::Text, concat!($path, ".displayName")),
+        ]
+    };
+    (key $name:literal, $path:literal) => {
+        [
+            $crate::catalog::dc_user!(@uuid false, $name, $path),
+            $crate::catalog::absent(concat!($name, "_account_id"), $crate::cells::ColumnType::Text),
+            $crate::catalog::dc(concat!($name, "_display_name"), $crate::cells::ColumnType::Text, concat!($path, ".displayName")),
+        ]
+    };
+    (brief $name:literal, $path:literal) => {
+        [
+            $crate::catalog::dc_user!(@uuid true, $name, $path),
+            $crate::catalog::dc(concat!($name, "_display_name"), $crate::cells::ColumnType::Text, concat!($path, ".displayName")),
+        ]
+    };
+    (@uuid $nullable:literal, $name:literal, $path:literal) => {
+        $crate::catalog::Column {
+            nullable: $nullable,
+            ..$crate::catalog::id_text(concat!($name, "_uuid"), concat!($path, ".id"))
+        }
+    };
+}
+
+pub(crate) use {columns, dc_user, git_author, user};
 
 /// How many columns the parts of `columns!` hold.
 pub const fn total_len(parts: &[&[Column]]) -> usize {
@@ -167,6 +199,24 @@ pub const fn concat<const N: usize>(parts: &[&[Column]]) -> [Column; N] {
     }
     assert!(n == N, "columns!: wrong length");
     out
+}
+
+/// Data Center's permission (`REPO_WRITE`, `PROJECT_ADMIN`) in Cloud's
+/// words: its level in lower case (`write`, `admin`).
+pub fn dc_permission(item: Item) -> Option<serde_json::Value> {
+    let level = item.text("permission")?.rsplit('_').next()?;
+    Some(serde_json::Value::String(level.to_ascii_lowercase()))
+}
+
+/// Whether a Data Center project or repository is private: not `public`.
+pub fn dc_is_private(item: Item) -> Option<serde_json::Value> {
+    Some(serde_json::Value::Bool(!item.object.get("public")?.as_bool()?))
+}
+
+/// A Data Center repository's `PROJECT/slug`, where Cloud's full name is
+/// `workspace/slug`.
+pub fn dc_full_name(item: Item) -> Option<serde_json::Value> {
+    Some(serde_json::Value::String(format!("{}/{}", item.text("project.key")?, item.text("slug")?)))
 }
 
 #[cfg(test)]

@@ -14,4 +14,5 @@ mod plan;
 
 pub use dsl::*;
 pub use groups::*;
+pub use mapping::millis_at;
 pub use params::*;

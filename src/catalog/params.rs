@@ -4,7 +4,7 @@
 //! the refusals that need no network (a retired report, a date parameter
 //! that would change nothing).
 
-use super::dsl::{DateFilter, Paging, Param, ParamKind, Report, Status, TextRule};
+use super::dsl::{DateFilter, Param, ParamKind, Report, Status, TextRule};
 use crate::config::Product;
 use crate::error::{Error, ErrorCode, Result};
 use connector_vocabulary::date_params;
@@ -48,7 +48,11 @@ pub const COMMIT_OR_ALL: Param = Param {
 /// Data Center's scope, where Cloud's is the workspace.
 pub const PROJECT: Param =
     slug_param("project", true, "Project key (Data Center), e.g. `PRJ`; a personal project is `~username`.");
-pub const PROJECT_OR_ALL: Param = slug_param("project", false, "Project key; omit it to cover every project of the workspace.");
+pub const PROJECT_OR_ALL: Param = slug_param(
+    "project",
+    false,
+    "Project key; omit it to cover every project of the workspace (on Data Center: of the instance).",
+);
 
 /// The user parameter of reports that read the authenticated user's own
 /// objects when it is omitted.
@@ -164,8 +168,8 @@ impl Report {
             let Some(param) = self.param(name) else {
                 let accepted: Vec<_> = self.accepts().map(|p| p.name).collect();
                 // The scope is a workspace on Cloud and a project on Data Center.
-                let hint = match (self.api.paging, name.as_str()) {
-                    (Paging::StartLimit, "workspace") => {
+                let hint = match (self.api.paging.is_data_center(), name.as_str()) {
+                    (true, "workspace") => {
                         " (Bitbucket Data Center has no workspaces: give `project`, a project key such as `PRJ` or `~username`)"
                     }
                     _ => "",

@@ -3,7 +3,7 @@
 //! filters) and the `fields` parameter that asks only for what the columns
 //! read.
 
-use super::dsl::{Column, DateFilter, Paging, Report, Shape, Source, TextRule};
+use super::dsl::{Column, DateFilter, Each, Paging, Report, Shape, Source, TextRule};
 use super::params::Params;
 use crate::error::{Error, Result};
 use crate::url::Url;
@@ -70,13 +70,23 @@ impl Report {
         let mut query = url.query_pairs_mut();
         let size = match api.paging {
             Paging::Cloud => "pagelen",
-            Paging::StartLimit => "limit",
+            Paging::StartLimit | Paging::Browse => "limit",
         };
         if api.shape == Shape::List {
             query.append_pair(size, &api.page_len.to_string());
         }
         for (key, value) in api.query {
-            query.append_pair(key, value);
+            // `{param}`: the parameter's value, left out when it is omitted.
+            match value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                Some(name) => {
+                    if let Some(value) = params.get(name) {
+                        query.append_pair(key, value);
+                    }
+                }
+                None => {
+                    query.append_pair(key, value);
+                }
+            }
         }
         if !bbql.is_empty() {
             query.append_pair("q", &bbql.join(" AND "));
@@ -103,7 +113,8 @@ impl Report {
             Shape::Object => ("", [].as_slice()),
         };
         let item = match self.api.each {
-            Some(each) => format!("{values}{each}."),
+            Some(Each::Items([each])) => format!("{values}{each}."),
+            Some(_) => unreachable!("only Data Center's reports read several arrays or threads, and it takes no `fields`"),
             None => values.to_string(),
         };
         let mut fields: Vec<String> = envelope.iter().map(|f| f.to_string()).collect();
@@ -116,7 +127,7 @@ impl Report {
                 Source::KeyOf(keys) => fields.extend(keys.iter().map(|k| format!("{item}{k}"))),
                 Source::Millis(path) => fields.push(format!("{item}{path}")),
                 Source::IdText(path) => fields.push(format!("{item}{path}")),
-                Source::Absent => {}
+                Source::Absent | Source::Derived(_) => {}
             }
         }
         // The date field: for the cutoff, and for the run's checkpoint.
@@ -162,7 +173,7 @@ mod tests {
             ],
             api: Api {
                 expand: &["+values.participants"],
-                each: Some("participants"),
+                each: Some(Each::Items(&["participants"])),
                 date_filter: DateFilter::Cutoff("created_on"),
                 ..REPORT.api
             },

@@ -98,11 +98,19 @@ impl<T: Transport> Client<T> {
         let mut error = Error::new(code, message).with_status(status);
         // Bitbucket's 555 is its timeout; like 429 and other 5xx, worth retrying.
         error.retryable = status == 429 || status >= 500;
+        error.unservable =
+            dc && dc_exception(&response).is_some_and(|e| UNSERVABLE.contains(&e.rsplit('.').next().unwrap_or_default()));
         let seconds = |h: &Option<String>| h.as_deref().and_then(|s| s.trim().parse::<u32>().ok());
         error.retry_after_seconds = seconds(&response.retry_after).or(seconds(&response.rate_limit_reset));
         Err(error)
     }
 }
+
+/// Data Center's exceptions for one object it cannot serve, rather than a
+/// run gone wrong: a pull request whose commits are gone
+/// (`NoSuchCommitException`, 404), a repository git fails on
+/// (`CommandFailedException`, 500).
+const UNSERVABLE: [&str; 2] = ["NoSuchCommitException", "CommandFailedException"];
 
 /// The `exceptionName` of the first error in Data Center's envelope.
 fn dc_exception(response: &RawResponse) -> Option<String> {
@@ -203,10 +211,17 @@ pub fn parse_page(body: &[u8]) -> Result<Page> {
 /// set to `nextPageStart`. A page that is not the last but gives no way on
 /// (no `nextPageStart`, or one that does not move past `start`) is an
 /// error rather than a loop or a silent end.
-pub fn parse_dc_page(body: &[u8], url: &Url) -> Result<Page> {
-    let mut envelope: Value = serde_json::from_slice(body).map_err(|e| {
+pub fn parse_dc_page(body: &[u8], url: &Url, nested: Option<&str>) -> Result<Page> {
+    let mut answer: Value = serde_json::from_slice(body).map_err(|e| {
         Error::invalid_response(format!("the response is not valid JSON ({e}); is the endpoint the instance's base URL?"))
     })?;
+    let mut envelope = match nested {
+        None => answer,
+        Some(key) => match answer.get_mut(key).map(Value::take) {
+            Some(page @ Value::Object(_)) => page,
+            _ => return Err(Error::invalid_response(format!("the response has no `{key}` page (is the path a directory?)"))),
+        },
+    };
     let values = match envelope.get_mut("values").map(Value::take) {
         Some(Value::Array(values)) => values,
         Some(_) => return Err(Error::invalid_response("the page's `values` is not a list")),
@@ -216,7 +231,11 @@ pub fn parse_dc_page(body: &[u8], url: &Url) -> Result<Page> {
         return Ok(Page { values, next: None, numbered: None });
     }
     let start: u64 = url.query_pairs().find(|(k, _)| k == "start").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let next_start = match envelope.get("nextPageStart").and_then(Value::as_u64) {
+    // `browse` may leave `nextPageStart` out: the next page starts after
+    // the values this one held (none held would not move on).
+    let given = envelope.get("nextPageStart").and_then(Value::as_u64);
+    let after = (nested.is_some() && given.is_none()).then(|| start + values.len() as u64);
+    let next_start = match given.or(after) {
         Some(next) if next > start => next,
         Some(next) => {
             return Err(Error::invalid_response(format!(
@@ -245,12 +264,13 @@ mod tests {
     #[test]
     fn data_center_pages_continue_from_next_page_start_and_end_on_is_last_page() {
         let url = Url::parse("http://h/rest/api/latest/projects?limit=1000").unwrap();
-        let page = parse_dc_page(br#"{"size":2,"limit":2,"isLastPage":false,"values":[1,2],"start":0,"nextPageStart":5}"#, &url)
-            .unwrap();
+        let page =
+            parse_dc_page(br#"{"size":2,"limit":2,"isLastPage":false,"values":[1,2],"start":0,"nextPageStart":5}"#, &url, None)
+                .unwrap();
         assert_eq!(page.values.len(), 2);
         assert_eq!(page.next.unwrap().as_str(), "http://h/rest/api/latest/projects?limit=1000&start=5");
         let second = Url::parse("http://h/rest/api/latest/projects?limit=1000&start=5").unwrap();
-        let last = parse_dc_page(br#"{"isLastPage":true,"values":[3],"start":5}"#, &second).unwrap();
+        let last = parse_dc_page(br#"{"isLastPage":true,"values":[3],"start":5}"#, &second, None).unwrap();
         assert!(last.next.is_none());
         for (body, says) in [
             (r#"{"isLastPage":false,"values":[]}"#, "gives no `nextPageStart`"),
@@ -259,10 +279,31 @@ mod tests {
             (r#"{"values":{}}"#, "not a list"),
             (r#"{"errors":[]}"#, "no `values`"),
         ] {
-            let e = parse_dc_page(body.as_bytes(), &second).unwrap_err();
+            let e = parse_dc_page(body.as_bytes(), &second, None).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidResponse);
             assert!(e.message.contains(says), "{body}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn a_browse_page_is_nested_under_children_and_without_next_page_start_goes_on_after_its_values() {
+        let url = Url::parse("http://h/rest/api/latest/projects/P/repos/r/browse/src?limit=2&start=4").unwrap();
+        let body = br#"{"path":{"toString":"src"},"children":{"isLastPage":false,"values":[1,2],"start":4}}"#;
+        let page = parse_dc_page(body, &url, Some("children")).unwrap();
+        assert_eq!(page.values, [1, 2]);
+        assert_eq!(page.next.unwrap().as_str(), "http://h/rest/api/latest/projects/P/repos/r/browse/src?limit=2&start=6");
+        let given = br#"{"children":{"isLastPage":false,"values":[1],"start":4,"nextPageStart":9}}"#;
+        assert!(parse_dc_page(given, &url, Some("children")).unwrap().next.unwrap().as_str().ends_with("start=9"));
+        for (body, says) in [
+            (r#"{"children":{"isLastPage":false,"values":[]}}"#, "does not move on"),
+            (r#"{"lines":[{"text":"a file"}],"isLastPage":true}"#, "no `children` page (is the path a directory?)"),
+        ] {
+            let e = parse_dc_page(body.as_bytes(), &url, Some("children")).unwrap_err();
+            assert!(e.code == ErrorCode::InvalidResponse && e.message.contains(says), "{body}: {}", e.message);
+        }
+        // Elsewhere a missing `nextPageStart` is still an error.
+        let flat = br#"{"isLastPage":false,"values":[1],"start":4}"#;
+        assert!(parse_dc_page(flat, &url, None).unwrap_err().message.contains("gives no `nextPageStart`"));
     }
 
     #[test]

@@ -25,5 +25,27 @@ pub const REPORT: Report = Report {
         date_filter: DateFilter::Bbql("updated_on"),
         ..Api::LIST
     },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: the direct forks the credentials can read.
+pub const DATA_CENTER: Report = Report {
+    id: "forks",
+    params: &[PROJECT, REPOSITORY_OR_ALL],
+    columns: columns![
+        REPOSITORY_SLUG,
+        id_text("uuid", "id"),
+        derived("full_name", Text, dc_full_name),
+        dc("name", Text, "name"),
+        derived("is_private", Boolean, dc_is_private),
+        ..dc_user!(brief "owner", "project.owner"),
+        absent("created_on", Timestamp),
+        absent("updated_on", Timestamp),
+        dc("html_url", Text, "links.self.0.href"),
+    ],
+    primary_key: &["repository", "uuid"],
+    fan_out: Some(super::repositories::EVERY_REPOSITORY_DC),
+    api: Api { endpoint: "/api/latest/projects/{project}/repos/{repository}/forks", ..Api::DATA_CENTER },
     ..LIST
 };

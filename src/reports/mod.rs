@@ -192,11 +192,11 @@ mod tests {
             for column in report.columns.iter().filter(|c| !c.nullable && !report.primary_key.contains(&c.name)) {
                 let field = match (column.source, report.api.each) {
                     (Source::Param(_), _) => continue,
-                    (Source::Field(field), Some(each)) => format!("{each}.{field}"),
+                    (Source::Field(field), Some(crate::catalog::Each::Items([each]))) => format!("{each}.{field}"),
                     (Source::Field(field) | Source::Parent(field), _) => field.to_string(),
                     (Source::FirstOf(_) | Source::KeyOf(_), _) => "(one of several)".to_string(),
                     // Data Center sources: not in Cloud's schemas.
-                    (Source::Millis(_) | Source::IdText(_) | Source::Absent, _) => continue,
+                    (Source::Millis(_) | Source::IdText(_) | Source::Absent | Source::Derived(_), _) => continue,
                 };
                 if api.required(&path, &field) != Ok(true) {
                     wrong.push(format!("{}.{} ({field})", report.id, column.name));
@@ -233,9 +233,34 @@ mod tests {
         }
     }
 
+    /// The reports that run on Data Center, in catalog order.
+    const ON_DC: [&str; 18] = [
+        "repositories",
+        "public-repositories",
+        "pull-requests",
+        "pull-request-participants",
+        "pull-request-comments",
+        "pull-request-commits",
+        "pull-request-activity",
+        "commits",
+        "branches",
+        "tags",
+        "forks",
+        "directory-contents",
+        "branch-restrictions",
+        "repository-user-permissions",
+        "repository-group-permissions",
+        "projects",
+        "project-user-permissions",
+        "project-group-permissions",
+    ];
+
+    /// Listings Data Center has for the whole instance, where Cloud's are per workspace.
+    const INSTANCE_WIDE: [&str; 2] = ["public-repositories", "projects"];
+
     #[test]
     fn a_data_center_definition_has_its_reports_id_columns_and_key_and_pages_by_start_and_limit() {
-        use crate::catalog::{DateFilter, Paging, Source};
+        use crate::catalog::{DateFilter, Source};
         let mut on_dc = Vec::new();
         for report in ALL {
             let Some(dc) = report.data_center else { continue };
@@ -245,19 +270,26 @@ mod tests {
             let shape = |r: &Report| r.columns.iter().map(|c| (c.name, c.ty)).collect::<Vec<_>>();
             assert_eq!(shape(dc), shape(report), "{}: the same columns, in the same order", report.id);
             assert_eq!(dc.primary_key, report.primary_key, "{}", report.id);
+            // Hosts take nullability from the Cloud definition (one `report-info`).
+            for (d, c) in dc.columns.iter().zip(report.columns) {
+                assert!(!d.nullable || c.nullable, "{}.{}: null on Data Center, so nullable on Cloud too", report.id, c.name);
+            }
             for key in dc.primary_key {
                 let column = dc.columns.iter().find(|c| c.name == *key).unwrap();
                 assert!(!column.nullable && !matches!(column.source, Source::Absent), "{}.{key}", report.id);
             }
-            assert!(dc.accepts().any(|p| p.name == "project") && dc.param("workspace").is_none(), "{}", report.id);
+            // `project` for `workspace`; instance-wide listings take neither.
+            let scoped = report.param("workspace").is_some() && !INSTANCE_WIDE.contains(&report.id);
+            assert_eq!(dc.accepts().any(|p| p.name == "project"), scoped, "{}", report.id);
+            assert!(dc.param("workspace").is_none(), "{}", report.id);
             assert!(!matches!(dc.api.date_filter, DateFilter::Bbql(_)), "{}: Data Center has no BBQL", report.id);
             let mut walk = Some(dc);
             while let Some(r) = walk {
-                assert_eq!(r.api.paging, Paging::StartLimit, "{} (through {})", report.id, r.id);
+                assert!(r.api.paging.is_data_center(), "{} (through {})", report.id, r.id);
                 walk = r.fan_out.map(|f| f.parent);
             }
         }
-        assert_eq!(on_dc, ["repositories", "pull-requests", "pull-request-commits", "commits", "branches", "tags"]);
+        assert_eq!(on_dc, ON_DC);
     }
 
     #[test]
@@ -272,7 +304,10 @@ mod tests {
         assert_eq!(e.code, ErrorCode::WrongProduct);
         assert_eq!(
             e.message,
-            "report `pipelines` does not run on Bitbucket Data Center (no counterpart there yet); these do: repositories, pull-requests, pull-request-commits, commits, branches, tags"
+            format!(
+                "report `pipelines` does not run on Bitbucket Data Center (no counterpart there yet); these do: {}",
+                ON_DC.join(", ")
+            )
         );
         assert!(
             prs.description().ends_with(

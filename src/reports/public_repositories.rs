@@ -15,5 +15,15 @@ was removed by Atlassian (CHANGE-2770, 410 Gone since 2026), so this is per work
         date_filter: DateFilter::Bbql("updated_on"),
         ..Api::LIST
     },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: the public repositories of the whole instance.
+pub const DATA_CENTER: Report = Report {
+    id: "public-repositories",
+    columns: super::repositories::DATA_CENTER.columns,
+    primary_key: &["uuid"],
+    api: Api { endpoint: "/api/latest/repos", query: &[("visibility", "public")], ..Api::DATA_CENTER },
     ..LIST
 };

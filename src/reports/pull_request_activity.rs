@@ -14,7 +14,7 @@ repository in one stream, or for every repository of the workspace.",
         Column {
             nullable: false,
             source: Source::KeyOf(KINDS),
-            ..opt("kind", Text, "", "update, approval, comment or changes_requested.")
+            ..opt("kind", Text, "", "update, approval, comment or changes_requested (on Data Center also its other actions, in lower case: unapproved, ...).")
         },
         Column {
             nullable: false,
@@ -43,6 +43,11 @@ repository in one stream, or for every repository of the workspace.",
         opt("update_state", Text, "update.state", "For updates: the pull request's state after it."),
         opt("comment_id", Integer, "comment.id", "For comments: the comment id."),
         opt("comment_content", Text, "comment.content.raw", "For comments: the text."),
+        absent_on_cloud(
+            "action",
+            Text,
+            "Data Center only: its action (OPENED, UPDATED, RESCOPED, APPROVED, UNAPPROVED, REVIEWED, COMMENTED, MERGED, DECLINED, REOPENED, ...)."
+        ),
     ],
     primary_key: &["repository", "pull_request_id", "kind", "occurred_on", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
@@ -51,8 +56,59 @@ repository in one stream, or for every repository of the workspace.",
         narrowed_by: Some(("pull-request", "/repositories/{workspace}/{repository}/pullrequests/{pull-request}/activity")),
         ..Api::LIST
     },
+    data_center: Some(&DATA_CENTER),
     ..LIST
 };
+
+/// On Data Center: each pull request's activities (at most 500 a page),
+/// the action told in Cloud's kinds where one fits.
+pub const DATA_CENTER: Report = Report {
+    id: "pull-request-activity",
+    params: &[PROJECT, REPOSITORY_OR_ALL, PULL_REQUEST_OR_ALL],
+    columns: &[
+        REPOSITORY_SLUG,
+        PULL_REQUEST_ID,
+        Column { nullable: false, ..derived("kind", Text, dc_kind) },
+        Column { nullable: false, ..millis("occurred_on", "createdDate") },
+        id_text("user_uuid", "user.id"),
+        dc("user_display_name", Text, "user.displayName"),
+        derived("update_state", Text, |item| {
+            let state = match item.text("action")? {
+                "OPENED" | "REOPENED" => "OPEN",
+                "MERGED" => "MERGED",
+                "DECLINED" => "DECLINED",
+                _ => return None,
+            };
+            Some(serde_json::Value::String(state.into()))
+        }),
+        dc("comment_id", Integer, "comment.id"),
+        dc("comment_content", Text, "comment.text"),
+        dc("action", Text, "action"),
+    ],
+    primary_key: &["repository", "pull_request_id", "kind", "occurred_on", "user_uuid"],
+    fan_out: Some(super::pull_requests::EVERY_PULL_REQUEST_DC),
+    api: Api {
+        endpoint: "/api/latest/projects/{project}/repos/{repository}/pull-requests/{pull-request}/activities",
+        page_len: 500,
+        ..Api::DATA_CENTER
+    },
+    ..LIST
+};
+
+/// A Data Center action as Cloud's kind: approval, comment,
+/// changes_requested (REVIEWED: "needs work"), update (the pull request
+/// itself changed); others (UNAPPROVED, REVIEW_FINISHED, ...) in lower case.
+fn dc_kind(item: Item) -> Option<serde_json::Value> {
+    let action = item.text("action")?;
+    let kind = match action {
+        "APPROVED" => "approval".to_string(),
+        "COMMENTED" => "comment".to_string(),
+        "REVIEWED" => "changes_requested".to_string(),
+        "OPENED" | "UPDATED" | "RESCOPED" | "MERGED" | "DECLINED" | "REOPENED" => "update".to_string(),
+        other => other.to_ascii_lowercase(),
+    };
+    Some(serde_json::Value::String(kind))
+}
 
 const KINDS: &[&str] = &["update", "approval", "comment", "changes_requested"];
 

@@ -14,7 +14,7 @@ per pull request.",
         parent_col("pull_request_id", Integer, "id", "The pull request."),
         parent_opt("pull_request_state", Text, "state", "State of the pull request."),
         ..user!(key "user", "user", "the participant"),
-        opt("role", Text, "role", "REVIEWER or PARTICIPANT."),
+        opt("role", Text, "role", "REVIEWER or PARTICIPANT (Data Center: AUTHOR too)."),
         opt("approved", Boolean, "approved", "Whether they approved."),
         opt("state", Text, "state", "approved, changes_requested, or null."),
         opt("participated_on", Timestamp, "participated_on", "When they last took part."),
@@ -24,6 +24,11 @@ per pull request.",
             "updated_on",
             "When the pull request last changed (what the date parameters compare with)."
         ),
+        absent_on_cloud(
+            "review_status",
+            Text,
+            "Data Center only: UNAPPROVED, NEEDS_WORK or APPROVED (`state` says it in Cloud's words)."
+        ),
     ],
     primary_key: &["repository", "pull_request_id", "user_uuid"],
     fan_out: Some(super::repositories::EVERY_REPOSITORY),
@@ -32,10 +37,46 @@ per pull request.",
         expand: &["+values.participants"],
         query: &[("state", "OPEN"), ("state", "MERGED"), ("state", "DECLINED"), ("state", "SUPERSEDED")],
         page_len: 50,
-        each: Some("participants"),
+        each: Some(Each::Items(&["participants"])),
         filter: Some(super::pull_requests::STATES_BBQL),
         date_filter: DateFilter::Bbql("updated_on"),
         ..Api::LIST
+    },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: the author, reviewers and participants every pull
+/// request carries, from the pull request list (as on Cloud, not one
+/// request per pull request).
+pub const DATA_CENTER: Report = Report {
+    id: "pull-request-participants",
+    params: &[PROJECT, REPOSITORY_OR_ALL],
+    columns: columns![
+        REPOSITORY_SLUG,
+        parent_col("pull_request_id", Integer, "id", ""),
+        parent_opt("pull_request_state", Text, "state", ""),
+        ..dc_user!(key "user", "user"),
+        dc("role", Text, "role"),
+        dc("approved", Boolean, "approved"),
+        derived("state", Text, |item| {
+            let state = match item.text("status")? {
+                "APPROVED" => "approved",
+                "NEEDS_WORK" => "changes_requested",
+                _ => return None,
+            };
+            Some(serde_json::Value::String(state.into()))
+        }),
+        absent("participated_on", Timestamp),
+        derived("pull_request_updated_on", Timestamp, |item| millis_at(item.parent, "updatedDate")),
+        dc("review_status", Text, "status"),
+    ],
+    primary_key: &["repository", "pull_request_id", "user_uuid"],
+    fan_out: Some(super::repositories::EVERY_REPOSITORY_DC),
+    api: Api {
+        each: Some(Each::Items(&["author", "reviewers", "participants"])),
+        date_filter: DateFilter::Cutoff("updatedDate"),
+        ..super::pull_requests::DATA_CENTER.api
     },
     ..LIST
 };

@@ -11,6 +11,23 @@ endpoint). Needs repository admin.",
     columns: COLUMNS,
     primary_key: &["repository", "user_uuid"],
     api: Api { endpoint: "/repositories/{workspace}/{repository}/permissions-config/users", ..Api::LIST },
+    data_center: Some(&DATA_CENTER),
+    ..LIST
+};
+
+/// On Data Center: the explicit grants (`REPO_ADMIN`: admin).
+pub const DATA_CENTER: Report = Report {
+    id: "repository-user-permissions",
+    params: &[PROJECT, REPOSITORY],
+    columns: &[
+        REPOSITORY_SLUG,
+        id_text("user_uuid", "user.id"),
+        dc("user_display_name", Text, "user.displayName"),
+        absent("user_account_id", Text),
+        derived("permission", Text, dc_permission),
+    ],
+    primary_key: &["repository", "user_uuid"],
+    api: Api { endpoint: "/api/latest/projects/{project}/repos/{repository}/permissions/users", ..Api::DATA_CENTER },
     ..LIST
 };
 
@@ -20,5 +37,5 @@ pub const COLUMNS: &[Column] = &[
     col("user_uuid", Text, "user.uuid", "UUID of the user."),
     opt("user_display_name", Text, "user.display_name", "Display name."),
     opt("user_account_id", Text, "user.account_id", "Atlassian account id."),
-    opt("permission", Text, "permission", "admin, write or read."),
+    opt("permission", Text, "permission", "admin, write or read (Data Center: REPO_ADMIN is admin)."),
 ];

@@ -85,9 +85,38 @@ impl FanOutWalk {
             return Ok(Vec::new());
         }
         let child = self.children.iter_mut().find(|child| child.owns(number)).expect("a child asked for it");
-        let rows = child.feed(number, body, ledger)?;
+        let rows = match body {
+            // One object the server cannot serve is an odd object: the
+            // error by default, or that child given up and counted.
+            Err(error) if error.unservable && child.can_abandon() => {
+                ledger.leave_out(1, unservable(report, &child.params, error))?;
+                child.abandon();
+                Vec::new()
+            }
+            body => child.feed(number, body, ledger)?,
+        };
         self.children.retain(|child| !child.done() || child.awaits_answers());
         Ok(rows)
+    }
+}
+
+/// The error for a child the server cannot serve: which report, which
+/// object (the parameters bound for it) and what the server said.
+fn unservable(report: &Report, params: &Params, error: Error) -> Error {
+    let object: Vec<String> = params
+        .iter()
+        .filter(|(name, _)| !DATE_PARAMS.contains(name))
+        .map(|(name, value)| format!("{name} `{}`", value.chars().take(80).collect::<String>()))
+        .collect();
+    Error {
+        message: format!(
+            "report `{}`: Bitbucket cannot serve {}: {} {}",
+            report.id,
+            object.join(", "),
+            error.message,
+            super::pages::SKIP_HINT
+        ),
+        ..error
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::walker::Asks;
 use super::{Ledger, Row};
-use crate::catalog::{DateBound, DateFilter, Paging, Params, Report, Shape};
+use crate::catalog::{DateBound, DateFilter, Each, Paging, Params, Report, Shape};
 use crate::cells::lookup;
 use crate::client::{parse_dc_page, parse_object, parse_page, Page};
 use crate::error::{Error, Result};
@@ -35,6 +35,12 @@ pub(super) struct Pages {
     again: VecDeque<Asked>,
     /// What the pages said and held, to tell a collection that ended early.
     tally: Tally,
+    /// For `Each::Thread`: the keys of the rows already made, so a comment
+    /// met again in an older activity is left out.
+    seen: Option<BTreeSet<Vec<String>>>,
+    /// Whether the walk was given up (an object Data Center cannot serve,
+    /// skipped): the answers still on their way are taken and dropped.
+    abandoned: bool,
 }
 
 /// The objects a walk's pages held against what their `size` promised.
@@ -163,6 +169,8 @@ impl Pages {
             asked: VecDeque::new(),
             again: VecDeque::new(),
             tally: Tally { path: first.path().to_string(), ..Tally::default() },
+            seen: matches!(report.api.each, Some(Each::Thread { .. })).then(BTreeSet::new),
+            abandoned: false,
         })
     }
 
@@ -224,13 +232,17 @@ impl Pages {
     ) -> Result<Vec<Row>> {
         let asked = self.asked.pop_front().expect("a request of this walk");
         debug_assert_eq!(asked.number, number, "answers are fed in the order asked");
+        if self.abandoned {
+            return Ok(Vec::new());
+        }
         let body = body?;
         let objects = match report.api.shape {
             Shape::Object => vec![parse_object(&body)?],
             Shape::List => {
                 let page = match report.api.paging {
                     Paging::Cloud => parse_page(&body)?,
-                    Paging::StartLimit => parse_dc_page(&body, &asked.url)?,
+                    Paging::StartLimit => parse_dc_page(&body, &asked.url, None)?,
+                    Paging::Browse => parse_dc_page(&body, &asked.url, Some("children"))?,
                 };
                 let cut_here = page.values.iter().any(|object| self.older_than_cutoff(report, object));
                 if short(&page).is_some() && !asked.again && !cut_here {
@@ -251,7 +263,10 @@ impl Pages {
                 continue;
             }
             match report.rows(object, params) {
-                Ok(more) => rows.extend(more),
+                Ok(more) => match &mut self.seen {
+                    Some(seen) => rows.extend(more.into_iter().filter(|row| seen.insert(report.key_of(row)))),
+                    None => rows.extend(more),
+                },
                 Err(error) => match ledger.leave_out(1, odd_object(report, object, error)) {
                     Ok(()) => continue,
                     Err(error) => {
@@ -298,6 +313,17 @@ impl Pages {
             }
         }
         page.values
+    }
+
+    /// Gives the walk up after the answer to its oldest request (taken
+    /// here): nothing more is asked for, and the answers still on their
+    /// way are dropped as they are fed.
+    pub(super) fn abandon(&mut self) {
+        self.asked.pop_front();
+        self.abandoned = true;
+        self.next = None;
+        self.numbered = None;
+        self.again.clear();
     }
 
     /// Whether `object` is older than the cutoff.

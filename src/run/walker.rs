@@ -99,6 +99,20 @@ impl Walker {
         }
     }
 
+    /// Whether the walk can be given up part way (its own pages; a fan-out
+    /// gives up its children instead).
+    pub(super) fn can_abandon(&self) -> bool {
+        matches!(self.walk, Walk::Pages(_))
+    }
+
+    /// Gives the walk up after the answer to its oldest request (see
+    /// `Pages::abandon`); a fan-out walk is left as it is.
+    pub(super) fn abandon(&mut self) {
+        if let Walk::Pages(pages) = &mut self.walk {
+            pages.abandon();
+        }
+    }
+
     /// Takes the answer to request `number` (this walk's, and the oldest of
     /// its requests not fed yet) and maps it to rows.
     pub(super) fn feed(&mut self, number: u64, body: Result<Vec<u8>>, ledger: &mut Ledger) -> Result<Vec<Row>> {

@@ -273,7 +273,8 @@ fn every_available_report_runs_with_its_declared_columns_and_a_unique_key() {
             assert!(report.primary_key.iter().all(|k| !object[k].is_null()), "{}: null key in {row}", report.id);
             assert!(keys.insert(key.clone()), "{}: duplicate key {key:?}", report.id);
         }
-        for column in &report.columns {
+        // Columns only Data Center fills say so, and are null on Cloud.
+        for column in report.columns.iter().filter(|c| !c.description.starts_with("Data Center only")) {
             let all_null = rows.iter().all(|r| r[&column.name].is_null());
             assert!(!all_null, "{}.{} is null in every row", report.id, column.name);
         }

@@ -138,13 +138,322 @@ fn every_data_center_report_runs_end_to_end_on_the_documents_operations() {
     assert_conforms(&fake);
 }
 
+/// Data Center's permission in Cloud's words: `REPO_WRITE` is `write`.
+fn level(permission: &Value) -> String {
+    permission.as_str().unwrap().rsplit('_').next().unwrap().to_lowercase()
+}
+
+#[test]
+fn the_listings_permissions_and_reshaped_reports_run_end_to_end() {
+    let fake = start(Vec::new());
+    let config = config(&fake);
+    let ds = fake.dataset();
+    let repo = [("project", "PRJ"), ("repository", "web-app")];
+
+    // Instance-wide: every project the user may see (not personal, not SEC).
+    let (rows, _) = run(&config, "projects", &[]).unwrap();
+    let got: Vec<(&Value, &Value, &Value)> = rows.iter().map(|r| (&r["key"], &r["uuid"], &r["is_private"])).collect();
+    assert_eq!(got, [(&json!("OPS"), &json!("2"), &json!(true)), (&json!("PRJ"), &json!("1"), &json!(true))]);
+    assert_eq!(rows[1]["html_url"], format!("{}/projects/PRJ", fake.base_url()));
+    assert!(rows[0]["workspace"].is_null() && rows[0]["created_on"].is_null(), "{}", rows[0]);
+
+    let (rows, _) = run(&config, "public-repositories", &[]).unwrap();
+    let expected: Vec<Value> = ["PRJ", "OPS", "~JSMITH"]
+        .iter()
+        .flat_map(|k| ds.repositories(k))
+        .filter(|r| r["public"] == true)
+        .map(|r| json!(format!("{}/{}", r["project"]["key"].as_str().unwrap(), r["slug"].as_str().unwrap())))
+        .collect();
+    assert!(!expected.is_empty());
+    let got: BTreeSet<String> = rows.iter().map(|r| r["full_name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(got, expected.iter().map(|v| v.as_str().unwrap().to_string()).collect());
+    assert!(rows.iter().all(|r| r["is_private"] == false), "{rows:?}");
+
+    // The personal fork of PRJ/web-app.
+    let (rows, _) = run(&config, "forks", &repo).unwrap();
+    let fork = &ds.repositories("~JSMITH").into_iter().find(|r| r["slug"] == "web-app").unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["uuid"], fork["id"].to_string());
+    assert_eq!(rows[0]["full_name"], "~JSMITH/web-app");
+    assert_eq!(rows[0]["owner_display_name"], fork["project"]["owner"]["displayName"]);
+
+    // `browse`: entries joined to the directory; a directory of 1,200
+    // pages by 500 without `nextPageStart`.
+    let browse = |path: Option<&str>| {
+        let mut given = vec![repo[0], repo[1], ("commit", "main")];
+        given.extend(path.map(|p| ("path", p)));
+        run(&config, "directory-contents", &given)
+    };
+    let (rows, _) = browse(None).unwrap();
+    let got: Vec<(&Value, &Value, &Value)> = rows.iter().map(|r| (&r["path"], &r["type"], &r["size"])).collect();
+    let (dir, file, none) = (json!("commit_directory"), json!("commit_file"), Value::Null);
+    assert_eq!(
+        got,
+        [
+            (&json!("docs"), &dir, &none),
+            (&json!("generated"), &dir, &none),
+            (&json!("src"), &dir, &none),
+            (&json!("vendor"), &json!("submodule"), &none),
+            (&json!("README.md"), &file, &json!(1200)),
+        ]
+    );
+    assert!(rows.iter().all(|r| r["commit"] == "main"), "{rows:?}");
+    let (rows, _) = browse(Some("src/api")).unwrap();
+    assert_eq!(rows.iter().map(|r| &r["path"]).collect::<Vec<_>>(), [&json!("src/api/client.rs")]);
+    let (rows, summary) = browse(Some("generated")).unwrap();
+    assert_eq!((rows.len() as u64, summary.pages), (fake_bitbucket::DC_DIRECTORY_FILES, 3));
+    assert_eq!((&rows[0]["path"], &rows[1199]["size"]), (&json!("generated/file-0001.txt"), &json!(12000)));
+    let e = crate::common::connector_error(browse(Some("no/such/dir")));
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(e.message.contains("NoSuchPathException"), "{}", e.message);
+
+    // Branch permissions, their matchers in Cloud's words.
+    let (rows, _) = run(&config, "branch-restrictions", &repo).unwrap();
+    let got: Vec<Value> =
+        rows.iter().map(|r| json!([r["kind"], r["branch_match_kind"], r["pattern"], r["branch_type"], r["groups"]])).collect();
+    assert_eq!(
+        got,
+        [
+            json!(["read-only", "glob", "main", null, []]),
+            json!(["no-deletes", "glob", "release/*", null, ["release-managers"]]),
+            json!(["pull-request-only", "branching_model", null, "feature", []]),
+            json!(["fast-forward-only", "branching_model", null, "production", []]),
+            json!(["no-creates", "glob", "*", null, ["developers"]]),
+        ]
+    );
+    let ids: Vec<&Value> = rows.iter().map(|r| &r["id"]).collect();
+    let restrictions = ds.branch_restrictions("PRJ", "web-app");
+    assert_eq!(ids, restrictions.iter().map(|r| &r["id"]).collect::<Vec<_>>());
+    assert_eq!(rows[0]["users"][0]["name"], "jsmith");
+
+    // Permissions, in Cloud's words.
+    let (rows, _) = run(&config, "repository-user-permissions", &repo).unwrap();
+    let grants = ds.repository_user_permissions("PRJ", "web-app");
+    let got: Vec<(String, String)> =
+        rows.iter().map(|r| (r["user_uuid"].as_str().unwrap().into(), r["permission"].as_str().unwrap().into())).collect();
+    let want: Vec<(String, String)> = grants.iter().map(|g| (g["user"]["id"].to_string(), level(&g["permission"]))).collect();
+    assert_eq!(got, want);
+    assert!(rows.iter().any(|r| r["user_display_name"] == "John Smith" && r["permission"] == "admin"), "{rows:?}");
+    let (rows, _) = run(&config, "repository-group-permissions", &repo).unwrap();
+    let got: Vec<(&Value, String)> = rows.iter().map(|r| (&r["group_slug"], r["permission"].as_str().unwrap().into())).collect();
+    let grants = ds.repository_group_permissions("PRJ", "web-app");
+    assert_eq!(got, grants.iter().map(|g| (&g["group"]["name"], level(&g["permission"]))).collect::<Vec<_>>());
+    // Every project of the instance (a fan-out over `projects`).
+    let (rows, _) = run(&config, "project-user-permissions", &[]).unwrap();
+    let want: usize = ["OPS", "PRJ"].iter().map(|k| ds.project_user_permissions(k).len()).sum();
+    assert_eq!(rows.len(), want);
+    assert_eq!(keys(&rows, &["project", "user_uuid"]).len(), want, "unique keys");
+    let (rows, _) = run(&config, "project-group-permissions", &[("project", "OPS")]).unwrap();
+    let grants = ds.project_group_permissions("OPS");
+    let got: Vec<(&Value, String)> = rows.iter().map(|r| (&r["group_slug"], r["permission"].as_str().unwrap().into())).collect();
+    assert_eq!(got, grants.iter().map(|g| (&g["group"]["name"], level(&g["permission"]))).collect::<Vec<_>>());
+
+    // Participants from the pull request list: author, reviewers, others.
+    let (rows, summary) = run(&config, "pull-request-participants", &repo).unwrap();
+    let prs = ds.pull_requests("PRJ", "web-app");
+    assert_eq!(summary.requests, 1, "one page of pull requests, not one request per pull request");
+    let mut want = Vec::new();
+    for pr in &prs {
+        for p in ds.participants("PRJ", "web-app", pr["id"].as_u64().unwrap()) {
+            let state = match p["status"].as_str().unwrap() {
+                "APPROVED" => json!("approved"),
+                "NEEDS_WORK" => json!("changes_requested"),
+                _ => Value::Null,
+            };
+            want.push(json!([pr["id"], p["user"]["id"].to_string(), p["role"], p["approved"], state, p["status"]]));
+        }
+    }
+    let mut got: Vec<Value> = rows
+        .iter()
+        .map(|r| json!([r["pull_request_id"], r["user_uuid"], r["role"], r["approved"], r["state"], r["review_status"]]))
+        .collect();
+    // Pull requests come newest first; each one's participants in order.
+    let by_pull_request = |rows: &mut Vec<Value>| rows.sort_by_key(|r| r[0].as_u64());
+    by_pull_request(&mut got);
+    by_pull_request(&mut want);
+    assert_eq!(got, want);
+    assert!(rows.iter().any(|r| r["review_status"] == "NEEDS_WORK"), "the fake has work to do somewhere");
+    let first = prs.iter().find(|pr| pr["id"] == rows[0]["pull_request_id"]).unwrap();
+    assert_eq!(rows[0]["pull_request_updated_on"], rfc3339_millis(first["updatedDate"].as_i64().unwrap()));
+
+    // Activity of every pull request of the repository, newest first.
+    let (rows, _) = run(&config, "pull-request-activity", &repo).unwrap();
+    let mut want = Vec::new();
+    for pr in &prs {
+        let id = pr["id"].as_u64().unwrap();
+        for a in ds.activities("PRJ", "web-app", id) {
+            let kind = match a["action"].as_str().unwrap() {
+                "APPROVED" => "approval".to_string(),
+                "COMMENTED" => "comment".to_string(),
+                "REVIEWED" => "changes_requested".to_string(),
+                "OPENED" | "MERGED" | "DECLINED" => "update".to_string(),
+                other => other.to_lowercase(),
+            };
+            let when = rfc3339_millis(a["createdDate"].as_i64().unwrap());
+            want.push(json!([id, kind, when, a["user"]["id"].to_string(), a["action"], a["comment"]["id"]]));
+        }
+    }
+    let mut got: Vec<Value> = rows
+        .iter()
+        .map(|r| json!([r["pull_request_id"], r["kind"], r["occurred_on"], r["user_uuid"], r["action"], r["comment_id"]]))
+        .collect();
+    by_pull_request(&mut got);
+    by_pull_request(&mut want);
+    assert_eq!(got, want);
+    let merged = rows.iter().find(|r| r["action"] == "MERGED").unwrap();
+    assert_eq!(merged["update_state"], "MERGED");
+    assert!(rows.iter().any(|r| r["kind"] == "unapproved"), "the fake unapproves somewhere");
+
+    // Comments from the activities: each thread once (an EDITED activity
+    // repeats it), replies flattened depth first, the inline anchor kept.
+    let (rows, _) = run(&config, "pull-request-comments", &repo).unwrap();
+    let mut want = Vec::new();
+    fn walk(c: &Value, parent: &Value, anchor: &Value, pr: u64, out: &mut Vec<Value>) {
+        let side = |s: &str| if anchor["fileType"] == s { anchor["line"].clone() } else { Value::Null };
+        out.push(json!([
+            pr,
+            c["id"],
+            parent,
+            c["text"],
+            c["author"]["id"].to_string(),
+            anchor["path"],
+            side("FROM"),
+            side("TO"),
+            rfc3339_millis(c["updatedDate"].as_i64().unwrap()),
+            c["severity"],
+            c["state"],
+            c["threadResolved"]
+        ]));
+        for reply in c["comments"].as_array().unwrap() {
+            walk(reply, &c["id"], anchor, pr, out);
+        }
+    }
+    let mut edited = 0;
+    for pr in &prs {
+        let id = pr["id"].as_u64().unwrap();
+        for a in ds.activities("PRJ", "web-app", id) {
+            match a["commentAction"].as_str() {
+                Some("ADDED") => walk(&a["comment"], &Value::Null, &a["commentAnchor"], id, &mut want),
+                Some("EDITED") => edited += 1,
+                _ => {}
+            }
+        }
+    }
+    assert!(edited > 0, "the fake edits a comment somewhere");
+    // The newest activity about a comment comes first: the EDITED one of
+    // an edited thread, so its rows come at that place.
+    let order = |rows: &mut Vec<Value>| rows.sort_by_key(|r| (r[0].as_u64(), r[1].as_u64()));
+    let mut got: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!([
+                r["pull_request_id"],
+                r["id"],
+                r["parent_id"],
+                r["content"],
+                r["user_uuid"],
+                r["inline_path"],
+                r["inline_from"],
+                r["inline_to"],
+                r["updated_on"],
+                r["severity"],
+                r["comment_state"],
+                r["thread_resolved"]
+            ])
+        })
+        .collect();
+    order(&mut got);
+    order(&mut want);
+    assert_eq!(got, want);
+    assert!(want.iter().any(|r| !r[2].is_null()) && want.iter().any(|r| !r[5].is_null()), "replies and inline comments");
+    assert!(rows.iter().all(|r| r["deleted"] == false), "no comment was deleted");
+    assert_conforms(&fake);
+}
+
+#[test]
+fn an_object_data_center_cannot_serve_fails_the_run_or_is_skipped_and_counted() {
+    let no_commits = DcFaultRule {
+        fault: DcFault::NoSuchCommit,
+        path_contains: Some("/repos/web-app/pull-requests/3/commits".into()),
+        attempts: usize::MAX,
+    };
+    let fake = start(vec![no_commits]);
+    let ds = fake.dataset();
+    let repo = [("project", "PRJ"), ("repository", "web-app")];
+    let e = crate::common::connector_error(run(&config(&fake), "pull-request-commits", &repo));
+    assert_eq!((e.code, e.http_status), (ErrorCode::NotFound, Some(404)));
+    assert!(e.message.starts_with("report `pull-request-commits`: Bitbucket cannot serve "), "{}", e.message);
+    assert!(e.message.contains("pull-request `3`") && e.message.contains("NoSuchCommitException"), "{}", e.message);
+    assert!(e.message.contains("\"on_invalid_object\": \"skip\""), "{}", e.message);
+
+    let skip = config_with(
+        &fake,
+        json!({"type": "bearer", "token": fake.credentials().personal_token}),
+        json!({"on_invalid_object": "skip"}),
+    );
+    let (rows, summary) = run(&skip, "pull-request-commits", &repo).unwrap();
+    let want: usize = ds
+        .pull_requests("PRJ", "web-app")
+        .iter()
+        .filter(|pr| pr["id"] != 3)
+        .map(|pr| ds.pull_request_commits("PRJ", "web-app", pr["id"].as_u64().unwrap()).len())
+        .sum();
+    assert_eq!((rows.len(), summary.skipped), (want, 1));
+    assert!(rows.iter().all(|r| r["pull_request_id"] != 3));
+
+    // A repository git fails on (500 CommandFailedException, after its
+    // retries): in a project-wide run, that repository is left out.
+    let broken = DcFaultRule {
+        fault: DcFault::ServerError(500),
+        path_contains: Some("/repos/api-service/pull-requests".into()),
+        attempts: usize::MAX,
+    };
+    let fake = start(vec![broken]);
+    let retries = json!({"retries": {"max_attempts": 2, "max_wait_seconds": 1}});
+    let token = json!({"type": "bearer", "token": fake.credentials().personal_token});
+    let e = crate::common::connector_error(run(
+        &config_with(&fake, token.clone(), retries.clone()),
+        "pull-requests",
+        &[("project", "PRJ")],
+    ));
+    assert_eq!((e.code, e.http_status), (ErrorCode::Upstream, Some(500)));
+    assert!(e.message.contains("repository `api-service`") && e.message.contains("CommandFailedException"), "{}", e.message);
+    let mut more = retries;
+    more["on_invalid_object"] = json!("skip");
+    let (rows, summary) = run(&config_with(&fake, token, more), "pull-requests", &[("project", "PRJ")]).unwrap();
+    assert_eq!((rows.len(), summary.skipped), (fake.dataset().pull_requests("PRJ", "web-app").len(), 1));
+    assert!(rows.iter().all(|r| r["repository"] == "web-app"));
+}
+
 #[test]
 fn a_report_without_a_data_center_counterpart_or_with_a_workspace_is_refused_before_anything_is_sent() {
     let fake = start(Vec::new());
     let config = config(&fake);
     let catalog = host().list_reports().unwrap();
     let on_dc: Vec<&str> = catalog.iter().filter(|r| r.products.len() == 2).map(|r| r.id.as_str()).collect();
-    assert_eq!(on_dc, ["repositories", "pull-requests", "pull-request-commits", "commits", "branches", "tags"]);
+    assert_eq!(
+        on_dc,
+        [
+            "repositories",
+            "public-repositories",
+            "pull-requests",
+            "pull-request-participants",
+            "pull-request-comments",
+            "pull-request-commits",
+            "pull-request-activity",
+            "commits",
+            "branches",
+            "tags",
+            "forks",
+            "directory-contents",
+            "branch-restrictions",
+            "repository-user-permissions",
+            "repository-group-permissions",
+            "projects",
+            "project-user-permissions",
+            "project-group-permissions",
+        ]
+    );
     let prs = catalog.iter().find(|r| r.id == "pull-requests").unwrap();
     assert_eq!(prs.data_center_endpoint.as_deref(), Some("/api/latest/projects/{project}/repos/{repository}/pull-requests"));
     let scope: Vec<(&str, Vec<&str>)> =

@@ -9,7 +9,7 @@ use host_harness::component;
 /// partitions; 375,606 with the Data Center backend's first six reports;
 /// README, Size), plus room for a few more reports. Losing LTO or taking
 /// the url crate back (about 540 KB) goes past it.
-const CEILING: usize = 395_000;
+const CEILING: usize = 430_000;
 
 #[test]
 fn the_component_stays_under_its_size_ceiling() {

@@ -163,8 +163,9 @@ mod tests;
 
 pub use dataset::{Dataset, DatasetSpec};
 pub use dc::{
-    DcCredentials, DcDataset, DcFault, DcFaultRule, DcOptions, FakeDataCenter, GENERATED_BEFORE_MS as DC_GENERATED_BEFORE_MS,
-    HIDDEN_PROJECT as DC_HIDDEN_PROJECT, PROJECT_TOKEN_USER as DC_PROJECT_TOKEN_USER,
+    DcCredentials, DcDataset, DcFault, DcFaultRule, DcOptions, FakeDataCenter, DIRECTORY_FILES as DC_DIRECTORY_FILES,
+    GENERATED_BEFORE_MS as DC_GENERATED_BEFORE_MS, HIDDEN_PROJECT as DC_HIDDEN_PROJECT,
+    PROJECT_TOKEN_USER as DC_PROJECT_TOKEN_USER,
 };
 pub use families::pull_requests::PrState;
 pub use faults::{Fault, FaultRule, SlowPages};

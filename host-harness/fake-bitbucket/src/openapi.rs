@@ -38,8 +38,8 @@
 //! ([`OpenApi::data_center`], a copy of `../shared/bitbucket-dc-openapi.json`),
 //! with paths relative to `{base}/rest` (e.g. `/api/latest/projects`). There
 //! only declared query parameters pass: none of Cloud's global ones, and no
-//! Cloud quirk; the one exception is `start` and `limit` on `GET
-//! /api/latest/users` (see [`DC_UNDECLARED_PAGING`]).
+//! Cloud quirk; the exceptions are `start` and `limit` on `GET
+//! /api/latest/users` and on `browse` (see [`DC_UNDECLARED_PAGING`]).
 //!
 //! Values are not checked (e.g. `state` is typed as a single string but may be
 //! repeated, which the live API accepts).
@@ -84,8 +84,14 @@ pub const PULL_REQUEST_REVSPEC: &[&str] = &[
 /// `(method, template)` of Data Center operations that page (the
 /// narrative's "Paged APIs", and so the live API) but do not declare `start`
 /// and `limit`: the document types `GET /api/latest/users`'s answer as one
-/// user, though it is a page.
-pub const DC_UNDECLARED_PAGING: &[(&str, &str)] = &[("get", "/api/latest/users")];
+/// user, though it is a page; `browse` declares neither, though a
+/// directory's `children` is a page (Jenkins' client pages it with
+/// `limit=500` and `start`).
+pub const DC_UNDECLARED_PAGING: &[(&str, &str)] = &[
+    ("get", "/api/latest/users"),
+    ("get", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/browse"),
+    ("get", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/browse/{path}"),
+];
 
 /// Which document an [`OpenApi`] holds: its global rules differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -280,6 +280,10 @@ fn route(shared: &Shared, identity: &Identity, rest: &str, query: &[(String, Str
     let data = &shared.dataset;
     let decoded: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    if let ["branch-permissions", "latest", "projects", key, "repos", slug, "restrictions"] = segments.as_slice() {
+        // Another module's root, with the repository's permission checks.
+        return project_route(shared, identity, rest, key, &["repos", slug, BRANCH_RESTRICTIONS], query);
+    }
     let Some(["api", "latest", tail @ ..]) = Some(segments.as_slice()) else { return Err(not_found(rest)) };
     if let ["projects", key, more @ ..] = tail {
         return project_route(shared, identity, rest, key, more, query);
@@ -323,6 +327,47 @@ fn route(shared: &Shared, identity: &Identity, rest: &str, query: &[(String, Str
         _ => Err(not_found(rest)),
     }
 }
+
+/// `browse` of a directory at `at` (a branch or commit; the tree is the
+/// same at each): its entries as the page nested under `children`, at most
+/// 500 a page, and, as BSERV-12725 reports, no `nextPageStart` on a page
+/// that is not the last.
+fn browse(data: &super::DcDataset, key: &str, slug: &str, path: &str, query: &[(String, String)]) -> DcResult {
+    if let Some(at) = param(query, "at") {
+        let known = |refs: Vec<Value>| refs.iter().any(|r| r["displayId"] == at || r["id"] == at || r["latestCommit"] == at);
+        if !known(data.branches(key, slug)) && !data.commits(key, slug).iter().any(|c| c["id"] == at) {
+            return Err(DcError::new(
+                404,
+                format!("Commit '{at}' does not exist in repository '{slug}'."),
+                "com.atlassian.bitbucket.commit.NoSuchCommitException",
+            ));
+        }
+    }
+    let Some(entries) = data.directory(path) else {
+        return Err(DcError::new(
+            404,
+            format!("The path \"{path}\" does not exist at revision \"{}\"", param(query, "at").unwrap_or("main")),
+            "com.atlassian.bitbucket.content.NoSuchPathException",
+        ));
+    };
+    let mut children = page(entries, query, MAX_BROWSE)?;
+    if let Value::Object(page) = &mut children {
+        page.remove("nextPageStart");
+    }
+    let components: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    Ok(json!({
+        "path": {"components": components, "name": components.last().copied().unwrap_or(""), "toString": path},
+        "revision": param(query, "at").unwrap_or("refs/heads/main"),
+        "children": children,
+    }))
+}
+
+/// The most entries a `browse` page holds.
+const MAX_BROWSE: usize = 500;
+
+/// The tail `/branch-permissions/latest/projects/{key}/repos/{slug}/restrictions`
+/// is routed by, below its repository (no path of the core API has it).
+const BRANCH_RESTRICTIONS: &str = "(branch-permissions restrictions)";
 
 fn same_key(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
@@ -409,6 +454,8 @@ fn repository_route(
         ["branches"] => page(refs(data.branches(key, slug), data.commits(key, slug), query)?, query, MAX_LIMIT),
         ["tags"] => page(refs(data.tags(key, slug), data.commits(key, slug), query)?, query, MAX_LIMIT),
         ["forks"] => page(data.forks(key, slug), query, MAX_LIMIT),
+        [BRANCH_RESTRICTIONS] => page(data.branch_restrictions(key, slug), query, MAX_LIMIT),
+        ["browse", path @ ..] => browse(data, key, slug, &path.join("/"), query),
         ["permissions", "users"] => page(by_name(data.repository_user_permissions(key, slug), "/user/name"), query, MAX_LIMIT),
         ["permissions", "groups"] => page(by_name(data.repository_group_permissions(key, slug), "/group/name"), query, MAX_LIMIT),
         _ => Err(not_found(rest)),

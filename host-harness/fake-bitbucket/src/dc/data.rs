@@ -12,7 +12,9 @@
 //! configured user may not see ([`HIDDEN_PROJECT`]). Per repository: pull
 //! requests (40 in each `PRJ`/`OPS` repository, fewer elsewhere) with
 //! their activities (newest first; comment threads with replies nested up
-//! to 3 levels, some anchored inline) and commits (1-4 of the repository's);
+//! to 3 levels, some anchored inline; an edited thread also has a newer
+//! EDITED activity about the same comment) and commits (1-4 of the
+//! repository's);
 //! commits (newest first, a linear history, second-precision times); 8
 //! branches (`main` the default); 5 tags; explicit user and group
 //! permissions (also per project). Every timestamp is epoch milliseconds
@@ -74,6 +76,9 @@ const REPOSITORIES: &[RepoSpec] = &[
 const BRANCHES: &[&str] =
     &["main", "develop", "feature/login", "feature/search", "bugfix/crash", "release/1.0", "release/2.0", "hotfix/typo"];
 const GROUPS: &[&str] = &["developers", "qa", "release-managers", "stash-users"];
+/// The files in the `generated/` directory of every repository.
+pub const DIRECTORY_FILES: u64 = 1_200;
+
 const PATHS: &[&str] = &["src/main.rs", "src/lib.rs", "README.md", "src/api/client.rs", "docs/setup.md"];
 const MESSAGES: &[&str] = &[
     "Fix the login redirect",
@@ -343,6 +348,76 @@ impl DcDataset {
         forks.iter().filter_map(|(key, slug)| self.repository(key, slug)).collect()
     }
 
+    /// The entries of directory `path` (`""`: the root) of a repository,
+    /// the same tree in every repository and at every commit: `README.md`,
+    /// `docs/`, `generated/` (1,200 files, to page), `src/` (with `api/`)
+    /// and the submodule `vendor`. `None`: no such directory.
+    pub fn directory(&self, path: &str) -> Option<Vec<Value>> {
+        let entry = |name: &str, kind: &str, size: Option<u64>| {
+            let mut e = json!({"path": {"components": [name], "name": name, "toString": name}, "type": kind,
+                "contentId": sha1_like(&[name.len() as u64, size.unwrap_or(0)])});
+            if let Some(size) = size {
+                e["size"] = json!(size);
+            }
+            e
+        };
+        Some(match path.trim_matches('/') {
+            "" => vec![
+                entry("docs", "DIRECTORY", None),
+                entry("generated", "DIRECTORY", None),
+                entry("src", "DIRECTORY", None),
+                entry("vendor", "SUBMODULE", None),
+                entry("README.md", "FILE", Some(1_200)),
+            ],
+            "docs" => vec![entry("setup.md", "FILE", Some(640))],
+            "generated" => (1..=DIRECTORY_FILES).map(|i| entry(&format!("file-{i:04}.txt"), "FILE", Some(i * 10))).collect(),
+            "src" => {
+                vec![entry("api", "DIRECTORY", None), entry("lib.rs", "FILE", Some(2_048)), entry("main.rs", "FILE", Some(512))]
+            }
+            "src/api" => vec![entry("client.rs", "FILE", Some(4_096))],
+            _ => return None,
+        })
+    }
+
+    /// A repository's branch restrictions (branch permissions), by id: one
+    /// of each matcher type, the same in every repository but for the ids.
+    pub fn branch_restrictions(&self, project: &str, slug: &str) -> Vec<Value> {
+        let Some(repo) = self.repository(project, slug) else { return Vec::new() };
+        let base = repo["id"].as_u64().unwrap_or(0) * 10;
+        let admin = self.user("jsmith").unwrap_or(Value::Null);
+        let matcher = |kind: &str, name: &str, id: &str, display: &str| json!({"id": id, "displayId": display, "type": {"id": kind, "name": name}, "active": true});
+        let scope = json!({"type": "REPOSITORY", "resourceId": repo["id"]});
+        [
+            ("read-only", matcher("BRANCH", "Branch", "refs/heads/main", "main"), json!([admin]), json!([])),
+            ("no-deletes", matcher("PATTERN", "Pattern", "release/*", "release/*"), json!([]), json!(["release-managers"])),
+            (
+                "pull-request-only",
+                matcher("MODEL_CATEGORY", "Branching model category", "FEATURE", "Feature"),
+                json!([]),
+                json!([]),
+            ),
+            (
+                "fast-forward-only",
+                matcher("MODEL_BRANCH", "Branching model branch", "production", "Production"),
+                json!([]),
+                json!([]),
+            ),
+            (
+                "no-creates",
+                matcher("ANY_REF", "Any branch", "ANY_REF_MATCHER_ID", "Any branch"),
+                json!([]),
+                json!(["developers"]),
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kind, matcher, users, groups))| {
+            json!({"id": base + i as u64 + 1, "type": kind, "matcher": matcher, "users": users, "groups": groups,
+                "accessKeys": [], "scope": scope})
+        })
+        .collect()
+    }
+
     /// `{user, permission}` grants on a repository, by user name.
     pub fn repository_user_permissions(&self, project: &str, slug: &str) -> Vec<Value> {
         self.repo(project, slug, |r| r.user_permissions.clone()).unwrap_or_default()
@@ -570,6 +645,13 @@ fn generate_pull_request(
                 "lineType": rng.pick(&["ADDED", "CONTEXT", "REMOVED"]), "fileType": rng.pick(&["TO", "FROM"]),
                 "path": rng.pick(PATHS), "diffType": "EFFECTIVE", "orphaned": false,
             });
+        }
+        // An edited thread also has a newer activity about the same
+        // comment (as recorded: EDITED, the same comment object).
+        if item["comment"]["version"].as_u64() > Some(0) {
+            let mut edit = item.clone();
+            edit["commentAction"] = json!("EDITED");
+            items.push((item["comment"]["updatedDate"].as_i64().unwrap_or(at), edit));
         }
         items.push((at, item));
     }

@@ -90,7 +90,7 @@ use crate::faults::FaultInjector;
 use crate::wire::WireBody;
 use crate::RecordedRequest;
 
-pub use data::{DcDataset, GENERATED_BEFORE_MS, HIDDEN_PROJECT};
+pub use data::{DcDataset, DIRECTORY_FILES, GENERATED_BEFORE_MS, HIDDEN_PROJECT};
 
 /// What `X-AUSERNAME` says for a project token.
 pub const PROJECT_TOKEN_USER: &str = "project-token";

@@ -321,7 +321,7 @@ fn dc_dataset_keeps_its_promises() {
     assert_eq!(personal["owner"], d.user("jsmith").unwrap());
     assert_eq!(d.repositories("~JSMITH").len(), 2);
 
-    let (mut anchored, mut deepest, mut kinds) = (0, 0, BTreeSet::new());
+    let (mut anchored, mut deepest, mut kinds, mut edited) = (0, 0, BTreeSet::new(), 0);
     fn depth(comment: &Value) -> usize {
         1 + comment["comments"].as_array().unwrap().iter().map(depth).max().unwrap_or(0)
     }
@@ -339,7 +339,14 @@ fn dc_dataset_keeps_its_promises() {
         assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
         for a in &activities {
             kinds.insert(a["action"].as_str().unwrap().to_string());
-            if a["action"] == "COMMENTED" {
+            if a["action"] == "COMMENTED" && a["commentAction"] == "EDITED" {
+                // An edit comes before (newer than) the thread's ADDED activity.
+                assert!(a["comment"]["version"].as_u64() > Some(0), "{a}");
+                let added =
+                    activities.iter().filter(|b| b["commentAction"] == "ADDED" && b["comment"]["id"] == a["comment"]["id"]);
+                assert_eq!(added.map(|b| b["id"].as_u64() < a["id"].as_u64()).collect::<Vec<_>>(), [true], "{a}");
+                edited += 1;
+            } else if a["action"] == "COMMENTED" {
                 assert_eq!(a["commentAction"], "ADDED");
                 anchored += a.get("commentAnchor").is_some() as usize;
                 deepest = deepest.max(depth(&a["comment"]));
@@ -349,7 +356,7 @@ fn dc_dataset_keeps_its_promises() {
         assert!((1..=4).contains(&commits.len()));
         assert_eq!(pr["fromRef"]["latestCommit"], commits[0]["id"]);
     }
-    assert!(anchored > 0 && deepest >= 3, "inline comments {anchored}, deepest thread {deepest}");
+    assert!(anchored > 0 && deepest >= 3 && edited > 0, "inline comments {anchored}, deepest thread {deepest}, edits {edited}");
     let expected: BTreeSet<String> = ["APPROVED", "COMMENTED", "DECLINED", "MERGED", "OPENED", "REVIEWED", "UNAPPROVED"]
         .iter()
         .map(|s| s.to_string())
