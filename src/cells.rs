@@ -19,8 +19,9 @@ pub enum Cell {
     Json(String),
 }
 
-/// Looks up a dotted path (`author.user.uuid`) in a JSON object. A missing
-/// key anywhere along the path gives `None`.
+/// Looks up a dotted path (`author.user.uuid`) in a JSON object; in a list,
+/// a number is an index (`links.self.0.href`). A missing key anywhere
+/// along the path gives `None`.
 pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(value, |v, key| match v {
         // Data Center's links are lists (`links.self.0.href`).

@@ -114,7 +114,9 @@ impl Report {
         };
         let item = match self.api.each {
             Some(Each::Items([each])) => format!("{values}{each}."),
-            Some(_) => unreachable!("only Data Center's reports read several arrays or threads, and it takes no `fields`"),
+            // Several arrays, or a thread: whole objects (only Data
+            // Center's reports have them, and it takes no `fields`).
+            Some(_) => return String::new(),
             None => values.to_string(),
         };
         let mut fields: Vec<String> = envelope.iter().map(|f| f.to_string()).collect();

@@ -4,7 +4,9 @@
 //! many at a time as the window has room for), a newest-first date cutoff,
 //! the loop guard on `next`, a short page asked for once more, the check
 //! that a numbered collection did not end short of its `size`, and the
-//! objects that cannot be mapped (both left to the run's [`Ledger`]).
+//! objects that cannot be mapped (both left to the run's [`Ledger`]); a
+//! comment thread's comments made into rows once per walk (`Each::Thread`),
+//! and a walk given up when Data Center cannot serve its object.
 
 use super::walker::Asks;
 use super::{Ledger, Row};
