@@ -94,6 +94,8 @@ fn guest_text_reaches_the_terminal_only_made_visible() {
     let cases: Vec<(Vec<&str>, bool, &str)> = vec![
         (vec!["reports"], true, "Title \\x1b]0;pwned\\x07"),
         (vec!["describe", "ok"], true, "Description \\x1b]0;pwned"),
+        (vec!["describe", "ok"], true, "On Data Center: GET /rest/dc\\x1b]0;pwned"),
+        (vec!["describe", "ok"], true, "Changed:     changed\\x1b]0;pwned"),
         (vec!["describe", &evil_id], true, "\\u{202e}"),
         (vec!["run", "ok", "--config", cfg, "--format", "table"], true, "(2 rows)"),
         (

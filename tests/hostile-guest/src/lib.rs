@@ -171,6 +171,9 @@ fn catalog() -> Vec<wit::ReportInfo> {
         ok.description = format!("Description {EVIL}");
         ok.aliases = vec![format!("alias{EVIL}")];
         ok.endpoint = format!("/path{EVIL}");
+        ok.data_center_endpoint = Some(format!("/dc{EVIL}"));
+        ok.products = vec![wit::Product::Cloud, wit::Product::DataCenter];
+        ok.changed_column = Some(format!("changed{EVIL}"));
         ok.primary_key = vec![format!("value{EVIL}")];
         ok.status = wit::ReportStatus::Available;
         let mut evil = report(
