@@ -259,6 +259,35 @@ impl Item<'_> {
     pub fn text(&self, path: &str) -> Option<&str> {
         crate::cells::lookup(self.object, path)?.as_str()
     }
+
+    /// The value at `path` of the object.
+    pub fn value(&self, path: &str) -> Option<serde_json::Value> {
+        crate::cells::lookup(self.object, path).cloned()
+    }
+
+    /// Data Center's word at `path` in Cloud's words, by `table`
+    /// (`("NEEDS_WORK", "changes_requested")`); a word the table lacks is
+    /// as `unlisted` says.
+    pub fn word(&self, path: &str, table: &[(&str, &str)], unlisted: Unlisted) -> Option<serde_json::Value> {
+        let word = self.text(path)?;
+        let cloud = match table.iter().find(|(dc, _)| *dc == word) {
+            Some((_, cloud)) => cloud.to_string(),
+            None => match unlisted {
+                Unlisted::Null => return None,
+                Unlisted::Lowercase => word.to_ascii_lowercase(),
+            },
+        };
+        Some(serde_json::Value::String(cloud))
+    }
+}
+
+/// What [`Item::word`] makes of a word its table lacks.
+#[derive(Clone, Copy)]
+pub enum Unlisted {
+    /// Null: Cloud has no such value.
+    Null,
+    /// The word in lower case (Data Center's own value, told as Cloud tells its own).
+    Lowercase,
 }
 
 /// A column and how it is filled.

@@ -40,15 +40,9 @@ pub const DATA_CENTER: Report = Report {
         REPOSITORY_SLUG,
         col("id", Integer, "id", ""),
         col("kind", Text, "type", ""),
-        derived("branch_match_kind", Text, |item| {
-            let kind = match item.text("matcher.type.id")? {
-                "MODEL_CATEGORY" | "MODEL_BRANCH" => "branching_model",
-                _ => "glob",
-            };
-            Some(serde_json::Value::String(kind.into()))
-        }),
+        derived("branch_match_kind", Text, |item| item.word("matcher.type.id", MATCH_KINDS, Unlisted::Null)),
         derived("pattern", Text, |item| match item.text("matcher.type.id")? {
-            "BRANCH" | "PATTERN" => item.object.pointer("/matcher/displayId").cloned(),
+            "BRANCH" | "PATTERN" => item.value("matcher.displayId"),
             "ANY_REF" => Some(serde_json::Value::String("*".into())),
             _ => None,
         }),
@@ -65,3 +59,12 @@ pub const DATA_CENTER: Report = Report {
     api: Api { endpoint: "/branch-permissions/latest/projects/{project}/repos/{repository}/restrictions", ..Api::DATA_CENTER },
     ..LIST
 };
+
+/// Data Center's matcher types in Cloud's words.
+const MATCH_KINDS: &[(&str, &str)] = &[
+    ("BRANCH", "glob"),
+    ("PATTERN", "glob"),
+    ("ANY_REF", "glob"),
+    ("MODEL_CATEGORY", "branching_model"),
+    ("MODEL_BRANCH", "branching_model"),
+];

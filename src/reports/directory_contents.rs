@@ -45,12 +45,8 @@ pub const DATA_CENTER: Report = Report {
         Column {
             nullable: false,
             ..derived("type", Text, |item| {
-                let kind = match item.text("type")? {
-                    "FILE" => "commit_file".to_string(),
-                    "DIRECTORY" => "commit_directory".to_string(),
-                    other => other.to_ascii_lowercase(),
-                };
-                Some(serde_json::Value::String(kind))
+                let types = [("FILE", "commit_file"), ("DIRECTORY", "commit_directory")];
+                item.word("type", &types, Unlisted::Lowercase)
             })
         },
         dc("size", Integer, "size"),

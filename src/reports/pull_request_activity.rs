@@ -73,13 +73,8 @@ pub const DATA_CENTER: Report = Report {
         id_text("user_uuid", "user.id"),
         dc("user_display_name", Text, "user.displayName"),
         derived("update_state", Text, |item| {
-            let state = match item.text("action")? {
-                "OPENED" | "REOPENED" => "OPEN",
-                "MERGED" => "MERGED",
-                "DECLINED" => "DECLINED",
-                _ => return None,
-            };
-            Some(serde_json::Value::String(state.into()))
+            let states = [("OPENED", "OPEN"), ("REOPENED", "OPEN"), ("MERGED", "MERGED"), ("DECLINED", "DECLINED")];
+            item.word("action", &states, Unlisted::Null)
         }),
         dc("comment_id", Integer, "comment.id"),
         dc("comment_content", Text, "comment.text"),
@@ -99,15 +94,18 @@ pub const DATA_CENTER: Report = Report {
 /// changes_requested (REVIEWED: "needs work"), update (the pull request
 /// itself changed); others (UNAPPROVED, REVIEW_FINISHED, ...) in lower case.
 fn dc_kind(item: Item) -> Option<serde_json::Value> {
-    let action = item.text("action")?;
-    let kind = match action {
-        "APPROVED" => "approval".to_string(),
-        "COMMENTED" => "comment".to_string(),
-        "REVIEWED" => "changes_requested".to_string(),
-        "OPENED" | "UPDATED" | "RESCOPED" | "MERGED" | "DECLINED" | "REOPENED" => "update".to_string(),
-        other => other.to_ascii_lowercase(),
-    };
-    Some(serde_json::Value::String(kind))
+    const KINDS: &[(&str, &str)] = &[
+        ("APPROVED", "approval"),
+        ("COMMENTED", "comment"),
+        ("REVIEWED", "changes_requested"),
+        ("OPENED", "update"),
+        ("UPDATED", "update"),
+        ("RESCOPED", "update"),
+        ("MERGED", "update"),
+        ("DECLINED", "update"),
+        ("REOPENED", "update"),
+    ];
+    item.word("action", KINDS, Unlisted::Lowercase)
 }
 
 const KINDS: &[&str] = &["update", "approval", "comment", "changes_requested"];

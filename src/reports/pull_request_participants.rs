@@ -60,12 +60,7 @@ pub const DATA_CENTER: Report = Report {
         dc("role", Text, "role"),
         dc("approved", Boolean, "approved"),
         derived("state", Text, |item| {
-            let state = match item.text("status")? {
-                "APPROVED" => "approved",
-                "NEEDS_WORK" => "changes_requested",
-                _ => return None,
-            };
-            Some(serde_json::Value::String(state.into()))
+            item.word("status", &[("APPROVED", "approved"), ("NEEDS_WORK", "changes_requested")], Unlisted::Null)
         }),
         absent("participated_on", Timestamp),
         derived("pull_request_updated_on", Timestamp, |item| millis_at(item.parent, "updatedDate")),
