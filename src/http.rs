@@ -157,6 +157,7 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
     let content_type = header("content-type");
     let retry_after = header("retry-after");
     let rate_limit_reset = header("x-ratelimit-reset");
+    let login = header("x-ausername");
     let location = header("location");
     drop(headers);
 
@@ -201,7 +202,7 @@ fn read_response(response: IncomingResponse) -> Result<RawResponse> {
         }
     }
     drop(body);
-    Ok(RawResponse { status, content_type, retry_after, rate_limit_reset, location, body: bytes })
+    Ok(RawResponse { status, content_type, retry_after, rate_limit_reset, location, login, body: bytes })
 }
 
 fn transport_error(authority: &str, error: &HttpErrorCode) -> Error {

@@ -138,6 +138,7 @@ pub fn json(status: u16, body: &str) -> RawResponse {
         retry_after: None,
         rate_limit_reset: None,
         location: None,
+        login: None,
         body: body.as_bytes().to_vec(),
     }
 }

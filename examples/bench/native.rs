@@ -121,11 +121,11 @@ impl Ureq {
         let header = |name: &str| response.header(name).map(str::to_string);
         let (status, content_type) = (response.status(), header("content-type"));
         let (retry_after, rate_limit_reset) = (header("retry-after"), header("x-ratelimit-reset"));
-        let location = header("location");
+        let (location, login) = (header("location"), header("x-ausername"));
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
             .map_err(|e| Error::new(ErrorCode::Transport, e.to_string()).retryable())?;
-        Ok(RawResponse { status, content_type, retry_after, rate_limit_reset, location, body })
+        Ok(RawResponse { status, content_type, retry_after, rate_limit_reset, location, login, body })
     }
 }
 

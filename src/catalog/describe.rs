@@ -36,7 +36,16 @@ impl Report {
             text += &dates;
         }
         if let Some(dc) = self.data_center {
-            text += &format!(" On Bitbucket Data Center: GET /rest{}, by `project`", dc.api.endpoint);
+            text += &format!(" On Bitbucket Data Center: GET /rest{}", dc.api.endpoint);
+            if dc.param("project").is_some() {
+                text += ", by `project`";
+            }
+            if dc.api.as_user {
+                text += ", as the user the credentials belong to (the login in the X-AUSERNAME header of a first request)";
+            }
+            if dc.api.only.is_some() {
+                text += ", keeping only exact matches of its substring filter";
+            }
             text += &match dc.date_sentence() {
                 Some(dates) => format!("; {}", dates[..1].to_lowercase() + &dates[1..]),
                 None => ".".to_string(),

@@ -81,7 +81,17 @@ pub struct Api {
     pub date_filter: DateFilter,
     /// When this parameter is given, read this endpoint instead.
     pub narrowed_by: Option<(&'static str, &'static str)>,
+    /// Data Center: the run first learns whose the credentials are (the
+    /// login in the `X-AUSERNAME` header of an answer) and takes it as
+    /// the parameter [`LOGIN`], e.g. for `filter={login}`.
+    pub as_user: bool,
+    /// Keep only the objects this says yes to: an exact match, where the
+    /// API's filter matches substrings (see [`Item::matches`]).
+    pub only: Option<fn(Item) -> bool>,
 }
+
+/// The parameter a run with [`Api::as_user`] gets the login in.
+pub const LOGIN: &str = "login";
 
 impl Api {
     /// A paginated collection of 100 a page, with no filter.
@@ -96,6 +106,8 @@ impl Api {
         filter: None,
         date_filter: DateFilter::None,
         narrowed_by: None,
+        as_user: false,
+        only: None,
     };
 
     /// A Data Center collection: `start`/`limit` paging, 1,000 a page
@@ -258,6 +270,12 @@ impl Item<'_> {
     /// The text at `path` of the object.
     pub fn text(&self, path: &str) -> Option<&str> {
         crate::cells::lookup(self.object, path)?.as_str()
+    }
+
+    /// Whether the text at `path` of the object is the parameter `param`'s
+    /// value, ignoring case (Data Center's user and group names are).
+    pub fn matches(&self, path: &str, param: &str) -> bool {
+        self.text(path).zip(self.params.get(param)).is_some_and(|(text, value)| text.eq_ignore_ascii_case(value))
     }
 
     /// The value at `path` of the object.

@@ -1,5 +1,6 @@
-//! Row mapping: one API object to its rows, one cell per column, read from
-//! the object, the enclosing object (`each`) or the run's parameters.
+//! Row mapping: one API object to its rows (none for an object `only`
+//! leaves out), one cell per column, read from the object, the enclosing
+//! object (`each`) or the run's parameters.
 
 use super::dsl::{Each, Item, Report, Source};
 use super::params::Params;
@@ -10,6 +11,9 @@ use serde_json::Value;
 impl Report {
     /// Maps one API object to its rows: one, or several with `each`.
     pub fn rows(&self, object: &Value, params: &Params) -> Result<Vec<Vec<Cell>>> {
+        if self.api.only.is_some_and(|keep| !keep(Item { object, parent: object, replied_to: None, params })) {
+            return Ok(Vec::new());
+        }
         match self.api.each {
             None => Ok(vec![self.row(Item { object, parent: object, replied_to: None, params })?]),
             Some(Each::Items(paths)) => {

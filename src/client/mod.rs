@@ -74,6 +74,10 @@ impl<P> Default for Flights<P> {
     }
 }
 
+/// The longest login taken from `X-AUSERNAME` (Data Center's usernames
+/// are at most 255 characters).
+const MAX_LOGIN_BYTES: usize = 1024;
+
 /// How many redirects one request follows before giving up.
 pub const MAX_REDIRECTS: u8 = 3;
 
@@ -92,6 +96,9 @@ pub struct Client<T> {
     /// before the last renewal that gets a 401 is sent again with the new
     /// token rather than renewing it again.
     renewals: u64,
+    /// The login the newest answer that said one (Data Center's
+    /// `X-AUSERNAME`) gave for the credentials.
+    login: Option<String>,
     pub stats: Stats,
 }
 
@@ -106,6 +113,7 @@ impl<T: Transport> Client<T> {
             retry: config.retry,
             pacer: config.max_requests_per_hour.map(Pacer::new),
             renewals: 0,
+            login: None,
             stats: Stats::default(),
         }
     }
@@ -118,6 +126,23 @@ impl<T: Transport> Client<T> {
     /// Fetches one JSON object (an endpoint that is not a list).
     pub fn get_object(&mut self, url: &Url) -> Result<Value> {
         parse_object(&self.fetch_one(url)?)
+    }
+
+    /// The login the credentials belong to, from the `X-AUSERNAME` header
+    /// of Data Center's answer to `url` (which must succeed).
+    pub fn login(&mut self, url: &Url) -> Result<String> {
+        self.login = None;
+        self.fetch_one(url)?;
+        match self.login.take() {
+            Some(login) if !login.is_empty() && login.len() <= MAX_LOGIN_BYTES => Ok(login),
+            Some(_) => Err(Error::invalid_response(format!(
+                "Data Center's X-AUSERNAME header is empty or over {MAX_LOGIN_BYTES} bytes; it should be the login of the credentials"
+            ))),
+            None => Err(Error::invalid_response(
+                "Data Center did not say whose credentials these are (its answer had no X-AUSERNAME header). Project and \
+repository tokens belong to no user: use a personal access token, or a username with a password",
+            )),
+        }
     }
 
     fn fetch_one(&mut self, url: &Url) -> Result<Vec<u8>> {
@@ -297,7 +322,11 @@ impl<T: Transport> Client<T> {
             .into_iter()
             .map(|i| {
                 let pending = waiting[i].take().expect("answered once");
-                (i, self.transport.take(pending))
+                let answer = self.transport.take(pending);
+                if let Some(login) = answer.as_ref().ok().and_then(|r| r.login.as_ref()) {
+                    self.login = Some(login.clone());
+                }
+                (i, answer)
             })
             .collect()
     }

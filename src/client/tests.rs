@@ -198,6 +198,7 @@ fn html_error_pages_are_described_not_dumped() {
         retry_after: None,
         rate_limit_reset: None,
         location: None,
+        login: None,
         body: b"<html>big page</html>".to_vec(),
     };
     let mut script = Script::new(vec![response]);

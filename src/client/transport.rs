@@ -21,6 +21,8 @@ pub struct RawResponse {
     pub rate_limit_reset: Option<String>,
     /// `Location`, where a redirect points (absolute or relative).
     pub location: Option<String>,
+    /// `X-AUSERNAME`: the login Data Center says the credentials belong to.
+    pub login: Option<String>,
     pub body: Vec<u8>,
 }
 

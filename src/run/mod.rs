@@ -20,7 +20,7 @@ mod tests;
 mod walker;
 mod window;
 
-use crate::catalog::{ensure_available, ensure_dates_apply, Report};
+use crate::catalog::{ensure_available, ensure_dates_apply, Report, LOGIN};
 use crate::cells::Cell;
 use crate::client::{Client, Transport};
 use crate::config::{Config, OddObjects};
@@ -42,7 +42,21 @@ pub struct Run<T: Transport> {
     /// Whether the run went through to its end without an error.
     complete: bool,
     pub(super) ledger: Ledger,
+    /// For a report read as the current user (`Api::as_user`): the
+    /// login is to be learnt before the walk's first request.
+    as_user: Option<AsUser>,
 }
+
+/// Where and when the walk of an `as_user` run starts, once the login is known.
+struct AsUser {
+    endpoint: crate::url::Url,
+    now: i64,
+}
+
+/// What an `as_user` run asks first: the smallest answer that carries
+/// `X-AUSERNAME` and needs the credentials to be a user's (one user of
+/// the instance's listing).
+const LOGIN_PROBE: (&str, &str) = ("/api/latest/users", "limit=1");
 
 /// What a run keeps account of beside its rows: the checkpoint's high
 /// water, and the objects it could not use, which the configuration's
@@ -106,10 +120,32 @@ impl<T: Transport> Run<T> {
     /// Validates everything that can be checked without the network.
     pub fn start(report: &'static Report, params: &[(String, String)], config: &Config, transport: T) -> Result<Self> {
         ensure_available(report)?;
-        let params = report.resolve_params(params)?;
+        let mut params = report.resolve_params(params)?;
         ensure_dates_apply(report, &params)?;
-        let walker = Walker::new(report, params, &config.endpoint, crate::time::now(), true)?;
-        Ok(Run::walk(walker, config, transport))
+        let now = crate::time::now();
+        if report.api.as_user {
+            // Checked now with no login; walked once it is known.
+            params.insert(LOGIN, String::new());
+        }
+        let walker = Walker::new(report, params, &config.endpoint, now, true)?;
+        let mut run = Run::walk(walker, config, transport);
+        run.as_user = report.api.as_user.then(|| AsUser { endpoint: config.endpoint.clone(), now });
+        Ok(run)
+    }
+
+    /// Learns the login an `as_user` run reads as, and starts its walk with it.
+    fn learn_login(&mut self) -> Result<()> {
+        let Some(AsUser { endpoint, now }) = self.as_user.take() else {
+            return Ok(());
+        };
+        let mut probe = endpoint.clone();
+        probe.set_path(&format!("{}{}", endpoint.path().trim_end_matches('/'), LOGIN_PROBE.0));
+        probe.set_query(Some(LOGIN_PROBE.1));
+        let login = self.client.login(&probe)?;
+        let mut params = std::mem::take(&mut self.walker.params);
+        params.insert(LOGIN, login);
+        self.walker = Walker::new(self.walker.report, params, &endpoint, now, true)?;
+        Ok(())
     }
 
     /// A run of this walk (a report's, or a fan-out parent's alone).
@@ -122,6 +158,7 @@ impl<T: Transport> Run<T> {
             finished: false,
             complete: false,
             ledger: Ledger::new(config.on_invalid_object),
+            as_user: None,
         }
     }
 
@@ -160,6 +197,7 @@ impl<T: Transport> Run<T> {
         if let Some(error) = self.failed.take() {
             return Err(error);
         }
+        self.learn_login()?;
         self.top_up()?;
         if self.window.is_empty() {
             return Ok(None);

@@ -761,3 +761,53 @@ fn a_fan_out_visits_a_repository_without_a_slug_by_its_uuid_and_counts_one_witho
     let error = run.next_batch().unwrap_err();
     assert_eq!(error.message, "report `repositories`: the object full_name `acme/r3` cannot be read: column `uuid` has no value, and it is never null (a key, or a field Bitbucket always writes). To go on past such objects and count them instead, set \"on_invalid_object\": \"skip\" in the configuration.");
 }
+
+fn with_login(login: Option<&str>, body: &str) -> crate::client::RawResponse {
+    crate::client::RawResponse { login: login.map(str::to_string), ..json(200, body) }
+}
+
+fn data_center() -> Config {
+    Config::parse(r#"{"product":"data-center","endpoint":"http://localhost:1/bitbucket","auth":{"type":"bearer","token":"t"}}"#)
+        .unwrap()
+}
+
+fn dc_user(id: u64, name: &str) -> String {
+    format!(r#"{{"id":{id},"name":"{name}","slug":"{name}","displayName":"D {name}","emailAddress":"{name}@x.test"}}"#)
+}
+
+#[test]
+fn a_run_as_the_current_user_learns_the_login_first_and_keeps_only_that_user() {
+    let users =
+        format!(r#"{{"values":[{},{}],"isLastPage":true,"start":0}}"#, dc_user(1, "carol.whitehead"), dc_user(2, "Carol"));
+    let mut script = Script::new(vec![with_login(Some("carol"), r#"{"values":[],"isLastPage":true}"#), json(200, &users)]);
+    let dc = report("current-user").data_center.unwrap();
+    let mut run = Run::start(dc, &[], &data_center(), &mut script).unwrap();
+    let rows = drain(&mut run);
+    assert_eq!(rows.len(), 1, "the substring match carol.whitehead is left out");
+    assert_eq!(rows[0][0], Cell::Text("2".into()));
+    assert_eq!(rows[0][3], Cell::Text("Carol".into()));
+    drop(run);
+    let sent: Vec<&str> = script.sent.iter().map(|(url, _)| url.as_str()).collect();
+    assert_eq!(
+        sent,
+        [
+            "http://localhost:1/bitbucket/rest/api/latest/users?limit=1",
+            "http://localhost:1/bitbucket/rest/api/latest/users?limit=1000&filter=carol",
+        ]
+    );
+}
+
+#[test]
+fn without_a_login_in_the_answer_a_run_as_the_current_user_fails_saying_which_token_to_use() {
+    for (login, says) in [(None, "use a personal access token"), (Some(""), "empty or over 1024 bytes")] {
+        let mut script = Script::new(vec![with_login(login, r#"{"values":[],"isLastPage":true}"#)]);
+        let dc = report("user-emails").data_center.unwrap();
+        let mut run = Run::start(dc, &[], &data_center(), &mut script).unwrap();
+        let e = run.next_batch().unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidResponse);
+        assert!(e.message.contains(says), "{}", e.message);
+        assert!(run.next_batch().unwrap().is_none());
+        drop(run);
+        assert_eq!(script.sent.len(), 1, "nothing after the first request");
+    }
+}

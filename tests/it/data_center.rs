@@ -370,6 +370,81 @@ fn the_listings_permissions_and_reshaped_reports_run_end_to_end() {
     assert_conforms(&fake);
 }
 
+/// Each request `fake` got, as `path?query` below the instance's `/rest`.
+fn sent(fake: &FakeDataCenter) -> Vec<String> {
+    let rest = format!("{}/rest", DcOptions::default().context_path);
+    let pairs = |r: &fake_bitbucket::RecordedRequest| r.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
+    fake.requests().iter().map(|r| format!("{}?{}", r.path.trim_start_matches(&rest), pairs(r).join("&"))).collect()
+}
+
+#[test]
+fn the_current_user_and_one_groups_grant_are_found_by_exact_name_among_substring_matches() {
+    let fake = start(Vec::new());
+    let ds = fake.dataset();
+    // The login's `filter` also finds the look-alike `jsmith.admin`.
+    assert_eq!(ds.users().iter().filter(|u| u["name"].as_str().unwrap().contains("jsmith")).count(), 2);
+    let (rows, _) = run(&config(&fake), "current-user", &[]).unwrap();
+    let profile = format!("{}/users/jsmith", fake.base_url());
+    assert_eq!(
+        rows,
+        [json!({"uuid": "1", "account_id": null, "display_name": "John Smith", "nickname": "jsmith", "created_on": null,
+            "html_url": profile, "slug": "jsmith", "email": "jsmith@example.com"})]
+    );
+    assert_eq!(sent(&fake), ["/api/latest/users?limit=1", "/api/latest/users?limit=1000&filter=jsmith"]);
+    let (rows, _) = run(&config(&fake), "user-emails", &[]).unwrap();
+    assert_eq!(rows, [json!({"email": "jsmith@example.com", "is_primary": true, "is_confirmed": null})]);
+    assert_conforms(&fake);
+
+    // A login that is not the slug, by Basic auth; a user without an address shows none.
+    for (login, slug, emails) in [("carol.white@corp", "carol.white_corp", 1), ("dave", "dave", 0)] {
+        let credentials = fake_bitbucket::DcCredentials { username: login.into(), ..Default::default() };
+        let fake = FakeDataCenter::start(DcOptions { credentials, ..DcOptions::default() }).unwrap();
+        let c = fake.credentials();
+        let basic = config_with(&fake, json!({"type": "basic", "username": login, "password": c.password}), json!({}));
+        let (rows, _) = run(&basic, "current-user", &[]).unwrap();
+        let user = fake.dataset().user(slug).unwrap();
+        assert_eq!(
+            (&rows[0]["nickname"], &rows[0]["slug"], &rows[0]["uuid"]),
+            (&json!(login), &json!(slug), &json!(user["id"].to_string()))
+        );
+        assert_eq!(rows[0]["email"], user.get("emailAddress").cloned().unwrap_or(Value::Null));
+        let (rows, _) = run(&basic, "user-emails", &[]).unwrap();
+        assert_eq!(rows.len(), emails, "{login}: {rows:?}");
+    }
+
+    // A project token belongs to no user: refused where it asks whose it is.
+    let c = fake.credentials().clone();
+    let project_token = config_with(&fake, json!({"type": "bearer", "token": c.project_token.1}), json!({}));
+    let before = fake.requests().len();
+    let e = crate::common::connector_error(run(&project_token, "current-user", &[]));
+    assert_eq!((e.code, e.http_status), (ErrorCode::Forbidden, Some(401)));
+    assert_eq!(fake.requests().len(), before + 1, "nothing after the first request");
+
+    // One group, where `filter=developers` also finds `developers-contract`.
+    let granted =
+        |slug: &str, name: &str| ds.repository_group_permissions("PRJ", slug).into_iter().find(|g| g["group"]["name"] == name);
+    let slug = slugs(&fake, "PRJ")
+        .into_iter()
+        .find(|s| granted(s, "developers").is_some() && granted(s, "developers-contract").is_some())
+        .expect("a repository granting both groups");
+    let grant = granted(&slug, "developers").unwrap();
+    let (rows, _) =
+        run(&config(&fake), "repository-group-permission", &[("project", "PRJ"), ("repository", &slug), ("group", "DEVELOPERS")])
+            .unwrap();
+    assert_eq!(
+        rows,
+        [
+            json!({"repository": slug, "group_slug": "developers", "group_name": "developers", "permission": level(&grant["permission"])})
+        ]
+    );
+    let ungranted = slugs(&fake, "PRJ").into_iter().find(|s| granted(s, "qa").is_none()).expect("a repository without qa");
+    let (rows, _) =
+        run(&config(&fake), "repository-group-permission", &[("project", "PRJ"), ("repository", &ungranted), ("group", "qa")])
+            .unwrap();
+    assert_eq!(rows, Vec::<Value>::new(), "no grant, no row");
+    assert_conforms(&fake);
+}
+
 #[test]
 fn an_object_data_center_cannot_serve_fails_the_run_or_is_skipped_and_counted() {
     let no_commits = DcFaultRule {
@@ -449,7 +524,10 @@ fn a_report_without_a_data_center_counterpart_or_with_a_workspace_is_refused_bef
             "branch-restrictions",
             "repository-user-permissions",
             "repository-group-permissions",
+            "repository-group-permission",
             "projects",
+            "current-user",
+            "user-emails",
             "project-user-permissions",
             "project-group-permissions",
         ]

@@ -52,6 +52,8 @@ pub(crate) const USERS: &[UserSpec] = &[
     ("frank", "frank", "Frank Ode", Some("frank@example.com"), false, 54),
     ("grace", "grace", "Grace Park", Some("grace@example.com"), true, 101),
     ("jsmith", "jsmith", "John Smith", Some("jsmith@example.com"), true, 1),
+    // Found by a substring `filter` for jsmith, as a look-alike would be.
+    ("jsmith.admin", "jsmith.admin", "John Smith (admin)", Some("jsmith.admin@example.com"), true, 55),
 ];
 
 /// `(key, id, name, description, personal owner slug)`.
@@ -75,7 +77,7 @@ const REPOSITORIES: &[RepoSpec] = &[
 
 const BRANCHES: &[&str] =
     &["main", "develop", "feature/login", "feature/search", "bugfix/crash", "release/1.0", "release/2.0", "hotfix/typo"];
-const GROUPS: &[&str] = &["developers", "qa", "release-managers", "stash-users"];
+const GROUPS: &[&str] = &["developers", "developers-contract", "qa", "release-managers", "stash-users"];
 /// The files in the `generated/` directory of every repository.
 pub const DIRECTORY_FILES: u64 = 1_200;
 
