@@ -173,6 +173,16 @@ and no longer authenticate. Create an API token with scopes at id.atlassian.com 
 or use a repository, project or workspace access token with {\"type\": \"bearer\", \"token\": \"<token>\"}";
 
 impl Config {
+    /// The Data Center instance the configuration reads, by its base URL's
+    /// host, port and context path (`git.example.com/bitbucket`): where
+    /// Cloud's rows name a workspace, Data Center's name the instance.
+    pub fn instance(&self) -> String {
+        let host = self.endpoint.host_str().unwrap_or_default();
+        let port = self.endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let path = self.endpoint.path().trim_end_matches('/');
+        format!("{host}{port}{}", path.strip_suffix("/rest").unwrap_or(path))
+    }
+
     /// Parses and validates a configuration document.
     pub fn parse(json: &str) -> Result<Config> {
         // From bytes, like every page: one instance of serde_json's parser
@@ -484,9 +494,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!((c.product, c.endpoint.as_str()), (Product::DataCenter, "https://git.example.com/bitbucket/rest"));
+        assert_eq!(c.instance(), "git.example.com/bitbucket");
         assert_eq!(c.auth.header_value().unwrap(), "Bearer pat");
         let c = Config::parse(r#"{"product":"data-center","endpoint":"http://127.0.0.1:7990","auth":{"type":"basic","username":"jsmith","password":"pw"}}"#).unwrap();
         assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:7990/rest");
+        assert_eq!(c.instance(), "127.0.0.1:7990");
         assert_eq!(c.auth.header_value().unwrap(), format!("Basic {}", base64_encode(b"jsmith:pw")));
         assert_eq!(c.auth.secrets(), [format!("Basic {}", base64_encode(b"jsmith:pw")), "pw".to_string()]);
         assert_eq!(format!("{:?}", c.auth), "Basic { username: [redacted], password: [redacted] }");

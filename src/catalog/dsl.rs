@@ -93,6 +93,11 @@ pub struct Api {
 /// The parameter a run with [`Api::as_user`] gets the login in.
 pub const LOGIN: &str = "login";
 
+/// The parameter a Data Center run whose columns read it gets the
+/// instance in (`git.example.com/bitbucket`, see `Config::instance`):
+/// Data Center's rows name it where Cloud's name the workspace.
+pub const INSTANCE: &str = "instance";
+
 impl Api {
     /// A paginated collection of 100 a page, with no filter.
     pub const LIST: Api = Api {

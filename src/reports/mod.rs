@@ -234,7 +234,7 @@ mod tests {
     }
 
     /// The reports that run on Data Center, in catalog order.
-    const ON_DC: [&str; 21] = [
+    const ON_DC: [&str; 25] = [
         "repositories",
         "public-repositories",
         "pull-requests",
@@ -251,15 +251,20 @@ mod tests {
         "repository-user-permissions",
         "repository-group-permissions",
         "repository-group-permission",
+        "workspace",
+        "workspace-members",
+        "workspace-permissions",
         "projects",
         "current-user",
         "user-emails",
+        "user-workspaces",
         "project-user-permissions",
         "project-group-permissions",
     ];
 
-    /// Listings Data Center has for the whole instance, where Cloud's are per workspace.
-    const INSTANCE_WIDE: [&str; 2] = ["public-repositories", "projects"];
+    /// Reports Data Center has of the whole instance, where Cloud's are of a workspace.
+    const INSTANCE_WIDE: [&str; 5] =
+        ["public-repositories", "workspace", "workspace-members", "workspace-permissions", "projects"];
 
     #[test]
     fn a_data_center_definition_has_its_reports_id_columns_and_key_and_pages_by_start_and_limit() {

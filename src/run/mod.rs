@@ -20,7 +20,7 @@ mod tests;
 mod walker;
 mod window;
 
-use crate::catalog::{ensure_available, ensure_dates_apply, Report, LOGIN};
+use crate::catalog::{ensure_available, ensure_dates_apply, Report, Source, INSTANCE, LOGIN};
 use crate::cells::Cell;
 use crate::client::{Client, Transport};
 use crate::config::{Config, OddObjects};
@@ -123,6 +123,9 @@ impl<T: Transport> Run<T> {
         let mut params = report.resolve_params(params)?;
         ensure_dates_apply(report, &params)?;
         let now = crate::time::now();
+        if report.columns.iter().any(|c| matches!(c.source, Source::Param(INSTANCE))) {
+            params.insert(INSTANCE, config.instance());
+        }
         if report.api.as_user {
             // Checked now with no login; walked once it is known.
             params.insert(LOGIN, String::new());

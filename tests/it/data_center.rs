@@ -446,6 +446,61 @@ fn the_current_user_and_one_groups_grant_are_found_by_exact_name_among_substring
 }
 
 #[test]
+fn the_workspace_reports_read_the_instance_its_users_and_their_global_permissions() {
+    let fake = start(Vec::new());
+    let config = config(&fake);
+    let ds = fake.dataset();
+    // The fake's base URL is http://127.0.0.1:PORT/bitbucket.
+    let instance = fake.base_url().trim_start_matches("http://").to_string();
+    assert!(instance.ends_with("/bitbucket"), "{instance}");
+
+    let (rows, _) = run(&config, "workspace", &[]).unwrap();
+    assert_eq!(
+        rows,
+        [json!({"uuid": instance, "slug": instance, "name": "Bitbucket", "is_private": null, "created_on": null,
+            "html_url": null, "version": "9.4.3"})]
+    );
+    let (rows, _) = run(&config, "user-workspaces", &[]).unwrap();
+    assert_eq!(
+        rows,
+        [json!({"workspace_uuid": instance, "workspace_slug": instance, "workspace_name": "Bitbucket", "administrator": null})]
+    );
+
+    let (rows, _) = run(&config, "workspace-members", &[]).unwrap();
+    let expected: Vec<Value> = ds
+        .users()
+        .iter()
+        .map(|u| {
+            json!({"workspace": instance, "user_uuid": u["id"].to_string(), "user_account_id": null,
+                "user_display_name": u["displayName"], "user_nickname": u["name"],
+                "user_email": u.get("emailAddress").cloned().unwrap_or(Value::Null), "user_active": u["active"]})
+        })
+        .collect();
+    assert_eq!(rows, expected);
+
+    let (rows, _) = run(&config, "workspace-permissions", &[]).unwrap();
+    let got: Vec<(&Value, &Value)> = rows.iter().map(|r| (&r["user_uuid"], &r["permission"])).collect();
+    let expected: Vec<(String, String)> = ds
+        .global_permissions()
+        .iter()
+        .map(|p| (p["user"]["id"].to_string(), p["permission"].as_str().unwrap().to_lowercase()))
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    for ((uuid, permission), (want_uuid, want)) in got.iter().zip(&expected) {
+        assert_eq!((uuid.as_str().unwrap(), permission.as_str().unwrap()), (want_uuid.as_str(), want.as_str()));
+    }
+    assert!(expected.contains(&("1".to_string(), "sys_admin".to_string())), "{expected:?}");
+    assert!(rows.iter().all(|r| r["workspace"] == instance.as_str() && r["added_on"].is_null()), "{rows:?}");
+    assert_conforms(&fake);
+
+    // A user who is no administrator may not read global permissions.
+    let credentials = fake_bitbucket::DcCredentials { username: "dave".into(), ..Default::default() };
+    let fake = FakeDataCenter::start(DcOptions { credentials, ..DcOptions::default() }).unwrap();
+    let e = crate::common::connector_error(run(&self::config(&fake), "workspace-permissions", &[]));
+    assert_eq!((e.code, e.http_status), (ErrorCode::Forbidden, Some(401)));
+}
+
+#[test]
 fn an_object_data_center_cannot_serve_fails_the_run_or_is_skipped_and_counted() {
     let no_commits = DcFaultRule {
         fault: DcFault::NoSuchCommit,
@@ -525,9 +580,13 @@ fn a_report_without_a_data_center_counterpart_or_with_a_workspace_is_refused_bef
             "repository-user-permissions",
             "repository-group-permissions",
             "repository-group-permission",
+            "workspace",
+            "workspace-members",
+            "workspace-permissions",
             "projects",
             "current-user",
             "user-emails",
+            "user-workspaces",
             "project-user-permissions",
             "project-group-permissions",
         ]

@@ -257,6 +257,27 @@ impl DcDataset {
         self.read(|inner| inner.users.clone())
     }
 
+    /// The users' global permissions (`{user, permission}`, by name, as
+    /// `/admin/permissions/users` lists them): jsmith `SYS_ADMIN`, alice
+    /// `ADMIN`, bob `PROJECT_CREATE`, every other active user `LICENSED_USER`.
+    pub fn global_permissions(&self) -> Vec<Value> {
+        let users = self.users();
+        let level = |name: &str| match name {
+            "jsmith" => "SYS_ADMIN",
+            "alice" => "ADMIN",
+            "bob" => "PROJECT_CREATE",
+            _ => "LICENSED_USER",
+        };
+        users
+            .into_iter()
+            .filter(|u| u["active"] == true)
+            .map(|u| {
+                let permission = level(u["name"].as_str().unwrap_or(""));
+                json!({"user": u, "permission": permission})
+            })
+            .collect()
+    }
+
     /// The user with this `slug`.
     pub fn user(&self, slug: &str) -> Option<Value> {
         self.read(|inner| inner.users.iter().find(|u| u["slug"] == slug).cloned())

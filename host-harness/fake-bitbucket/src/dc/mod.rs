@@ -37,6 +37,9 @@
 //!   and `R/permissions/groups` (paged, `filter`).
 //! * `/api/latest/users` (paged, by name; `filter` by substring of name,
 //!   display name or email); `/api/latest/users/{userSlug}`.
+//! * `/api/latest/admin/permissions/users` (paged, by name; `filter`; the
+//!   users' global permissions, for an ADMIN or SYS_ADMIN only, others a
+//!   401 `AuthorisationException`).
 //! * `/api/latest/repos` (paged: every repository the caller may see, by
 //!   project name then slug; `projectkey`, `name` (substring) and
 //!   `visibility` (`public`/`private`) filter).

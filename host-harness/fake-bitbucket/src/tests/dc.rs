@@ -300,6 +300,18 @@ fn dc_refs_orders_permissions_users_and_forks() {
     let users = dc_all(&fake, "/api/latest/users", 3);
     assert_eq!(users, d.users());
     assert_eq!(users.len(), 9);
+    let global = dc_all(&fake, "/api/latest/admin/permissions/users", 3);
+    assert_eq!(global, d.global_permissions());
+    let levels: Vec<(&Value, &Value)> = global.iter().map(|p| (&p["user"]["name"], &p["permission"])).take(3).collect();
+    assert_eq!(
+        levels,
+        [
+            (&json!("alice"), &json!("ADMIN")),
+            (&json!("bob"), &json!("PROJECT_CREATE")),
+            (&json!("carol.white@corp"), &json!("LICENSED_USER"))
+        ]
+    );
+    assert_eq!(global.len(), 8, "frank is inactive");
     let carol = dc_ok(&fake, "/api/latest/users/carol.white_corp");
     assert_eq!((carol["name"].as_str(), carol["slug"].as_str()), (Some("carol.white@corp"), Some("carol.white_corp")));
     assert_eq!(dc_all(&fake, "/api/latest/users?filter=WHITE", 25), [carol]);
