@@ -92,7 +92,7 @@ async function main() {
     (name) => WebAssembly.compile(readFileSync(join(coreDir, name))),
     shim.getImportObject(),
   );
-  const connector = component.connector ?? component["bitbucket:connector/connector@0.1.0"];
+  const connector = component.connector ?? component["bitbucket:connector/connector@0.2.0"];
 
   let rows = 0;
   let batches = 0;
