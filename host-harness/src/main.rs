@@ -162,7 +162,11 @@ It prints one JSON line on stdout:\n  \
 (`config` is a connector configuration for `run --config`), and one line for people on stderr.\n\n\
 Control endpoint (no authentication, not counted as an API request):\n  \
 POST http://127.0.0.1:PORT/_fake/pull-requests/WORKSPACE/REPOSITORY/ID  [body: {\"title\": \"...\"}]\n\
-moves that pull request's `updated_on` to now (and sets its title) and answers {\"updated_on\": \"...\"}.",
+moves that pull request's `updated_on` to now (and sets its title) and answers {\"updated_on\": \"...\"}.\n\n\
+With --product data-center it serves a fake Bitbucket Data Center (projects `PRJ` and `OPS`) at \
+http://127.0.0.1:PORT/bitbucket; its `config` has \"product\": \"data-center\" and a bearer token, and its \
+control endpoint is POST http://127.0.0.1:PORT/_fake/dc/pull-requests/PROJECT/REPOSITORY/ID, answered \
+{\"updatedDate\": MILLISECONDS}.",
         after_help = "Example:\n  connector-harness fake --port 8787 --no-stdin > fake.jsonl &\n  sleep 1; jq .config fake.jsonl > fake.json\n  connector-harness run pull-requests --config fake.json --param workspace=acme --param repository=web-app\n  curl -X POST -d '{\"title\": \"Renamed\"}' http://127.0.0.1:8787/_fake/pull-requests/acme/web-app/1\n  kill %1"
     )]
     Fake {
@@ -173,6 +177,9 @@ moves that pull request's `updated_on` to now (and sets its title) and answers {
         /// with no stdin, e.g. in the background of a script).
         #[arg(long)]
         no_stdin: bool,
+        /// Which Bitbucket: Cloud (the demo's data) or the fake Data Center.
+        #[arg(long, value_enum, default_value = "cloud")]
+        product: fake::Product,
     },
 }
 
@@ -182,8 +189,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     // The fake needs no component.
-    if let Command::Fake { port, no_stdin } = cli.command {
-        return fake::serve(port, if no_stdin { Until::Signal } else { Until::StdinEndsOrSignal });
+    if let Command::Fake { port, no_stdin, product } = cli.command {
+        return fake::serve(port, if no_stdin { Until::Signal } else { Until::StdinEndsOrSignal }, product);
     }
     let component = match cli.component {
         Some(path) => path,

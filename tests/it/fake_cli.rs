@@ -1,6 +1,7 @@
-//! `connector-harness fake`: the fake Bitbucket served on its own, as
-//! another process drives it: its one JSON line, a report run against it,
-//! the control endpoint, and its end when its stdin closes.
+//! `connector-harness fake`: the fake Bitbucket (Cloud, or with
+//! `--product data-center` Data Center) served on its own, as another
+//! process drives it: its one JSON line, a report run against it, the
+//! control endpoint, and its end when its stdin closes.
 
 use host_harness::component;
 use serde_json::Value;
@@ -25,14 +26,19 @@ fn raw_request(origin: &str, method: &str, path: &str, body: &str) -> (u16, Stri
     (status, body)
 }
 
+/// The pull requests of `acme/web-app` (and `extra` arguments) as JSON lines.
 fn run_jsonl(config: &std::path::Path, extra: &[&str]) -> Vec<Value> {
+    run_report(config, &[&["--param", "workspace=acme", "--param", "repository=web-app"], extra].concat())
+}
+
+/// `run pull-requests` with these arguments, as JSON lines.
+fn run_report(config: &std::path::Path, args: &[&str]) -> Vec<Value> {
     let component = component::build().expect("the component builds");
     let out = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
         .arg("--component")
         .arg(component)
         .args(["run", "pull-requests", "--config", config.to_str().unwrap(), "--quiet"])
-        .args(["--param", "workspace=acme", "--param", "repository=web-app"])
-        .args(extra)
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -126,6 +132,47 @@ fn a_standalone_fake_serves_reports_takes_changes_and_stops_when_stdin_closes() 
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert!(stderr.contains("fake Bitbucket at http://127.0.0.1:"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_standalone_fake_data_center_serves_reports_and_takes_changes() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
+        .args(["fake", "--port", "0", "--product", "data-center"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the harness starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let announced: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let base_url = announced["base_url"].as_str().unwrap();
+    let origin = base_url.strip_suffix("/bitbucket").expect("under the context path /bitbucket");
+    assert_eq!(announced["config"]["product"], "data-center");
+    assert_eq!(announced["config"]["endpoint"], base_url);
+    assert_eq!(announced["config"]["auth"]["type"], "bearer");
+
+    let dir = std::env::temp_dir().join(format!("fake-cli-dc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.json");
+    std::fs::write(&config, announced["config"].to_string()).unwrap();
+    let repo = ["--param", "project=PRJ", "--param", "repository=web-app"];
+    let rows = run_report(&config, &repo);
+    assert!(rows.len() > 3, "{rows:?}");
+    let newest = rows.iter().filter_map(|r| r["updated_on"].as_str()).max().unwrap().to_string();
+    let after = format!("changed-after={newest}");
+    assert!(run_report(&config, &[&repo[..], &["--param", &after]].concat()).is_empty(), "nothing changed yet");
+
+    let (status, body) = raw_request(origin, "POST", "/_fake/dc/pull-requests/PRJ/web-app/3", r#"{"title": "Touched"}"#);
+    assert_eq!(status, 200, "{body}");
+    assert!(serde_json::from_str::<Value>(&body).unwrap()["updatedDate"].is_i64(), "{body}");
+    let changed = run_report(&config, &[&repo[..], &["--param", &after]].concat());
+    let got: Vec<(&Value, &Value)> = changed.iter().map(|r| (&r["id"], &r["title"])).collect();
+    assert_eq!(got, [(&serde_json::json!(3), &serde_json::json!("Touched"))]);
+
+    drop(child.stdin.take());
+    assert!(wait_for(&mut child, Duration::from_secs(10)).success());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,8 +1,9 @@
 //! The Spark data source (`integrations/spark`) end to end: `tests/spark/e2e.py`
 //! on a `local-cluster[2,1,1024]` (two executor JVMs) against the fake
 //! Bitbucket: a batch read (row count, unique keys, more than one worker
-//! process) and three streaming runs on one checkpoint folder (everything,
-//! nothing, the one pull request touched in between).
+//! process), the same on the fake Data Center (project `PRJ`, its
+//! repositories as partitions), and three streaming runs on one checkpoint
+//! folder (everything, nothing, the one pull request touched in between).
 //!
 //! It installs what it needs itself: a virtual environment in
 //! `target/spark-venv` with [`REQUIREMENTS`] from PyPI (reused while its
@@ -10,8 +11,8 @@
 //! sdist), and Debian's `openjdk-17-jre-headless` when `java` is missing
 //! (as root, as CI runs). Its figures (install time, run time, rows per
 //! worker) go to stderr; the README quotes them. The script starts the fake
-//! itself (`connector-harness fake`) and changes it through its control
-//! endpoint.
+//! itself (`connector-harness fake`, and `fake --product data-center`) and
+//! changes it through its control endpoint.
 
 use crate::common::{python_venv, run_checked};
 use host_harness::component;

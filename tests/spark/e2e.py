@@ -8,7 +8,9 @@ and a JRE); by hand:
 
 1. batch: pull-requests of workspace `acme` (3 repositories, 60 each) on
    `local-cluster[2,1,1024]`: 180 rows, unique keys, read by more than one
-   worker process;
+   worker process; then the same on the fake Data Center (`fake --product
+   data-center`), project `PRJ`: the pull requests its REST API lists, one
+   partition per repository, read by more than one worker process;
 2. streaming, `trigger(availableNow=True)` three times on one checkpoint
    folder: everything, then nothing, then (after one pull request was
    touched through the fake's control endpoint) exactly that pull request.
@@ -40,8 +42,8 @@ class Fake:
     """`connector-harness fake`: the demo's fake Bitbucket, changed through its
     control endpoint, stopped by closing its stdin."""
 
-    def __init__(self):
-        cmd = [HARNESS] + (["--component", COMPONENT] if COMPONENT else []) + ["fake", "--port", "0"]
+    def __init__(self, product="cloud"):
+        cmd = [HARNESS] + (["--component", COMPONENT] if COMPONENT else []) + ["fake", "--port", "0", "--product", product]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.info = json.loads(self.proc.stdout.readline())
 
@@ -56,6 +58,15 @@ class Fake:
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.load(answer)["updated_on"]
+
+    def dc_get(self, path):
+        """A Data Center REST answer, read here without the connector."""
+        auth = {"Authorization": "Bearer " + self.info["config"]["auth"]["token"]}
+        request = urllib.request.Request(self.info["base_url"] + "/rest" + path, headers=auth)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            page = json.load(answer)
+        assert page["isLastPage"], f"{path}: one page expected"
+        return page["values"]
 
     def stop(self):
         self.proc.stdin.close()
@@ -80,6 +91,13 @@ def main():
             },
             f,
         )
+    # The fake Data Center, its token set before the executors start.
+    dc = Fake("data-center")
+    os.environ["BITBUCKET_E2E_DC_TOKEN"] = dc.info["config"]["auth"]["token"]
+    dc_config = os.path.join(work, "bitbucket-dc.json")
+    with open(dc_config, "w") as f:
+        auth = {"type": "bearer", "token_env": "BITBUCKET_E2E_DC_TOKEN"}
+        json.dump({"product": "data-center", "endpoint": dc.info["config"]["endpoint"], "auth": auth}, f)
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ["PYSPARK_PYTHON"] = sys.executable  # the workers' Python: this venv's
@@ -110,11 +128,11 @@ def main():
 
     spark.dataSource.register(BitbucketDataSource)
 
-    def source(reader, task_log):
+    def source(reader, task_log, scope=("workspace", "acme"), config=config):
         r = (
             reader.format("bitbucket")
             .option("report", "pull-requests")
-            .option("workspace", "acme")
+            .option(*scope)
             .option("config", config)
             .option("harness", HARNESS)
             .option("tasks_per_credential", "2")
@@ -146,6 +164,29 @@ def main():
         parts = sorted(p for task in tasks if task["pid"] == pid for p in task["rows"])
         print(f"  worker pid {pid}: {count} rows ({', '.join(parts)})")
     assert len(per_pid) > 1, f"one worker process read every partition: {tasks}"
+
+    # 1b. Batch on Data Center: project PRJ, one partition per repository;
+    # the expected pull requests read from the fake's REST API here.
+    dc_log = os.path.join(work, "dc-tasks")
+    os.makedirs(dc_log)
+    repos = [r["slug"] for r in dc.dc_get("/api/latest/projects/PRJ/repos?limit=1000")]
+    expected_dc = {
+        (slug, pr["id"], pr["title"])
+        for slug in repos
+        for pr in dc.dc_get(f"/api/latest/projects/PRJ/repos/{slug}/pull-requests?state=ALL&limit=1000")
+    }
+    t = time.monotonic()
+    dc_rows = source(spark.read, dc_log, ("project", "PRJ"), dc_config).load().collect()
+    dc_time = time.monotonic() - t
+    got_dc = {(r["repository"], r["id"], r["title"]) for r in dc_rows}
+    assert len(dc_rows) == len(expected_dc) and got_dc == expected_dc, f"Data Center: {len(dc_rows)} rows, expected {len(expected_dc)}"
+    dc_tasks = [json.load(open(p)) for p in glob.glob(os.path.join(dc_log, "*.json"))]
+    dc_parts = sorted(p for task in dc_tasks for p in task["rows"])
+    assert dc_parts == sorted(f"PRJ/{slug}" for slug in repos), dc_parts
+    dc_pids = {task["pid"] for task in dc_tasks}
+    print(f"data center batch: {len(dc_rows)} rows of {len(repos)} repositories, {len(dc_tasks)} tasks, {len(dc_pids)} worker processes, in {dc_time:.1f} s")
+    assert len(dc_pids) > 1, f"one worker process read every Data Center partition: {dc_tasks}"
+    dc.stop()
 
     # 2. Streaming, three runs on one checkpoint folder.
     checkpoint = os.path.join(work, "checkpoint")

@@ -9,8 +9,14 @@
 //! with an optional body `{"title": "..."}`, moves that pull request's
 //! `updated_on` to now (and sets its title) and answers
 //! `{"updated_on": "..."}`; see `FakeOptions::control`.
+//!
+//! With `--product data-center` it serves the fake Data Center instead
+//! (`FakeDataCenter`: projects `PRJ`, `OPS` and `~JSMITH`, under
+//! `/bitbucket/rest`), its control endpoint `POST
+//! {origin}/_fake/dc/pull-requests/{projectKey}/{repositorySlug}/{id}`
+//! (see `DcOptions::control`).
 
-use fake_bitbucket::{FakeBitbucket, FakeOptions};
+use fake_bitbucket::{DcOptions, FakeBitbucket, FakeDataCenter, FakeOptions};
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -36,26 +42,64 @@ pub fn announcement(fake: &FakeBitbucket) -> Value {
     })
 }
 
-/// Serves on `port` (0: any free port) until told to stop.
-pub fn serve(port: u16, until: Until) -> anyhow::Result<()> {
-    let fake = FakeBitbucket::start(FakeOptions { port, control: true, ..FakeOptions::default() })?;
+/// The line for a fake Data Center: `{"base_url": …, "config":
+/// {"product": "data-center", "endpoint": …, "auth": {"type": "bearer",
+/// "token": …}}}` (the user's personal access token).
+pub fn dc_announcement(fake: &FakeDataCenter) -> Value {
+    json!({
+        "base_url": fake.base_url(),
+        "config": {
+            "product": "data-center",
+            "endpoint": fake.base_url(),
+            "auth": {"type": "bearer", "token": fake.credentials().personal_token},
+        },
+    })
+}
+
+/// Which fake `fake` serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Product {
+    /// Bitbucket Cloud, with the demo's data.
+    Cloud,
+    /// Bitbucket Data Center, with its seeded projects.
+    DataCenter,
+}
+
+/// Serves `product` on `port` (0: any free port) until told to stop.
+pub fn serve(port: u16, until: Until, product: Product) -> anyhow::Result<()> {
+    match product {
+        Product::Cloud => {
+            let fake = FakeBitbucket::start(FakeOptions { port, control: true, ..FakeOptions::default() })?;
+            let control =
+                format!("workspace `acme`; control: POST {}/_fake/pull-requests/WORKSPACE/REPOSITORY/ID", fake.origin());
+            announce_and_wait(&announcement(&fake), &control, until)
+        }
+        Product::DataCenter => {
+            let fake = FakeDataCenter::start(DcOptions { port, control: true, ..DcOptions::default() })?;
+            let base_url = fake.base_url();
+            let origin = base_url.strip_suffix(&DcOptions::default().context_path).unwrap_or(&base_url);
+            let control =
+                format!("projects `PRJ` and `OPS`; control: POST {origin}/_fake/dc/pull-requests/PROJECT/REPOSITORY/ID");
+            announce_and_wait(&dc_announcement(&fake), &control, until)
+        }
+    }
+}
+
+/// Prints the announcement and a line for people, then waits (the fake
+/// serving meanwhile).
+fn announce_and_wait(announcement: &Value, about: &str, until: Until) -> anyhow::Result<()> {
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", announcement(&fake))?;
+        writeln!(out, "{announcement}")?;
         out.flush()?;
     }
     let stop = match until {
         Until::StdinEndsOrSignal => "at the end of stdin, SIGTERM or SIGINT",
         Until::Signal => "on SIGTERM or SIGINT",
     };
-    eprintln!(
-        "fake Bitbucket at {} (workspace `acme`; control: POST {}/_fake/pull-requests/WORKSPACE/REPOSITORY/ID); stops {stop}",
-        fake.base_url(),
-        fake.origin()
-    );
+    eprintln!("fake Bitbucket at {} ({about}); stops {stop}", announcement["base_url"].as_str().unwrap_or_default());
     let why = wait(until)?;
     eprintln!("fake Bitbucket: stopping ({why})");
-    drop(fake);
     Ok(())
 }
 
