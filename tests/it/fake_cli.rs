@@ -61,11 +61,14 @@ fn wait_for(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     }
 }
 
-#[test]
-fn a_standalone_fake_serves_reports_takes_changes_and_stops_when_stdin_closes() {
+/// `connector-harness fake` with `args` (stdin piped, unless `--no-stdin`),
+/// and its stdout once its first line was read: that line.
+fn start_fake(args: &[&str]) -> (Child, BufReader<std::process::ChildStdout>, String) {
+    let stdin = if args.contains(&"--no-stdin") { Stdio::null() } else { Stdio::piped() };
     let mut child = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
-        .args(["fake", "--port", "0"])
-        .stdin(Stdio::piped())
+        .arg("fake")
+        .args(args)
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -73,6 +76,12 @@ fn a_standalone_fake_serves_reports_takes_changes_and_stops_when_stdin_closes() 
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
+    (child, stdout, line)
+}
+
+#[test]
+fn a_standalone_fake_serves_reports_takes_changes_and_stops_when_stdin_closes() {
+    let (mut child, mut stdout, line) = start_fake(&["--port", "0"]);
     let announced: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let base_url = announced["base_url"].as_str().unwrap();
     let origin = base_url.strip_suffix("/2.0").expect("the API under /2.0");
@@ -137,15 +146,7 @@ fn a_standalone_fake_serves_reports_takes_changes_and_stops_when_stdin_closes() 
 
 #[test]
 fn a_standalone_fake_data_center_serves_reports_and_takes_changes() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
-        .args(["fake", "--port", "0", "--product", "data-center"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the harness starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let (mut child, _stdout, line) = start_fake(&["--port", "0", "--product", "data-center"]);
     let announced: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let base_url = announced["base_url"].as_str().unwrap();
     let origin = base_url.strip_suffix("/bitbucket").expect("under the context path /bitbucket");
@@ -178,15 +179,7 @@ fn a_standalone_fake_data_center_serves_reports_and_takes_changes() {
 
 #[test]
 fn the_fake_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-harness"))
-        .args(["fake", "--no-stdin"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the harness starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let (mut child, _stdout, line) = start_fake(&["--no-stdin"]);
     assert!(line.starts_with("{\"base_url\""), "{line}");
     // A null stdin has ended already: it is still serving.
     std::thread::sleep(Duration::from_millis(200));
