@@ -74,8 +74,8 @@ impl<P> Default for Flights<P> {
     }
 }
 
-/// The longest login taken from `X-AUSERNAME` (Data Center's usernames
-/// are at most 255 characters).
+/// The longest login taken from `X-AUSERNAME`: Data Center's usernames
+/// are at most 255 characters, up to 4 bytes each.
 const MAX_LOGIN_BYTES: usize = 1024;
 
 /// How many redirects one request follows before giving up.
