@@ -35,16 +35,16 @@ fn for_connector_error(e: &ConnectorError) -> String {
         InvalidParameter => "Fix the parameter named above; `connector-harness describe REPORT` lists what the report accepts.".into(),
         RetiredUpstream => "Atlassian removed this endpoint; use the replacement named above, if any.".into(),
         WrongProduct => "Pick a report that runs on the configured product (`connector-harness reports` shows where each runs), or check `product` in the configuration.".into(),
-        Unauthorized => "Check the credentials: an API token needs its account email (type api-token); access tokens use type bearer; create a new token if it expired.".into(),
-        Forbidden => "Grant the token the scope named above (or use an account with access to this workspace or repository), then run again.".into(),
-        NotFound => "Check the workspace and repository slugs (and ids) and that these credentials can see them.".into(),
+        Unauthorized => "Check the credentials and their `auth` type (the message above says which this product takes: on Cloud an API token with its account email, type api-token); create a new token if it expired.".into(),
+        Forbidden => "Give the credentials the scope or permission named above (or use an account with access to this workspace, project or repository), then run again.".into(),
+        NotFound => "Check the workspace (or Data Center project) and repository slugs (and ids) and that these credentials can see them.".into(),
         RateLimited => match e.retry_after_seconds {
             Some(s) => format!("Wait {s} seconds and run again; set max_requests_per_hour (or a lower concurrency) to stay under the limit."),
             None => "Wait a few minutes and run again; set max_requests_per_hour (or a lower concurrency) to stay under the limit.".into(),
         },
-        Upstream => "Bitbucket failed; run again later, and check https://bitbucket.status.atlassian.com if it persists.".into(),
+        Upstream => "Bitbucket failed; run again later, and if it persists check https://bitbucket.status.atlassian.com (Cloud) or ask the instance's administrators (Data Center).".into(),
         Transport => "Check the network path to the endpoint (proxy, DNS, firewall) and the timeouts in the configuration, then run again.".into(),
-        InvalidResponse => "The endpoint did not answer like Bitbucket's API; check that `endpoint` is the API root (e.g. https://api.bitbucket.org/2.0).".into(),
+        InvalidResponse => "The endpoint did not answer like Bitbucket's API; check that `endpoint` is the API root (Cloud: https://api.bitbucket.org/2.0; Data Center: the instance's base URL, e.g. https://git.example.com/bitbucket).".into(),
         LimitExceeded => "A response was larger than the connector accepts; narrow the report (parameters, dates) or report it if it is a normal page.".into(),
     }
 }
@@ -79,6 +79,17 @@ mod tests {
         let sentences: std::collections::BTreeSet<String> = CODES.iter().map(|c| what_to_do(&error(*c, None))).collect();
         assert_eq!(sentences.len(), CODES.len(), "one distinct sentence per code");
         assert!(sentences.iter().all(|s| s.ends_with('.')));
+    }
+
+    #[test]
+    fn advice_about_the_product_speaks_of_both() {
+        // The configured product is not known here: the advice must hold on
+        // Data Center as well as on Cloud.
+        let both = [ErrorCode::Unauthorized, ErrorCode::NotFound, ErrorCode::Upstream, ErrorCode::InvalidResponse];
+        for code in both {
+            let advice = what_to_do(&error(code, None));
+            assert!(advice.contains("Data Center") || advice.contains("this product"), "{code:?}: {advice}");
+        }
     }
 
     #[test]

@@ -301,7 +301,7 @@ fn a_failing_partition_keeps_its_bookmark_and_the_others_move() {
         assert_eq!(*line, expected);
     }
     assert!(lines[2].starts_with("not-found: "), "{stderr}");
-    assert!(lines[3].starts_with("what to do: Check the workspace and repository slugs"), "{stderr}");
+    assert!(lines[3].starts_with("what to do: Check the workspace (or Data Center project) and repository slugs"), "{stderr}");
     let sent = messages(&out.stdout);
     assert_eq!(records(&sent, "pull_requests").len(), prs["web-app"].len() + prs["api-service"].len());
     assert_eq!(
