@@ -305,13 +305,12 @@ fn route(shared: &Shared, identity: &Identity, rest: &str, query: &[(String, Str
         }
         ["admin", "permissions", "users"] => {
             // Global permissions: for administrators only.
-            let caller =
-                data.global_permissions().into_iter().find(|p| p["user"]["name"] == shared.credentials.username.as_str());
+            let permissions = data.global_permissions();
+            let caller = permissions.iter().find(|p| p["user"]["name"] == shared.credentials.username.as_str());
             if !caller.is_some_and(|p| p["permission"] == "ADMIN" || p["permission"] == "SYS_ADMIN") {
                 return Err(DcError::not_permitted());
             }
-            let permissions = filtered(data.global_permissions(), param(query, "filter"), |p| vec![&p["user"]["name"]]);
-            page(permissions, query, MAX_LIMIT)
+            page(filtered(permissions, param(query, "filter"), |p| vec![&p["user"]["name"]]), query, MAX_LIMIT)
         }
         ["users", slug] => data.user(slug).ok_or_else(|| {
             DcError::new(404, format!("User {slug} does not exist."), "com.atlassian.bitbucket.user.NoSuchUserException")
