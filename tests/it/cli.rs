@@ -485,3 +485,16 @@ fn partitions_prints_json_whose_parameters_run_as_they_are() {
     let rows = String::from_utf8(out.stdout).unwrap().lines().count();
     assert_eq!(rows, fake.dataset().pull_requests("acme", "web-app").len());
 }
+
+/// The README's commands (`cargo run -p host-harness -- demo` first) name
+/// no binary: the package has two (`tap-bitbucket` too), so it must say
+/// which `cargo run` runs, or they fail before building anything.
+#[test]
+fn the_readmes_cargo_run_commands_run_the_harness_cli() {
+    let root = component::workspace_dir();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("cargo run -p host-harness -- demo"), "the README's demo command");
+    let manifest = std::fs::read_to_string(root.join("host-harness/Cargo.toml")).unwrap();
+    let package = manifest.split("\n[").next().unwrap();
+    assert!(package.lines().any(|l| l.trim() == r#"default-run = "connector-harness""#), "{package}");
+}
